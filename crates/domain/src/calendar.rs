@@ -1,0 +1,412 @@
+//! The official working-day calendar (工作日历) and the deadlines computed from it.
+//!
+//! Statutory days off are not working days; make-up working days (调休上班), often a
+//! Saturday or Sunday, are. The calendar is data, one [`CalendarYear`] per year, loaded from
+//! config and renewed when the State Council publishes the next year. All local times are
+//! Asia/Shanghai.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Asia::Shanghai;
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+/// The zone's time zone.
+pub const ZONE: Tz = Shanghai;
+
+/// One year of the official calendar, as published.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// Statutory days off (法定节假日放假), including the weekend days inside a holiday.
+    pub off: Vec<NaiveDate>,
+    /// Make-up working days (调休上班).
+    pub workdays: Vec<NaiveDate>,
+}
+
+/// Why a calendar year was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    #[error("{date} is listed under {year} but belongs to another year")]
+    WrongYear { year: i32, date: NaiveDate },
+    #[error("{0} is listed both as a day off and as a make-up working day")]
+    Both(NaiveDate),
+    #[error("{0} is a make-up working day but already a weekday")]
+    MakeUpOnWeekday(NaiveDate),
+    #[error("{0} is listed twice")]
+    Duplicate(NaiveDate),
+    #[error("year {0} is loaded twice")]
+    DuplicateYear(i32),
+    #[error("working hours must start before they end")]
+    Hours,
+}
+
+/// The working day's hours: deadlines in hours count only time inside them, and
+/// "close of business" is `end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkingHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl Default for WorkingHours {
+    fn default() -> Self {
+        Self {
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
+            end: NaiveTime::from_hms_opt(18, 0, 0).unwrap_or(NaiveTime::MIN),
+        }
+    }
+}
+
+/// Working days and hours. Years not loaded fall back to Monday–Friday.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkCalendar {
+    off: BTreeSet<NaiveDate>,
+    makeup: BTreeSet<NaiveDate>,
+    years: BTreeSet<i32>,
+    hours: WorkingHours,
+}
+
+impl WorkCalendar {
+    /// Builds a calendar from published years, checking each for consistency.
+    pub fn new(years: Vec<CalendarYear>, hours: WorkingHours) -> Result<Self, CalendarError> {
+        if hours.start >= hours.end {
+            return Err(CalendarError::Hours);
+        }
+        let mut cal = WorkCalendar {
+            off: BTreeSet::new(),
+            makeup: BTreeSet::new(),
+            years: BTreeSet::new(),
+            hours,
+        };
+        for y in years {
+            if !cal.years.insert(y.year) {
+                return Err(CalendarError::DuplicateYear(y.year));
+            }
+            for &d in y.off.iter().chain(&y.workdays) {
+                if d.year() != y.year {
+                    return Err(CalendarError::WrongYear {
+                        year: y.year,
+                        date: d,
+                    });
+                }
+            }
+            for &d in &y.off {
+                if !cal.off.insert(d) {
+                    return Err(CalendarError::Duplicate(d));
+                }
+            }
+            for &d in &y.workdays {
+                if cal.off.contains(&d) {
+                    return Err(CalendarError::Both(d));
+                }
+                if !is_weekend(d) {
+                    return Err(CalendarError::MakeUpOnWeekday(d));
+                }
+                if !cal.makeup.insert(d) {
+                    return Err(CalendarError::Duplicate(d));
+                }
+            }
+        }
+        Ok(cal)
+    }
+
+    /// The years loaded from published data.
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    /// Whether `year` comes from published data (otherwise it is Monday–Friday).
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    /// The working hours.
+    pub fn hours(&self) -> WorkingHours {
+        self.hours
+    }
+
+    /// Statutory days off of `year`.
+    pub fn off_days(&self, year: i32) -> Vec<NaiveDate> {
+        self.off
+            .iter()
+            .copied()
+            .filter(|d| d.year() == year)
+            .collect()
+    }
+
+    /// Make-up working days of `year`.
+    pub fn makeup_days(&self, year: i32) -> Vec<NaiveDate> {
+        self.makeup
+            .iter()
+            .copied()
+            .filter(|d| d.year() == year)
+            .collect()
+    }
+
+    /// Whether people work on `date`.
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        if self.makeup.contains(&date) {
+            return true;
+        }
+        !self.off.contains(&date) && !is_weekend(date)
+    }
+
+    /// The `n`th working day after `date` (`n = 0` is `date` itself).
+    pub fn nth_working_day_after(&self, date: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = date;
+        let mut left = n;
+        while left > 0 {
+            d = d.succ_opt().unwrap_or(d);
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
+    /// Close of business on `date`, as an instant.
+    pub fn close_of_business(&self, date: NaiveDate) -> DateTime<Utc> {
+        local_instant(date, self.hours.end)
+    }
+
+    /// The resolution deadline: close of business on the `days`th working day after the
+    /// local day of `accepted_at`.
+    pub fn resolution_due(&self, accepted_at: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+        let day = accepted_at.with_timezone(&ZONE).date_naive();
+        self.close_of_business(self.nth_working_day_after(day, days))
+    }
+
+    /// Moves a deadline by `days` working days (an approved extension).
+    pub fn extend(&self, due: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+        let day = due.with_timezone(&ZONE).date_naive();
+        self.close_of_business(self.nth_working_day_after(day, days))
+    }
+
+    /// `hours` working hours after `from`, counting only time within working hours on
+    /// working days (the response deadline).
+    pub fn add_working_hours(&self, from: DateTime<Utc>, hours: u32) -> DateTime<Utc> {
+        let mut left = Duration::hours(i64::from(hours));
+        let local = from.with_timezone(&ZONE);
+        let mut day = local.date_naive();
+        let mut start = local.time();
+        loop {
+            if self.is_working_day(day) && start < self.hours.end {
+                let begin = start.max(self.hours.start);
+                let available = self.hours.end - begin;
+                if left <= available {
+                    return local_instant(day, begin) + left;
+                }
+                left -= available;
+            }
+            day = match day.succ_opt() {
+                Some(d) => d,
+                None => return from,
+            };
+            start = NaiveTime::MIN;
+        }
+    }
+
+    /// Whole working days from the local day of `from` to the local day of `to`: 0 when
+    /// `to` is on the same day, negative when `to` is earlier. Used for "time left" and
+    /// "days overdue".
+    pub fn working_days_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        let a = from.with_timezone(&ZONE).date_naive();
+        let b = to.with_timezone(&ZONE).date_naive();
+        let (lo, hi, sign) = if a <= b { (a, b, 1) } else { (b, a, -1) };
+        let count = lo
+            .iter_days()
+            .skip(1)
+            .take_while(|d| *d <= hi)
+            .filter(|d| self.is_working_day(*d))
+            .count();
+        sign * i64::try_from(count).unwrap_or(i64::MAX)
+    }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The instant of a local date and time in the zone (no DST in Asia/Shanghai since 1991).
+pub fn local_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    ZONE.from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| date.and_time(time).and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn days(list: &[&str]) -> Vec<NaiveDate> {
+        list.iter().map(|s| d(s)).collect()
+    }
+
+    /// The 2026 official calendar (国办发明电〔2025〕7号).
+    fn cal2026() -> WorkCalendar {
+        let mut off = days(&["2026-01-01", "2026-01-02", "2026-01-03"]);
+        off.extend(
+            d("2026-02-15")
+                .iter_days()
+                .take_while(|x| *x <= d("2026-02-23")),
+        );
+        off.extend(days(&[
+            "2026-04-04",
+            "2026-04-05",
+            "2026-04-06",
+            "2026-05-01",
+            "2026-05-02",
+            "2026-05-03",
+            "2026-05-04",
+            "2026-05-05",
+            "2026-06-19",
+            "2026-06-20",
+            "2026-06-21",
+            "2026-09-25",
+            "2026-09-26",
+            "2026-09-27",
+        ]));
+        off.extend(d("2026-10-01").iter_days().take(7));
+        let workdays = days(&[
+            "2026-01-04",
+            "2026-02-14",
+            "2026-02-28",
+            "2026-05-09",
+            "2026-09-20",
+            "2026-10-10",
+        ]);
+        WorkCalendar::new(
+            vec![CalendarYear {
+                year: 2026,
+                off,
+                workdays,
+            }],
+            WorkingHours::default(),
+        )
+        .unwrap()
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn accepted_before_national_day_is_due_on_the_make_up_saturday() {
+        let cal = cal2026();
+        let due = cal.resolution_due(at("2026-09-30T10:00:00+08:00"), 3);
+        assert_eq!(due, at("2026-10-10T18:00:00+08:00"));
+    }
+
+    #[test]
+    fn make_up_days_work_and_holidays_do_not() {
+        let cal = cal2026();
+        assert!(cal.is_working_day(d("2026-01-04"))); // Sunday, worked
+        assert!(!cal.is_working_day(d("2026-01-02"))); // Friday, off
+        assert!(!cal.is_working_day(d("2026-02-16")));
+        assert!(cal.is_working_day(d("2026-02-28"))); // Saturday, worked
+        assert!(!cal.is_working_day(d("2026-03-07"))); // ordinary Saturday
+        assert!(cal.is_working_day(d("2026-03-09"))); // ordinary Monday
+    }
+
+    #[test]
+    fn working_hours_skip_nights_and_holidays() {
+        let cal = cal2026();
+        // Thursday 16:00 + 4h: 2h on Thursday, then Friday 1 Jan and the weekend are off,
+        // except Sunday 4 Jan which is worked: due Sunday 11:00.
+        let due = cal.add_working_hours(at("2025-12-31T16:00:00+08:00"), 4);
+        assert_eq!(due, at("2026-01-04T11:00:00+08:00"));
+        // Before opening time counts from opening time.
+        let due = cal.add_working_hours(at("2026-03-09T07:30:00+08:00"), 2);
+        assert_eq!(due, at("2026-03-09T11:00:00+08:00"));
+        // Exactly filling a day ends at close of business, not the next morning.
+        let due = cal.add_working_hours(at("2026-03-09T09:00:00+08:00"), 9);
+        assert_eq!(due, at("2026-03-09T18:00:00+08:00"));
+    }
+
+    #[test]
+    fn extension_moves_by_working_days() {
+        let cal = cal2026();
+        let due = at("2026-09-30T18:00:00+08:00");
+        assert_eq!(cal.extend(due, 1), at("2026-10-08T18:00:00+08:00"));
+    }
+
+    #[test]
+    fn working_days_between_counts_signed() {
+        let cal = cal2026();
+        let a = at("2026-09-30T12:00:00+08:00");
+        let b = at("2026-10-10T09:00:00+08:00");
+        assert_eq!(cal.working_days_between(a, b), 3);
+        assert_eq!(cal.working_days_between(b, a), -3);
+        assert_eq!(cal.working_days_between(a, a), 0);
+    }
+
+    #[test]
+    fn inconsistent_years_are_refused() {
+        let bad = |off: &[&str], work: &[&str]| {
+            WorkCalendar::new(
+                vec![CalendarYear {
+                    year: 2026,
+                    off: days(off),
+                    workdays: days(work),
+                }],
+                WorkingHours::default(),
+            )
+        };
+        assert!(matches!(
+            bad(&["2025-12-31"], &[]),
+            Err(CalendarError::WrongYear { .. })
+        ));
+        assert!(matches!(
+            bad(&["2026-01-04"], &["2026-01-04"]),
+            Err(CalendarError::Both(_))
+        ));
+        assert!(matches!(
+            bad(&[], &["2026-01-05"]),
+            Err(CalendarError::MakeUpOnWeekday(_))
+        ));
+        assert!(matches!(
+            bad(&["2026-01-01", "2026-01-01"], &[]),
+            Err(CalendarError::Duplicate(_))
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn resolution_due_is_a_working_day_at_close_of_business(
+            offset_min in 0i64..(366 * 24 * 60),
+            n in 1u32..30,
+        ) {
+            let cal = cal2026();
+            let accepted = at("2026-01-01T00:00:00+08:00") + Duration::minutes(offset_min);
+            let due = cal.resolution_due(accepted, n);
+            let local = due.with_timezone(&ZONE);
+            prop_assert!(cal.is_working_day(local.date_naive()));
+            prop_assert_eq!(local.time(), cal.hours().end);
+            prop_assert!(due > accepted);
+            prop_assert_eq!(cal.working_days_between(accepted, due), i64::from(n));
+        }
+
+        #[test]
+        fn response_due_lies_within_working_hours(
+            offset_min in 0i64..(366 * 24 * 60),
+            hours in 1u32..40,
+        ) {
+            let cal = cal2026();
+            let from = at("2026-01-01T00:00:00+08:00") + Duration::minutes(offset_min);
+            let due = cal.add_working_hours(from, hours);
+            let local = due.with_timezone(&ZONE);
+            prop_assert!(cal.is_working_day(local.date_naive()));
+            prop_assert!(local.time() > cal.hours().start && local.time() <= cal.hours().end);
+            prop_assert!(due >= from + Duration::hours(i64::from(hours)));
+        }
+    }
+}

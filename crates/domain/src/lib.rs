@@ -1,0 +1,27 @@
+//! Gridline's rules, with no I/O: tickets and their lifecycle, the three-ones, grids with
+//! their five-ones, roles and who may do what, the working-day calendar and deadlines.
+//!
+//! Everything here is a pure function of its arguments. Time comes in as an argument
+//! (`now`), never from the clock; the calendar comes in as data.
+
+pub mod calendar;
+pub mod credit_code;
+pub mod error;
+pub mod ids;
+pub mod org;
+pub mod permission;
+pub mod sla;
+pub mod text;
+pub mod ticket;
+
+pub use calendar::{CalendarError, CalendarYear, WorkCalendar, WorkingHours};
+pub use credit_code::{CreditCode, CreditCodeError};
+pub use error::DomainError;
+pub use ids::{DepartmentId, EnterpriseId, GridId, TaskForceId, TicketId, UserId};
+pub use org::{Actor, Cluster, FiveOnes, Role, UserFacts};
+pub use permission::Scope;
+pub use sla::{SlaPolicy, SlaTargets};
+pub use ticket::{
+    ActionKind, Category, Command, Context, Event, EventKind, Priority, ReturnReason,
+    Satisfaction, Status, ThreeOnes, Ticket, decide,
+};

@@ -1,0 +1,149 @@
+//! Deadline targets (SLA) per category and priority, from config.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::ticket::{Category, Priority};
+
+/// How long a department has: to sign (working hours from dispatch) and to resolve
+/// (working days after the day it signed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTargets {
+    pub response_hours: u32,
+    pub resolution_days: u32,
+}
+
+/// A per-category adjustment, optionally only for one priority.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaOverride {
+    pub category: Category,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub response_hours: Option<u32>,
+    #[serde(default)]
+    pub resolution_days: Option<u32>,
+}
+
+/// The targets for every (category, priority).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaPolicy {
+    /// Targets by priority; every priority must be present.
+    pub priorities: BTreeMap<Priority, SlaTargets>,
+    /// Later overrides win over earlier ones; a priority-specific one over a general one.
+    #[serde(default)]
+    pub overrides: Vec<SlaOverride>,
+}
+
+impl SlaPolicy {
+    /// Checks every priority has targets and no target is zero.
+    pub fn validate(&self) -> Result<(), String> {
+        for p in Priority::ALL {
+            let t = self
+                .priorities
+                .get(&p)
+                .ok_or_else(|| format!("sla.priorities.{} is missing", p.as_str()))?;
+            if t.response_hours == 0 || t.resolution_days == 0 {
+                return Err(format!("sla.priorities.{}: targets must be at least 1", p.as_str()));
+            }
+        }
+        if self
+            .overrides
+            .iter()
+            .any(|o| o.response_hours == Some(0) || o.resolution_days == Some(0))
+        {
+            return Err("sla.overrides: targets must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The targets for a ticket.
+    pub fn targets(&self, category: Category, priority: Priority) -> SlaTargets {
+        let mut t = self
+            .priorities
+            .get(&priority)
+            .copied()
+            .unwrap_or(SlaTargets {
+                response_hours: 8,
+                resolution_days: 5,
+            });
+        let general = self
+            .overrides
+            .iter()
+            .filter(|o| o.category == category && o.priority.is_none());
+        let specific = self
+            .overrides
+            .iter()
+            .filter(|o| o.category == category && o.priority == Some(priority));
+        for o in general.chain(specific) {
+            if let Some(h) = o.response_hours {
+                t.response_hours = h;
+            }
+            if let Some(d) = o.resolution_days {
+                t.resolution_days = d;
+            }
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> SlaPolicy {
+        let mut priorities = BTreeMap::new();
+        for (p, h, d) in [
+            (Priority::Low, 16, 10),
+            (Priority::Normal, 8, 5),
+            (Priority::High, 4, 3),
+            (Priority::Urgent, 2, 1),
+        ] {
+            priorities.insert(
+                p,
+                SlaTargets {
+                    response_hours: h,
+                    resolution_days: d,
+                },
+            );
+        }
+        SlaPolicy {
+            priorities,
+            overrides: vec![
+                SlaOverride {
+                    category: Category::Land,
+                    priority: Some(Priority::Urgent),
+                    response_hours: None,
+                    resolution_days: Some(5),
+                },
+                SlaOverride {
+                    category: Category::Land,
+                    priority: None,
+                    response_hours: None,
+                    resolution_days: Some(15),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn specific_overrides_beat_general_ones_beat_defaults() {
+        let p = policy();
+        assert!(p.validate().is_ok());
+        assert_eq!(p.targets(Category::Hiring, Priority::Normal).resolution_days, 5);
+        assert_eq!(p.targets(Category::Land, Priority::Normal).resolution_days, 15);
+        assert_eq!(p.targets(Category::Land, Priority::Normal).response_hours, 8);
+        assert_eq!(p.targets(Category::Land, Priority::Urgent).resolution_days, 5);
+    }
+
+    #[test]
+    fn missing_priority_is_reported() {
+        let mut p = policy();
+        p.priorities.remove(&Priority::High);
+        assert!(p.validate().unwrap_err().contains("high"));
+    }
+}

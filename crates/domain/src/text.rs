@@ -1,0 +1,253 @@
+//! Text values parsed at the boundary: once one of these exists, it is valid.
+//!
+//! Text is kept verbatim (HTML and SQL metacharacters included): escaping is the job of
+//! whoever renders it. Only surrounding whitespace is trimmed, and control characters
+//! other than line breaks and tabs are refused.
+
+use serde::Serialize;
+
+use crate::error::DomainError;
+
+fn check_text(
+    field: &'static str,
+    raw: &str,
+    max_chars: usize,
+    multiline: bool,
+) -> Result<String, DomainError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(DomainError::invalid(
+            field,
+            "empty",
+            "must not be empty / 不能为空",
+        ));
+    }
+    let chars = value.chars().count();
+    if chars > max_chars {
+        return Err(DomainError::invalid(
+            field,
+            "too_long",
+            format!("at most {max_chars} characters, got {chars} / 不能超过 {max_chars} 个字符"),
+        ));
+    }
+    let bad_control = value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
+    if bad_control {
+        return Err(DomainError::invalid(
+            field,
+            "control_character",
+            "contains a control character / 含有控制字符",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta] $name:ident, $field:literal, $max:expr, $multiline:expr;)*) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Maximum length in characters (not bytes: Chinese text counts per character).
+            pub const MAX_CHARS: usize = $max;
+
+            /// Validates and trims `raw`.
+            pub fn parse(raw: &str) -> Result<Self, DomainError> {
+                check_text($field, raw, Self::MAX_CHARS, $multiline).map(Self)
+            }
+
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The text, owned.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    )*};
+}
+
+text_type! {
+    /// A ticket's title (标题).
+    TicketTitle, "title", 200, false;
+    /// A ticket's description (问题描述).
+    Description, "description", 5000, true;
+    /// Free text on an event: a resolution, a comment, a reason, a note.
+    Remark, "text", 5000, true;
+    /// The name of a grid, department, task force, enterprise or person.
+    Name, "name", 100, false;
+}
+
+/// A login name: 3–32 characters of ASCII letters, digits, `.`, `_` and `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Username(String);
+
+impl Username {
+    /// Validates `raw` (not trimmed: a username with spaces is a mistake worth reporting).
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let len = raw.len();
+        if !(3..=32).contains(&len) {
+            return Err(DomainError::invalid(
+                "username",
+                "length",
+                "must be 3 to 32 characters / 用户名须为 3 至 32 个字符",
+            ));
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(DomainError::invalid(
+                "username",
+                "charset",
+                "only letters, digits, '.', '_' and '-' / 只能包含字母、数字、'.'、'_' 和 '-'",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address, checked for shape only (one `@`, a dotted domain, no spaces).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Validates and trims `raw`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let value = raw.trim();
+        let bad = || {
+            DomainError::invalid(
+                "email",
+                "format",
+                "not an email address / 邮箱地址格式不正确",
+            )
+        };
+        if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = value.split_once('@').ok_or_else(bad)?;
+        if local.is_empty()
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+        {
+            return Err(bad());
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as typed at account creation: at least 8 characters.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// Checks the length rule. The value is never logged or echoed.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let n = raw.chars().count();
+        if !(8..=128).contains(&n) {
+            return Err(DomainError::invalid(
+                "password",
+                "length",
+                "must be 8 to 128 characters / 密码须为 8 至 128 个字符",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The password, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn title_trims_and_keeps_markup_verbatim() {
+        let t = TicketTitle::parse("  <b>用地</b> ' OR 1=1 --  ").unwrap();
+        assert_eq!(t.as_str(), "<b>用地</b> ' OR 1=1 --");
+    }
+
+    #[test]
+    fn title_counts_characters_not_bytes() {
+        assert!(TicketTitle::parse(&"土".repeat(200)).is_ok());
+        let err = TicketTitle::parse(&"土".repeat(201)).unwrap_err();
+        assert!(matches!(err, DomainError::Invalid { code: "too_long", .. }));
+    }
+
+    #[test]
+    fn empty_and_control_characters_are_refused() {
+        assert!(matches!(
+            TicketTitle::parse("   ").unwrap_err(),
+            DomainError::Invalid { code: "empty", .. }
+        ));
+        assert!(matches!(
+            TicketTitle::parse("a\u{0}b").unwrap_err(),
+            DomainError::Invalid { code: "control_character", .. }
+        ));
+        assert!(Description::parse("line one\nline two").is_ok());
+        assert!(TicketTitle::parse("line one\nline two").is_err());
+    }
+
+    #[test]
+    fn emails_and_usernames() {
+        assert!(Email::parse("li.wei@hyhz.gov.cn").is_ok());
+        for bad in ["", "a", "a@b", "@b.cn", "a@b.cn@c", "a b@c.cn", "a@.cn"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Username::parse("liaison.zhang").is_ok());
+        assert!(Username::parse("张三").is_err());
+        assert!(Username::parse("ab").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(s in "\\PC*") {
+            let _ = TicketTitle::parse(&s);
+            let _ = Description::parse(&s);
+            let _ = Email::parse(&s);
+            let _ = Username::parse(&s);
+        }
+
+        #[test]
+        fn accepted_titles_are_trimmed_and_bounded(s in "[a-z土地 ]{0,250}") {
+            if let Ok(t) = TicketTitle::parse(&s) {
+                prop_assert_eq!(t.as_str(), s.trim());
+                prop_assert!(t.as_str().chars().count() <= TicketTitle::MAX_CHARS);
+            }
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Every state × action × role, in the actor's own scope and in a foreign one, checked
+//! against the lifecycle written out as a table here (independently of the permission
+//! table in `permission.rs`).
+
+use chrono::{DateTime, TimeZone, Utc};
+use gridline_domain::ticket::{DispatchOrder, allowed_from, execute};
+use gridline_domain::*;
+use gridline_domain::text::Remark;
+
+const GRID: GridId = GridId(1);
+const OTHER_GRID: GridId = GridId(2);
+const DEPT: DepartmentId = DepartmentId(10);
+const CO_DEPT: DepartmentId = DepartmentId(11);
+const OTHER_DEPT: DepartmentId = DepartmentId(12);
+const TF: TaskForceId = TaskForceId(20);
+const LEADER: UserId = UserId(100);
+const OFFICER: UserId = UserId(101);
+const TRACKER: UserId = UserId(102);
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap()
+}
+
+fn facts(id: i64, role: Role) -> UserFacts {
+    UserFacts {
+        id: UserId(id),
+        role,
+        department_id: None,
+        grid_id: None,
+        task_force_id: None,
+        top_leader: false,
+    }
+}
+
+/// An actor of `role` whose scope includes the test ticket (own) or not (foreign).
+fn actor(role: Role, own: bool) -> Actor {
+    let mut user = facts(if own { 500 } else { 600 }, role);
+    let mut linked_grids = vec![];
+    match role {
+        Role::Admin => {}
+        Role::Dispatcher | Role::Liaison => {
+            user.grid_id = Some(if own { GRID } else { OTHER_GRID })
+        }
+        Role::DepartmentOfficer => {
+            user.department_id = Some(if own { DEPT } else { OTHER_DEPT });
+            if own {
+                user.id = OFFICER;
+            }
+        }
+        Role::TaskForceMember => user.task_force_id = Some(if own { TF } else { TaskForceId(21) }),
+        Role::Tracker => {
+            if own {
+                user.id = TRACKER;
+            }
+        }
+        Role::Leader => linked_grids = vec![if own { GRID } else { OTHER_GRID }],
+    }
+    Actor { user, linked_grids }
+}
+
+fn ticket(status: Status) -> Ticket {
+    let t0 = now();
+    let dispatched = !matches!(status, Status::Submitted);
+    let escalated_before = matches!(
+        status,
+        Status::Escalated | Status::Resolved | Status::Reported | Status::Closed
+    );
+    Ticket {
+        id: TicketId(1),
+        number: "GL-2026-000001".into(),
+        status,
+        enterprise_id: EnterpriseId(1),
+        grid_id: GRID,
+        category: Category::Land,
+        priority: Priority::Normal,
+        title: "t".into(),
+        description: "d".into(),
+        filed_by: UserId(1),
+        accountable_leader_id: dispatched.then_some(LEADER),
+        department_id: dispatched.then_some(DEPT),
+        responsible_person_id: dispatched.then_some(OFFICER),
+        tracker_id: Some(TRACKER),
+        task_force_id: escalated_before.then_some(TF),
+        co_department_ids: if escalated_before { vec![CO_DEPT] } else { vec![] },
+        response_due_at: dispatched.then_some(t0),
+        resolution_due_at: dispatched.then_some(t0),
+        dispatched_at: None,
+        accepted_at: None,
+        resolved_at: None,
+        closed_at: None,
+        reopen_count: 0,
+        return_count: 0,
+        satisfaction: None,
+        last_return: None,
+        pending_extension: None,
+        version: 3,
+        created_at: t0,
+        updated_at: t0,
+    }
+}
+
+fn command(action: ActionKind) -> Option<Command> {
+    let mut person = facts(OFFICER.0, Role::DepartmentOfficer);
+    person.department_id = Some(DEPT);
+    Some(match action {
+        ActionKind::Dispatch => Command::Dispatch(DispatchOrder {
+            leader: facts(LEADER.0, Role::Leader),
+            department_id: DEPT,
+            person,
+            tracker: Some(facts(TRACKER.0, Role::Tracker)),
+        }),
+        ActionKind::Accept => Command::Accept,
+        ActionKind::Return => Command::Return(
+            ReturnReason::parse(ticket::ReturnCode::WrongTerritory, None).unwrap(),
+        ),
+        ActionKind::Escalate => Command::Escalate {
+            task_force_id: TF,
+            co_department_ids: vec![CO_DEPT],
+            note: None,
+        },
+        ActionKind::AddCoDepartments => Command::AddCoDepartments(vec![OTHER_DEPT]),
+        ActionKind::RequestExtension => Command::RequestExtension {
+            days: 3,
+            reason: Remark::parse("需要更多时间").unwrap(),
+        },
+        ActionKind::DecideExtension => Command::DecideExtension {
+            approve: true,
+            note: None,
+        },
+        ActionKind::Resolve => Command::Resolve(Remark::parse("已解决").unwrap()),
+        ActionKind::Report => Command::Report {
+            satisfaction: Satisfaction::Satisfied,
+            feedback: None,
+        },
+        ActionKind::Urge => Command::Urge(None),
+        ActionKind::Supervise => Command::Supervise(None),
+        ActionKind::Comment => Command::Comment(Remark::parse("备注").unwrap()),
+        ActionKind::File | ActionKind::Close | ActionKind::Reopen => return None,
+    })
+}
+
+/// The lifecycle as specified: (action, roles that may take it, states it is allowed from,
+/// state it leads to; `None` = stays where it is).
+fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Status>) {
+    use Role::*;
+    use Status::*;
+    const OPEN: &[Status] = &[Submitted, Dispatched, Accepted, Escalated];
+    match action {
+        ActionKind::Dispatch => (&[Dispatcher], &[Submitted], Some(Dispatched)),
+        ActionKind::Accept => (&[DepartmentOfficer], &[Dispatched], Some(Accepted)),
+        ActionKind::Return => (&[DepartmentOfficer], &[Dispatched], Some(Submitted)),
+        ActionKind::Escalate => (&[DepartmentOfficer, Leader], &[Accepted], Some(Escalated)),
+        ActionKind::AddCoDepartments => (&[TaskForceMember], &[Escalated], None),
+        ActionKind::RequestExtension => (&[DepartmentOfficer], &[Accepted, Escalated], None),
+        ActionKind::DecideExtension => (&[Leader], &[Accepted, Escalated], None),
+        ActionKind::Resolve => (
+            &[DepartmentOfficer, TaskForceMember],
+            &[Accepted, Escalated],
+            Some(Resolved),
+        ),
+        ActionKind::Report => (&[Liaison], &[Resolved], Some(Closed)),
+        ActionKind::Urge => (&[Tracker, Leader], OPEN, None),
+        ActionKind::Supervise => (&[Leader], OPEN, None),
+        ActionKind::Comment => (
+            &Role::ALL,
+            &[Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed],
+            None,
+        ),
+        _ => (&[], &[], None),
+    }
+}
+
+/// Roles whose own-scope actor still sees the ticket in `status` (for the matrix fixture).
+fn sees(role: Role, status: Status) -> bool {
+    match role {
+        Role::TaskForceMember => !matches!(status, Status::Submitted | Status::Dispatched | Status::Accepted),
+        Role::DepartmentOfficer => status != Status::Submitted,
+        _ => true,
+    }
+}
+
+#[test]
+fn every_state_action_and_role() {
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let sla = SlaTargets {
+        response_hours: 8,
+        resolution_days: 5,
+    };
+    let mut checked = 0;
+    for &status in Status::ALL {
+        for &action in ActionKind::ALL {
+            let Some(cmd) = command(action) else { continue };
+            let (roles, from, to) = spec(action);
+            assert_eq!(allowed_from(action), from, "{action}: states");
+            for role in Role::ALL {
+                let mut t = ticket(status);
+                if action == ActionKind::DecideExtension {
+                    t.pending_extension = Some(ticket::PendingExtension {
+                        days: 3,
+                        reason: "r".into(),
+                        requested_by: OFFICER,
+                        requested_at: now(),
+                    });
+                }
+                let ctx = Context {
+                    now: now(),
+                    calendar: &calendar,
+                    sla,
+                    expected_version: t.version,
+                };
+                // Foreign scope: never visible, except to those who see the whole zone.
+                let foreign = execute(&t, &actor(role, false), &cmd, &ctx);
+                if role == Role::Admin {
+                    assert!(!matches!(foreign, Err(DomainError::NotVisible)));
+                } else {
+                    assert_eq!(foreign.unwrap_err(), DomainError::NotVisible, "{role} foreign {action} {status}");
+                }
+
+                let own = execute(&t, &actor(role, true), &cmd, &ctx);
+                let expected_ok = roles.contains(&role) && from.contains(&status);
+                let label = format!("{role} {action} on {status}");
+                if !sees(role, status) {
+                    assert_eq!(own.unwrap_err(), DomainError::NotVisible, "{label}");
+                } else if !roles.contains(&role) {
+                    assert_eq!(own.unwrap_err(), DomainError::Forbidden { action }, "{label}");
+                } else if !from.contains(&status) {
+                    assert_eq!(
+                        own.unwrap_err(),
+                        DomainError::InvalidTransition { action, status },
+                        "{label}"
+                    );
+                } else if role == Role::DepartmentOfficer
+                    && action == ActionKind::Resolve
+                    && status == Status::Escalated
+                {
+                    assert_eq!(own.unwrap_err(), DomainError::Forbidden { action }, "{label}");
+                } else {
+                    assert!(expected_ok);
+                    let (next, events) = own.unwrap_or_else(|e| panic!("{label}: {e:?}"));
+                    assert_eq!(next.status, to.unwrap_or(status), "{label}");
+                    assert_eq!(next.version, t.version + 1, "{label}");
+                    assert!(!events.is_empty());
+                    assert_eq!(events[0].from, status);
+                    assert_eq!(events.last().unwrap().to, next.status);
+                    // Stale version is refused whatever else holds.
+                    let stale = Context { expected_version: t.version - 1, ..ctx };
+                    assert!(matches!(
+                        execute(&t, &actor(role, true), &cmd, &stale),
+                        Err(DomainError::StaleVersion { expected: 2, actual: 3 })
+                    ));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 7 * 12 * 7);
+}
+
+#[test]
+fn co_handling_department_sees_but_may_not_sign_or_resolve() {
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let t = ticket(Status::Escalated);
+    let mut co = actor(Role::DepartmentOfficer, true);
+    co.user.id = UserId(777);
+    co.user.department_id = Some(CO_DEPT);
+    let ctx = Context {
+        now: now(),
+        calendar: &calendar,
+        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        expected_version: t.version,
+    };
+    let comment = Command::Comment(Remark::parse("协办意见").unwrap());
+    assert!(execute(&t, &co, &comment, &ctx).is_ok());
+    let resolve = Command::Resolve(Remark::parse("x").unwrap());
+    assert_eq!(
+        execute(&t, &co, &resolve, &ctx).unwrap_err(),
+        DomainError::Forbidden { action: ActionKind::Resolve }
+    );
+}
+
+#[test]
+fn unsatisfied_report_reopens_and_counts() {
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let t = ticket(Status::Resolved);
+    let ctx = Context {
+        now: now(),
+        calendar: &calendar,
+        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        expected_version: t.version,
+    };
+    let cmd = Command::Report {
+        satisfaction: Satisfaction::Unsatisfied,
+        feedback: Some(Remark::parse("问题依旧").unwrap()),
+    };
+    let (next, events) = execute(&t, &actor(Role::Liaison, true), &cmd, &ctx).unwrap();
+    assert_eq!(next.status, Status::Accepted);
+    assert_eq!(next.reopen_count, 1);
+    assert_eq!(next.satisfaction, Some(Satisfaction::Unsatisfied));
+    let actions: Vec<_> = events.iter().map(|e| e.kind.action()).collect();
+    assert_eq!(actions, [ActionKind::Report, ActionKind::Reopen]);
+    assert!(next.resolution_due_at.unwrap() > now());
+}
+
+#[test]
+fn return_clears_the_three_ones_and_records_them() {
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let t = ticket(Status::Dispatched);
+    let ctx = Context {
+        now: now(),
+        calendar: &calendar,
+        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        expected_version: t.version,
+    };
+    let other = ReturnReason::parse(ticket::ReturnCode::Other, None);
+    assert!(matches!(other, Err(DomainError::Invalid { code: "required", .. })));
+    let reason = ReturnReason::parse(ticket::ReturnCode::Other, Some("属于市级事权")).unwrap();
+    let (next, events) =
+        execute(&t, &actor(Role::DepartmentOfficer, true), &Command::Return(reason), &ctx).unwrap();
+    assert_eq!(next.status, Status::Submitted);
+    assert_eq!(next.department_id, None);
+    assert_eq!(next.return_count, 1);
+    let EventKind::Returned { previous, .. } = &events[0].kind else { panic!() };
+    assert_eq!(previous.department_id, DEPT);
+}
+
+#[test]
+fn extension_approval_moves_the_deadline_and_refusal_does_not() {
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let mut t = ticket(Status::Accepted);
+    let due = Utc.with_ymd_and_hms(2026, 3, 13, 10, 0, 0).unwrap(); // Fri 18:00 +08
+    t.resolution_due_at = Some(due);
+    let officer = actor(Role::DepartmentOfficer, true);
+    let leader = actor(Role::Leader, true);
+    let mk = |v| Context {
+        now: now(),
+        calendar: &calendar,
+        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        expected_version: v,
+    };
+    let req = Command::RequestExtension { days: 2, reason: Remark::parse("等待审批").unwrap() };
+    let (t1, _) = execute(&t, &officer, &req, &mk(t.version)).unwrap();
+    assert!(matches!(
+        execute(&t1, &officer, &req, &mk(t1.version)),
+        Err(DomainError::Invalid { code: "extension_pending", .. })
+    ));
+    let refuse = Command::DecideExtension { approve: false, note: None };
+    let (t2, _) = execute(&t1, &leader, &refuse, &mk(t1.version)).unwrap();
+    assert_eq!(t2.resolution_due_at, Some(due));
+    assert!(t2.pending_extension.is_none());
+    let (t3, _) = execute(&t2, &officer, &req, &mk(t2.version)).unwrap();
+    let approve = Command::DecideExtension { approve: true, note: None };
+    let (t4, _) = execute(&t3, &leader, &approve, &mk(t3.version)).unwrap();
+    // Friday + 2 working days = Tuesday close of business.
+    assert_eq!(t4.resolution_due_at, Some(Utc.with_ymd_and_hms(2026, 3, 17, 10, 0, 0).unwrap()));
+}
+
+#[test]
+fn event_payload_round_trips() {
+    let kind = EventKind::Escalated {
+        task_force_id: TF,
+        co_department_ids: vec![CO_DEPT],
+        note: Some("<script>".into()),
+    };
+    let back = EventKind::from_parts("escalate", &kind.payload()).unwrap();
+    assert_eq!(back, kind);
+}
