@@ -1,1 +1,18 @@
+//! Gridline's schema. Migrations never import entity code: each states its own tables.
+//!
+//! Timestamps are stored as BIGINT milliseconds since the Unix epoch (UTC) on both engines,
+//! so ordering and range queries behave identically on SQLite and PostgreSQL.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_initial;
+
+/// The list of migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_initial::Migration)]
+    }
+}

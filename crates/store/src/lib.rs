@@ -1,1 +1,114 @@
+//! Gridline's storage on SQLite or PostgreSQL.
+//!
+//! Every command is one transaction that writes the ticket row, its events and their outbox
+//! rows, or nothing. On SQLite, writes go through a single connection (SQLite has one writer
+//! anyway; this avoids `SQLITE_BUSY` under load) while reads use a pool; on PostgreSQL both
+//! are the same pool and concurrent commands are ordered by the version check.
 
+pub mod entity;
+mod error;
+pub mod org;
+pub mod tickets;
+mod time;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use gridline_migrations::MigratorTrait;
+
+pub use error::StoreError;
+pub use time::{from_ms, to_ms};
+
+use gridline_migrations::Migrator;
+
+/// The database, with a connection for writes and one for reads (the same on PostgreSQL).
+#[derive(Clone, Debug)]
+pub struct Store {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+}
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db?mode=rwc` or `postgres://user@host/db`.
+    pub url: String,
+    /// Size of the read pool (PostgreSQL: of the only pool).
+    pub max_connections: u32,
+    /// How long to wait for a free connection before answering 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Store {
+    /// Connects without touching the schema.
+    pub async fn connect(opts: &StoreOptions) -> Result<Store, StoreError> {
+        let base = |n: u32| {
+            let mut o = ConnectOptions::new(opts.url.clone());
+            o.max_connections(n)
+                .min_connections(1)
+                .acquire_timeout(opts.acquire_timeout)
+                .sqlx_logging(false);
+            o
+        };
+        if opts.url.starts_with("sqlite:") {
+            let sqlite = |mut o: ConnectOptions| {
+                o.map_sqlx_sqlite_opts(|s| {
+                    s.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(5))
+                        .foreign_keys(true)
+                        .create_if_missing(true)
+                });
+                o
+            };
+            let write = Database::connect(sqlite(base(1))).await?;
+            let read = Database::connect(sqlite(base(opts.max_connections.max(1)))).await?;
+            Ok(Store { read, write })
+        } else {
+            let pool = Database::connect(base(opts.max_connections.max(2))).await?;
+            Ok(Store {
+                read: pool.clone(),
+                write: pool,
+            })
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.write, None).await?;
+        Ok(())
+    }
+
+    /// Rolls back every migration (tests check that down and up work).
+    pub async fn migrate_down_all(&self) -> Result<(), StoreError> {
+        Migrator::down(&self.write, None).await?;
+        Ok(())
+    }
+
+    /// Names of the migrations applied.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
+        Ok(Migrator::get_applied_migrations(&self.write)
+            .await?
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect())
+    }
+
+    /// Checks the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Which engine this is.
+    pub fn backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+
+    /// Closes both pools.
+    pub async fn close(self) {
+        let _ = self.read.close().await;
+        let _ = self.write.close().await;
+    }
+}

@@ -1,0 +1,81 @@
+//! `POST /api/v1/auth/login`: a username and password for an access token.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::Json;
+use crate::state::AppState;
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+/// An access token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// Logs in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "wrong username or password", body = Problem),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<axum::Json<TokenResponse>> {
+    let user = if req.username.len() <= 64 {
+        state.store.user_by_username(&req.username).await?
+    } else {
+        None
+    };
+    let user = user.filter(|u| u.active);
+    let auth = state.auth.clone();
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let password = req.password;
+    // Hashing is deliberately slow: keep it off the async worker threads.
+    let ok = tokio::task::spawn_blocking(move || auth.verify_password(&password, hash.as_deref()))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!(username = %req.username, "failed login");
+        return Err(ApiError::unauthorized("invalid_credentials")
+            .detail("wrong username or password / 用户名或密码错误"));
+    };
+    let role = gridline_domain::Role::parse(&user.role)
+        .ok_or_else(|| ApiError::internal(&format!("stored role {}", user.role)))?;
+    let token = state
+        .auth
+        .issue(gridline_domain::UserId(user.id), role, state.now())?;
+    Ok(axum::Json(TokenResponse {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: state.auth.token_ttl_secs,
+    }))
+}

@@ -1,0 +1,200 @@
+//! Authentication: argon2id password hashes, short-lived HS256 JWTs, and the [`AuthUser`]
+//! extractor. Permission is not decided here: handlers ask the rules in `domain`.
+
+mod login;
+mod me;
+
+pub use login::{LoginRequest, TokenResponse, __path_login, login};
+pub use me::{MeResponse, __path_me, me};
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use gridline_domain::{Actor, Role, UserId};
+use gridline_store::entity::users;
+use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+const ISSUER: &str = "gridline";
+const AUDIENCE: &str = "gridline-api";
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct HashCost {
+    /// Memory in KiB.
+    pub m_cost: u32,
+    /// Iterations.
+    pub t_cost: u32,
+    /// Lanes.
+    pub p_cost: u32,
+}
+
+impl Default for HashCost {
+    /// OWASP's recommended minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
+    fn default() -> Self {
+        Self {
+            m_cost: 19 * 1024,
+            t_cost: 2,
+            p_cost: 1,
+        }
+    }
+}
+
+/// Signing keys, token lifetime and password hashing cost.
+pub struct AuthKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    /// Seconds an access token lives.
+    pub token_ttl_secs: i64,
+    cost: HashCost,
+    /// A hash verified when the username is unknown, so timing does not tell.
+    dummy_hash: String,
+}
+
+impl AuthKeys {
+    /// Builds the keys from the configured secret.
+    pub fn new(secret: &[u8], token_ttl_secs: i64, cost: HashCost) -> Result<Self, String> {
+        let mut validation = Validation::new(JwtAlg::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 5;
+        let mut keys = Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            token_ttl_secs,
+            cost,
+            dummy_hash: String::new(),
+        };
+        keys.dummy_hash = keys.hash_password("not a real password")?;
+        Ok(keys)
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>, String> {
+        let params = Params::new(self.cost.m_cost, self.cost.t_cost, self.cost.p_cost, None)
+            .map_err(|e| e.to_string())?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// Hashes a password to a PHC string (argon2id, random salt). CPU-heavy: call it off the
+    /// async threads.
+    pub fn hash_password(&self, password: &str) -> Result<String, String> {
+        self.argon2()?
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Checks a password against a stored hash (or against a dummy when there is none).
+    pub fn verify_password(&self, password: &str, hash: Option<&str>) -> bool {
+        let target = hash.unwrap_or(&self.dummy_hash);
+        let Ok(parsed) = PasswordHash::new(target) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && hash.is_some()
+    }
+
+    /// Issues an access token.
+    pub fn issue(&self, user: UserId, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let iat = now.timestamp();
+        let claims = Claims {
+            sub: user.0.to_string(),
+            role: role.as_str().to_owned(),
+            iat,
+            nbf: iat,
+            exp: iat + self.token_ttl_secs,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(JwtAlg::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::internal(&e))
+    }
+
+    /// Verifies a token: signature, algorithm, issuer, audience, expiry, not-before.
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "token refused");
+                ApiError::unauthorized("invalid_token")
+            })
+    }
+}
+
+/// The caller, authenticated by a Bearer token and still active.
+pub struct AuthUser {
+    /// The user's row.
+    pub user: users::Model,
+    /// The rules' view of the caller.
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| ApiError::unauthorized("missing_token"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| ApiError::unauthorized("missing_token"))?;
+        let claims = state.auth.verify(token.trim())?;
+        let id = claims
+            .sub
+            .parse::<i64>()
+            .map_err(|_| ApiError::unauthorized("invalid_token"))?;
+        let (user, actor) = state
+            .store
+            .actor(UserId(id))
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+        // A token issued before a role change no longer speaks for the user.
+        if claims.role != actor.role().as_str() {
+            return Err(ApiError::unauthorized("invalid_token"));
+        }
+        Ok(AuthUser { user, actor })
+    }
+}
+
+impl AuthUser {
+    /// Refuses callers who are not admins.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.actor.role() == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "admin_only",
+                "only administrators may do this / 仅系统管理员可执行此操作",
+            ))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! `POST/GET /api/v1/departments`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use gridline_domain::text::{Email, Name};
+use gridline_store::entity::departments;
+use gridline_store::from_ms;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiResult, Problem};
+use crate::extract::Json;
+use crate::org::users::rename;
+use crate::state::AppState;
+
+/// A department (责任部门).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentDto {
+    pub id: i64,
+    pub name: String,
+    /// The department's shared mailbox.
+    pub email: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<departments::Model> for DepartmentDto {
+    fn from(d: departments::Model) -> Self {
+        Self {
+            id: d.id,
+            name: d.name,
+            email: d.email,
+            created_at: from_ms(d.created_at),
+        }
+    }
+}
+
+/// A department to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDepartment {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// Creates a department (admins only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/departments",
+    tag = "organisation",
+    security(("bearer" = [])),
+    request_body = CreateDepartment,
+    responses((status = 201, body = DepartmentDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem))
+)]
+pub async fn create_department(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Json(req): Json<CreateDepartment>,
+) -> ApiResult<(StatusCode, axum::Json<DepartmentDto>)> {
+    auth.require_admin()?;
+    let name = Name::parse(&req.name).map_err(|e| rename(e, "name"))?;
+    let email = req.email.as_deref().map(Email::parse).transpose()?;
+    let row = state
+        .store
+        .create_department(name.into_inner(), email.map(|e| e.as_str().to_owned()), state.now())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(row.into())))
+}
+
+/// Lists departments.
+#[utoipa::path(
+    get,
+    path = "/api/v1/departments",
+    tag = "organisation",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<DepartmentDto>), (status = 401, body = Problem))
+)]
+pub async fn list_departments(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+) -> ApiResult<axum::Json<Vec<DepartmentDto>>> {
+    let rows = state.store.departments().await?;
+    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+}

@@ -1,0 +1,151 @@
+//! `POST/GET /api/v1/enterprises`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use gridline_domain::text::Name;
+use gridline_domain::{Cluster, CreditCode, EnterpriseId, GridId};
+use gridline_store::entity::enterprises;
+use gridline_store::from_ms;
+use gridline_store::org::{EnterpriseFilter, NewEnterprise};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Json, Path, Query};
+use crate::org::users::rename;
+use crate::state::AppState;
+
+/// An enterprise (企业).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnterpriseDto {
+    pub id: i64,
+    pub name: String,
+    /// 统一社会信用代码 (GB 32100-2015).
+    pub credit_code: String,
+    /// electronic_information | food_beverage_water | machinery_moulds | other
+    pub cluster: String,
+    pub grid_id: i64,
+    /// 规上企业: above designated size.
+    pub above_size: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<enterprises::Model> for EnterpriseDto {
+    fn from(e: enterprises::Model) -> Self {
+        Self {
+            id: e.id,
+            name: e.name,
+            credit_code: e.credit_code,
+            cluster: e.cluster,
+            grid_id: e.grid_id,
+            above_size: e.above_size,
+            created_at: from_ms(e.created_at),
+        }
+    }
+}
+
+/// An enterprise to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEnterprise {
+    pub name: String,
+    pub credit_code: String,
+    #[schema(value_type = String, example = "electronic_information")]
+    pub cluster: Cluster,
+    pub grid_id: i64,
+    #[serde(default)]
+    pub above_size: bool,
+}
+
+/// Creates an enterprise (admins only). A bad credit code is a 422 naming the rule.
+#[utoipa::path(
+    post,
+    path = "/api/v1/enterprises",
+    tag = "organisation",
+    security(("bearer" = [])),
+    request_body = CreateEnterprise,
+    responses(
+        (status = 201, body = EnterpriseDto),
+        (status = 403, body = Problem),
+        (status = 409, description = "credit code already registered", body = Problem),
+        (status = 422, description = "credit_code.length | credit_code.charset | credit_code.region | credit_code.check, and others", body = Problem),
+    )
+)]
+pub async fn create_enterprise(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Json(req): Json<CreateEnterprise>,
+) -> ApiResult<(StatusCode, axum::Json<EnterpriseDto>)> {
+    auth.require_admin()?;
+    let name = Name::parse(&req.name).map_err(|e| rename(e, "name"))?;
+    let credit_code = CreditCode::parse(&req.credit_code)
+        .map_err(|e| ApiError::invalid("credit_code", e.code(), e.to_string()))?;
+    let row = state
+        .store
+        .create_enterprise(
+            NewEnterprise {
+                name: name.into_inner(),
+                credit_code,
+                cluster: req.cluster,
+                grid_id: GridId(req.grid_id),
+                above_size: req.above_size,
+            },
+            state.now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(row.into())))
+}
+
+/// Filters for the enterprise list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseQuery {
+    pub grid_id: Option<i64>,
+    /// Substring of the name, or the start of the credit code.
+    pub q: Option<String>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<u64>,
+}
+
+/// Lists enterprises.
+#[utoipa::path(
+    get,
+    path = "/api/v1/enterprises",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(EnterpriseQuery),
+    responses((status = 200, body = Vec<EnterpriseDto>), (status = 401, body = Problem))
+)]
+pub async fn list_enterprises(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+    Query(q): Query<EnterpriseQuery>,
+) -> ApiResult<axum::Json<Vec<EnterpriseDto>>> {
+    let filter = EnterpriseFilter {
+        grid_id: q.grid_id.map(GridId),
+        q: q.q.map(|s| s.trim().to_owned()),
+    };
+    let rows = state
+        .store
+        .enterprises(&filter, q.limit.unwrap_or(100).clamp(1, 500))
+        .await?;
+    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// One enterprise.
+#[utoipa::path(
+    get,
+    path = "/api/v1/enterprises/{id}",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = EnterpriseDto), (status = 404, body = Problem))
+)]
+pub async fn get_enterprise(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<EnterpriseDto>> {
+    Ok(axum::Json(state.store.enterprise(EnterpriseId(id)).await?.into()))
+}

@@ -1,0 +1,141 @@
+//! `POST/GET /api/v1/grids`: grids with their five-ones (五个一).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use gridline_domain::text::Name;
+use gridline_domain::{FiveOnes, GridId, TaskForceId, UserId};
+use gridline_store::entity::grids;
+use gridline_store::from_ms;
+use gridline_store::org::NewGrid;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Json, Path};
+use crate::org::users::rename;
+use crate::state::AppState;
+
+/// A grid and its five-ones.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridDto {
+    pub id: i64,
+    pub name: String,
+    /// 网格挂钩领导
+    pub linked_leader_id: i64,
+    /// 网格负责人 (dispatches the grid's tickets)
+    pub head_id: i64,
+    /// 网格服务专班
+    pub task_force_id: i64,
+    /// 联络员
+    pub liaison_id: i64,
+    /// 一支队伍
+    pub team: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<grids::Model> for GridDto {
+    fn from(g: grids::Model) -> Self {
+        Self {
+            id: g.id,
+            name: g.name,
+            linked_leader_id: g.linked_leader_id,
+            head_id: g.head_id,
+            task_force_id: g.task_force_id,
+            liaison_id: g.liaison_id,
+            team: g.team,
+            created_at: from_ms(g.created_at),
+        }
+    }
+}
+
+/// A grid to create: all five-ones are required.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGrid {
+    pub name: String,
+    pub linked_leader_id: i64,
+    pub head_id: i64,
+    pub task_force_id: i64,
+    pub liaison_id: i64,
+    pub team: String,
+}
+
+/// Creates a grid (admins only). The head and the liaison are attached to it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/grids",
+    tag = "organisation",
+    security(("bearer" = [])),
+    request_body = CreateGrid,
+    responses((status = 201, body = GridDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem))
+)]
+pub async fn create_grid(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Json(req): Json<CreateGrid>,
+) -> ApiResult<(StatusCode, axum::Json<GridDto>)> {
+    auth.require_admin()?;
+    let name = Name::parse(&req.name).map_err(|e| rename(e, "name"))?;
+    let team = Name::parse(&req.team).map_err(|e| rename(e, "team"))?;
+    let store = &state.store;
+    let five = FiveOnes {
+        linked_leader: store
+            .user_facts_for(UserId(req.linked_leader_id), "linked_leader_id")
+            .await?,
+        head: store.user_facts_for(UserId(req.head_id), "head_id").await?,
+        task_force_id: TaskForceId(req.task_force_id),
+        liaison: store
+            .user_facts_for(UserId(req.liaison_id), "liaison_id")
+            .await?,
+        team: team.into_inner(),
+    };
+    five.check()?;
+    let row = store
+        .create_grid(
+            NewGrid {
+                name: name.into_inner(),
+                linked_leader_id: five.linked_leader.id,
+                head_id: five.head.id,
+                task_force_id: five.task_force_id,
+                liaison_id: five.liaison.id,
+                team: five.team,
+            },
+            state.now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(row.into())))
+}
+
+/// Lists grids.
+#[utoipa::path(
+    get,
+    path = "/api/v1/grids",
+    tag = "organisation",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<GridDto>), (status = 401, body = Problem))
+)]
+pub async fn list_grids(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+) -> ApiResult<axum::Json<Vec<GridDto>>> {
+    let rows = state.store.grids().await?;
+    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// One grid.
+#[utoipa::path(
+    get,
+    path = "/api/v1/grids/{id}",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = GridDto), (status = 404, body = Problem))
+)]
+pub async fn get_grid(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<GridDto>> {
+    Ok(axum::Json(state.store.grid(GridId(id)).await?.into()))
+}

@@ -1,0 +1,175 @@
+//! `POST/GET /api/v1/users`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use gridline_domain::text::{Email, Name, NewPassword, Username};
+use gridline_domain::{DepartmentId, GridId, Role, TaskForceId};
+use gridline_store::entity::users;
+use gridline_store::from_ms;
+use gridline_store::org::NewUser;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+
+/// A user as shown (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// admin | dispatcher | liaison | department_officer | task_force_member | tracker | leader
+    pub role: String,
+    pub email: Option<String>,
+    pub department_id: Option<i64>,
+    pub grid_id: Option<i64>,
+    pub task_force_id: Option<i64>,
+    pub top_leader: bool,
+    pub active: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<users::Model> for UserDto {
+    fn from(u: users::Model) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            email: u.email,
+            department_id: u.department_id,
+            grid_id: u.grid_id,
+            task_force_id: u.task_force_id,
+            top_leader: u.top_leader,
+            active: u.active,
+            created_at: from_ms(u.created_at),
+        }
+    }
+}
+
+/// A user to create.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    #[schema(value_type = String, example = "liaison")]
+    pub role: Role,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub department_id: Option<i64>,
+    #[serde(default)]
+    pub grid_id: Option<i64>,
+    #[serde(default)]
+    pub task_force_id: Option<i64>,
+    #[serde(default)]
+    pub top_leader: bool,
+}
+
+/// Parses and validates a create request, hashing the password (off the async threads).
+pub async fn parse_new_user(state: &AppState, req: CreateUser) -> ApiResult<NewUser> {
+    let username = Username::parse(&req.username)?;
+    let display_name = Name::parse(&req.display_name).map_err(|e| rename(e, "display_name"))?;
+    let password = NewPassword::parse(&req.password)?;
+    let email = req.email.as_deref().map(Email::parse).transpose()?;
+    let auth = state.auth.clone();
+    let password_hash = tokio::task::spawn_blocking(move || auth.hash_password(password.expose()))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(NewUser {
+        username: username.as_str().to_owned(),
+        display_name: display_name.into_inner(),
+        password_hash,
+        role: req.role,
+        email: email.map(|e| e.as_str().to_owned()),
+        department_id: req.department_id.map(DepartmentId),
+        grid_id: req.grid_id.map(GridId),
+        task_force_id: req.task_force_id.map(TaskForceId),
+        top_leader: req.top_leader,
+    })
+}
+
+/// Renames the field of a generic text error to the request's field.
+pub(crate) fn rename(e: gridline_domain::DomainError, field: &'static str) -> ApiError {
+    match e {
+        gridline_domain::DomainError::Invalid { code, message, .. } => {
+            ApiError::invalid(field, code, message)
+        }
+        other => other.into(),
+    }
+}
+
+/// Creates a user (admins only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "organisation",
+    security(("bearer" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, body = UserDto),
+        (status = 403, body = Problem),
+        (status = 409, description = "username taken", body = Problem),
+        (status = 422, body = Problem),
+    )
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Json(req): Json<CreateUser>,
+) -> ApiResult<(StatusCode, axum::Json<UserDto>)> {
+    auth.require_admin()?;
+    let new = parse_new_user(&state, req).await?;
+    let row = state.store.create_user(new, state.now()).await?;
+    Ok((StatusCode::CREATED, axum::Json(row.into())))
+}
+
+/// Filters for the user list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    /// Only users of this role.
+    #[param(value_type = Option<String>)]
+    pub role: Option<Role>,
+}
+
+/// Lists users.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(UserQuery),
+    responses((status = 200, body = Vec<UserDto>), (status = 401, body = Problem))
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+    Query(q): Query<UserQuery>,
+) -> ApiResult<axum::Json<Vec<UserDto>>> {
+    let rows = state.store.users(q.role).await?;
+    Ok(axum::Json(rows.into_iter().map(UserDto::from).collect()))
+}
+
+/// One user.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = UserDto), (status = 404, body = Problem))
+)]
+pub async fn get_user(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<UserDto>> {
+    Ok(axum::Json(state.store.user(gridline_domain::UserId(id)).await?.into()))
+}

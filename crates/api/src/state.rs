@@ -1,0 +1,47 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use gridline_domain::{SlaPolicy, WorkCalendar};
+use gridline_store::Store;
+
+use crate::auth::AuthKeys;
+
+/// Where "now" comes from, so tests can control time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Shared state of the API.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Token signing and verification, and password hashing parameters.
+    pub auth: Arc<AuthKeys>,
+    /// The official working-day calendar.
+    pub calendar: Arc<WorkCalendar>,
+    /// Deadline targets per category and priority.
+    pub sla: Arc<SlaPolicy>,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// The current instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

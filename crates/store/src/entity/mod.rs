@@ -1,0 +1,11 @@
+//! sea-orm entities, one per table. Timestamps are epoch milliseconds (see the migrations).
+
+pub mod departments;
+pub mod enterprises;
+pub mod grids;
+pub mod outbox;
+pub mod task_forces;
+pub mod ticket_co_departments;
+pub mod ticket_events;
+pub mod tickets;
+pub mod users;

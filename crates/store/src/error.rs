@@ -1,0 +1,90 @@
+//! The store's one error type. Database errors are mapped here and nowhere else.
+
+use gridline_domain::DomainError;
+use sea_orm::{DbErr, SqlErr};
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (the name says which kind).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The rules refused the command.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// A unique value is taken.
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: &'static str,
+    },
+    /// The command names something that does not exist or does not fit.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        code: &'static str,
+        message: String,
+    },
+    /// The database cannot be reached or no connection is free.
+    #[error("database unavailable")]
+    Unavailable(#[source] DbErr),
+    /// Anything else from the database: logged, never shown.
+    #[error("database error")]
+    Db(#[source] DbErr),
+    /// A stored value the code cannot read.
+    #[error("unreadable stored value: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Shorthand for [`StoreError::Invalid`].
+    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Stable codes for unique constraints, found by the column or index the database names.
+const UNIQUE: &[(&str, &str, &str)] = &[
+    ("username", "username_taken", "this username is taken / 用户名已存在"),
+    (
+        "credit_code",
+        "credit_code_taken",
+        "an enterprise with this credit code exists / 该统一社会信用代码已登记",
+    ),
+    ("idempotency", "idempotency_conflict", "duplicate idempotency key / 重复的幂等键"),
+    ("departments", "name_taken", "a department with this name exists / 部门名称已存在"),
+    ("task_forces", "name_taken", "a task force with this name exists / 专班名称已存在"),
+    ("grids", "name_taken", "a grid with this name exists / 网格名称已存在"),
+];
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => {
+                let (code, message) = UNIQUE
+                    .iter()
+                    .find(|(needle, _, _)| msg.contains(needle))
+                    .map(|(_, c, m)| (*c, *m))
+                    .unwrap_or(("conflict", "the value is already taken / 该值已存在"));
+                return StoreError::Conflict { code, message };
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                return StoreError::invalid(
+                    "reference",
+                    "unknown_reference",
+                    "refers to something that does not exist / 引用的对象不存在",
+                );
+            }
+            _ => {}
+        }
+        match e {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable(e),
+            DbErr::RecordNotFound(_) => StoreError::NotFound("record"),
+            other => StoreError::Db(other),
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! Users, departments, task forces, grids and enterprises.
+
+use chrono::{DateTime, Utc};
+use gridline_domain::{
+    Actor, Cluster, CreditCode, DepartmentId, GridId, Role, TaskForceId, UserFacts, UserId,
+};
+use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use crate::entity::{departments, enterprises, grids, task_forces, users};
+use crate::{Store, StoreError, to_ms};
+
+/// A user to create. The password is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub email: Option<String>,
+    pub department_id: Option<DepartmentId>,
+    pub grid_id: Option<GridId>,
+    pub task_force_id: Option<TaskForceId>,
+    pub top_leader: bool,
+}
+
+/// A grid to create, with its five-ones.
+#[derive(Debug, Clone)]
+pub struct NewGrid {
+    pub name: String,
+    pub linked_leader_id: UserId,
+    pub head_id: UserId,
+    pub task_force_id: TaskForceId,
+    pub liaison_id: UserId,
+    pub team: String,
+}
+
+/// An enterprise to create.
+#[derive(Debug, Clone)]
+pub struct NewEnterprise {
+    pub name: String,
+    pub credit_code: CreditCode,
+    pub cluster: Cluster,
+    pub grid_id: GridId,
+    pub above_size: bool,
+}
+
+/// Filters for the enterprise list.
+#[derive(Debug, Clone, Default)]
+pub struct EnterpriseFilter {
+    pub grid_id: Option<GridId>,
+    /// Substring of the name, or a prefix of the credit code.
+    pub q: Option<String>,
+}
+
+/// The role stored for a user, read back.
+pub fn user_facts(u: &users::Model) -> Result<UserFacts, StoreError> {
+    Ok(UserFacts {
+        id: UserId(u.id),
+        role: Role::parse(&u.role).ok_or_else(|| StoreError::Corrupt(format!("role {}", u.role)))?,
+        department_id: u.department_id.map(DepartmentId),
+        grid_id: u.grid_id.map(GridId),
+        task_force_id: u.task_force_id.map(TaskForceId),
+        top_leader: u.top_leader,
+    })
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern (used with `ESCAPE '\'`).
+pub(crate) fn like_pattern(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    out.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+impl Store {
+    /// Creates a department.
+    pub async fn create_department(
+        &self,
+        name: String,
+        email: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<departments::Model, StoreError> {
+        Ok(departments::ActiveModel {
+            name: Set(name),
+            email: Set(email),
+            created_at: Set(to_ms(now)),
+            ..Default::default()
+        }
+        .insert(&self.write)
+        .await?)
+    }
+
+    /// All departments, by name.
+    pub async fn departments(&self) -> Result<Vec<departments::Model>, StoreError> {
+        Ok(departments::Entity::find()
+            .order_by_asc(departments::Column::Id)
+            .all(&self.read)
+            .await?)
+    }
+
+    /// One department.
+    pub async fn department(&self, id: DepartmentId) -> Result<departments::Model, StoreError> {
+        departments::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("department"))
+    }
+
+    /// Checks every id names a department.
+    pub async fn check_departments(
+        &self,
+        ids: &[DepartmentId],
+        field: &'static str,
+    ) -> Result<(), StoreError> {
+        let raw: Vec<i64> = ids.iter().map(|d| d.0).collect();
+        let found = departments::Entity::find()
+            .filter(departments::Column::Id.is_in(raw.clone()))
+            .count(&self.read)
+            .await?;
+        let mut unique = raw;
+        unique.sort_unstable();
+        unique.dedup();
+        if found != unique.len() as u64 {
+            return Err(StoreError::invalid(
+                field,
+                "unknown_department",
+                "no such department / 部门不存在",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates a task force.
+    pub async fn create_task_force(
+        &self,
+        name: String,
+        description: String,
+        now: DateTime<Utc>,
+    ) -> Result<task_forces::Model, StoreError> {
+        Ok(task_forces::ActiveModel {
+            name: Set(name),
+            description: Set(description),
+            created_at: Set(to_ms(now)),
+            ..Default::default()
+        }
+        .insert(&self.write)
+        .await?)
+    }
+
+    /// All task forces.
+    pub async fn task_forces(&self) -> Result<Vec<task_forces::Model>, StoreError> {
+        Ok(task_forces::Entity::find()
+            .order_by_asc(task_forces::Column::Id)
+            .all(&self.read)
+            .await?)
+    }
+
+    /// One task force.
+    pub async fn task_force(&self, id: TaskForceId) -> Result<task_forces::Model, StoreError> {
+        task_forces::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("task force"))
+    }
+
+    /// Creates a user after checking their attachments exist and fit the role.
+    pub async fn create_user(
+        &self,
+        new: NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<users::Model, StoreError> {
+        let facts = UserFacts {
+            id: UserId(0),
+            role: new.role,
+            department_id: new.department_id,
+            grid_id: new.grid_id,
+            task_force_id: new.task_force_id,
+            top_leader: new.top_leader,
+        };
+        facts.check_attachments()?;
+        if let Some(d) = new.department_id {
+            self.department(d).await.map_err(|_| {
+                StoreError::invalid("department_id", "unknown_department", "no such department / 部门不存在")
+            })?;
+        }
+        if let Some(t) = new.task_force_id {
+            self.task_force(t).await.map_err(|_| {
+                StoreError::invalid("task_force_id", "unknown_task_force", "no such task force / 专班不存在")
+            })?;
+        }
+        if let Some(g) = new.grid_id {
+            self.grid(g).await.map_err(|_| {
+                StoreError::invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
+            })?;
+        }
+        Ok(users::ActiveModel {
+            username: Set(new.username),
+            display_name: Set(new.display_name),
+            password_hash: Set(new.password_hash),
+            role: Set(new.role.as_str().to_owned()),
+            email: Set(new.email),
+            department_id: Set(new.department_id.map(|d| d.0)),
+            grid_id: Set(new.grid_id.map(|g| g.0)),
+            task_force_id: Set(new.task_force_id.map(|t| t.0)),
+            top_leader: Set(new.top_leader),
+            active: Set(true),
+            created_at: Set(to_ms(now)),
+            ..Default::default()
+        }
+        .insert(&self.write)
+        .await?)
+    }
+
+    /// Attaches a user to a grid (the five-ones need the users before the grid exists).
+    pub async fn set_user_grid(&self, user: UserId, grid: GridId) -> Result<(), StoreError> {
+        let model = self.user(user).await?;
+        let mut active: users::ActiveModel = model.into();
+        active.grid_id = Set(Some(grid.0));
+        active.update(&self.write).await?;
+        Ok(())
+    }
+
+    /// All users, optionally of one role.
+    pub async fn users(&self, role: Option<Role>) -> Result<Vec<users::Model>, StoreError> {
+        let mut q = users::Entity::find().order_by_asc(users::Column::Id);
+        if let Some(r) = role {
+            q = q.filter(users::Column::Role.eq(r.as_str()));
+        }
+        Ok(q.all(&self.read).await?)
+    }
+
+    /// One user.
+    pub async fn user(&self, id: UserId) -> Result<users::Model, StoreError> {
+        users::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// A user by login name.
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<users::Model>, StoreError> {
+        Ok(users::Entity::find()
+            .filter(users::Column::Username.eq(username))
+            .one(&self.read)
+            .await?)
+    }
+
+    /// The rules' view of a user, for a field of a command (an unknown id is a 422 on it).
+    pub async fn user_facts_for(
+        &self,
+        id: UserId,
+        field: &'static str,
+    ) -> Result<UserFacts, StoreError> {
+        match self.user(id).await {
+            Ok(u) if u.active => user_facts(&u),
+            Ok(_) | Err(StoreError::NotFound(_)) => Err(StoreError::invalid(
+                field,
+                "unknown_user",
+                "no such active user / 用户不存在或已停用",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The acting user with what their scope needs; `None` if unknown or deactivated.
+    pub async fn actor(&self, id: UserId) -> Result<Option<(users::Model, Actor)>, StoreError> {
+        let Some(u) = users::Entity::find_by_id(id.0).one(&self.read).await? else {
+            return Ok(None);
+        };
+        if !u.active {
+            return Ok(None);
+        }
+        let facts = user_facts(&u)?;
+        let linked_grids = if facts.role == Role::Leader {
+            grids::Entity::find()
+                .select_only()
+                .column(grids::Column::Id)
+                .filter(grids::Column::LinkedLeaderId.eq(u.id))
+                .into_tuple::<i64>()
+                .all(&self.read)
+                .await?
+                .into_iter()
+                .map(GridId)
+                .collect()
+        } else {
+            vec![]
+        };
+        Ok(Some((
+            u,
+            Actor {
+                user: facts,
+                linked_grids,
+            },
+        )))
+    }
+
+    /// Creates a grid; the caller has checked the five-ones with the rules.
+    pub async fn create_grid(
+        &self,
+        new: NewGrid,
+        now: DateTime<Utc>,
+    ) -> Result<grids::Model, StoreError> {
+        self.task_force(new.task_force_id).await.map_err(|_| {
+            StoreError::invalid("task_force_id", "unknown_task_force", "no such task force / 专班不存在")
+        })?;
+        let txn = self.write.begin().await?;
+        let grid = grids::ActiveModel {
+            name: Set(new.name),
+            linked_leader_id: Set(new.linked_leader_id.0),
+            head_id: Set(new.head_id.0),
+            task_force_id: Set(new.task_force_id.0),
+            liaison_id: Set(new.liaison_id.0),
+            team: Set(new.team),
+            created_at: Set(to_ms(now)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        // The grid head dispatches, and the liaison files, for this grid.
+        users::Entity::update_many()
+            .col_expr(users::Column::GridId, Expr::value(grid.id))
+            .filter(users::Column::Id.is_in([new.head_id.0, new.liaison_id.0]))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(grid)
+    }
+
+    /// All grids.
+    pub async fn grids(&self) -> Result<Vec<grids::Model>, StoreError> {
+        Ok(grids::Entity::find()
+            .order_by_asc(grids::Column::Id)
+            .all(&self.read)
+            .await?)
+    }
+
+    /// One grid.
+    pub async fn grid(&self, id: GridId) -> Result<grids::Model, StoreError> {
+        grids::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("grid"))
+    }
+
+    /// Creates an enterprise.
+    pub async fn create_enterprise(
+        &self,
+        new: NewEnterprise,
+        now: DateTime<Utc>,
+    ) -> Result<enterprises::Model, StoreError> {
+        self.grid(new.grid_id)
+            .await
+            .map_err(|_| StoreError::invalid("grid_id", "unknown_grid", "no such grid / 网格不存在"))?;
+        Ok(enterprises::ActiveModel {
+            name: Set(new.name),
+            credit_code: Set(new.credit_code.as_str().to_owned()),
+            cluster: Set(new.cluster.as_str().to_owned()),
+            grid_id: Set(new.grid_id.0),
+            above_size: Set(new.above_size),
+            created_at: Set(to_ms(now)),
+            ..Default::default()
+        }
+        .insert(&self.write)
+        .await?)
+    }
+
+    /// Enterprises matching a filter, at most `limit`.
+    pub async fn enterprises(
+        &self,
+        filter: &EnterpriseFilter,
+        limit: u64,
+    ) -> Result<Vec<enterprises::Model>, StoreError> {
+        let mut q = enterprises::Entity::find().order_by_asc(enterprises::Column::Id);
+        if let Some(g) = filter.grid_id {
+            q = q.filter(enterprises::Column::GridId.eq(g.0));
+        }
+        if let Some(text) = filter.q.as_deref().filter(|t| !t.is_empty()) {
+            q = q.filter(
+                Condition::any()
+                    .add(enterprises::Column::Name.like(LikeExpr::new(like_pattern(text)).escape('\\')))
+                    .add(enterprises::Column::CreditCode.starts_with(text.to_ascii_uppercase())),
+            );
+        }
+        Ok(q.limit(limit).all(&self.read).await?)
+    }
+
+    /// One enterprise.
+    pub async fn enterprise(
+        &self,
+        id: gridline_domain::EnterpriseId,
+    ) -> Result<enterprises::Model, StoreError> {
+        enterprises::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("enterprise"))
+    }
+}
