@@ -1,1 +1,13 @@
+//! End-to-end suites: each test starts the real `gridline` binary on its own database,
+//! SQLite and PostgreSQL alike, and talks to it over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod authz;
+mod cli;
+mod closed_loop;
+mod concurrency;
+mod input;
+mod lists;
+mod support;
+mod world;

@@ -89,7 +89,8 @@ pub struct UserFacts {
 
 impl UserFacts {
     /// Checks that a user's attachments fit their role: an officer belongs to a department,
-    /// a task force member to a task force, a liaison to a grid.
+    /// a task force member to a task force. (Liaisons and grid heads are attached to their
+    /// grid when the grid names them in its five-ones; until then they see no tickets.)
     pub fn check_attachments(&self) -> Result<(), DomainError> {
         match self.role {
             Role::DepartmentOfficer if self.department_id.is_none() => Err(DomainError::invalid(
@@ -101,11 +102,6 @@ impl UserFacts {
                 "task_force_id",
                 "required_for_role",
                 "a task force member needs a task force / 专班成员必须属于一个专班",
-            )),
-            Role::Liaison if self.grid_id.is_none() => Err(DomainError::invalid(
-                "grid_id",
-                "required_for_role",
-                "a liaison needs a grid / 联络员必须属于一个网格",
             )),
             _ if self.top_leader && self.role != Role::Leader => Err(DomainError::invalid(
                 "top_leader",

@@ -1,1 +1,326 @@
-fn main(){}
+//! `gridline`: the composition root. Reads config, wires store, rules and API together.
+//!
+//! anyhow is used here and only here: errors end at this binary.
+
+mod config;
+mod seed;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{Datelike, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+use gridline_api::auth::{AuthKeys, HashCost};
+use gridline_api::{AppState, SystemClock};
+use gridline_domain::calendar::ZONE;
+use gridline_domain::text::{Email, Name, NewPassword, Username};
+use gridline_domain::{DepartmentId, GridId, Role, TaskForceId, WorkCalendar};
+use gridline_store::Store;
+use gridline_store::org::NewUser;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "gridline", version, about = "Gridline 网格通: enterprise-service ticketing")]
+struct Cli {
+    /// Folder holding default.toml, <env>.toml and calendars/.
+    #[arg(long, env = "GRIDLINE_CONFIG_DIR", default_value = "config", global = true)]
+    config_dir: PathBuf,
+    /// Which environment's settings to layer on default.toml.
+    #[arg(long = "env", env = "GRIDLINE_ENV", default_value = "development", global = true)]
+    environment: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Applies pending migrations, then serves the API.
+    Serve {
+        /// Seed the demo zone if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Applies pending migrations and exits.
+    Migrate,
+    /// Manages users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Fills the database.
+    Seed {
+        /// The demo zone: grids, departments, task forces, enterprises, a user per role,
+        /// tickets in every state. Prints the demo password.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Checks the working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates a user. The password is read from GRIDLINE_PASSWORD or standard input.
+    Add(UserAdd),
+}
+
+#[derive(Args)]
+struct UserAdd {
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    display_name: String,
+    /// admin | dispatcher | liaison | department_officer | task_force_member | tracker | leader
+    #[arg(long)]
+    role: String,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    department_id: Option<i64>,
+    #[arg(long)]
+    grid_id: Option<i64>,
+    #[arg(long)]
+    task_force_id: Option<i64>,
+    /// A top leader sees the whole zone.
+    #[arg(long)]
+    top_leader: bool,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Lists a year's statutory days off and make-up working days.
+    Show { year: i32 },
+    /// Prints the resolution deadline of a ticket accepted on DATE with a DAYS target.
+    Due { date: NaiveDate, days: u32 },
+}
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_tracing();
+    let cli = Cli::parse();
+    let config = Config::load(&cli.config_dir, &cli.environment)?;
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            println!("migrations applied: {}", store.applied_migrations().await?.join(", "));
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add(args),
+        } => add_user(config, args).await,
+        Command::Seed { .. } => {
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            let auth = auth_keys(&config)?;
+            match seed::demo(&store, &auth, &config.calendar()?, &config.settings.sla, Utc::now()).await? {
+                Some(report) => print!("{report}"),
+                None => println!("the demo zone is already there; nothing done"),
+            }
+            Ok(())
+        }
+        Command::Calendar { command } => calendar(&config.calendar()?, command),
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let opts = config.store_options();
+    if let Some(path) = opts
+        .url
+        .strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        && let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    Store::connect(&opts)
+        .await
+        .with_context(|| "connecting to the database")
+}
+
+fn auth_keys(config: &Config) -> anyhow::Result<AuthKeys> {
+    let a = &config.settings.auth;
+    AuthKeys::new(
+        a.jwt_secret.as_bytes(),
+        a.token_ttl_secs,
+        HashCost {
+            m_cost: a.argon2_m_cost,
+            t_cost: a.argon2_t_cost,
+            p_cost: a.argon2_p_cost,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("auth settings: {e}"))
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    config.check_production()?;
+    let started = std::time::Instant::now();
+    let calendar = config.calendar()?;
+    let this_year = Utc::now().with_timezone(&ZONE).year();
+    if !calendar.covers(this_year) {
+        tracing::warn!(year = this_year, "no official calendar for this year: only weekends are days off until calendars/{this_year}.toml is added");
+    }
+    let store = open_store(&config).await?;
+    store.migrate().await.context("applying migrations")?;
+    let auth = Arc::new(auth_keys(&config)?);
+    if demo
+        && let Some(report) =
+            seed::demo(&store, &auth, &calendar, &config.settings.sla, Utc::now()).await?
+    {
+        println!("{report}");
+    }
+    let state = AppState {
+        store: store.clone(),
+        auth,
+        calendar: Arc::new(calendar),
+        sla: Arc::new(config.settings.sla.clone()),
+        clock: Arc::new(SystemClock),
+    };
+    let listener = tokio::net::TcpListener::bind(&config.settings.server.addr)
+        .await
+        .with_context(|| format!("binding {}", config.settings.server.addr))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, env = %config.env, ready_in_ms = started.elapsed().as_millis(), "serving");
+    // Tests and scripts read this line to find the port.
+    println!("gridline listening on http://{addr}");
+    std::io::stdout().flush()?;
+    axum::serve(listener, gridline_api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role).with_context(|| format!("unknown role {}", args.role))?;
+    let username = Username::parse(&args.username)?;
+    let display_name = Name::parse(&args.display_name)?;
+    let email = args.email.as_deref().map(Email::parse).transpose()?;
+    let password = match std::env::var("GRIDLINE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("password (read from standard input):");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let password = NewPassword::parse(&password)?;
+    let store = open_store(&config).await?;
+    store.migrate().await?;
+    let auth = auth_keys(&config)?;
+    let hash = auth
+        .hash_password(password.expose())
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let user = store
+        .create_user(
+            NewUser {
+                username: username.as_str().to_owned(),
+                display_name: display_name.into_inner(),
+                password_hash: hash,
+                role,
+                email: email.map(|e| e.as_str().to_owned()),
+                department_id: args.department_id.map(DepartmentId),
+                grid_id: args.grid_id.map(GridId),
+                task_force_id: args.task_force_id.map(TaskForceId),
+                top_leader: args.top_leader,
+            },
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+    Ok(())
+}
+
+fn calendar(cal: &WorkCalendar, command: CalendarCommand) -> anyhow::Result<()> {
+    match command {
+        CalendarCommand::Show { year } => {
+            if !cal.covers(year) {
+                bail!(
+                    "no calendar for {year}: add calendars/{year}.toml from the State Council's notice; loaded years: {:?}",
+                    cal.years().collect::<Vec<_>>()
+                );
+            }
+            println!("{year} 法定节假日 / statutory days off:");
+            for d in cal.off_days(year) {
+                println!("  {d} {}", weekday_zh(d));
+            }
+            println!("{year} 调休上班 / make-up working days:");
+            for d in cal.makeup_days(year) {
+                println!("  {d} {}", weekday_zh(d));
+            }
+            let working = NaiveDate::from_ymd_opt(year, 1, 1)
+                .map(|start| {
+                    start
+                        .iter_days()
+                        .take_while(|d| d.year() == year)
+                        .filter(|d| cal.is_working_day(*d))
+                        .count()
+                })
+                .unwrap_or(0);
+            println!("{year} 工作日合计 / working days in all: {working}");
+            Ok(())
+        }
+        CalendarCommand::Due { date, days } => {
+            if days == 0 {
+                bail!("the target must be at least 1 working day");
+            }
+            let accepted = gridline_domain::calendar::local_instant(date, cal.hours().start);
+            let due = cal.resolution_due(accepted, days).with_timezone(&ZONE);
+            println!(
+                "accepted {date}, {days} working day(s): due {} {} (Asia/Shanghai)",
+                due.format("%Y-%m-%d %H:%M"),
+                weekday_zh(due.date_naive())
+            );
+            Ok(())
+        }
+    }
+}
+
+fn weekday_zh(d: NaiveDate) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+        [d.weekday().num_days_from_monday() as usize]
+}

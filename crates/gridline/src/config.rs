@@ -1,0 +1,171 @@
+//! Settings: `config/default.toml`, then `config/<env>.toml`, then `GRIDLINE__SECTION__KEY`
+//! environment variables.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::NaiveTime;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use gridline_domain::{CalendarYear, SlaPolicy, WorkCalendar, WorkingHours};
+use gridline_store::StoreOptions;
+use serde::Deserialize;
+
+/// The secret in `default.toml`; production refuses it.
+pub const DEFAULT_JWT_SECRET: &str = "gridline-development-secret-do-not-use-in-production";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: Server,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub calendar: CalendarSettings,
+    pub sla: SlaPolicy,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub addr: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: String,
+    pub token_ttl_secs: i64,
+    pub argon2_m_cost: u32,
+    pub argon2_t_cost: u32,
+    pub argon2_p_cost: u32,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"***")
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSettings {
+    pub dir: PathBuf,
+    pub workday_start: String,
+    pub workday_end: String,
+}
+
+/// The loaded settings and where they came from.
+pub struct Config {
+    pub env: String,
+    pub dir: PathBuf,
+    pub settings: Settings,
+}
+
+impl Config {
+    /// Loads the layers from `dir` for environment `env`.
+    pub fn load(dir: &Path, env: &str) -> anyhow::Result<Config> {
+        let default = dir.join("default.toml");
+        if !default.exists() {
+            bail!(
+                "{} not found: run from the project folder or pass --config-dir",
+                default.display()
+            );
+        }
+        let settings: Settings = Figment::new()
+            .merge(Toml::file(&default))
+            .merge(Toml::file(dir.join(format!("{env}.toml"))))
+            .merge(Env::prefixed("GRIDLINE__").split("__"))
+            .extract()
+            .context("reading the configuration")?;
+        settings
+            .sla
+            .validate()
+            .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+        Ok(Config {
+            env: env.to_owned(),
+            dir: dir.to_owned(),
+            settings,
+        })
+    }
+
+    /// Refuses settings that must not reach production.
+    pub fn check_production(&self) -> anyhow::Result<()> {
+        if self.env == "production" {
+            let secret = &self.settings.auth.jwt_secret;
+            if secret == DEFAULT_JWT_SECRET {
+                bail!(
+                    "refusing to start in production with the default JWT secret: set GRIDLINE__AUTH__JWT_SECRET"
+                );
+            }
+            if secret.len() < 32 {
+                bail!("the JWT secret must be at least 32 bytes in production");
+            }
+        }
+        Ok(())
+    }
+
+    /// How to reach the database.
+    pub fn store_options(&self) -> StoreOptions {
+        let db = &self.settings.database;
+        StoreOptions {
+            url: db.url.clone(),
+            max_connections: db.max_connections,
+            acquire_timeout: Duration::from_secs(db.acquire_timeout_secs),
+        }
+    }
+
+    /// The folder of the calendar files.
+    pub fn calendar_dir(&self) -> PathBuf {
+        self.dir.join(&self.settings.calendar.dir)
+    }
+
+    /// Loads every `YYYY.toml` in the calendar folder.
+    pub fn calendar(&self) -> anyhow::Result<WorkCalendar> {
+        let c = &self.settings.calendar;
+        let parse = |s: &str, what: &str| {
+            NaiveTime::parse_from_str(s, "%H:%M")
+                .with_context(|| format!("calendar.{what} must be HH:MM, got {s}"))
+        };
+        let hours = WorkingHours {
+            start: parse(&c.workday_start, "workday_start")?,
+            end: parse(&c.workday_end, "workday_end")?,
+        };
+        load_calendar(&self.calendar_dir(), hours)
+    }
+}
+
+/// Reads and checks the calendar files of a folder.
+pub fn load_calendar(dir: &Path, hours: WorkingHours) -> anyhow::Result<WorkCalendar> {
+    let mut years = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("reading calendars in {}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let year: CalendarYear =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if stem != year.year.to_string() {
+            bail!("{} declares year {}", path.display(), year.year);
+        }
+        years.push(year);
+    }
+    WorkCalendar::new(years, hours).map_err(|e| anyhow::anyhow!("calendar: {e}"))
+}

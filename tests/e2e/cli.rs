@@ -1,0 +1,90 @@
+//! The binary's own commands: calendar, migrate, demo seed, production safety.
+
+use std::process::Stdio;
+
+use chrono::{DateTime, Utc};
+
+use crate::both_engines;
+use crate::support::{Engine, TestApp, TestDb, gridline, run};
+
+#[tokio::test]
+async fn calendar_due_and_show() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    let out = run(&db, &["calendar", "due", "2026-09-30", "3"], &[]);
+    assert!(out.contains("due 2026-10-10 18:00"), "{out}");
+    let out = run(&db, &["calendar", "due", "2026-02-13", "1"], &[]);
+    assert!(out.contains("due 2026-02-14 18:00"), "make-up Saturday: {out}");
+    let out = run(&db, &["calendar", "show", "2026"], &[]);
+    for day in ["2026-10-07", "2026-02-15", "2026-05-05"] {
+        assert!(out.contains(day), "{day} in {out}");
+    }
+    let makeup = out.split("调休上班").nth(1).unwrap();
+    for day in ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"] {
+        assert!(makeup.contains(day), "make-up {day}");
+    }
+    // 365 days - 104 weekend days - 19 weekday holidays + 6 make-up days.
+    assert!(out.contains("working days in all: 248"), "{out}");
+    let missing = gridline(&db).args(["calendar", "show", "2031"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("2031.toml"));
+}
+
+#[tokio::test]
+async fn production_refuses_the_default_secret() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    let out = gridline(&db)
+        .env_remove("GRIDLINE__AUTH__JWT_SECRET")
+        .env("GRIDLINE_ENV", "production")
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("default JWT secret"));
+}
+
+async fn migrate_is_idempotent(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let first = run(&db, &["migrate"], &[]);
+    assert!(first.contains("m20261126_000001_initial"), "{first}");
+    let second = run(&db, &["migrate"], &[]);
+    assert_eq!(first, second);
+}
+
+/// The demo zone has tickets in every state, and `overdue=true` returns exactly the tickets
+/// whose running deadline has passed (the demo backdates some work).
+async fn demo_seed_and_overdue(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let out = run(&db, &["seed", "--demo"], &[]);
+    assert!(out.contains("gridline-demo") && out.contains("liaison.a"), "{out}");
+    let again = run(&db, &["seed", "--demo"], &[]);
+    assert!(again.contains("already"), "{again}");
+    let app = TestApp::serve(engine, db, &[]).await;
+    let (_, login) = app
+        .call(reqwest::Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": "leader", "password": "gridline-demo"})))
+        .await;
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let (_, all) = app.get(&token, "/api/v1/tickets?limit=100").await;
+    let all = all["items"].as_array().unwrap().clone();
+    let states: std::collections::HashSet<&str> = all.iter().map(|t| t["status"].as_str().unwrap()).collect();
+    for s in ["submitted", "dispatched", "accepted", "escalated", "resolved", "closed"] {
+        assert!(states.contains(s), "demo lacks a {s} ticket");
+    }
+    let (_, overdue) = app.get(&token, "/api/v1/tickets?overdue=true&limit=100").await;
+    let overdue: Vec<i64> = overdue["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert!(!overdue.is_empty(), "the demo has overdue work");
+    let now = Utc::now();
+    for t in &all {
+        let due = match t["status"].as_str().unwrap() {
+            "dispatched" => t["response_due_at"].as_str(),
+            "accepted" | "escalated" => t["resolution_due_at"].as_str(),
+            _ => None,
+        };
+        let late = due.is_some_and(|d| d.parse::<DateTime<Utc>>().unwrap() < now);
+        let id = t["id"].as_i64().unwrap();
+        assert_eq!(overdue.contains(&id), late, "ticket {id} ({}, due {due:?})", t["status"]);
+        assert_eq!(t["overdue"], late);
+    }
+}
+
+both_engines!(migrate_is_idempotent, demo_seed_and_overdue);
