@@ -183,9 +183,18 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Departments::Table)
                 .col(id(Departments::Id))
-                .col(ColumnDef::new(Departments::Name).string().not_null().unique_key())
+                .col(
+                    ColumnDef::new(Departments::Name)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Departments::Email).string().null())
-                .col(ColumnDef::new(Departments::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Departments::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -194,9 +203,18 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(TaskForces::Table)
                 .col(id(TaskForces::Id))
-                .col(ColumnDef::new(TaskForces::Name).string().not_null().unique_key())
+                .col(
+                    ColumnDef::new(TaskForces::Name)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(TaskForces::Description).text().not_null())
-                .col(ColumnDef::new(TaskForces::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(TaskForces::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -207,7 +225,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Users::Table)
                 .col(id(Users::Id))
-                .col(ColumnDef::new(Users::Username).string().not_null().unique_key())
+                .col(
+                    ColumnDef::new(Users::Username)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Users::DisplayName).string().not_null())
                 .col(ColumnDef::new(Users::PasswordHash).string().not_null())
                 .col(ColumnDef::new(Users::Role).string().not_null())
@@ -215,8 +238,18 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Users::DepartmentId).big_integer().null())
                 .col(ColumnDef::new(Users::GridId).big_integer().null())
                 .col(ColumnDef::new(Users::TaskForceId).big_integer().null())
-                .col(ColumnDef::new(Users::TopLeader).boolean().not_null().default(false))
-                .col(ColumnDef::new(Users::Active).boolean().not_null().default(true))
+                .col(
+                    ColumnDef::new(Users::TopLeader)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .col(
+                    ColumnDef::new(Users::Active)
+                        .boolean()
+                        .not_null()
+                        .default(true),
+                )
                 .col(ColumnDef::new(Users::CreatedAt).big_integer().not_null())
                 .foreign_key(&mut fk(
                     "fk_users_department",
@@ -237,7 +270,11 @@ impl MigrationTrait for Migration {
                 .table(Grids::Table)
                 .col(id(Grids::Id))
                 .col(ColumnDef::new(Grids::Name).string().not_null().unique_key())
-                .col(ColumnDef::new(Grids::LinkedLeaderId).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Grids::LinkedLeaderId)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Grids::HeadId).big_integer().not_null())
                 .col(ColumnDef::new(Grids::TaskForceId).big_integer().not_null())
                 .col(ColumnDef::new(Grids::LiaisonId).big_integer().not_null())
@@ -266,8 +303,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_grids_linked_leader", Grids::Table, &["linked_leader_id"]))
-            .await?;
+        m.create_index(index(
+            "idx_grids_linked_leader",
+            Grids::Table,
+            &["linked_leader_id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -283,7 +324,11 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Enterprises::Cluster).string().not_null())
                 .col(ColumnDef::new(Enterprises::GridId).big_integer().not_null())
                 .col(ColumnDef::new(Enterprises::AboveSize).boolean().not_null())
-                .col(ColumnDef::new(Enterprises::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Enterprises::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .foreign_key(&mut fk(
                     "fk_enterprises_grid",
                     (Enterprises::Table, Enterprises::GridId),
@@ -292,17 +337,30 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_enterprises_grid", Enterprises::Table, &["grid_id"]))
-            .await?;
+        m.create_index(index(
+            "idx_enterprises_grid",
+            Enterprises::Table,
+            &["grid_id"],
+        ))
+        .await?;
 
         let big = |c: Tickets| ColumnDef::new(c).big_integer().null().to_owned();
         m.create_table(
             Table::create()
                 .table(Tickets::Table)
                 .col(id(Tickets::Id))
-                .col(ColumnDef::new(Tickets::Number).string().not_null().unique_key())
+                .col(
+                    ColumnDef::new(Tickets::Number)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Tickets::Status).string().not_null())
-                .col(ColumnDef::new(Tickets::EnterpriseId).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Tickets::EnterpriseId)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Tickets::GridId).big_integer().not_null())
                 .col(ColumnDef::new(Tickets::Category).string().not_null())
                 .col(ColumnDef::new(Tickets::Priority).string().not_null())
@@ -321,8 +379,18 @@ impl MigrationTrait for Migration {
                 .col(big(Tickets::AcceptedAt))
                 .col(big(Tickets::ResolvedAt))
                 .col(big(Tickets::ClosedAt))
-                .col(ColumnDef::new(Tickets::ReopenCount).integer().not_null().default(0))
-                .col(ColumnDef::new(Tickets::ReturnCount).integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(Tickets::ReopenCount)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
+                .col(
+                    ColumnDef::new(Tickets::ReturnCount)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
                 .col(ColumnDef::new(Tickets::Satisfaction).string().null())
                 .col(ColumnDef::new(Tickets::LastReturn).text().null())
                 .col(ColumnDef::new(Tickets::PendingExtension).text().null())
@@ -377,15 +445,30 @@ impl MigrationTrait for Migration {
         // Keyset pagination walks (created_at, id) and (next_due_at, id) within a filter.
         for (name, cols) in [
             ("idx_tickets_created", &["created_at", "id"][..]),
-            ("idx_tickets_status_created", &["status", "created_at", "id"]),
-            ("idx_tickets_dept_status_created", &["department_id", "status", "created_at", "id"]),
+            (
+                "idx_tickets_status_created",
+                &["status", "created_at", "id"],
+            ),
+            (
+                "idx_tickets_dept_status_created",
+                &["department_id", "status", "created_at", "id"],
+            ),
             ("idx_tickets_grid_created", &["grid_id", "created_at", "id"]),
-            ("idx_tickets_enterprise_created", &["enterprise_id", "created_at", "id"]),
+            (
+                "idx_tickets_enterprise_created",
+                &["enterprise_id", "created_at", "id"],
+            ),
             ("idx_tickets_task_force", &["task_force_id", "created_at"]),
-            ("idx_tickets_leader", &["accountable_leader_id", "created_at"]),
+            (
+                "idx_tickets_leader",
+                &["accountable_leader_id", "created_at"],
+            ),
             ("idx_tickets_tracker", &["tracker_id", "created_at"]),
             ("idx_tickets_next_due", &["next_due_at", "id"]),
-            ("idx_tickets_dept_next_due", &["department_id", "next_due_at", "id"]),
+            (
+                "idx_tickets_dept_next_due",
+                &["department_id", "next_due_at", "id"],
+            ),
         ] {
             m.create_index(index(name, Tickets::Table, cols)).await?;
         }
@@ -425,7 +508,10 @@ impl MigrationTrait for Migration {
                 ))
                 .foreign_key(&mut fk(
                     "fk_co_departments_department",
-                    (TicketCoDepartments::Table, TicketCoDepartments::DepartmentId),
+                    (
+                        TicketCoDepartments::Table,
+                        TicketCoDepartments::DepartmentId,
+                    ),
                     (Departments::Table, Departments::Id),
                 ))
                 .to_owned(),
@@ -442,13 +528,25 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(TicketEvents::Table)
                 .col(id(TicketEvents::Id))
-                .col(ColumnDef::new(TicketEvents::TicketId).big_integer().not_null())
-                .col(ColumnDef::new(TicketEvents::ActorId).big_integer().not_null())
+                .col(
+                    ColumnDef::new(TicketEvents::TicketId)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(TicketEvents::ActorId)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(TicketEvents::Action).string().not_null())
                 .col(ColumnDef::new(TicketEvents::FromStatus).string().not_null())
                 .col(ColumnDef::new(TicketEvents::ToStatus).string().not_null())
                 .col(ColumnDef::new(TicketEvents::Payload).text().not_null())
-                .col(ColumnDef::new(TicketEvents::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(TicketEvents::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .foreign_key(&mut fk(
                     "fk_events_ticket",
                     (TicketEvents::Table, TicketEvents::TicketId),
@@ -462,10 +560,18 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_events_ticket", TicketEvents::Table, &["ticket_id", "id"]))
-            .await?;
-        m.create_index(index("idx_events_action_time", TicketEvents::Table, &["action", "created_at"]))
-            .await?;
+        m.create_index(index(
+            "idx_events_ticket",
+            TicketEvents::Table,
+            &["ticket_id", "id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "idx_events_action_time",
+            TicketEvents::Table,
+            &["action", "created_at"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -475,9 +581,23 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Outbox::EventId).big_integer().not_null())
                 .col(ColumnDef::new(Outbox::Kind).string().not_null())
                 .col(ColumnDef::new(Outbox::Payload).text().not_null())
-                .col(ColumnDef::new(Outbox::State).string().not_null().default("pending"))
-                .col(ColumnDef::new(Outbox::Attempts).integer().not_null().default(0))
-                .col(ColumnDef::new(Outbox::NextAttemptAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Outbox::State)
+                        .string()
+                        .not_null()
+                        .default("pending"),
+                )
+                .col(
+                    ColumnDef::new(Outbox::Attempts)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
+                .col(
+                    ColumnDef::new(Outbox::NextAttemptAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Outbox::LastError).text().null())
                 .col(ColumnDef::new(Outbox::CreatedAt).big_integer().not_null())
                 .col(ColumnDef::new(Outbox::SentAt).big_integer().null())
@@ -489,8 +609,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_outbox_due", Outbox::Table, &["state", "next_attempt_at"]))
-            .await?;
+        m.create_index(index(
+            "idx_outbox_due",
+            Outbox::Table,
+            &["state", "next_attempt_at"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -501,7 +625,11 @@ impl MigrationTrait for Migration {
                         .not_null()
                         .primary_key(),
                 )
-                .col(ColumnDef::new(TicketCounters::Last).big_integer().not_null())
+                .col(
+                    ColumnDef::new(TicketCounters::Last)
+                        .big_integer()
+                        .not_null(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -509,16 +637,26 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(TicketCounters::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Outbox::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(TicketEvents::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(TicketCoDepartments::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Tickets::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Enterprises::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Grids::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Users::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(TaskForces::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Departments::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(TicketCounters::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Outbox::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(TicketEvents::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(TicketCoDepartments::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Tickets::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Enterprises::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Grids::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Users::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(TaskForces::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Departments::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

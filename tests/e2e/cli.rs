@@ -13,18 +13,31 @@ async fn calendar_due_and_show() {
     let out = run(&db, &["calendar", "due", "2026-09-30", "3"], &[]);
     assert!(out.contains("due 2026-10-10 18:00"), "{out}");
     let out = run(&db, &["calendar", "due", "2026-02-13", "1"], &[]);
-    assert!(out.contains("due 2026-02-14 18:00"), "make-up Saturday: {out}");
+    assert!(
+        out.contains("due 2026-02-14 18:00"),
+        "make-up Saturday: {out}"
+    );
     let out = run(&db, &["calendar", "show", "2026"], &[]);
     for day in ["2026-10-07", "2026-02-15", "2026-05-05"] {
         assert!(out.contains(day), "{day} in {out}");
     }
     let makeup = out.split("调休上班").nth(1).unwrap();
-    for day in ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"] {
+    for day in [
+        "2026-01-04",
+        "2026-02-14",
+        "2026-02-28",
+        "2026-05-09",
+        "2026-09-20",
+        "2026-10-10",
+    ] {
         assert!(makeup.contains(day), "make-up {day}");
     }
     // 365 days - 104 weekend days - 19 weekday holidays + 6 make-up days.
     assert!(out.contains("working days in all: 248"), "{out}");
-    let missing = gridline(&db).args(["calendar", "show", "2031"]).output().unwrap();
+    let missing = gridline(&db)
+        .args(["calendar", "show", "2031"])
+        .output()
+        .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("2031.toml"));
 }
@@ -56,22 +69,45 @@ async fn migrate_is_idempotent(engine: Engine) {
 async fn demo_seed_and_overdue(engine: Engine) {
     let db = TestDb::new(engine).await;
     let out = run(&db, &["seed", "--demo"], &[]);
-    assert!(out.contains("gridline-demo") && out.contains("liaison.a"), "{out}");
+    assert!(
+        out.contains("gridline-demo") && out.contains("liaison.a"),
+        "{out}"
+    );
     let again = run(&db, &["seed", "--demo"], &[]);
     assert!(again.contains("already"), "{again}");
     let app = TestApp::serve(engine, db, &[]).await;
     let (_, login) = app
-        .call(reqwest::Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": "leader", "password": "gridline-demo"})))
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"username": "leader", "password": "gridline-demo"})),
+        )
         .await;
     let token = login["access_token"].as_str().unwrap().to_owned();
     let (_, all) = app.get(&token, "/api/v1/tickets?limit=100").await;
     let all = all["items"].as_array().unwrap().clone();
-    let states: std::collections::HashSet<&str> = all.iter().map(|t| t["status"].as_str().unwrap()).collect();
-    for s in ["submitted", "dispatched", "accepted", "escalated", "resolved", "closed"] {
+    let states: std::collections::HashSet<&str> =
+        all.iter().map(|t| t["status"].as_str().unwrap()).collect();
+    for s in [
+        "submitted",
+        "dispatched",
+        "accepted",
+        "escalated",
+        "resolved",
+        "closed",
+    ] {
         assert!(states.contains(s), "demo lacks a {s} ticket");
     }
-    let (_, overdue) = app.get(&token, "/api/v1/tickets?overdue=true&limit=100").await;
-    let overdue: Vec<i64> = overdue["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    let (_, overdue) = app
+        .get(&token, "/api/v1/tickets?overdue=true&limit=100")
+        .await;
+    let overdue: Vec<i64> = overdue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
     assert!(!overdue.is_empty(), "the demo has overdue work");
     let now = Utc::now();
     for t in &all {
@@ -82,7 +118,12 @@ async fn demo_seed_and_overdue(engine: Engine) {
         };
         let late = due.is_some_and(|d| d.parse::<DateTime<Utc>>().unwrap() < now);
         let id = t["id"].as_i64().unwrap();
-        assert_eq!(overdue.contains(&id), late, "ticket {id} ({}, due {due:?})", t["status"]);
+        assert_eq!(
+            overdue.contains(&id),
+            late,
+            "ticket {id} ({}, due {due:?})",
+            t["status"]
+        );
         assert_eq!(t["overdue"], late);
     }
 }

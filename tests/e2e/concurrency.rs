@@ -13,30 +13,55 @@ async fn same_version_exactly_one_wins(engine: Engine) {
     let app = TestApp::start(engine).await;
     let w = World::build(&app).await;
     let id = w.prepare(&app, "dispatched").await;
-    let version = app.ticket(w.token("officer_d1"), id).await["version"].as_i64().unwrap();
+    let version = app.ticket(w.token("officer_d1"), id).await["version"]
+        .as_i64()
+        .unwrap();
 
     // Two different actions racing on one version: sign for it and return it.
-    let accept = app.act(w.token("officer_d1"), id, "accept", json!({"expected_version": version}));
-    let ret = app.act(w.token("officer_d1"), id, "return", json!({"expected_version": version, "reason": "unclear_ownership"}));
+    let accept = app.act(
+        w.token("officer_d1"),
+        id,
+        "accept",
+        json!({"expected_version": version}),
+    );
+    let ret = app.act(
+        w.token("officer_d1"),
+        id,
+        "return",
+        json!({"expected_version": version, "reason": "unclear_ownership"}),
+    );
     let (a, r) = tokio::join!(accept, ret);
     // Exactly one wins. If the return won, the ticket has left the department, so the
     // losing accept sees 404 (not theirs any more); otherwise the loser gets 409.
     match (a.0.as_u16(), r.0.as_u16()) {
-        (200, 409) => assert_eq!(app.ticket(w.token("officer_d1"), id).await["status"], "accepted"),
-        (409 | 404, 200) => assert_eq!(app.ticket(w.token("head_a"), id).await["status"], "submitted"),
+        (200, 409) => assert_eq!(
+            app.ticket(w.token("officer_d1"), id).await["status"],
+            "accepted"
+        ),
+        (409 | 404, 200) => assert_eq!(
+            app.ticket(w.token("head_a"), id).await["status"],
+            "submitted"
+        ),
         other => panic!("not exactly one winner: {other:?} {} {}", a.1, r.1),
     }
     let id = w.prepare(&app, "dispatched").await;
 
     // Sixteen identical comments on one version: one lands.
-    let version = app.ticket(w.token("officer_d1"), id).await["version"].as_i64().unwrap();
+    let version = app.ticket(w.token("officer_d1"), id).await["version"]
+        .as_i64()
+        .unwrap();
     let mut tasks = Vec::new();
     for n in 0..16 {
         let app = &app;
         let token = w.token("officer_d1").to_owned();
         tasks.push(async move {
-            app.act(&token, id, "comment", json!({"expected_version": version, "body": format!("并发评论{n}")}))
-                .await
+            app.act(
+                &token,
+                id,
+                "comment",
+                json!({"expected_version": version, "body": format!("并发评论{n}")}),
+            )
+            .await
         });
     }
     let results = join_all(tasks).await;
@@ -45,10 +70,25 @@ async fn same_version_exactly_one_wins(engine: Engine) {
     assert_eq!(ok, 1, "{results:?}");
     assert_eq!(conflicts.len(), 15);
     assert!(conflicts.iter().all(|(_, b)| b["code"] == "stale_version"));
-    let (_, events) = app.get(w.token("officer_d1"), &format!("/api/v1/tickets/{id}/events")).await;
-    let comments = events.as_array().unwrap().iter().filter(|e| e["action"] == "comment").count();
+    let (_, events) = app
+        .get(
+            w.token("officer_d1"),
+            &format!("/api/v1/tickets/{id}/events"),
+        )
+        .await;
+    let comments = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "comment")
+        .count();
     assert_eq!(comments, 1);
-    assert_eq!(app.ticket(w.token("officer_d1"), id).await["version"].as_i64().unwrap(), version + 1);
+    assert_eq!(
+        app.ticket(w.token("officer_d1"), id).await["version"]
+            .as_i64()
+            .unwrap(),
+        version + 1
+    );
 }
 
 async fn idempotent_create(engine: Engine) {
@@ -98,7 +138,9 @@ async fn idempotent_create(engine: Engine) {
     let ids: HashSet<_> = results.iter().map(|(_, id)| id.unwrap()).collect();
     assert_eq!(ids.len(), 1, "{results:?}");
 
-    let (_, list) = app.get(w.token("liaison_a"), "/api/v1/tickets?category=finance").await;
+    let (_, list) = app
+        .get(w.token("liaison_a"), "/api/v1/tickets?category=finance")
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
 

@@ -9,7 +9,13 @@ use crate::both_engines;
 use crate::support::{Engine, TEST_SECRET, TestApp};
 use crate::world::{World, credit_code};
 
-async fn raw_post(app: &TestApp, token: &str, path: &str, body: Vec<u8>, content_type: &str) -> (u16, Value) {
+async fn raw_post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Vec<u8>,
+    content_type: &str,
+) -> (u16, Value) {
     let res = app
         .client
         .post(app.url(path))
@@ -20,7 +26,10 @@ async fn raw_post(app: &TestApp, token: &str, path: &str, body: Vec<u8>, content
         .await
         .unwrap();
     let status = res.status().as_u16();
-    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
     let v: Value = res.json().await.unwrap_or(Value::Null);
     if status >= 400 {
         assert_eq!(ct.as_deref(), Some("application/problem+json"), "{v}");
@@ -31,7 +40,9 @@ async fn raw_post(app: &TestApp, token: &str, path: &str, body: Vec<u8>, content
 }
 
 async fn ticket_count(app: &TestApp, w: &World) -> usize {
-    app.get(w.token("liaison_a"), "/api/v1/tickets?limit=100").await.1["items"]
+    app.get(w.token("liaison_a"), "/api/v1/tickets?limit=100")
+        .await
+        .1["items"]
         .as_array()
         .unwrap()
         .len()
@@ -43,40 +54,188 @@ async fn bad_ticket_input_writes_nothing(engine: Engine) {
     let token = w.token("liaison_a");
     let good = json!({"enterprise_id": w.id("ent_a"), "category": "land", "title": "用地", "description": "d"});
     let cases: Vec<(Vec<u8>, &str, u16, &str)> = vec![
-        (b"{\"enterprise_id\": 1,".to_vec(), "application/json", 400, "malformed_json"),
-        (b"not json at all".to_vec(), "application/json", 400, "malformed_json"),
-        (serde_json::to_vec(&good).unwrap(), "text/plain", 400, "unsupported_media_type"),
-        (vec![0xff, 0xfe, 0x7b], "application/json", 400, "malformed_json"),
-        ({ let mut b = good.clone(); b["surprise"] = json!(1); serde_json::to_vec(&b).unwrap() }, "application/json", 422, "invalid_body"),
-        ({ let mut b = good.clone(); b["enterprise_id"] = json!("one"); serde_json::to_vec(&b).unwrap() }, "application/json", 422, "invalid_body"),
-        ({ let mut b = good.clone(); b["category"] = json!("weather"); serde_json::to_vec(&b).unwrap() }, "application/json", 422, "invalid_body"),
-        ({ let mut b = good.clone(); b["title"] = json!("   "); serde_json::to_vec(&b).unwrap() }, "application/json", 422, "empty"),
-        ({ let mut b = good.clone(); b["title"] = json!("标".repeat(201)); serde_json::to_vec(&b).unwrap() }, "application/json", 422, "too_long"),
-        ({ let mut b = good.clone(); b["enterprise_id"] = json!(999_999); serde_json::to_vec(&b).unwrap() }, "application/json", 422, "unknown_enterprise"),
-        ({ let mut b = good.clone(); b["description"] = json!("x".repeat(70_000)); serde_json::to_vec(&b).unwrap() }, "application/json", 413, "body_too_large"),
-        ({ let mut s = String::new(); for _ in 0..5000 { s.push('['); } s.into_bytes() }, "application/json", 422, "invalid_body"),
+        (
+            b"{\"enterprise_id\": 1,".to_vec(),
+            "application/json",
+            400,
+            "malformed_json",
+        ),
+        (
+            b"not json at all".to_vec(),
+            "application/json",
+            400,
+            "malformed_json",
+        ),
+        (
+            serde_json::to_vec(&good).unwrap(),
+            "text/plain",
+            400,
+            "unsupported_media_type",
+        ),
+        (
+            vec![0xff, 0xfe, 0x7b],
+            "application/json",
+            400,
+            "malformed_json",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["surprise"] = json!(1);
+                serde_json::to_vec(&b).unwrap()
+            },
+            "application/json",
+            422,
+            "invalid_body",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["enterprise_id"] = json!("one");
+                serde_json::to_vec(&b).unwrap()
+            },
+            "application/json",
+            422,
+            "invalid_body",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["category"] = json!("weather");
+                serde_json::to_vec(&b).unwrap()
+            },
+            "application/json",
+            422,
+            "invalid_body",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["title"] = json!("   ");
+                serde_json::to_vec(&b).unwrap()
+            },
+            "application/json",
+            422,
+            "empty",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["title"] = json!("标".repeat(201));
+                serde_json::to_vec(&b).unwrap()
+            },
+            "application/json",
+            422,
+            "too_long",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["enterprise_id"] = json!(999_999);
+                serde_json::to_vec(&b).unwrap()
+            },
+            "application/json",
+            422,
+            "unknown_enterprise",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b["description"] = json!("x".repeat(70_000));
+                serde_json::to_vec(&b).unwrap()
+            },
+            "application/json",
+            413,
+            "body_too_large",
+        ),
+        (
+            {
+                let mut s = String::new();
+                for _ in 0..5000 {
+                    s.push('[');
+                }
+                s.into_bytes()
+            },
+            "application/json",
+            422,
+            "invalid_body",
+        ),
     ];
     for (body, ct, status, code) in cases {
         let (got, res) = raw_post(&app, token, "/api/v1/tickets", body, ct).await;
-        assert_eq!((got, res["code"].as_str().unwrap_or("")), (status, code), "{res}");
+        assert_eq!(
+            (got, res["code"].as_str().unwrap_or("")),
+            (status, code),
+            "{res}"
+        );
     }
-    assert_eq!(ticket_count(&app, &w).await, 0, "a refused create wrote a ticket");
+    assert_eq!(
+        ticket_count(&app, &w).await,
+        0,
+        "a refused create wrote a ticket"
+    );
 
     // Bad action bodies: nothing changes.
     let id = w.prepare(&app, "dispatched").await;
     let before = app.ticket(&w.admin, id).await;
     for (action, body, status, code) in [
         ("accept", json!({}), 422, "invalid_body"),
-        ("accept", json!({"expected_version": "2"}), 422, "invalid_body"),
-        ("accept", json!({"expected_version": 2, "note": "x"}), 422, "field_not_allowed"),
-        ("return", json!({"expected_version": 2, "reason": "bored"}), 422, "unknown_reason"),
-        ("return", json!({"expected_version": 2, "reason": "other"}), 422, "required"),
-        ("accept", json!({"expected_version": 1}), 409, "stale_version"),
-        ("report", json!({"expected_version": 2, "satisfaction": "satisfied"}), 403, "action_forbidden"),
-        ("fly", json!({"expected_version": 2}), 404, "action_not_found"),
+        (
+            "accept",
+            json!({"expected_version": "2"}),
+            422,
+            "invalid_body",
+        ),
+        (
+            "accept",
+            json!({"expected_version": 2, "note": "x"}),
+            422,
+            "field_not_allowed",
+        ),
+        (
+            "return",
+            json!({"expected_version": 2, "reason": "bored"}),
+            422,
+            "unknown_reason",
+        ),
+        (
+            "return",
+            json!({"expected_version": 2, "reason": "other"}),
+            422,
+            "required",
+        ),
+        (
+            "accept",
+            json!({"expected_version": 1}),
+            409,
+            "stale_version",
+        ),
+        (
+            "report",
+            json!({"expected_version": 2, "satisfaction": "satisfied"}),
+            403,
+            "action_forbidden",
+        ),
+        (
+            "fly",
+            json!({"expected_version": 2}),
+            404,
+            "action_not_found",
+        ),
     ] {
-        let (got, res) = raw_post(&app, w.token("officer_d1"), &format!("/api/v1/tickets/{id}/actions/{action}"), serde_json::to_vec(&body).unwrap(), "application/json").await;
-        assert_eq!((got, res["code"].as_str().unwrap_or("")), (status, code), "{action} {body}: {res}");
+        let (got, res) = raw_post(
+            &app,
+            w.token("officer_d1"),
+            &format!("/api/v1/tickets/{id}/actions/{action}"),
+            serde_json::to_vec(&body).unwrap(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(
+            (got, res["code"].as_str().unwrap_or("")),
+            (status, code),
+            "{action} {body}: {res}"
+        );
     }
     assert_eq!(app.ticket(&w.admin, id).await, before);
 
@@ -89,16 +248,29 @@ async fn bad_ticket_input_writes_nothing(engine: Engine) {
     let (_, found) = app.get(token, "/api/v1/tickets?q=100%25%20_").await;
     assert_eq!(found["items"][0]["title"], nasty);
     let (_, none) = app.get(token, "/api/v1/tickets?q=%25").await;
-    assert_eq!(none["items"].as_array().unwrap().len(), 1, "% matched literally");
+    assert_eq!(
+        none["items"].as_array().unwrap().len(),
+        1,
+        "% matched literally"
+    );
 
     // Query strings and cursors.
-    for (q, code) in [("status=lost", "invalid_query"), ("limit=0", "out_of_range"), ("limit=abc", "invalid_query"), ("cursor=garbage", "invalid_cursor"), ("colour=red", "invalid_query")] {
+    for (q, code) in [
+        ("status=lost", "invalid_query"),
+        ("limit=0", "out_of_range"),
+        ("limit=abc", "invalid_query"),
+        ("cursor=garbage", "invalid_cursor"),
+        ("colour=red", "invalid_query"),
+    ] {
         let (status, res) = app.get(token, &format!("/api/v1/tickets?{q}")).await;
         assert!(status.is_client_error(), "{q}: {status}");
         assert_eq!(res["code"], code, "{q}");
     }
     let (status, res) = app.get(token, "/api/v1/tickets/abc").await;
-    assert_eq!((status.as_u16(), res["code"].as_str().unwrap()), (400, "invalid_path"));
+    assert_eq!(
+        (status.as_u16(), res["code"].as_str().unwrap()),
+        (400, "invalid_path")
+    );
 }
 
 async fn bad_enterprises_and_users(engine: Engine) {
@@ -126,42 +298,106 @@ async fn bad_enterprises_and_users(engine: Engine) {
         assert_eq!(res["field"], "credit_code");
     }
     let (_, list) = app.get(&w.admin, "/api/v1/enterprises").await;
-    assert_eq!(list.as_array().unwrap().len(), 2, "a refused enterprise was written");
-    app.post_ok(&w.admin, "/api/v1/enterprises", base.clone(), 201).await;
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "a refused enterprise was written"
+    );
+    app.post_ok(&w.admin, "/api/v1/enterprises", base.clone(), 201)
+        .await;
     let (status, res) = app.post(&w.admin, "/api/v1/enterprises", base).await;
-    assert_eq!((status.as_u16(), res["code"].as_str().unwrap()), (409, "credit_code_taken"));
+    assert_eq!(
+        (status.as_u16(), res["code"].as_str().unwrap()),
+        (409, "credit_code_taken")
+    );
 
     for (body, status, code) in [
-        (json!({"username": "x", "display_name": "x", "password": "longenough", "role": "liaison"}), 422, "length"),
-        (json!({"username": "new.user", "display_name": "x", "password": "short", "role": "liaison"}), 422, "length"),
-        (json!({"username": "new.user", "display_name": "x", "password": "longenough", "role": "emperor"}), 422, "invalid_body"),
-        (json!({"username": "new.user", "display_name": "x", "password": "longenough", "role": "department_officer"}), 422, "required_for_role"),
-        (json!({"username": "new.user", "display_name": "x", "password": "longenough", "role": "liaison", "email": "nope"}), 422, "format"),
-        (json!({"username": "leader.a", "display_name": "x", "password": "longenough", "role": "liaison"}), 409, "username_taken"),
+        (
+            json!({"username": "x", "display_name": "x", "password": "longenough", "role": "liaison"}),
+            422,
+            "length",
+        ),
+        (
+            json!({"username": "new.user", "display_name": "x", "password": "short", "role": "liaison"}),
+            422,
+            "length",
+        ),
+        (
+            json!({"username": "new.user", "display_name": "x", "password": "longenough", "role": "emperor"}),
+            422,
+            "invalid_body",
+        ),
+        (
+            json!({"username": "new.user", "display_name": "x", "password": "longenough", "role": "department_officer"}),
+            422,
+            "required_for_role",
+        ),
+        (
+            json!({"username": "new.user", "display_name": "x", "password": "longenough", "role": "liaison", "email": "nope"}),
+            422,
+            "format",
+        ),
+        (
+            json!({"username": "leader.a", "display_name": "x", "password": "longenough", "role": "liaison"}),
+            409,
+            "username_taken",
+        ),
     ] {
         let (got, res) = app.post(&w.admin, "/api/v1/users", body.clone()).await;
-        assert_eq!((got.as_u16(), res["code"].as_str().unwrap_or("")), (status, code), "{body}: {res}");
+        assert_eq!(
+            (got.as_u16(), res["code"].as_str().unwrap_or("")),
+            (status, code),
+            "{body}: {res}"
+        );
     }
     // A grid whose "leader" is a liaison is refused.
     let (status, res) = app
         .post(&w.admin, "/api/v1/grids", json!({"name": "C网格", "linked_leader_id": w.id("liaison_a"), "head_id": w.id("head_a"), "task_force_id": w.id("tf"), "liaison_id": w.id("liaison_a"), "team": "队"}))
         .await;
-    assert_eq!((status.as_u16(), res["code"].as_str().unwrap()), (422, "wrong_role"), "{res}");
-    assert_eq!(app.get(&w.admin, "/api/v1/grids").await.1.as_array().unwrap().len(), 2);
+    assert_eq!(
+        (status.as_u16(), res["code"].as_str().unwrap()),
+        (422, "wrong_role"),
+        "{res}"
+    );
+    assert_eq!(
+        app.get(&w.admin, "/api/v1/grids")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 fn forge(claims: Value, secret: &[u8], alg: jsonwebtoken::Algorithm) -> String {
-    jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(alg),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
 }
 
 async fn tokens_are_checked(engine: Engine) {
     let app = TestApp::start(engine).await;
     let w = World::build(&app).await;
     let sub = w.id("top").to_string();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let claims = |exp: i64, nbf: i64| json!({"sub": sub, "role": "leader", "iat": now, "nbf": nbf, "exp": exp, "iss": "gridline", "aud": "gridline-api"});
-    let good = forge(claims(now + 600, now), TEST_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS256);
-    assert_eq!(app.get(&good, "/api/v1/me").await.0, 200, "the forging itself is right");
+    let good = forge(
+        claims(now + 600, now),
+        TEST_SECRET.as_bytes(),
+        jsonwebtoken::Algorithm::HS256,
+    );
+    assert_eq!(
+        app.get(&good, "/api/v1/me").await.0,
+        200,
+        "the forging itself is right"
+    );
 
     let real = w.token("top").to_owned();
     let (h, rest) = real.split_once('.').unwrap();
@@ -171,16 +407,65 @@ async fn tokens_are_checked(engine: Engine) {
     payload["role"] = json!("admin");
     let tampered_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap());
     let bad = [
-        ("expired", forge(claims(now - 3600, now - 7200), TEST_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS256)),
-        ("not yet valid", forge(claims(now + 7200, now + 3600), TEST_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS256)),
-        ("other key", forge(claims(now + 600, now), b"some-other-secret-of-enough-length!!", jsonwebtoken::Algorithm::HS256)),
-        ("HS512", forge(claims(now + 600, now), TEST_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS512)),
+        (
+            "expired",
+            forge(
+                claims(now - 3600, now - 7200),
+                TEST_SECRET.as_bytes(),
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        (
+            "not yet valid",
+            forge(
+                claims(now + 7200, now + 3600),
+                TEST_SECRET.as_bytes(),
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        (
+            "other key",
+            forge(
+                claims(now + 600, now),
+                b"some-other-secret-of-enough-length!!",
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        (
+            "HS512",
+            forge(
+                claims(now + 600, now),
+                TEST_SECRET.as_bytes(),
+                jsonwebtoken::Algorithm::HS512,
+            ),
+        ),
         ("alg none", format!("{none_header}.{p}.")),
         ("tampered", format!("{h}.{tampered_payload}.{sig}")),
         ("truncated", real[..real.len() - 10].to_owned()),
-        ("wrong issuer", forge(json!({"sub": sub, "role": "leader", "iat": now, "nbf": now, "exp": now + 600, "iss": "other", "aud": "gridline-api"}), TEST_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS256)),
-        ("no subject", forge(json!({"role": "leader", "iat": now, "nbf": now, "exp": now + 600, "iss": "gridline", "aud": "gridline-api"}), TEST_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS256)),
-        ("stale role", forge(json!({"sub": sub, "role": "admin", "iat": now, "nbf": now, "exp": now + 600, "iss": "gridline", "aud": "gridline-api"}), TEST_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS256)),
+        (
+            "wrong issuer",
+            forge(
+                json!({"sub": sub, "role": "leader", "iat": now, "nbf": now, "exp": now + 600, "iss": "other", "aud": "gridline-api"}),
+                TEST_SECRET.as_bytes(),
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        (
+            "no subject",
+            forge(
+                json!({"role": "leader", "iat": now, "nbf": now, "exp": now + 600, "iss": "gridline", "aud": "gridline-api"}),
+                TEST_SECRET.as_bytes(),
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        (
+            "stale role",
+            forge(
+                json!({"sub": sub, "role": "admin", "iat": now, "nbf": now, "exp": now + 600, "iss": "gridline", "aud": "gridline-api"}),
+                TEST_SECRET.as_bytes(),
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
         ("garbage", "abc.def.ghi".to_owned()),
     ];
     for (what, token) in bad {
@@ -189,13 +474,30 @@ async fn tokens_are_checked(engine: Engine) {
         assert_eq!(res["code"], "invalid_token", "{what}");
     }
     let (status, res) = app
-        .call(reqwest::Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "top", "password": "wrong password"})))
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "top", "password": "wrong password"})),
+        )
         .await;
-    assert_eq!((status.as_u16(), res["code"].as_str().unwrap()), (401, "invalid_credentials"));
+    assert_eq!(
+        (status.as_u16(), res["code"].as_str().unwrap()),
+        (401, "invalid_credentials")
+    );
     let (status, _) = app
-        .call(reqwest::Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "nobody", "password": "wrong password"})))
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "nobody", "password": "wrong password"})),
+        )
         .await;
     assert_eq!(status, 401);
 }
 
-both_engines!(bad_ticket_input_writes_nothing, bad_enterprises_and_users, tokens_are_checked);
+both_engines!(
+    bad_ticket_input_writes_nothing,
+    bad_enterprises_and_users,
+    tokens_are_checked
+);

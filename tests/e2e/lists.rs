@@ -9,7 +9,12 @@ use crate::support::{Engine, TestApp};
 use crate::world::World;
 
 fn ids(page: &Value) -> Vec<i64> {
-    page["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect()
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect()
 }
 
 /// Walks every page of a list, returning all ids in order.
@@ -58,13 +63,25 @@ async fn filters_and_pages(engine: Engine) {
     for (query, want) in [
         ("status=submitted", vec![land, submitted]),
         ("status=escalated", vec![escalated]),
-        (&format!("department_id={}", w.id("d1")) as &str, vec![resolved, escalated, accepted, dispatched]),
-        (&format!("department_id={}&status=accepted", w.id("d1")), vec![accepted]),
+        (
+            &format!("department_id={}", w.id("d1")) as &str,
+            vec![resolved, escalated, accepted, dispatched],
+        ),
+        (
+            &format!("department_id={}&status=accepted", w.id("d1")),
+            vec![accepted],
+        ),
         (&format!("grid_id={}", w.id("grid_b")), vec![]),
-        (&format!("enterprise_id={}", w.id("ent_a")), vec![land, resolved, escalated, accepted, dispatched, submitted]),
+        (
+            &format!("enterprise_id={}", w.id("ent_a")),
+            vec![land, resolved, escalated, accepted, dispatched, submitted],
+        ),
         ("category=utilities", vec![land]),
         ("q=%E5%9C%9F%E5%9C%B0", vec![land]), // 土地
-        ("q=%E8%AF%A6%E7%BB%86%E6%83%85%E5%86%B5&status=resolved", vec![resolved]), // 详细情况, in descriptions
+        (
+            "q=%E8%AF%A6%E7%BB%86%E6%83%85%E5%86%B5&status=resolved",
+            vec![resolved],
+        ), // 详细情况, in descriptions
         ("overdue=true", vec![]),
     ] {
         let (status, page) = app.get(top, &format!("/api/v1/tickets?{query}")).await;
@@ -79,14 +96,24 @@ async fn filters_and_pages(engine: Engine) {
     let (_, first) = app.get(top, "/api/v1/tickets?limit=3").await;
     w.prepare(&app, "submitted").await;
     let (_, second) = app
-        .get(top, &format!("/api/v1/tickets?limit=3&cursor={}", first["next_cursor"].as_str().unwrap()))
+        .get(
+            top,
+            &format!(
+                "/api/v1/tickets?limit=3&cursor={}",
+                first["next_cursor"].as_str().unwrap()
+            ),
+        )
         .await;
     assert_eq!([ids(&first), ids(&second)].concat(), everything);
 
     // By deadline: running deadlines first, nearest first; then the rest.
     let by_deadline = walk(&app, top, "sort=deadline").await;
     assert_eq!(by_deadline.len(), 7);
-    assert_eq!(by_deadline.iter().collect::<HashSet<_>>().len(), 7, "no repeats");
+    assert_eq!(
+        by_deadline.iter().collect::<HashSet<_>>().len(),
+        7,
+        "no repeats"
+    );
     let mut last_due: Option<String> = None;
     let mut seen_none = false;
     for id in &by_deadline {
@@ -98,7 +125,10 @@ async fn filters_and_pages(engine: Engine) {
         };
         match due {
             Some(d) => {
-                assert!(!seen_none, "a ticket with a deadline came after one without");
+                assert!(
+                    !seen_none,
+                    "a ticket with a deadline came after one without"
+                );
                 if let Some(prev) = &last_due {
                     assert!(*prev <= d, "deadline order: {prev} then {d}");
                 }
@@ -108,9 +138,18 @@ async fn filters_and_pages(engine: Engine) {
         }
     }
     let (status, res) = app
-        .get(top, &format!("/api/v1/tickets?sort=deadline&cursor={}", first["next_cursor"].as_str().unwrap()))
+        .get(
+            top,
+            &format!(
+                "/api/v1/tickets?sort=deadline&cursor={}",
+                first["next_cursor"].as_str().unwrap()
+            ),
+        )
         .await;
-    assert_eq!((status.as_u16(), res["code"].as_str().unwrap()), (400, "invalid_cursor"));
+    assert_eq!(
+        (status.as_u16(), res["code"].as_str().unwrap()),
+        (400, "invalid_cursor")
+    );
 }
 
 both_engines!(filters_and_pages);

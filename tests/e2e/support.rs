@@ -83,7 +83,9 @@ impl Drop for TestDb {
                 rt.block_on(async {
                     if let Ok(admin) = Database::connect(pg_admin_url()).await {
                         let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
                             .await;
                         let _ = admin.close().await;
                     }
@@ -141,7 +143,16 @@ impl TestApp {
         let db = TestDb::new(engine).await;
         run(
             &db,
-            &["user", "add", "--username", "admin", "--display-name", "管理员", "--role", "admin"],
+            &[
+                "user",
+                "add",
+                "--username",
+                "admin",
+                "--display-name",
+                "管理员",
+                "--role",
+                "admin",
+            ],
             &[("GRIDLINE_PASSWORD", PASSWORD)],
         );
         Self::serve(engine, db, &[]).await
@@ -150,7 +161,10 @@ impl TestApp {
     /// Starts `gridline serve` on an existing database.
     pub async fn serve(engine: Engine, db: TestDb, extra: &[&str]) -> TestApp {
         let mut cmd = gridline(&db);
-        cmd.arg("serve").args(extra).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.arg("serve")
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
         let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -182,15 +196,14 @@ impl TestApp {
             let _ = c.kill();
             let _ = c.wait();
         }
-        let db = std::mem::replace(
+        std::mem::replace(
             &mut self.db,
             TestDb {
                 url: String::new(),
                 pg_name: None,
                 dir: None,
             },
-        );
-        db
+        )
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -199,7 +212,12 @@ impl TestApp {
 
     pub async fn login(&self, username: &str) -> String {
         let (status, body) = self
-            .call(reqwest::Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": PASSWORD})))
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": PASSWORD})),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         assert_eq!(body["token_type"], "Bearer");
@@ -232,11 +250,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.call(reqwest::Method::GET, path, Some(token), None).await
+        self.call(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, path, Some(token), Some(body)).await
+        self.call(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     /// POSTs and insists on `expected`, returning the body.
@@ -247,9 +267,19 @@ impl TestApp {
     }
 
     /// Takes an action and returns (status, body).
-    pub async fn act(&self, token: &str, ticket: i64, action: &str, body: Value) -> (StatusCode, Value) {
-        self.post(token, &format!("/api/v1/tickets/{ticket}/actions/{action}"), body)
-            .await
+    pub async fn act(
+        &self,
+        token: &str,
+        ticket: i64,
+        action: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        self.post(
+            token,
+            &format!("/api/v1/tickets/{ticket}/actions/{action}"),
+            body,
+        )
+        .await
     }
 
     pub async fn ticket(&self, token: &str, id: i64) -> Value {

@@ -31,19 +31,35 @@ impl World {
     }
 
     pub fn token(&self, key: &str) -> &str {
-        self.tokens.get(key).unwrap_or_else(|| panic!("no token {key}"))
+        self.tokens
+            .get(key)
+            .unwrap_or_else(|| panic!("no token {key}"))
     }
 
     pub async fn build(app: &TestApp) -> World {
         let admin = app.login("admin").await;
         let mut ids: HashMap<&'static str, i64> = HashMap::new();
-        for (key, name) in [("d1", "自然资源分局"), ("d2", "规划建设局"), ("d3", "人力资源和社会保障局")] {
+        for (key, name) in [
+            ("d1", "自然资源分局"),
+            ("d2", "规划建设局"),
+            ("d3", "人力资源和社会保障局"),
+        ] {
             let body = app
-                .post_ok(&admin, "/api/v1/departments", json!({"name": name, "email": format!("{key}@test.example")}), 201)
+                .post_ok(
+                    &admin,
+                    "/api/v1/departments",
+                    json!({"name": name, "email": format!("{key}@test.example")}),
+                    201,
+                )
                 .await;
             ids.insert(key, body["id"].as_i64().unwrap());
         }
-        for (key, name) in [("tf", "净地交付专班"), ("tf2", "水电气专班"), ("tfg_a", "A网格服务专班"), ("tfg_b", "B网格服务专班")] {
+        for (key, name) in [
+            ("tf", "净地交付专班"),
+            ("tf2", "水电气专班"),
+            ("tfg_a", "A网格服务专班"),
+            ("tfg_b", "B网格服务专班"),
+        ] {
             let body = app
                 .post_ok(&admin, "/api/v1/task-forces", json!({"name": name}), 201)
                 .await;
@@ -58,11 +74,31 @@ impl World {
             ("centre", "dispatcher", json!({})),
             ("liaison_a", "liaison", json!({})),
             ("liaison_b", "liaison", json!({})),
-            ("officer_d1", "department_officer", json!({"department_id": ids["d1"]})),
-            ("officer_d2", "department_officer", json!({"department_id": ids["d2"]})),
-            ("officer_d3", "department_officer", json!({"department_id": ids["d3"]})),
-            ("tf_member", "task_force_member", json!({"task_force_id": ids["tf"]})),
-            ("tf_member2", "task_force_member", json!({"task_force_id": ids["tf2"]})),
+            (
+                "officer_d1",
+                "department_officer",
+                json!({"department_id": ids["d1"]}),
+            ),
+            (
+                "officer_d2",
+                "department_officer",
+                json!({"department_id": ids["d2"]}),
+            ),
+            (
+                "officer_d3",
+                "department_officer",
+                json!({"department_id": ids["d3"]}),
+            ),
+            (
+                "tf_member",
+                "task_force_member",
+                json!({"task_force_id": ids["tf"]}),
+            ),
+            (
+                "tf_member2",
+                "task_force_member",
+                json!({"task_force_id": ids["tf2"]}),
+            ),
             ("tracker", "tracker", json!({})),
             ("tracker2", "tracker", json!({})),
         ];
@@ -98,7 +134,10 @@ impl World {
                 .await;
             ids.insert(key, g["id"].as_i64().unwrap());
         }
-        for (key, grid, n, name) in [("ent_a", "grid_a", 1, "中兴通讯(河源)有限公司"), ("ent_b", "grid_b", 2, "农夫山泉广东万绿湖有限公司")] {
+        for (key, grid, n, name) in [
+            ("ent_a", "grid_a", 1, "中兴通讯(河源)有限公司"),
+            ("ent_b", "grid_b", 2, "农夫山泉广东万绿湖有限公司"),
+        ] {
             let e = app
                 .post_ok(
                     &admin,
@@ -111,8 +150,21 @@ impl World {
         }
         let mut tokens = HashMap::new();
         for key in [
-            "leader_a", "leader_b", "top", "head_a", "head_b", "centre", "liaison_a", "liaison_b",
-            "officer_d1", "officer_d2", "officer_d3", "tf_member", "tf_member2", "tracker", "tracker2",
+            "leader_a",
+            "leader_b",
+            "top",
+            "head_a",
+            "head_b",
+            "centre",
+            "liaison_a",
+            "liaison_b",
+            "officer_d1",
+            "officer_d2",
+            "officer_d3",
+            "tf_member",
+            "tf_member2",
+            "tracker",
+            "tracker2",
         ] {
             tokens.insert(key, app.login(&key.replace('_', ".")).await);
         }
@@ -133,8 +185,17 @@ impl World {
     }
 
     /// Takes an action as `who`, insisting on 200; returns the new version.
-    pub async fn step(&self, app: &TestApp, who: &str, id: i64, action: &str, mut body: Value) -> i64 {
-        let version = app.ticket(self.token(who), id).await["version"].as_i64().unwrap();
+    pub async fn step(
+        &self,
+        app: &TestApp,
+        who: &str,
+        id: i64,
+        action: &str,
+        mut body: Value,
+    ) -> i64 {
+        let version = app.ticket(self.token(who), id).await["version"]
+            .as_i64()
+            .unwrap();
         body["expected_version"] = json!(version);
         let (status, res) = app.act(self.token(who), id, action, body).await;
         assert_eq!(status.as_u16(), 200, "{who} {action} on {id}: {res}");
@@ -167,7 +228,10 @@ impl World {
                 "dispatch" => ("head_a", self.dispatch_body()),
                 "accept" => ("officer_d1", json!({})),
                 "request_extension" => ("officer_d1", json!({"days": 3, "reason": "需要协调"})),
-                "escalate" => ("officer_d1", json!({"task_force_id": self.id("tf"), "co_department_ids": [self.id("d2")]})),
+                "escalate" => (
+                    "officer_d1",
+                    json!({"task_force_id": self.id("tf"), "co_department_ids": [self.id("d2")]}),
+                ),
                 "resolve" => ("officer_d1", json!({"resolution": "已处理"})),
                 _ => unreachable!(),
             };

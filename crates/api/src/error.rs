@@ -159,7 +159,10 @@ impl From<DomainError> for ApiError {
             DomainError::NotVisible => ApiError::ticket_not_found(),
             DomainError::Forbidden { action } => ApiError::forbidden(
                 "action_forbidden",
-                format!("your role may not {action} this ticket / 您的角色不能对此工单执行“{}”", action.label_zh()),
+                format!(
+                    "your role may not {action} this ticket / 您的角色不能对此工单执行“{}”",
+                    action.label_zh()
+                ),
             ),
             DomainError::StaleVersion { .. } => ApiError::conflict(
                 "stale_version",

@@ -35,9 +35,10 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             "unsupported_media_type",
             "send the body as application/json / 请以 application/json 提交",
         ),
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::bad_request("malformed_json", format!("malformed JSON: {}", e.body_text()))
-        }
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
+            "malformed_json",
+            format!("malformed JSON: {}", e.body_text()),
+        ),
         JsonRejection::JsonDataError(e) => ApiError::invalid(
             "body",
             "invalid_body",
@@ -61,9 +62,7 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e: QueryRejection| {
-                ApiError::bad_request("invalid_query", e.body_text())
-            })
+            .map_err(|e: QueryRejection| ApiError::bad_request("invalid_query", e.body_text()))
     }
 }
 

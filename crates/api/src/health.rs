@@ -27,7 +27,9 @@ pub async fn healthz() -> axum::Json<Health> {
     tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Problem))
 )]
-pub async fn readyz(State(state): State<AppState>) -> Result<(StatusCode, axum::Json<Health>), ApiError> {
+pub async fn readyz(
+    State(state): State<AppState>,
+) -> Result<(StatusCode, axum::Json<Health>), ApiError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "not ready");
         ApiError::unavailable()

@@ -110,7 +110,10 @@ async fn fallback() -> ApiError {
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
-    (StatusCode::METHOD_NOT_ALLOWED, ApiError::bad_request("method_not_allowed", "method not allowed"))
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        ApiError::bad_request("method_not_allowed", "method not allowed"),
+    )
 }
 
 /// The whole application, ready to serve.

@@ -11,7 +11,9 @@ use serde::Serialize;
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Weights `3ⁱ mod 31` for positions 1..=17.
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A valid unified social credit code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -124,7 +126,11 @@ mod tests {
     #[test]
     fn known_valid_codes() {
         // Codes whose check characters were computed independently of this module.
-        for code in ["91350100M000100Y43", "9144030071526726XG", "914403001922038216"] {
+        for code in [
+            "91350100M000100Y43",
+            "9144030071526726XG",
+            "914403001922038216",
+        ] {
             let parsed = CreditCode::parse(code);
             assert!(parsed.is_ok(), "{code}: {parsed:?}");
         }

@@ -22,6 +22,6 @@ pub use org::{Actor, Cluster, FiveOnes, Role, UserFacts};
 pub use permission::Scope;
 pub use sla::{SlaPolicy, SlaTargets};
 pub use ticket::{
-    ActionKind, Category, Command, Context, Event, EventKind, Priority, ReturnReason,
-    Satisfaction, Status, ThreeOnes, Ticket, decide,
+    ActionKind, Category, Command, Context, Event, EventKind, Priority, ReturnReason, Satisfaction,
+    Status, ThreeOnes, Ticket, decide,
 };

@@ -191,7 +191,12 @@ impl FiveOnes {
     /// Checks each of the five holds the right role.
     pub fn check(&self) -> Result<(), DomainError> {
         let want = [
-            (&self.linked_leader, Role::Leader, "linked_leader_id", "领导"),
+            (
+                &self.linked_leader,
+                Role::Leader,
+                "linked_leader_id",
+                "领导",
+            ),
             (&self.head, Role::Dispatcher, "head_id", "调度员"),
             (&self.liaison, Role::Liaison, "liaison_id", "联络员"),
         ];

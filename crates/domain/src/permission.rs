@@ -53,9 +53,7 @@ impl Scope {
         match self {
             Scope::All => true,
             Scope::Grids(grids) => grids.contains(&t.grid_id),
-            Scope::Department(d) => {
-                t.department_id == Some(*d) || t.co_department_ids.contains(d)
-            }
+            Scope::Department(d) => t.department_id == Some(*d) || t.co_department_ids.contains(d),
             Scope::TaskForce(tf) => t.task_force_id == Some(*tf),
             Scope::Tracker(u) => t.tracker_id == Some(*u),
             Scope::Leader { grids, user } => {
@@ -130,7 +128,8 @@ pub fn access(actor: &Actor, action: ActionKind, ticket: &Ticket) -> Access {
         None => Access::Denied,
         Some(Relation::InScope) => Access::Allowed,
         Some(Relation::ResponsibleDepartment) => {
-            if actor.user.department_id.is_some() && actor.user.department_id == ticket.department_id
+            if actor.user.department_id.is_some()
+                && actor.user.department_id == ticket.department_id
             {
                 Access::Allowed
             } else {

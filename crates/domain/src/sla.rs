@@ -45,10 +45,13 @@ impl SlaPolicy {
         for p in Priority::ALL {
             let t = self
                 .priorities
-                .get(&p)
+                .get(p)
                 .ok_or_else(|| format!("sla.priorities.{} is missing", p.as_str()))?;
             if t.response_hours == 0 || t.resolution_days == 0 {
-                return Err(format!("sla.priorities.{}: targets must be at least 1", p.as_str()));
+                return Err(format!(
+                    "sla.priorities.{}: targets must be at least 1",
+                    p.as_str()
+                ));
             }
         }
         if self
@@ -134,10 +137,23 @@ mod tests {
     fn specific_overrides_beat_general_ones_beat_defaults() {
         let p = policy();
         assert!(p.validate().is_ok());
-        assert_eq!(p.targets(Category::Hiring, Priority::Normal).resolution_days, 5);
-        assert_eq!(p.targets(Category::Land, Priority::Normal).resolution_days, 15);
-        assert_eq!(p.targets(Category::Land, Priority::Normal).response_hours, 8);
-        assert_eq!(p.targets(Category::Land, Priority::Urgent).resolution_days, 5);
+        assert_eq!(
+            p.targets(Category::Hiring, Priority::Normal)
+                .resolution_days,
+            5
+        );
+        assert_eq!(
+            p.targets(Category::Land, Priority::Normal).resolution_days,
+            15
+        );
+        assert_eq!(
+            p.targets(Category::Land, Priority::Normal).response_hours,
+            8
+        );
+        assert_eq!(
+            p.targets(Category::Land, Priority::Urgent).resolution_days,
+            5
+        );
     }
 
     #[test]

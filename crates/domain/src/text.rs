@@ -205,7 +205,13 @@ mod tests {
     fn title_counts_characters_not_bytes() {
         assert!(TicketTitle::parse(&"土".repeat(200)).is_ok());
         let err = TicketTitle::parse(&"土".repeat(201)).unwrap_err();
-        assert!(matches!(err, DomainError::Invalid { code: "too_long", .. }));
+        assert!(matches!(
+            err,
+            DomainError::Invalid {
+                code: "too_long",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -216,7 +222,10 @@ mod tests {
         ));
         assert!(matches!(
             TicketTitle::parse("a\u{0}b").unwrap_err(),
-            DomainError::Invalid { code: "control_character", .. }
+            DomainError::Invalid {
+                code: "control_character",
+                ..
+            }
         ));
         assert!(Description::parse("line one\nline two").is_ok());
         assert!(TicketTitle::parse("line one\nline two").is_err());

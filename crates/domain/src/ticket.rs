@@ -315,7 +315,9 @@ impl Ticket {
                 self.resolved_at = None;
                 self.accepted_at = Some(event.at);
             }
-            EventKind::Urged { .. } | EventKind::Supervised { .. } | EventKind::Commented { .. } => {}
+            EventKind::Urged { .. }
+            | EventKind::Supervised { .. }
+            | EventKind::Commented { .. } => {}
         }
     }
 }
@@ -433,7 +435,10 @@ impl EventKind {
 
     /// Whether people outside the history should hear of it (an outbox row is written).
     pub fn notifies(&self) -> bool {
-        !matches!(self, EventKind::Filed | EventKind::Commented { .. } | EventKind::Closed)
+        !matches!(
+            self,
+            EventKind::Filed | EventKind::Commented { .. } | EventKind::Closed
+        )
     }
 }
 
@@ -468,8 +473,14 @@ pub enum Command {
         note: Option<Remark>,
     },
     AddCoDepartments(Vec<DepartmentId>),
-    RequestExtension { days: u32, reason: Remark },
-    DecideExtension { approve: bool, note: Option<Remark> },
+    RequestExtension {
+        days: u32,
+        reason: Remark,
+    },
+    DecideExtension {
+        approve: bool,
+        note: Option<Remark>,
+    },
     Resolve(Remark),
     Report {
         satisfaction: Satisfaction,
@@ -625,7 +636,10 @@ pub fn decide(
                     "every department given already handles this ticket / 所选部门均已在办理该工单",
                 ));
             }
-            vec![event(EventKind::CoDepartmentsAdded { department_ids }, same)]
+            vec![event(
+                EventKind::CoDepartmentsAdded { department_ids },
+                same,
+            )]
         }
         Command::RequestExtension { days, reason } => {
             if ticket.pending_extension.is_some() {
@@ -639,7 +653,9 @@ pub fn decide(
                 return Err(DomainError::invalid(
                     "days",
                     "out_of_range",
-                    format!("between 1 and {MAX_EXTENSION_DAYS} working days / 延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间"),
+                    format!(
+                        "between 1 and {MAX_EXTENSION_DAYS} working days / 延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间"
+                    ),
                 ));
             }
             vec![event(
@@ -812,7 +828,11 @@ pub struct NewTicket {
 
 /// Decides whether `actor` may file a ticket for an enterprise of `enterprise_grid`, and
 /// returns the filing event.
-pub fn file(actor: &Actor, enterprise_grid: GridId, now: DateTime<Utc>) -> Result<Event, DomainError> {
+pub fn file(
+    actor: &Actor,
+    enterprise_grid: GridId,
+    now: DateTime<Utc>,
+) -> Result<Event, DomainError> {
     if actor.role() != Role::Liaison {
         return Err(DomainError::Forbidden {
             action: ActionKind::File,

@@ -2,10 +2,12 @@
 //! against the lifecycle written out as a table here (independently of the permission
 //! table in `permission.rs`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
 use chrono::{DateTime, TimeZone, Utc};
+use gridline_domain::text::Remark;
 use gridline_domain::ticket::{DispatchOrder, allowed_from, execute};
 use gridline_domain::*;
-use gridline_domain::text::Remark;
 
 const GRID: GridId = GridId(1);
 const OTHER_GRID: GridId = GridId(2);
@@ -81,7 +83,11 @@ fn ticket(status: Status) -> Ticket {
         responsible_person_id: dispatched.then_some(OFFICER),
         tracker_id: Some(TRACKER),
         task_force_id: escalated_before.then_some(TF),
-        co_department_ids: if escalated_before { vec![CO_DEPT] } else { vec![] },
+        co_department_ids: if escalated_before {
+            vec![CO_DEPT]
+        } else {
+            vec![]
+        },
         response_due_at: dispatched.then_some(t0),
         resolution_due_at: dispatched.then_some(t0),
         dispatched_at: None,
@@ -110,9 +116,9 @@ fn command(action: ActionKind) -> Option<Command> {
             tracker: Some(facts(TRACKER.0, Role::Tracker)),
         }),
         ActionKind::Accept => Command::Accept,
-        ActionKind::Return => Command::Return(
-            ReturnReason::parse(ticket::ReturnCode::WrongTerritory, None).unwrap(),
-        ),
+        ActionKind::Return => {
+            Command::Return(ReturnReason::parse(ticket::ReturnCode::WrongTerritory, None).unwrap())
+        }
         ActionKind::Escalate => Command::Escalate {
             task_force_id: TF,
             co_department_ids: vec![CO_DEPT],
@@ -163,7 +169,9 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
         ActionKind::Supervise => (&[Leader], OPEN, None),
         ActionKind::Comment => (
             &Role::ALL,
-            &[Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed],
+            &[
+                Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed,
+            ],
             None,
         ),
         _ => (&[], &[], None),
@@ -173,7 +181,10 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
 /// Roles whose own-scope actor still sees the ticket in `status` (for the matrix fixture).
 fn sees(role: Role, status: Status) -> bool {
     match role {
-        Role::TaskForceMember => !matches!(status, Status::Submitted | Status::Dispatched | Status::Accepted),
+        Role::TaskForceMember => !matches!(
+            status,
+            Status::Submitted | Status::Dispatched | Status::Accepted
+        ),
         Role::DepartmentOfficer => status != Status::Submitted,
         _ => true,
     }
@@ -213,7 +224,11 @@ fn every_state_action_and_role() {
                 if role == Role::Admin {
                     assert!(!matches!(foreign, Err(DomainError::NotVisible)));
                 } else {
-                    assert_eq!(foreign.unwrap_err(), DomainError::NotVisible, "{role} foreign {action} {status}");
+                    assert_eq!(
+                        foreign.unwrap_err(),
+                        DomainError::NotVisible,
+                        "{role} foreign {action} {status}"
+                    );
                 }
 
                 let own = execute(&t, &actor(role, true), &cmd, &ctx);
@@ -222,7 +237,11 @@ fn every_state_action_and_role() {
                 if !sees(role, status) {
                     assert_eq!(own.unwrap_err(), DomainError::NotVisible, "{label}");
                 } else if !roles.contains(&role) {
-                    assert_eq!(own.unwrap_err(), DomainError::Forbidden { action }, "{label}");
+                    assert_eq!(
+                        own.unwrap_err(),
+                        DomainError::Forbidden { action },
+                        "{label}"
+                    );
                 } else if !from.contains(&status) {
                     assert_eq!(
                         own.unwrap_err(),
@@ -233,7 +252,11 @@ fn every_state_action_and_role() {
                     && action == ActionKind::Resolve
                     && status == Status::Escalated
                 {
-                    assert_eq!(own.unwrap_err(), DomainError::Forbidden { action }, "{label}");
+                    assert_eq!(
+                        own.unwrap_err(),
+                        DomainError::Forbidden { action },
+                        "{label}"
+                    );
                 } else {
                     assert!(expected_ok);
                     let (next, events) = own.unwrap_or_else(|e| panic!("{label}: {e:?}"));
@@ -243,10 +266,16 @@ fn every_state_action_and_role() {
                     assert_eq!(events[0].from, status);
                     assert_eq!(events.last().unwrap().to, next.status);
                     // Stale version is refused whatever else holds.
-                    let stale = Context { expected_version: t.version - 1, ..ctx };
+                    let stale = Context {
+                        expected_version: t.version - 1,
+                        ..ctx
+                    };
                     assert!(matches!(
                         execute(&t, &actor(role, true), &cmd, &stale),
-                        Err(DomainError::StaleVersion { expected: 2, actual: 3 })
+                        Err(DomainError::StaleVersion {
+                            expected: 2,
+                            actual: 3
+                        })
                     ));
                 }
                 checked += 1;
@@ -266,7 +295,10 @@ fn co_handling_department_sees_but_may_not_sign_or_resolve() {
     let ctx = Context {
         now: now(),
         calendar: &calendar,
-        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        sla: SlaTargets {
+            response_hours: 8,
+            resolution_days: 5,
+        },
         expected_version: t.version,
     };
     let comment = Command::Comment(Remark::parse("协办意见").unwrap());
@@ -274,7 +306,9 @@ fn co_handling_department_sees_but_may_not_sign_or_resolve() {
     let resolve = Command::Resolve(Remark::parse("x").unwrap());
     assert_eq!(
         execute(&t, &co, &resolve, &ctx).unwrap_err(),
-        DomainError::Forbidden { action: ActionKind::Resolve }
+        DomainError::Forbidden {
+            action: ActionKind::Resolve
+        }
     );
 }
 
@@ -285,7 +319,10 @@ fn unsatisfied_report_reopens_and_counts() {
     let ctx = Context {
         now: now(),
         calendar: &calendar,
-        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        sla: SlaTargets {
+            response_hours: 8,
+            resolution_days: 5,
+        },
         expected_version: t.version,
     };
     let cmd = Command::Report {
@@ -308,18 +345,34 @@ fn return_clears_the_three_ones_and_records_them() {
     let ctx = Context {
         now: now(),
         calendar: &calendar,
-        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        sla: SlaTargets {
+            response_hours: 8,
+            resolution_days: 5,
+        },
         expected_version: t.version,
     };
     let other = ReturnReason::parse(ticket::ReturnCode::Other, None);
-    assert!(matches!(other, Err(DomainError::Invalid { code: "required", .. })));
+    assert!(matches!(
+        other,
+        Err(DomainError::Invalid {
+            code: "required",
+            ..
+        })
+    ));
     let reason = ReturnReason::parse(ticket::ReturnCode::Other, Some("属于市级事权")).unwrap();
-    let (next, events) =
-        execute(&t, &actor(Role::DepartmentOfficer, true), &Command::Return(reason), &ctx).unwrap();
+    let (next, events) = execute(
+        &t,
+        &actor(Role::DepartmentOfficer, true),
+        &Command::Return(reason),
+        &ctx,
+    )
+    .unwrap();
     assert_eq!(next.status, Status::Submitted);
     assert_eq!(next.department_id, None);
     assert_eq!(next.return_count, 1);
-    let EventKind::Returned { previous, .. } = &events[0].kind else { panic!() };
+    let EventKind::Returned { previous, .. } = &events[0].kind else {
+        panic!()
+    };
     assert_eq!(previous.department_id, DEPT);
 }
 
@@ -334,24 +387,42 @@ fn extension_approval_moves_the_deadline_and_refusal_does_not() {
     let mk = |v| Context {
         now: now(),
         calendar: &calendar,
-        sla: SlaTargets { response_hours: 8, resolution_days: 5 },
+        sla: SlaTargets {
+            response_hours: 8,
+            resolution_days: 5,
+        },
         expected_version: v,
     };
-    let req = Command::RequestExtension { days: 2, reason: Remark::parse("等待审批").unwrap() };
+    let req = Command::RequestExtension {
+        days: 2,
+        reason: Remark::parse("等待审批").unwrap(),
+    };
     let (t1, _) = execute(&t, &officer, &req, &mk(t.version)).unwrap();
     assert!(matches!(
         execute(&t1, &officer, &req, &mk(t1.version)),
-        Err(DomainError::Invalid { code: "extension_pending", .. })
+        Err(DomainError::Invalid {
+            code: "extension_pending",
+            ..
+        })
     ));
-    let refuse = Command::DecideExtension { approve: false, note: None };
+    let refuse = Command::DecideExtension {
+        approve: false,
+        note: None,
+    };
     let (t2, _) = execute(&t1, &leader, &refuse, &mk(t1.version)).unwrap();
     assert_eq!(t2.resolution_due_at, Some(due));
     assert!(t2.pending_extension.is_none());
     let (t3, _) = execute(&t2, &officer, &req, &mk(t2.version)).unwrap();
-    let approve = Command::DecideExtension { approve: true, note: None };
+    let approve = Command::DecideExtension {
+        approve: true,
+        note: None,
+    };
     let (t4, _) = execute(&t3, &leader, &approve, &mk(t3.version)).unwrap();
     // Friday + 2 working days = Tuesday close of business.
-    assert_eq!(t4.resolution_due_at, Some(Utc.with_ymd_and_hms(2026, 3, 17, 10, 0, 0).unwrap()));
+    assert_eq!(
+        t4.resolution_due_at,
+        Some(Utc.with_ymd_and_hms(2026, 3, 17, 10, 0, 0).unwrap())
+    );
 }
 
 #[test]

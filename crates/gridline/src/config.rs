@@ -149,8 +149,8 @@ impl Config {
 /// Reads and checks the calendar files of a folder.
 pub fn load_calendar(dir: &Path, hours: WorkingHours) -> anyhow::Result<WorkCalendar> {
     let mut years = Vec::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("reading calendars in {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("reading calendars in {}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))

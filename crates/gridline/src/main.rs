@@ -24,13 +24,27 @@ use tracing_subscriber::EnvFilter;
 use crate::config::Config;
 
 #[derive(Parser)]
-#[command(name = "gridline", version, about = "Gridline 网格通: enterprise-service ticketing")]
+#[command(
+    name = "gridline",
+    version,
+    about = "Gridline 网格通: enterprise-service ticketing"
+)]
 struct Cli {
     /// Folder holding default.toml, <env>.toml and calendars/.
-    #[arg(long, env = "GRIDLINE_CONFIG_DIR", default_value = "config", global = true)]
+    #[arg(
+        long,
+        env = "GRIDLINE_CONFIG_DIR",
+        default_value = "config",
+        global = true
+    )]
     config_dir: PathBuf,
     /// Which environment's settings to layer on default.toml.
-    #[arg(long = "env", env = "GRIDLINE_ENV", default_value = "development", global = true)]
+    #[arg(
+        long = "env",
+        env = "GRIDLINE_ENV",
+        default_value = "development",
+        global = true
+    )]
     environment: String,
     #[command(subcommand)]
     command: Command,
@@ -120,7 +134,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let store = open_store(&config).await?;
             store.migrate().await?;
-            println!("migrations applied: {}", store.applied_migrations().await?.join(", "));
+            println!(
+                "migrations applied: {}",
+                store.applied_migrations().await?.join(", ")
+            );
             Ok(())
         }
         Command::User {
@@ -130,7 +147,15 @@ async fn main() -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             store.migrate().await?;
             let auth = auth_keys(&config)?;
-            match seed::demo(&store, &auth, &config.calendar()?, &config.settings.sla, Utc::now()).await? {
+            match seed::demo(
+                &store,
+                &auth,
+                &config.calendar()?,
+                &config.settings.sla,
+                Utc::now(),
+            )
+            .await?
+            {
                 Some(report) => print!("{report}"),
                 None => println!("the demo zone is already there; nothing done"),
             }
@@ -177,7 +202,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let calendar = config.calendar()?;
     let this_year = Utc::now().with_timezone(&ZONE).year();
     if !calendar.covers(this_year) {
-        tracing::warn!(year = this_year, "no official calendar for this year: only weekends are days off until calendars/{this_year}.toml is added");
+        tracing::warn!(
+            year = this_year,
+            "no official calendar for this year: only weekends are days off until calendars/{this_year}.toml is added"
+        );
     }
     let store = open_store(&config).await?;
     store.migrate().await.context("applying migrations")?;
@@ -271,7 +299,10 @@ async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+    println!(
+        "created user {} ({}) with id {}",
+        user.username, user.role, user.id
+    );
     Ok(())
 }
 

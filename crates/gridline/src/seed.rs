@@ -118,17 +118,30 @@ pub async fn demo(
         accounts: vec![],
     };
     let none = (None, None, None);
-    s.user("admin", "系统管理员", Role::Admin, none, false).await?;
+    s.user("admin", "系统管理员", Role::Admin, none, false)
+        .await?;
 
     // The three standing task forces named in the source.
     let mut standing = vec![];
     for (name, desc) in [
-        ("净地交付专班", "Clean land delivery: 土地征收、场地平整与净地交付"),
-        ("水电气专班", "Water, power and gas: 供水、供电、供气报装与保障"),
-        ("报批报建专班", "Approvals and construction permits: 审批“绿色通道”,拿地即开工"),
+        (
+            "净地交付专班",
+            "Clean land delivery: 土地征收、场地平整与净地交付",
+        ),
+        (
+            "水电气专班",
+            "Water, power and gas: 供水、供电、供气报装与保障",
+        ),
+        (
+            "报批报建专班",
+            "Approvals and construction permits: 审批“绿色通道”,拿地即开工",
+        ),
     ] {
         standing.push(TaskForceId(
-            store.create_task_force(name.into(), desc.into(), now).await?.id,
+            store
+                .create_task_force(name.into(), desc.into(), now)
+                .await?
+                .id,
         ));
     }
 
@@ -157,13 +170,24 @@ pub async fn demo(
     // Leaders: the party secretary sees the zone; three deputies are grid leaders.
     let top = s.user("leader", "骆书记", Role::Leader, none, true).await?;
     let leaders = [
-        s.user("leader.chen", "陈主任", Role::Leader, none, false).await?,
-        s.user("leader.wang", "王副主任", Role::Leader, none, false).await?,
-        s.user("leader.li", "李副主任", Role::Leader, none, false).await?,
+        s.user("leader.chen", "陈主任", Role::Leader, none, false)
+            .await?,
+        s.user("leader.wang", "王副主任", Role::Leader, none, false)
+            .await?,
+        s.user("leader.li", "李副主任", Role::Leader, none, false)
+            .await?,
     ];
-    s.user("dispatcher", "服务中心调度员", Role::Dispatcher, none, false)
+    s.user(
+        "dispatcher",
+        "服务中心调度员",
+        Role::Dispatcher,
+        none,
+        false,
+    )
+    .await?;
+    let tracker = s
+        .user("tracker", "赵跟踪专员", Role::Tracker, none, false)
         .await?;
-    let tracker = s.user("tracker", "赵跟踪专员", Role::Tracker, none, false).await?;
     let mut officers = std::collections::HashMap::new();
     for (user, name, d) in [
         ("officer.econ", "刘经发", econ),
@@ -176,19 +200,35 @@ pub async fn demo(
         ("officer.water", "何水务", water),
     ] {
         let id = s
-            .user(user, name, Role::DepartmentOfficer, (Some(d), None, None), false)
+            .user(
+                user,
+                name,
+                Role::DepartmentOfficer,
+                (Some(d), None, None),
+                false,
+            )
             .await?;
         officers.insert(d, id);
     }
     let officer = |d: DepartmentId| officers.get(&d).copied().ok_or_else(|| anyhow!("officer"));
     let mut tf_members = vec![];
-    for (i, (user, name)) in [("tf.land", "净地专班 林工"), ("tf.utilities", "水电气专班 高工"), ("tf.permits", "报批专班 马工")]
-        .into_iter()
-        .enumerate()
+    for (i, (user, name)) in [
+        ("tf.land", "净地专班 林工"),
+        ("tf.utilities", "水电气专班 高工"),
+        ("tf.permits", "报批专班 马工"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         tf_members.push(
-            s.user(user, name, Role::TaskForceMember, (None, None, Some(standing[i])), false)
-                .await?,
+            s.user(
+                user,
+                name,
+                Role::TaskForceMember,
+                (None, None, Some(standing[i])),
+                false,
+            )
+            .await?,
         );
     }
 
@@ -204,10 +244,22 @@ pub async fn demo(
     .enumerate()
     {
         let head_id = s
-            .user(&format!("dispatcher.{key}"), head, Role::Dispatcher, none, false)
+            .user(
+                &format!("dispatcher.{key}"),
+                head,
+                Role::Dispatcher,
+                none,
+                false,
+            )
             .await?;
         let liaison_id = s
-            .user(&format!("liaison.{key}"), liaison, Role::Liaison, none, false)
+            .user(
+                &format!("liaison.{key}"),
+                liaison,
+                Role::Liaison,
+                none,
+                false,
+            )
             .await?;
         let grid_tf = TaskForceId(
             store
@@ -237,19 +289,69 @@ pub async fn demo(
 
     // Enterprises from the interview; codes are plausible (Heyuan's division 441600) and valid.
     let list: [(&str, Cluster, usize, bool); 14] = [
-        ("中兴通讯(河源)有限公司", Cluster::ElectronicInformation, 0, true),
-        ("河源卓翼科技有限公司", Cluster::ElectronicInformation, 0, true),
-        ("优利德科技(河源)有限公司", Cluster::ElectronicInformation, 0, true),
-        ("河源星系源电子有限公司", Cluster::ElectronicInformation, 1, false),
-        ("华冠电子(河源)有限公司", Cluster::ElectronicInformation, 1, true),
-        ("微浦技术(河源)有限公司", Cluster::ElectronicInformation, 1, false),
-        ("农夫山泉广东万绿湖有限公司", Cluster::FoodBeverageWater, 3, true),
-        ("今麦郎饮品(河源)有限公司", Cluster::FoodBeverageWater, 3, true),
-        ("河源百家鲜食品有限公司", Cluster::FoodBeverageWater, 3, false),
+        (
+            "中兴通讯(河源)有限公司",
+            Cluster::ElectronicInformation,
+            0,
+            true,
+        ),
+        (
+            "河源卓翼科技有限公司",
+            Cluster::ElectronicInformation,
+            0,
+            true,
+        ),
+        (
+            "优利德科技(河源)有限公司",
+            Cluster::ElectronicInformation,
+            0,
+            true,
+        ),
+        (
+            "河源星系源电子有限公司",
+            Cluster::ElectronicInformation,
+            1,
+            false,
+        ),
+        (
+            "华冠电子(河源)有限公司",
+            Cluster::ElectronicInformation,
+            1,
+            true,
+        ),
+        (
+            "微浦技术(河源)有限公司",
+            Cluster::ElectronicInformation,
+            1,
+            false,
+        ),
+        (
+            "农夫山泉广东万绿湖有限公司",
+            Cluster::FoodBeverageWater,
+            3,
+            true,
+        ),
+        (
+            "今麦郎饮品(河源)有限公司",
+            Cluster::FoodBeverageWater,
+            3,
+            true,
+        ),
+        (
+            "河源百家鲜食品有限公司",
+            Cluster::FoodBeverageWater,
+            3,
+            false,
+        ),
         ("乔丰科技(河源)有限公司", Cluster::MachineryMoulds, 2, false),
         ("河源华益盛模具有限公司", Cluster::MachineryMoulds, 2, false),
         ("河源金三维精密有限公司", Cluster::MachineryMoulds, 2, false),
-        ("昌硕科技(河源)有限公司", Cluster::ElectronicInformation, 1, true),
+        (
+            "昌硕科技(河源)有限公司",
+            Cluster::ElectronicInformation,
+            1,
+            true,
+        ),
         ("禾望电气(河源)有限公司", Cluster::Other, 0, false),
     ];
     let mut enterprises = vec![];
@@ -284,16 +386,106 @@ pub async fn demo(
         age: i64,
     }
     let demos = [
-        Demo { enterprise: 0, category: Category::Utilities, priority: Priority::High, title: "新厂房双回路供电接入", description: "二期厂房投产在即,需要10kV双回路供电接入,请协调供电部门尽快出具方案。", dept: power, steps: &[], age: 0 },
-        Demo { enterprise: 1, category: Category::Hiring, priority: Priority::Normal, title: "旺季普工缺口约300人", description: "订单增加,四季度普工缺口约300人,希望人社部门组织专场招聘会。", dept: hr, steps: &["dispatch"], age: 0 },
-        Demo { enterprise: 6, category: Category::Land, priority: Priority::Urgent, title: "三期项目用地净地交付", description: "农夫山泉三期项目用地仍有两处青苗未清表,影响动工。", dept: land, steps: &["dispatch", "accept", "escalate"], age: 6 },
-        Demo { enterprise: 7, category: Category::Permits, priority: Priority::Normal, title: "饮品项目施工许可办理", description: "今麦郎饮品项目已拿地,申请办理施工许可,希望走绿色通道。", dept: permits, steps: &["dispatch", "accept"], age: 12 },
-        Demo { enterprise: 9, category: Category::Finance, priority: Priority::Normal, title: "设备技改贴息申报", description: "乔丰科技拟申报设备技改贴息,咨询申报条件与材料。", dept: finance, steps: &["dispatch", "accept", "resolve"], age: 3 },
-        Demo { enterprise: 2, category: Category::Policy, priority: Priority::Low, title: "高新技术企业认定政策咨询", description: "企业希望了解高新技术企业认定的最新政策及奖补标准。", dept: econ, steps: &["dispatch", "accept", "resolve", "report_satisfied"], age: 8 },
-        Demo { enterprise: 10, category: Category::Utilities, priority: Priority::Normal, title: "天然气管道接驳", description: "模具热处理车间需要接入天然气,管道尚未到厂区红线。", dept: water, steps: &["dispatch", "accept", "resolve", "report_unsatisfied"], age: 9 },
-        Demo { enterprise: 3, category: Category::Other, priority: Priority::Normal, title: "厂区道路路灯不亮", description: "星系源厂区外市政道路路灯已两周不亮,夜班员工通行不便。", dept: econ, steps: &["dispatch", "return"], age: 1 },
-        Demo { enterprise: 12, category: Category::Permits, priority: Priority::High, title: "厂房消防验收预约", description: "昌硕新厂房需要尽快完成消防验收,以便设备进场。", dept: build, steps: &["dispatch"], age: 3 },
-        Demo { enterprise: 8, category: Category::Utilities, priority: Priority::Normal, title: "生产用水水压不足", description: "百家鲜二期生产线高峰期水压不足,影响清洗工序。", dept: water, steps: &["dispatch", "accept", "request_extension"], age: 5 },
+        Demo {
+            enterprise: 0,
+            category: Category::Utilities,
+            priority: Priority::High,
+            title: "新厂房双回路供电接入",
+            description: "二期厂房投产在即,需要10kV双回路供电接入,请协调供电部门尽快出具方案。",
+            dept: power,
+            steps: &[],
+            age: 0,
+        },
+        Demo {
+            enterprise: 1,
+            category: Category::Hiring,
+            priority: Priority::Normal,
+            title: "旺季普工缺口约300人",
+            description: "订单增加,四季度普工缺口约300人,希望人社部门组织专场招聘会。",
+            dept: hr,
+            steps: &["dispatch"],
+            age: 0,
+        },
+        Demo {
+            enterprise: 6,
+            category: Category::Land,
+            priority: Priority::Urgent,
+            title: "三期项目用地净地交付",
+            description: "农夫山泉三期项目用地仍有两处青苗未清表,影响动工。",
+            dept: land,
+            steps: &["dispatch", "accept", "escalate"],
+            age: 6,
+        },
+        Demo {
+            enterprise: 7,
+            category: Category::Permits,
+            priority: Priority::Normal,
+            title: "饮品项目施工许可办理",
+            description: "今麦郎饮品项目已拿地,申请办理施工许可,希望走绿色通道。",
+            dept: permits,
+            steps: &["dispatch", "accept"],
+            age: 12,
+        },
+        Demo {
+            enterprise: 9,
+            category: Category::Finance,
+            priority: Priority::Normal,
+            title: "设备技改贴息申报",
+            description: "乔丰科技拟申报设备技改贴息,咨询申报条件与材料。",
+            dept: finance,
+            steps: &["dispatch", "accept", "resolve"],
+            age: 3,
+        },
+        Demo {
+            enterprise: 2,
+            category: Category::Policy,
+            priority: Priority::Low,
+            title: "高新技术企业认定政策咨询",
+            description: "企业希望了解高新技术企业认定的最新政策及奖补标准。",
+            dept: econ,
+            steps: &["dispatch", "accept", "resolve", "report_satisfied"],
+            age: 8,
+        },
+        Demo {
+            enterprise: 10,
+            category: Category::Utilities,
+            priority: Priority::Normal,
+            title: "天然气管道接驳",
+            description: "模具热处理车间需要接入天然气,管道尚未到厂区红线。",
+            dept: water,
+            steps: &["dispatch", "accept", "resolve", "report_unsatisfied"],
+            age: 9,
+        },
+        Demo {
+            enterprise: 3,
+            category: Category::Other,
+            priority: Priority::Normal,
+            title: "厂区道路路灯不亮",
+            description: "星系源厂区外市政道路路灯已两周不亮,夜班员工通行不便。",
+            dept: econ,
+            steps: &["dispatch", "return"],
+            age: 1,
+        },
+        Demo {
+            enterprise: 12,
+            category: Category::Permits,
+            priority: Priority::High,
+            title: "厂房消防验收预约",
+            description: "昌硕新厂房需要尽快完成消防验收,以便设备进场。",
+            dept: build,
+            steps: &["dispatch"],
+            age: 3,
+        },
+        Demo {
+            enterprise: 8,
+            category: Category::Utilities,
+            priority: Priority::Normal,
+            title: "生产用水水压不足",
+            description: "百家鲜二期生产线高峰期水压不足,影响清洗工序。",
+            dept: water,
+            steps: &["dispatch", "accept", "request_extension"],
+            age: 5,
+        },
     ];
     for (n, d) in demos.iter().enumerate() {
         let (enterprise, grid_idx) = enterprises[d.enterprise];
@@ -316,7 +508,8 @@ pub async fn demo(
             .await
             .with_context(|| format!("demo ticket {n}"))?;
         let id = match ticket {
-            gridline_store::tickets::Created::New(t) | gridline_store::tickets::Created::Replayed(t) => t.id,
+            gridline_store::tickets::Created::New(t)
+            | gridline_store::tickets::Created::Replayed(t) => t.id,
         };
         let grid_row = store.grid(grid).await?;
         let head = UserId(grid_row.head_id);
@@ -325,15 +518,20 @@ pub async fn demo(
         for step in d.steps {
             let cmd = match *step {
                 "dispatch" => Command::Dispatch(DispatchOrder {
-                    leader: store.user_facts_for(UserId(grid_row.linked_leader_id), "leader").await?,
+                    leader: store
+                        .user_facts_for(UserId(grid_row.linked_leader_id), "leader")
+                        .await?,
                     department_id: d.dept,
                     person: store.user_facts_for(person, "person").await?,
                     tracker: Some(store.user_facts_for(tracker, "tracker").await?),
                 }),
                 "accept" => Command::Accept,
                 "return" => Command::Return(
-                    ReturnReason::parse(ReturnCode::WrongTerritory, Some("市政路灯属城管局管辖,非本部门职责"))
-                        .map_err(|e| anyhow!("{e}"))?,
+                    ReturnReason::parse(
+                        ReturnCode::WrongTerritory,
+                        Some("市政路灯属城管局管辖,非本部门职责"),
+                    )
+                    .map_err(|e| anyhow!("{e}"))?,
                 ),
                 "escalate" => Command::Escalate {
                     task_force_id: standing[0],
@@ -364,14 +562,23 @@ pub async fn demo(
             at += Duration::hours(3);
         }
         if d.steps.contains(&"escalate") {
-            s.act(id, tf_members[0], Command::Comment(remark("专班已现场踏勘,正在协调清表")?), at)
-                .await?;
+            s.act(
+                id,
+                tf_members[0],
+                Command::Comment(remark("专班已现场踏勘,正在协调清表")?),
+                at,
+            )
+            .await?;
         }
     }
     let _ = top;
 
     let mut out = String::new();
-    let _ = writeln!(out, "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets", demos.len());
+    let _ = writeln!(
+        out,
+        "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets",
+        demos.len()
+    );
     let _ = writeln!(out, "demo users (password for all: {DEMO_PASSWORD}):");
     for (user, name, role) in &s.accounts {
         let _ = writeln!(out, "  {user:<18} {:<19} {name}", role.as_str());

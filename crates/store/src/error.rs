@@ -49,16 +49,36 @@ impl StoreError {
 
 /// Stable codes for unique constraints, found by the column or index the database names.
 const UNIQUE: &[(&str, &str, &str)] = &[
-    ("username", "username_taken", "this username is taken / 用户名已存在"),
+    (
+        "username",
+        "username_taken",
+        "this username is taken / 用户名已存在",
+    ),
     (
         "credit_code",
         "credit_code_taken",
         "an enterprise with this credit code exists / 该统一社会信用代码已登记",
     ),
-    ("idempotency", "idempotency_conflict", "duplicate idempotency key / 重复的幂等键"),
-    ("departments", "name_taken", "a department with this name exists / 部门名称已存在"),
-    ("task_forces", "name_taken", "a task force with this name exists / 专班名称已存在"),
-    ("grids", "name_taken", "a grid with this name exists / 网格名称已存在"),
+    (
+        "idempotency",
+        "idempotency_conflict",
+        "duplicate idempotency key / 重复的幂等键",
+    ),
+    (
+        "departments",
+        "name_taken",
+        "a department with this name exists / 部门名称已存在",
+    ),
+    (
+        "task_forces",
+        "name_taken",
+        "a task force with this name exists / 专班名称已存在",
+    ),
+    (
+        "grids",
+        "name_taken",
+        "a grid with this name exists / 网格名称已存在",
+    ),
 ];
 
 impl From<DbErr> for StoreError {

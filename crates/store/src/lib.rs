@@ -13,9 +13,9 @@ mod time;
 
 use std::time::Duration;
 
+use gridline_migrations::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
-use gridline_migrations::MigratorTrait;
 
 pub use error::StoreError;
 pub use time::{from_ms, to_ms};

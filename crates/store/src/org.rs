@@ -6,8 +6,8 @@ use gridline_domain::{
 };
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use crate::entity::{departments, enterprises, grids, task_forces, users};
@@ -60,7 +60,8 @@ pub struct EnterpriseFilter {
 pub fn user_facts(u: &users::Model) -> Result<UserFacts, StoreError> {
     Ok(UserFacts {
         id: UserId(u.id),
-        role: Role::parse(&u.role).ok_or_else(|| StoreError::Corrupt(format!("role {}", u.role)))?,
+        role: Role::parse(&u.role)
+            .ok_or_else(|| StoreError::Corrupt(format!("role {}", u.role)))?,
         department_id: u.department_id.map(DepartmentId),
         grid_id: u.grid_id.map(GridId),
         task_force_id: u.task_force_id.map(TaskForceId),
@@ -190,12 +191,20 @@ impl Store {
         facts.check_attachments()?;
         if let Some(d) = new.department_id {
             self.department(d).await.map_err(|_| {
-                StoreError::invalid("department_id", "unknown_department", "no such department / 部门不存在")
+                StoreError::invalid(
+                    "department_id",
+                    "unknown_department",
+                    "no such department / 部门不存在",
+                )
             })?;
         }
         if let Some(t) = new.task_force_id {
             self.task_force(t).await.map_err(|_| {
-                StoreError::invalid("task_force_id", "unknown_task_force", "no such task force / 专班不存在")
+                StoreError::invalid(
+                    "task_force_id",
+                    "unknown_task_force",
+                    "no such task force / 专班不存在",
+                )
             })?;
         }
         if let Some(g) = new.grid_id {
@@ -248,7 +257,10 @@ impl Store {
     }
 
     /// A user by login name.
-    pub async fn user_by_username(&self, username: &str) -> Result<Option<users::Model>, StoreError> {
+    pub async fn user_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<users::Model>, StoreError> {
         Ok(users::Entity::find()
             .filter(users::Column::Username.eq(username))
             .one(&self.read)
@@ -311,7 +323,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<grids::Model, StoreError> {
         self.task_force(new.task_force_id).await.map_err(|_| {
-            StoreError::invalid("task_force_id", "unknown_task_force", "no such task force / 专班不存在")
+            StoreError::invalid(
+                "task_force_id",
+                "unknown_task_force",
+                "no such task force / 专班不存在",
+            )
         })?;
         let txn = self.write.begin().await?;
         let grid = grids::ActiveModel {
@@ -358,9 +374,9 @@ impl Store {
         new: NewEnterprise,
         now: DateTime<Utc>,
     ) -> Result<enterprises::Model, StoreError> {
-        self.grid(new.grid_id)
-            .await
-            .map_err(|_| StoreError::invalid("grid_id", "unknown_grid", "no such grid / 网格不存在"))?;
+        self.grid(new.grid_id).await.map_err(|_| {
+            StoreError::invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
+        })?;
         Ok(enterprises::ActiveModel {
             name: Set(new.name),
             credit_code: Set(new.credit_code.as_str().to_owned()),
@@ -387,7 +403,10 @@ impl Store {
         if let Some(text) = filter.q.as_deref().filter(|t| !t.is_empty()) {
             q = q.filter(
                 Condition::any()
-                    .add(enterprises::Column::Name.like(LikeExpr::new(like_pattern(text)).escape('\\')))
+                    .add(
+                        enterprises::Column::Name
+                            .like(LikeExpr::new(like_pattern(text)).escape('\\')),
+                    )
                     .add(enterprises::Column::CreditCode.starts_with(text.to_ascii_uppercase())),
             );
         }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Datelike, Utc};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::ticket::{NewTicket, PendingExtension};
 use gridline_domain::{
-    Category, DepartmentId, EnterpriseId, Event, GridId, Priority, ReturnReason, Satisfaction,
-    Scope, Status, TaskForceId, Ticket, TicketId, UserId, DomainError,
+    Category, DepartmentId, DomainError, EnterpriseId, Event, GridId, Priority, ReturnReason,
+    Satisfaction, Scope, Status, TaskForceId, Ticket, TicketId, UserId,
 };
 use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{
@@ -357,10 +357,18 @@ impl Store {
         {
             return Ok(Created::Replayed(existing));
         }
-        let result = self.insert_ticket(&new, grid, &filed, idempotency.as_ref()).await;
+        let result = self
+            .insert_ticket(&new, grid, &filed, idempotency.as_ref())
+            .await;
         match (result, &idempotency) {
             // Another request with the same key won the race: answer with its ticket.
-            (Err(StoreError::Conflict { code: "idempotency_conflict", .. }), Some(idem)) => self
+            (
+                Err(StoreError::Conflict {
+                    code: "idempotency_conflict",
+                    ..
+                }),
+                Some(idem),
+            ) => self
                 .find_idempotent(filed.actor, idem)
                 .await?
                 .map(Created::Replayed)
@@ -473,7 +481,13 @@ impl Store {
             .filter(co::Column::TicketId.eq(id.0))
             .all(&txn)
             .await?;
-        let before = to_ticket(row, co_rows.iter().map(|r| DepartmentId(r.department_id)).collect())?;
+        let before = to_ticket(
+            row,
+            co_rows
+                .iter()
+                .map(|r| DepartmentId(r.department_id))
+                .collect(),
+        )?;
         let (after, events) = decide(&before)?;
         let updated = tickets::Entity::update_many()
             .set(changes(&after))
@@ -567,9 +581,11 @@ impl Store {
                 if let Some(cur) = filter.after {
                     let k = cur.key.unwrap_or(i64::MAX);
                     c = c.add(
-                        Condition::any()
-                            .add(C::CreatedAt.lt(k))
-                            .add(Condition::all().add(C::CreatedAt.eq(k)).add(C::Id.lt(cur.id))),
+                        Condition::any().add(C::CreatedAt.lt(k)).add(
+                            Condition::all()
+                                .add(C::CreatedAt.eq(k))
+                                .add(C::Id.lt(cur.id)),
+                        ),
                     );
                 }
                 tickets::Entity::find()
@@ -585,7 +601,10 @@ impl Store {
                 // Part one: tickets with a running deadline, nearest first.
                 if filter.after.is_none_or(|c| c.key.is_some()) {
                     let mut c = cond.clone().add(C::NextDueAt.is_not_null());
-                    if let Some(Cursor { key: Some(k), id, .. }) = filter.after {
+                    if let Some(Cursor {
+                        key: Some(k), id, ..
+                    }) = filter.after
+                    {
                         c = c.add(
                             Condition::any()
                                 .add(C::NextDueAt.gt(k))

@@ -4,8 +4,8 @@
 mod login;
 mod me;
 
-pub use login::{LoginRequest, TokenResponse, __path_login, login};
-pub use me::{MeResponse, __path_me, me};
+pub use login::{__path_login, LoginRequest, TokenResponse, login};
+pub use me::{__path_me, MeResponse, me};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};

@@ -63,7 +63,11 @@ pub async fn create_department(
     let email = req.email.as_deref().map(Email::parse).transpose()?;
     let row = state
         .store
-        .create_department(name.into_inner(), email.map(|e| e.as_str().to_owned()), state.now())
+        .create_department(
+            name.into_inner(),
+            email.map(|e| e.as_str().to_owned()),
+            state.now(),
+        )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }

@@ -147,5 +147,7 @@ pub async fn get_enterprise(
     _auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<EnterpriseDto>> {
-    Ok(axum::Json(state.store.enterprise(EnterpriseId(id)).await?.into()))
+    Ok(axum::Json(
+        state.store.enterprise(EnterpriseId(id)).await?.into(),
+    ))
 }

@@ -171,5 +171,7 @@ pub async fn get_user(
     _auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<UserDto>> {
-    Ok(axum::Json(state.store.user(gridline_domain::UserId(id)).await?.into()))
+    Ok(axum::Json(
+        state.store.user(gridline_domain::UserId(id)).await?.into(),
+    ))
 }

@@ -9,8 +9,8 @@ use gridline_domain::permission::{Access, access};
 use gridline_domain::text::Remark;
 use gridline_domain::ticket::{DispatchOrder, ReturnCode, execute};
 use gridline_domain::{
-    ActionKind, Command, Context, DepartmentId, DomainError, ReturnReason, Satisfaction, TaskForceId, TicketId,
-    UserId,
+    ActionKind, Command, Context, DepartmentId, DomainError, ReturnReason, Satisfaction,
+    TaskForceId, TicketId, UserId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -74,7 +74,10 @@ fn missing(field: &'static str, action: ActionKind) -> ApiError {
     ApiError::invalid(
         field,
         "required",
-        format!("{action} needs {field} / “{}”操作需要字段 {field}", action.label_zh()),
+        format!(
+            "{action} needs {field} / “{}”操作需要字段 {field}",
+            action.label_zh()
+        ),
     )
 }
 
@@ -85,9 +88,15 @@ fn req<T>(v: Option<T>, field: &'static str, action: ActionKind) -> ApiResult<T>
 /// Refuses fields that the action does not take, so a mistaken request is not half-applied.
 fn only(body: &ActionBody, action: ActionKind, allowed: &[&str]) -> ApiResult<()> {
     let present = [
-        ("accountable_leader_id", body.accountable_leader_id.is_some()),
+        (
+            "accountable_leader_id",
+            body.accountable_leader_id.is_some(),
+        ),
         ("department_id", body.department_id.is_some()),
-        ("responsible_person_id", body.responsible_person_id.is_some()),
+        (
+            "responsible_person_id",
+            body.responsible_person_id.is_some(),
+        ),
         ("tracker_id", body.tracker_id.is_some()),
         ("reason", body.reason.is_some()),
         ("reason_text", body.reason_text.is_some()),
@@ -109,7 +118,10 @@ fn only(body: &ActionBody, action: ActionKind, allowed: &[&str]) -> ApiResult<()
         Some((name, _)) => Err(ApiError::invalid(
             name,
             "field_not_allowed",
-            format!("{action} does not take {name} / “{}”操作不接受字段 {name}", action.label_zh()),
+            format!(
+                "{action} does not take {name} / “{}”操作不接受字段 {name}",
+                action.label_zh()
+            ),
         )),
         None => Ok(()),
     }
@@ -128,7 +140,11 @@ fn required_remark(v: Option<&str>, field: &'static str, action: ActionKind) -> 
 
 fn dept_ids(ids: &[i64]) -> ApiResult<Vec<DepartmentId>> {
     if ids.len() > 50 {
-        return Err(ApiError::invalid("department_ids", "too_many", "at most 50 departments"));
+        return Err(ApiError::invalid(
+            "department_ids",
+            "too_many",
+            "at most 50 departments",
+        ));
     }
     Ok(ids.iter().map(|d| DepartmentId(*d)).collect())
 }
@@ -139,19 +155,34 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionBody) -> ApiRes
     let store = &state.store;
     Ok(match action {
         A::Dispatch => {
-            only(b, action, &["accountable_leader_id", "department_id", "responsible_person_id", "tracker_id"])?;
+            only(
+                b,
+                action,
+                &[
+                    "accountable_leader_id",
+                    "department_id",
+                    "responsible_person_id",
+                    "tracker_id",
+                ],
+            )?;
             let leader = req(b.accountable_leader_id, "accountable_leader_id", action)?;
             let department = req(b.department_id, "department_id", action)?;
             let person = req(b.responsible_person_id, "responsible_person_id", action)?;
-            store.check_departments(&[DepartmentId(department)], "department_id").await?;
+            store
+                .check_departments(&[DepartmentId(department)], "department_id")
+                .await?;
             let tracker = match b.tracker_id {
                 Some(t) => Some(store.user_facts_for(UserId(t), "tracker_id").await?),
                 None => None,
             };
             Command::Dispatch(DispatchOrder {
-                leader: store.user_facts_for(UserId(leader), "accountable_leader_id").await?,
+                leader: store
+                    .user_facts_for(UserId(leader), "accountable_leader_id")
+                    .await?,
                 department_id: DepartmentId(department),
-                person: store.user_facts_for(UserId(person), "responsible_person_id").await?,
+                person: store
+                    .user_facts_for(UserId(person), "responsible_person_id")
+                    .await?,
                 tracker,
             })
         }
@@ -172,13 +203,20 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionBody) -> ApiRes
                         "reason is one of wrong_territory, unclear_ownership, overlapping_duties, other / 退回原因不在列表中",
                     )
                 })?;
-            Command::Return(ReturnReason::parse(code, b.reason_text.as_deref()).map_err(|e| rename(e, "reason_text"))?)
+            Command::Return(
+                ReturnReason::parse(code, b.reason_text.as_deref())
+                    .map_err(|e| rename(e, "reason_text"))?,
+            )
         }
         A::Escalate => {
             only(b, action, &["task_force_id", "co_department_ids", "note"])?;
             let tf = TaskForceId(req(b.task_force_id, "task_force_id", action)?);
             store.task_force(tf).await.map_err(|_| {
-                ApiError::invalid("task_force_id", "unknown_task_force", "no such task force / 专班不存在")
+                ApiError::invalid(
+                    "task_force_id",
+                    "unknown_task_force",
+                    "no such task force / 专班不存在",
+                )
             })?;
             let co = dept_ids(b.co_department_ids.as_deref().unwrap_or_default())?;
             store.check_departments(&co, "co_department_ids").await?;
@@ -215,7 +253,11 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionBody) -> ApiRes
         }
         A::Resolve => {
             only(b, action, &["resolution"])?;
-            Command::Resolve(required_remark(b.resolution.as_deref(), "resolution", action)?)
+            Command::Resolve(required_remark(
+                b.resolution.as_deref(),
+                "resolution",
+                action,
+            )?)
         }
         A::Report => {
             only(b, action, &["satisfaction", "feedback"])?;

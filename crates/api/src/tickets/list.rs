@@ -75,11 +75,19 @@ pub async fn list_tickets(
     if let Some(text) = &q.q
         && text.chars().count() > 100
     {
-        return Err(ApiError::invalid("q", "too_long", "search text is at most 100 characters"));
+        return Err(ApiError::invalid(
+            "q",
+            "too_long",
+            "search text is at most 100 characters",
+        ));
     }
     let limit = q.limit.unwrap_or(25);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid("limit", "out_of_range", "limit must be 1 to 100"));
+        return Err(ApiError::invalid(
+            "limit",
+            "out_of_range",
+            "limit must be 1 to 100",
+        ));
     }
     let filter = TicketFilter {
         status: q.status,

@@ -1,0 +1,45 @@
+# Gridline: `make run` serves the demo, `make test` checks everything.
+SHELL := /bin/bash
+CARGO ?= cargo
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test lint fmt-check clippy unit e2e calendar-check pg-up python-deps build clean
+
+## run: build, migrate, seed the demo on first start, serve on http://127.0.0.1:8080 (SQLite in ./data)
+run:
+	$(CARGO) run --release -p gridline -- serve --demo
+
+## test: formatting, lints, the calendar cross-check, every suite on SQLite and PostgreSQL
+test: fmt-check clippy calendar-check pg-up
+	@if command -v cargo-nextest >/dev/null 2>&1; then \
+		GRIDLINE_TEST_PG=$(PG_URL) $(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		GRIDLINE_TEST_PG=$(PG_URL) $(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+python-deps:
+	@python3 -c 'import chinese_calendar' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check chinesecalendar
+
+calendar-check: python-deps
+	python3 tests/calendar_check.py
+
+## pg-up: start the local PostgreSQL cluster if it is not answering
+pg-up:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		echo "starting PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+		for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -h 127.0.0.1 -p 5432
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+clean:
+	rm -rf data

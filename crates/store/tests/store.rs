@@ -1,0 +1,283 @@
+//! Storage on both engines: migrations down and up, one transaction per command (ticket row,
+//! events and outbox rows, or nothing).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use gridline_domain::text::{Description, Remark, TicketTitle};
+use gridline_domain::ticket::{NewTicket, execute, file};
+use gridline_domain::{
+    Actor, Category, Cluster, Command, Context, CreditCode, DomainError, Priority, Role,
+    SlaTargets, Status, TaskForceId, UserId, WorkCalendar, WorkingHours,
+};
+use gridline_store::org::{NewEnterprise, NewGrid, NewUser};
+use gridline_store::tickets::Created;
+use gridline_store::{Store, StoreError, StoreOptions};
+use sea_orm::{ConnectionTrait, Database};
+
+struct Db {
+    store: Store,
+    cleanup: Option<String>,
+    _dir: Option<std::path::PathBuf>,
+}
+
+fn admin_url() -> String {
+    std::env::var("GRIDLINE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+async fn open(pg: bool) -> Db {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let (url, cleanup, dir) = if pg {
+        let name = format!("gridline_store_{tag}");
+        let admin = Database::connect(admin_url()).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let base = admin_url();
+        let root = base.rsplit_once('/').unwrap().0.to_owned();
+        (format!("{root}/{name}"), Some(name), None)
+    } else {
+        let dir = std::env::temp_dir().join(format!("gridline-store-{tag}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        (
+            format!("sqlite://{}/t.db?mode=rwc", dir.display()),
+            None,
+            Some(dir),
+        )
+    };
+    let store = Store::connect(&StoreOptions {
+        url,
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(5),
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    Db {
+        store,
+        cleanup,
+        _dir: dir,
+    }
+}
+
+impl Db {
+    async fn close(self) {
+        self.store.close().await;
+        if let Some(name) = self.cleanup {
+            let admin = Database::connect(admin_url()).await.unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .unwrap();
+        }
+        if let Some(dir) = self._dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+async fn migrations_down_and_up(pg: bool) {
+    let db = open(pg).await;
+    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 1);
+    db.store.migrate_down_all().await.unwrap();
+    assert!(db.store.applied_migrations().await.unwrap().is_empty());
+    db.store.migrate().await.unwrap();
+    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 1);
+    db.store.ping().await.unwrap();
+    db.close().await;
+}
+
+fn user(username: &str, role: Role) -> NewUser {
+    NewUser {
+        username: username.into(),
+        display_name: username.into(),
+        password_hash: "x".into(),
+        role,
+        email: None,
+        department_id: None,
+        grid_id: None,
+        task_force_id: None,
+        top_leader: false,
+    }
+}
+
+async fn commands_write_all_or_nothing(pg: bool) {
+    let db = open(pg).await;
+    let s = &db.store;
+    let now = Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap();
+    let tf = TaskForceId(
+        s.create_task_force("专班".into(), String::new(), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let leader = UserId(
+        s.create_user(user("leader", Role::Leader), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let head = UserId(
+        s.create_user(user("head", Role::Dispatcher), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let liaison = UserId(
+        s.create_user(user("liaison", Role::Liaison), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let grid = s
+        .create_grid(
+            NewGrid {
+                name: "A".into(),
+                linked_leader_id: leader,
+                head_id: head,
+                task_force_id: tf,
+                liaison_id: liaison,
+                team: "队".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let grid_id = gridline_domain::GridId(grid.id);
+    let ent = s
+        .create_enterprise(
+            NewEnterprise {
+                name: "企业".into(),
+                credit_code: CreditCode::complete("91441600MA4UH0001").unwrap(),
+                cluster: Cluster::Other,
+                grid_id,
+                above_size: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let (_, liaison_actor) = s.actor(liaison).await.unwrap().unwrap();
+    assert_eq!(
+        liaison_actor.user.grid_id,
+        Some(grid_id),
+        "the grid attached its liaison"
+    );
+    let new = NewTicket {
+        enterprise_id: gridline_domain::EnterpriseId(ent.id),
+        category: Category::Land,
+        priority: Priority::Normal,
+        title: TicketTitle::parse("用地").unwrap(),
+        description: Description::parse("描述").unwrap(),
+    };
+    let filed = file(&liaison_actor, grid_id, now).unwrap();
+    let Created::New(t) = s.create_ticket(new, grid_id, filed, None).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(t.number, "GL-2026-000001");
+    assert_eq!(t.version, 1);
+
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let run = |actor: Actor, cmd: Command, version: i64| {
+        let calendar = calendar.clone();
+        move |t: &gridline_domain::Ticket| {
+            let ctx = Context {
+                now,
+                calendar: &calendar,
+                sla: SlaTargets {
+                    response_hours: 8,
+                    resolution_days: 5,
+                },
+                expected_version: version,
+            };
+            execute(t, &actor, &cmd, &ctx)
+        }
+    };
+    // A comment: row, event, no outbox row (comments notify nobody).
+    let comment = Command::Comment(Remark::parse("备注").unwrap());
+    let (after, events) = s
+        .transition(t.id, run(liaison_actor.clone(), comment.clone(), 1))
+        .await
+        .unwrap();
+    assert_eq!(after.version, 2);
+    assert_eq!(events.len(), 1);
+    assert_eq!(s.events(t.id).await.unwrap().len(), 2);
+    assert!(s.outbox_for(t.id).await.unwrap().is_empty());
+
+    // A refused command writes nothing.
+    let err = s
+        .transition(t.id, run(liaison_actor.clone(), comment.clone(), 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Domain(DomainError::StaleVersion { .. })),
+        "{err:?}"
+    );
+    let err = s
+        .transition(t.id, run(liaison_actor.clone(), Command::Accept, 2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Domain(DomainError::Forbidden { .. })),
+        "{err:?}"
+    );
+    assert_eq!(s.ticket(t.id).await.unwrap().version, 2);
+    assert_eq!(s.events(t.id).await.unwrap().len(), 2);
+
+    let now_t = s.ticket(t.id).await.unwrap();
+    assert_eq!(now_t.status, Status::Submitted);
+
+    // Dispatch writes the row, the event and an outbox row together.
+    let head_actor = s.actor(head).await.unwrap().unwrap().1;
+    let dept = gridline_domain::DepartmentId(
+        s.create_department("部门".into(), None, now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let mut officer = user("officer", Role::DepartmentOfficer);
+    officer.department_id = Some(dept);
+    let officer = UserId(s.create_user(officer, now).await.unwrap().id);
+    let order = gridline_domain::ticket::DispatchOrder {
+        leader: s.user_facts_for(leader, "l").await.unwrap(),
+        department_id: dept,
+        person: s.user_facts_for(officer, "p").await.unwrap(),
+        tracker: None,
+    };
+    let (after, _) = s
+        .transition(
+            t.id,
+            run(head_actor, Command::Dispatch(order), now_t.version),
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.status, Status::Dispatched);
+    let outbox = s.outbox_for(t.id).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].kind, "dispatch");
+    assert_eq!(outbox[0].state, "pending");
+    let events = s.events(t.id).await.unwrap();
+    assert_eq!(outbox[0].event_id, events.last().unwrap().id);
+    db.close().await;
+}
+
+#[tokio::test]
+async fn migrations_down_and_up_sqlite() {
+    migrations_down_and_up(false).await;
+}
+#[tokio::test]
+async fn migrations_down_and_up_postgres() {
+    migrations_down_and_up(true).await;
+}
+#[tokio::test]
+async fn commands_write_all_or_nothing_sqlite() {
+    commands_write_all_or_nothing(false).await;
+}
+#[tokio::test]
+async fn commands_write_all_or_nothing_postgres() {
+    commands_write_all_or_nothing(true).await;
+}
