@@ -129,3 +129,30 @@ async fn demo_seed_and_overdue(engine: Engine) {
 }
 
 both_engines!(migrate_is_idempotent, demo_seed_and_overdue);
+
+/// Several servers starting at once on one PostgreSQL database migrate it once.
+#[tokio::test]
+async fn concurrent_starts_migrate_once_on_postgres() {
+    let db = TestDb::new(Engine::Postgres).await;
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            gridline(&db)
+                .arg("migrate")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = run(&db, &["migrate"], &[]);
+    assert!(out.contains("m20261126_000001_initial"), "{out}");
+}

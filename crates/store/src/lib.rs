@@ -15,12 +15,17 @@ use std::time::Duration;
 
 use gridline_migrations::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 
 pub use error::StoreError;
 pub use time::{from_ms, to_ms};
 
 use gridline_migrations::Migrator;
+
+/// Advisory lock key that serialises migrations on PostgreSQL ("gridline" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6772_6964_6c69_6e65;
 
 /// The database, with a connection for writes and one for reads (the same on PostgreSQL).
 #[derive(Clone, Debug)]
@@ -74,9 +79,18 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations. On PostgreSQL they run in one transaction under an
+    /// advisory lock, so several servers starting at once migrate once, one after another.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.write, None).await?;
+        if self.backend() == DbBackend::Postgres {
+            let txn = self.write.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await?;
+        } else {
+            Migrator::up(&self.write, None).await?;
+        }
         Ok(())
     }
 
