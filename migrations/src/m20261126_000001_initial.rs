@@ -128,12 +128,14 @@ enum Outbox {
     Id,
     TicketId,
     EventId,
+    DedupeKey,
     Kind,
     Payload,
     State,
     Attempts,
     NextAttemptAt,
     LastError,
+    LockedUntil,
     CreatedAt,
     SentAt,
 }
@@ -573,12 +575,22 @@ impl MigrationTrait for Migration {
         ))
         .await?;
 
+        // The outbox: one row per message to send. Rows caused by an event point at it; rows
+        // the sweeper or the digest scheduler write carry a `dedupe_key` instead, whose
+        // uniqueness makes "once per ticket per deadline" and "once per leader and period"
+        // hold however many workers run.
         m.create_table(
             Table::create()
                 .table(Outbox::Table)
                 .col(id(Outbox::Id))
-                .col(ColumnDef::new(Outbox::TicketId).big_integer().not_null())
-                .col(ColumnDef::new(Outbox::EventId).big_integer().not_null())
+                .col(ColumnDef::new(Outbox::TicketId).big_integer().null())
+                .col(ColumnDef::new(Outbox::EventId).big_integer().null())
+                .col(
+                    ColumnDef::new(Outbox::DedupeKey)
+                        .string()
+                        .null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Outbox::Kind).string().not_null())
                 .col(ColumnDef::new(Outbox::Payload).text().not_null())
                 .col(
@@ -599,6 +611,7 @@ impl MigrationTrait for Migration {
                         .not_null(),
                 )
                 .col(ColumnDef::new(Outbox::LastError).text().null())
+                .col(ColumnDef::new(Outbox::LockedUntil).big_integer().null())
                 .col(ColumnDef::new(Outbox::CreatedAt).big_integer().not_null())
                 .col(ColumnDef::new(Outbox::SentAt).big_integer().null())
                 .foreign_key(&mut fk(
@@ -612,9 +625,11 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "idx_outbox_due",
             Outbox::Table,
-            &["state", "next_attempt_at"],
+            &["state", "next_attempt_at", "id"],
         ))
         .await?;
+        m.create_index(index("idx_outbox_ticket", Outbox::Table, &["ticket_id"]))
+            .await?;
 
         m.create_table(
             Table::create()

@@ -6,8 +6,10 @@
 
 pub mod calendar;
 pub mod credit_code;
+pub mod digest;
 pub mod error;
 pub mod ids;
+pub mod notice;
 pub mod org;
 pub mod permission;
 pub mod sla;

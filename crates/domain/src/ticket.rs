@@ -433,12 +433,9 @@ impl EventKind {
         serde_json::from_value(serde_json::Value::Object(obj)).ok()
     }
 
-    /// Whether people outside the history should hear of it (an outbox row is written).
+    /// Whether someone is told of it by mail (an outbox row is written with the event).
     pub fn notifies(&self) -> bool {
-        !matches!(
-            self,
-            EventKind::Filed | EventKind::Commented { .. } | EventKind::Closed
-        )
+        !crate::notice::event_recipients(self.action()).is_empty()
     }
 }
 

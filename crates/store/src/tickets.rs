@@ -245,8 +245,10 @@ async fn write_events(
         if e.kind.notifies() {
             outbox::ActiveModel {
                 id: NotSet,
-                ticket_id: Set(ticket.0),
-                event_id: Set(row.id),
+                ticket_id: Set(Some(ticket.0)),
+                event_id: Set(Some(row.id)),
+                dedupe_key: Set(None),
+                locked_until: Set(None),
                 kind: Set(row.action.clone()),
                 payload: Set(serde_json::json!({
                     "ticket_id": ticket.0,

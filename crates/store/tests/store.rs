@@ -261,7 +261,7 @@ async fn commands_write_all_or_nothing(pg: bool) {
     assert_eq!(outbox[0].kind, "dispatch");
     assert_eq!(outbox[0].state, "pending");
     let events = s.events(t.id).await.unwrap();
-    assert_eq!(outbox[0].event_id, events.last().unwrap().id);
+    assert_eq!(outbox[0].event_id, Some(events.last().unwrap().id));
     db.close().await;
 }
 

@@ -1,0 +1,176 @@
+//! Who is told what by mail: recipients of each event, and the deadline notices a ticket
+//! is due (warnings before a deadline, notices once it has passed, supervision after N
+//! working days overdue). The notifier turns these into messages; the rules are here.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::WorkCalendar;
+use crate::ticket::{ActionKind, Status, Ticket};
+
+/// A person or mailbox, named by their relation to the ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// 负责人员
+    ResponsiblePerson,
+    /// The responsible department's shared mailbox.
+    DepartmentMailbox,
+    /// 班子成员
+    AccountableLeader,
+    /// 网格挂钩领导
+    LinkedLeader,
+    /// The grid head who dispatches the grid's tickets.
+    GridDispatcher,
+    /// Every member of the ticket's task force.
+    TaskForceMembers,
+    /// 联络员 of the grid.
+    GridLiaison,
+}
+
+/// Who hears of an event. Empty: nobody is mailed (the history still has it).
+pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
+    use Recipient::*;
+    match action {
+        ActionKind::Dispatch => &[ResponsiblePerson, DepartmentMailbox],
+        ActionKind::Return => &[GridDispatcher],
+        ActionKind::Escalate => &[TaskForceMembers],
+        ActionKind::RequestExtension => &[AccountableLeader],
+        ActionKind::DecideExtension => &[ResponsiblePerson],
+        ActionKind::Resolve => &[GridLiaison],
+        ActionKind::Reopen => &[ResponsiblePerson, AccountableLeader],
+        // Pressing a ticket is pointless if the person pressed does not hear of it.
+        ActionKind::Urge | ActionKind::Supervise => &[ResponsiblePerson],
+        _ => &[],
+    }
+}
+
+/// A deadline notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// The response deadline is near (a share of the time is used).
+    ResponseWarning,
+    /// The response deadline has passed.
+    ResponseOverdue,
+    /// The resolution deadline is near.
+    ResolutionWarning,
+    /// The resolution deadline has passed.
+    ResolutionOverdue,
+    /// The resolution deadline passed N working days ago: the linked leader supervises (督办).
+    ResolutionSupervise,
+}
+
+impl NoticeKind {
+    /// The stable name (also the outbox kind and the template name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::ResponseWarning => "response_warning",
+            NoticeKind::ResponseOverdue => "response_overdue",
+            NoticeKind::ResolutionWarning => "resolution_warning",
+            NoticeKind::ResolutionOverdue => "resolution_overdue",
+            NoticeKind::ResolutionSupervise => "resolution_supervise",
+        }
+    }
+
+    /// Parses [`Self::as_str`]'s output.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            NoticeKind::ResponseWarning,
+            NoticeKind::ResponseOverdue,
+            NoticeKind::ResolutionWarning,
+            NoticeKind::ResolutionOverdue,
+            NoticeKind::ResolutionSupervise,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// Who is told.
+    pub fn recipients(self) -> &'static [Recipient] {
+        use Recipient::*;
+        match self {
+            NoticeKind::ResponseWarning | NoticeKind::ResolutionWarning => &[ResponsiblePerson],
+            NoticeKind::ResponseOverdue | NoticeKind::ResolutionOverdue => {
+                &[ResponsiblePerson, AccountableLeader]
+            }
+            NoticeKind::ResolutionSupervise => &[LinkedLeader, ResponsiblePerson],
+        }
+    }
+}
+
+/// When warnings go out and when supervision starts.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticePolicy {
+    /// Warn once this share of the time between start and deadline is used (0 < s < 1).
+    pub warn_share: f64,
+    /// Overdue this many working days: the linked leader is told.
+    pub supervise_after_days: u32,
+}
+
+/// A notice a ticket is due, for one deadline (its `due_at` makes it unique: an extension
+/// moves the deadline and so allows new notices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineNotice {
+    pub kind: NoticeKind,
+    pub due_at: DateTime<Utc>,
+}
+
+impl DeadlineNotice {
+    /// The key that makes the notice unique per ticket and deadline.
+    pub fn dedupe_key(&self, ticket: i64) -> String {
+        format!(
+            "notice:{}:{ticket}:{}",
+            self.kind.as_str(),
+            self.due_at.timestamp_millis()
+        )
+    }
+}
+
+/// The notices due for a ticket at `now`. A warning is skipped once the deadline has passed
+/// (nobody needs "due soon" after "overdue").
+pub fn deadline_notices(
+    t: &Ticket,
+    now: DateTime<Utc>,
+    calendar: &WorkCalendar,
+    policy: &NoticePolicy,
+) -> Vec<DeadlineNotice> {
+    let (start, due, warn, overdue) = match t.status {
+        Status::Dispatched => (
+            t.dispatched_at,
+            t.response_due_at,
+            NoticeKind::ResponseWarning,
+            NoticeKind::ResponseOverdue,
+        ),
+        Status::Accepted | Status::Escalated => (
+            t.accepted_at,
+            t.resolution_due_at,
+            NoticeKind::ResolutionWarning,
+            NoticeKind::ResolutionOverdue,
+        ),
+        _ => return vec![],
+    };
+    let (Some(start), Some(due)) = (start, due) else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    if now >= due {
+        out.push(DeadlineNotice { kind: overdue, due_at: due });
+        if overdue == NoticeKind::ResolutionOverdue
+            && calendar.working_days_between(due, now) >= i64::from(policy.supervise_after_days)
+        {
+            out.push(DeadlineNotice {
+                kind: NoticeKind::ResolutionSupervise,
+                due_at: due,
+            });
+        }
+    } else {
+        let span = (due - start).num_milliseconds().max(0) as f64;
+        let warn_at = start + chrono::Duration::milliseconds((span * policy.warn_share) as i64);
+        if now >= warn_at {
+            out.push(DeadlineNotice { kind: warn, due_at: due });
+        }
+    }
+    out
+}

@@ -1,0 +1,184 @@
+//! The digest's numbers on hand-made cases, with the real 2026 calendar file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use chrono::{DateTime, NaiveTime, Utc};
+use gridline_domain::digest::{EventFact, Period, compute, due_periods};
+use gridline_domain::notice::{NoticeKind, NoticePolicy, deadline_notices};
+use gridline_domain::*;
+
+fn calendar() -> WorkCalendar {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendars/2026.toml")).unwrap();
+    let year: CalendarYear = toml::from_str(&text).unwrap();
+    WorkCalendar::new(vec![year], WorkingHours::default()).unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn ticket(id: i64, dept: i64, created: &str) -> Ticket {
+    let c = at(created);
+    Ticket {
+        id: TicketId(id),
+        number: format!("GL-2026-{id:06}"),
+        status: Status::Submitted,
+        enterprise_id: EnterpriseId(1),
+        grid_id: GridId(1),
+        category: Category::Land,
+        priority: Priority::Normal,
+        title: format!("工单{id}"),
+        description: String::new(),
+        filed_by: UserId(1),
+        accountable_leader_id: Some(UserId(7)),
+        department_id: Some(DepartmentId(dept)),
+        responsible_person_id: Some(UserId(8)),
+        tracker_id: None,
+        task_force_id: None,
+        co_department_ids: vec![],
+        response_due_at: None,
+        resolution_due_at: None,
+        dispatched_at: None,
+        accepted_at: None,
+        resolved_at: None,
+        closed_at: None,
+        reopen_count: 0,
+        return_count: 0,
+        satisfaction: None,
+        last_return: None,
+        pending_extension: None,
+        version: 1,
+        created_at: c,
+        updated_at: c,
+    }
+}
+
+fn event(id: i64, action: ActionKind, when: &str) -> EventFact {
+    EventFact { ticket_id: TicketId(id), action, at: at(when), satisfaction: None, department_id: None }
+}
+
+#[test]
+fn resolved_on_a_make_up_saturday_is_on_time_and_signed_after_the_holiday_is_not_late() {
+    let cal = calendar();
+    // Dispatched on the afternoon before National Day with 8 working hours to sign: one hour
+    // on 30 September, seven on 8 October. Signed at 10:00 on 8 October: on time.
+    let mut a = ticket(1, 10, "2026-09-30T16:00:00+08:00");
+    a.status = Status::Resolved;
+    a.dispatched_at = Some(at("2026-09-30T17:00:00+08:00"));
+    a.response_due_at = Some(cal.add_working_hours(a.dispatched_at.unwrap(), 8));
+    assert_eq!(a.response_due_at, Some(at("2026-10-08T16:00:00+08:00")));
+    a.accepted_at = Some(at("2026-10-08T10:00:00+08:00"));
+    // Two working days after signing on 8 October: 9 (Fri), 10 (the make-up Saturday).
+    a.resolution_due_at = Some(cal.resolution_due(a.accepted_at.unwrap(), 2));
+    assert_eq!(a.resolution_due_at, Some(at("2026-10-10T18:00:00+08:00")), "due on the make-up Saturday");
+    a.resolved_at = Some(at("2026-10-10T15:30:00+08:00"));
+
+    // Signed late: due 16:00 on 8 October, signed the next morning; resolved after its deadline.
+    let mut b = ticket(2, 11, "2026-09-30T16:00:00+08:00");
+    b.status = Status::Resolved;
+    b.dispatched_at = a.dispatched_at;
+    b.response_due_at = a.response_due_at;
+    b.accepted_at = Some(at("2026-10-09T09:30:00+08:00"));
+    b.resolution_due_at = Some(cal.resolution_due(b.accepted_at.unwrap(), 1));
+    assert_eq!(b.resolution_due_at, Some(at("2026-10-10T18:00:00+08:00")));
+    b.resolved_at = Some(at("2026-10-11T10:00:00+08:00")); // Sunday, a day late
+
+    // Still open and overdue at the end of the week: due Friday 9 October.
+    let mut c = ticket(3, 11, "2026-10-05T10:00:00+08:00");
+    c.status = Status::Accepted;
+    c.dispatched_at = Some(at("2026-10-08T09:00:00+08:00"));
+    c.response_due_at = Some(at("2026-10-08T17:00:00+08:00"));
+    c.accepted_at = Some(at("2026-10-08T11:00:00+08:00"));
+    c.resolution_due_at = Some(at("2026-10-09T18:00:00+08:00"));
+
+    let events = vec![
+        event(1, ActionKind::Resolve, "2026-10-10T15:30:00+08:00"),
+        event(2, ActionKind::Resolve, "2026-10-11T10:00:00+08:00"),
+        EventFact { satisfaction: Some(Satisfaction::Satisfied), ..event(1, ActionKind::Report, "2026-10-11T11:00:00+08:00") },
+        event(1, ActionKind::Close, "2026-10-11T11:00:00+08:00"),
+        EventFact { satisfaction: Some(Satisfaction::Unsatisfied), ..event(2, ActionKind::Report, "2026-10-11T12:00:00+08:00") },
+        event(2, ActionKind::Reopen, "2026-10-11T12:00:00+08:00"),
+        EventFact { department_id: Some(DepartmentId(12)), ..event(3, ActionKind::Return, "2026-10-06T09:00:00+08:00") },
+        // Outside the period: not counted.
+        event(3, ActionKind::Resolve, "2026-10-12T09:00:00+08:00"),
+    ];
+    let week = Period::parse("2026-W41").unwrap();
+    assert_eq!(week.first_day().to_string(), "2026-10-05");
+    let stats = compute(week, &[a.clone(), b.clone(), c.clone()], &events, &cal);
+
+    assert_eq!(stats.filed, 1, "only c was filed in the week");
+    assert_eq!((stats.signed, stats.signed_on_time), (3, 2));
+    assert_eq!(stats.signing_rate, Some(2.0 / 3.0));
+    assert_eq!((stats.resolved, stats.resolved_on_time), (2, 1));
+    assert_eq!(stats.resolution_rate, Some(0.5));
+    assert_eq!(stats.closed, 1);
+    assert_eq!((stats.satisfied, stats.basically_satisfied, stats.unsatisfied), (1, 0, 1));
+    assert_eq!(stats.satisfaction_rate, Some(0.5));
+    assert_eq!((stats.returns, stats.reopenings), (1, 1));
+    // a: signed Thu, resolved Sat (make-up) = 2 working days; b: Fri to Sun = 1 (Sat).
+    assert_eq!(stats.avg_working_days_to_resolve, Some(1.5));
+    assert_eq!(stats.open_at_end, 1);
+    assert_eq!(stats.overdue_at_end, 1);
+    assert_eq!(stats.overdue[0].ticket_id, TicketId(3));
+    // Due Friday 9 October; the week ends at midnight into Monday 12 October. Working days
+    // after the Friday up to then: Saturday 10 (make-up) and Monday 12.
+    assert_eq!(stats.overdue[0].days_overdue, 2);
+    assert_eq!(stats.overdue[0].accountable_leader_id, Some(UserId(7)));
+    // Ranking: department 10 resolved all on time; 11 resolved late and has the overdue one.
+    let order: Vec<i64> = stats.ranking.iter().map(|l| l.department_id.0).collect();
+    assert_eq!(order, [10, 11, 12]);
+    assert_eq!(stats.ranking[1].overdue, 1);
+    assert_eq!(stats.ranking[1].reopenings, 1);
+    assert_eq!(stats.ranking[2].returns, 1);
+    // Trend: one point per day, filed on Monday 5 October, resolved on Saturday and Sunday.
+    assert_eq!(stats.trend.len(), 7);
+    assert_eq!(stats.trend[0].filed, 1);
+    assert_eq!((stats.trend[5].resolved, stats.trend[6].resolved), (1, 1));
+}
+
+#[test]
+fn periods_parse_and_fall_due() {
+    assert_eq!(Period::parse("2026-W48").unwrap().to_string(), "2026-W48");
+    assert_eq!(Period::parse("2026-11").unwrap().to_string(), "2026-11");
+    for bad in ["2026-W54", "2026-13", "2026-1", "W48", "", "2026-W"] {
+        assert!(Period::parse(bad).is_none(), "{bad}");
+    }
+    let nov = Period::parse("2026-11").unwrap();
+    assert_eq!(nov.days().len(), 30);
+    let cal = calendar();
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+    // National Day: October's first working day is Thursday 8 October.
+    let due = due_periods(&cal, nine, at("2026-10-01T00:00:00+08:00"), at("2026-10-08T09:00:00+08:00"));
+    assert_eq!(due.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2026-W40", "2026-09"]);
+    // Monday 1 June 2026: a week and a month fall due together; not before 09:00.
+    let due = due_periods(&cal, nine, at("2026-05-31T12:00:00+08:00"), at("2026-06-01T08:59:00+08:00"));
+    assert!(due.is_empty());
+    let due = due_periods(&cal, nine, at("2026-05-31T12:00:00+08:00"), at("2026-06-01T09:00:00+08:00"));
+    assert_eq!(due.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2026-W22", "2026-05"]);
+}
+
+#[test]
+fn deadline_notices_warn_then_overdue_then_supervise() {
+    let cal = calendar();
+    let policy = NoticePolicy { warn_share: 0.75, supervise_after_days: 2 };
+    let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
+    t.status = Status::Dispatched;
+    t.dispatched_at = Some(at("2026-03-09T09:00:00+08:00"));
+    t.response_due_at = Some(at("2026-03-09T17:00:00+08:00"));
+    let kinds = |t: &Ticket, now: &str| -> Vec<NoticeKind> {
+        deadline_notices(t, at(now), &cal, &policy).iter().map(|n| n.kind).collect()
+    };
+    assert!(kinds(&t, "2026-03-09T14:59:00+08:00").is_empty());
+    assert_eq!(kinds(&t, "2026-03-09T15:00:00+08:00"), [NoticeKind::ResponseWarning]);
+    assert_eq!(kinds(&t, "2026-03-09T17:00:00+08:00"), [NoticeKind::ResponseOverdue]);
+    t.status = Status::Accepted;
+    t.accepted_at = Some(at("2026-03-10T09:00:00+08:00"));
+    t.resolution_due_at = Some(at("2026-03-12T18:00:00+08:00"));
+    assert_eq!(kinds(&t, "2026-03-12T10:00:00+08:00"), [NoticeKind::ResolutionWarning]);
+    assert_eq!(kinds(&t, "2026-03-13T10:00:00+08:00"), [NoticeKind::ResolutionOverdue]);
+    assert_eq!(kinds(&t, "2026-03-16T10:00:00+08:00"), [NoticeKind::ResolutionOverdue, NoticeKind::ResolutionSupervise]);
+    let n = deadline_notices(&t, at("2026-03-16T10:00:00+08:00"), &cal, &policy);
+    assert_ne!(n[0].dedupe_key(1), n[1].dedupe_key(1));
+    t.status = Status::Resolved;
+    assert!(kinds(&t, "2026-03-16T10:00:00+08:00").is_empty());
+}
