@@ -3,14 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint fmt-check clippy unit e2e calendar-check pg-up python-deps build clean
+.PHONY: run test fmt-check clippy calendar-check pg-up python-deps mail-sink build clean
 
 ## run: build, migrate, seed the demo on first start, serve on http://127.0.0.1:8080 (SQLite in ./data)
 run:
 	$(CARGO) run --release -p gridline -- serve --demo
 
 ## test: formatting, lints, the calendar cross-check, every suite on SQLite and PostgreSQL
-test: fmt-check clippy calendar-check pg-up
+test: fmt-check clippy calendar-check python-deps pg-up
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
 		GRIDLINE_TEST_PG=$(PG_URL) $(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -23,8 +23,9 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+## python-deps: chinesecalendar (the calendar cross-check) and aiosmtpd (the tests' SMTP server)
 python-deps:
-	@python3 -c 'import chinese_calendar' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check chinesecalendar
+	@python3 -c 'import chinese_calendar, aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check chinesecalendar aiosmtpd
 
 calendar-check: python-deps
 	python3 tests/calendar_check.py
@@ -37,6 +38,11 @@ pg-up:
 		for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	fi
 	@pg_isready -h 127.0.0.1 -p 5432
+
+## mail-sink: a local SMTP server on 127.0.0.1:2525 (the development default) that keeps every
+## message `make run` sends as data/mail/NNNNNN.eml
+mail-sink: python-deps
+	python3 tests/smtp_sink.py --port 2525 --dir data/mail
 
 build:
 	$(CARGO) build --workspace --all-targets

@@ -75,7 +75,7 @@ async fn demo_seed_and_overdue(engine: Engine) {
     );
     let again = run(&db, &["seed", "--demo"], &[]);
     assert!(again.contains("already"), "{again}");
-    let app = TestApp::serve(engine, db, &[]).await;
+    let app = TestApp::serve(engine, db).await;
     let (_, login) = app
         .call(
             reqwest::Method::POST,

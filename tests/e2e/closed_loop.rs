@@ -281,7 +281,7 @@ async fn survives_a_kill(engine: Engine) {
     let id = w.prepare(&app, "accepted").await;
     let before = app.ticket(w.token("officer_d1"), id).await;
     let db = app.stop();
-    let app = TestApp::serve(engine, db, &[]).await;
+    let app = TestApp::serve(engine, db).await;
     assert_eq!(app.engine, engine);
     let token = app.login("officer.d1").await;
     let after = app.ticket(&token, id).await;

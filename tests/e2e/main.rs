@@ -9,5 +9,6 @@ mod closed_loop;
 mod concurrency;
 mod input;
 mod lists;
+mod mail;
 mod support;
 mod world;

@@ -140,6 +140,11 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh database with one admin (`admin` / [`PASSWORD`]) and a server on it.
     pub async fn start(engine: Engine) -> TestApp {
+        Self::start_with(engine, &[]).await
+    }
+
+    /// Like [`TestApp::start`], with extra environment (config overrides).
+    pub async fn start_with(engine: Engine, envs: &[(&str, String)]) -> TestApp {
         let db = TestDb::new(engine).await;
         run(
             &db,
@@ -155,16 +160,28 @@ impl TestApp {
             ],
             &[("GRIDLINE_PASSWORD", PASSWORD)],
         );
-        Self::serve(engine, db, &[]).await
+        Self::serve_with(engine, db, envs).await
     }
 
     /// Starts `gridline serve` on an existing database.
-    pub async fn serve(engine: Engine, db: TestDb, extra: &[&str]) -> TestApp {
+    pub async fn serve(engine: Engine, db: TestDb) -> TestApp {
+        Self::serve_with(engine, db, &[]).await
+    }
+
+    /// Starts `gridline serve` with extra environment. `GRIDLINE_TEST_LOG` names a file that
+    /// receives the server's log instead of the test's standard error.
+    pub async fn serve_with(engine: Engine, db: TestDb, envs: &[(&str, String)]) -> TestApp {
         let mut cmd = gridline(&db);
         cmd.arg("serve")
-            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        for (k, v) in envs {
+            if *k == "GRIDLINE_TEST_LOG" {
+                cmd.stderr(std::fs::File::create(v).unwrap());
+            } else {
+                cmd.env(k, v);
+            }
+        }
         let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();

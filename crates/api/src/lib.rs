@@ -3,6 +3,7 @@
 //! One folder per resource; handlers parse at the boundary into domain values, ask the rules
 //! in `gridline-domain`, and write through `gridline-store`.
 
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -61,6 +62,7 @@ impl Modify for BearerAuth {
         (name = "auth", description = "登录 / Sign in"),
         (name = "organisation", description = "组织 / Users, departments, task forces, grids, enterprises"),
         (name = "tickets", description = "工单 / Tickets and the closed loop"),
+        (name = "admin", description = "管理 / Administration: the notification outbox"),
         (name = "health", description = "Health"),
     )
 )]
@@ -97,6 +99,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::get::get_ticket))
         .routes(routes!(tickets::get::ticket_events))
         .routes(routes!(tickets::actions::take_action))
+        .routes(routes!(admin::outbox::list_outbox))
+        .routes(routes!(admin::outbox::retry_outbox))
         .split_for_parts()
 }
 

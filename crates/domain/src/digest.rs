@@ -48,7 +48,11 @@ impl Period {
         match self {
             Period::Week { .. } => self.first_day() + Duration::days(7),
             Period::Month { year, month } => {
-                let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+                let (y, m) = if month == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, month + 1)
+                };
                 NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default()
             }
         }
@@ -320,7 +324,9 @@ pub fn compute(
                 }
             }
         }
-        let open = t.created_at < end && !t.resolved_at.is_some_and(|r| r < end) && t.closed_at.is_none_or(|c| c >= end);
+        let open = t.created_at < end
+            && t.resolved_at.is_none_or(|r| r >= end)
+            && t.closed_at.is_none_or(|c| c >= end);
         open_at_end += u32::from(open);
         if let Some(due) = overdue_at(t, end) {
             if let Some(d) = t.department_id {
@@ -383,7 +389,11 @@ pub fn compute(
             .then(b.resolved.cmp(&a.resolved))
             .then(a.department_id.cmp(&b.department_id))
     });
-    overdue.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then(a.due_at.cmp(&b.due_at)));
+    overdue.sort_by(|a, b| {
+        b.days_overdue
+            .cmp(&a.days_overdue)
+            .then(a.due_at.cmp(&b.due_at))
+    });
 
     let trend = period
         .days()
@@ -410,7 +420,10 @@ pub fn compute(
         sat(Satisfaction::Unsatisfied),
     );
     DigestStats {
-        filed: tickets.iter().filter(|t| within(t.created_at, range)).count() as u32,
+        filed: tickets
+            .iter()
+            .filter(|t| within(t.created_at, range))
+            .count() as u32,
         resolved: count(ActionKind::Resolve),
         closed: count(ActionKind::Close),
         open_at_end,

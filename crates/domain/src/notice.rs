@@ -156,7 +156,10 @@ pub fn deadline_notices(
     };
     let mut out = Vec::new();
     if now >= due {
-        out.push(DeadlineNotice { kind: overdue, due_at: due });
+        out.push(DeadlineNotice {
+            kind: overdue,
+            due_at: due,
+        });
         if overdue == NoticeKind::ResolutionOverdue
             && calendar.working_days_between(due, now) >= i64::from(policy.supervise_after_days)
         {
@@ -169,7 +172,10 @@ pub fn deadline_notices(
         let span = (due - start).num_milliseconds().max(0) as f64;
         let warn_at = start + chrono::Duration::milliseconds((span * policy.warn_share) as i64);
         if now >= warn_at {
-            out.push(DeadlineNotice { kind: warn, due_at: due });
+            out.push(DeadlineNotice {
+                kind: warn,
+                due_at: due,
+            });
         }
     }
     out

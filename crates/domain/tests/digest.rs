@@ -8,7 +8,11 @@ use gridline_domain::notice::{NoticeKind, NoticePolicy, deadline_notices};
 use gridline_domain::*;
 
 fn calendar() -> WorkCalendar {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendars/2026.toml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/calendars/2026.toml"
+    ))
+    .unwrap();
     let year: CalendarYear = toml::from_str(&text).unwrap();
     WorkCalendar::new(vec![year], WorkingHours::default()).unwrap()
 }
@@ -54,7 +58,13 @@ fn ticket(id: i64, dept: i64, created: &str) -> Ticket {
 }
 
 fn event(id: i64, action: ActionKind, when: &str) -> EventFact {
-    EventFact { ticket_id: TicketId(id), action, at: at(when), satisfaction: None, department_id: None }
+    EventFact {
+        ticket_id: TicketId(id),
+        action,
+        at: at(when),
+        satisfaction: None,
+        department_id: None,
+    }
 }
 
 #[test]
@@ -70,7 +80,11 @@ fn resolved_on_a_make_up_saturday_is_on_time_and_signed_after_the_holiday_is_not
     a.accepted_at = Some(at("2026-10-08T10:00:00+08:00"));
     // Two working days after signing on 8 October: 9 (Fri), 10 (the make-up Saturday).
     a.resolution_due_at = Some(cal.resolution_due(a.accepted_at.unwrap(), 2));
-    assert_eq!(a.resolution_due_at, Some(at("2026-10-10T18:00:00+08:00")), "due on the make-up Saturday");
+    assert_eq!(
+        a.resolution_due_at,
+        Some(at("2026-10-10T18:00:00+08:00")),
+        "due on the make-up Saturday"
+    );
     a.resolved_at = Some(at("2026-10-10T15:30:00+08:00"));
 
     // Signed late: due 16:00 on 8 October, signed the next morning; resolved after its deadline.
@@ -94,11 +108,20 @@ fn resolved_on_a_make_up_saturday_is_on_time_and_signed_after_the_holiday_is_not
     let events = vec![
         event(1, ActionKind::Resolve, "2026-10-10T15:30:00+08:00"),
         event(2, ActionKind::Resolve, "2026-10-11T10:00:00+08:00"),
-        EventFact { satisfaction: Some(Satisfaction::Satisfied), ..event(1, ActionKind::Report, "2026-10-11T11:00:00+08:00") },
+        EventFact {
+            satisfaction: Some(Satisfaction::Satisfied),
+            ..event(1, ActionKind::Report, "2026-10-11T11:00:00+08:00")
+        },
         event(1, ActionKind::Close, "2026-10-11T11:00:00+08:00"),
-        EventFact { satisfaction: Some(Satisfaction::Unsatisfied), ..event(2, ActionKind::Report, "2026-10-11T12:00:00+08:00") },
+        EventFact {
+            satisfaction: Some(Satisfaction::Unsatisfied),
+            ..event(2, ActionKind::Report, "2026-10-11T12:00:00+08:00")
+        },
         event(2, ActionKind::Reopen, "2026-10-11T12:00:00+08:00"),
-        EventFact { department_id: Some(DepartmentId(12)), ..event(3, ActionKind::Return, "2026-10-06T09:00:00+08:00") },
+        EventFact {
+            department_id: Some(DepartmentId(12)),
+            ..event(3, ActionKind::Return, "2026-10-06T09:00:00+08:00")
+        },
         // Outside the period: not counted.
         event(3, ActionKind::Resolve, "2026-10-12T09:00:00+08:00"),
     ];
@@ -112,7 +135,14 @@ fn resolved_on_a_make_up_saturday_is_on_time_and_signed_after_the_holiday_is_not
     assert_eq!((stats.resolved, stats.resolved_on_time), (2, 1));
     assert_eq!(stats.resolution_rate, Some(0.5));
     assert_eq!(stats.closed, 1);
-    assert_eq!((stats.satisfied, stats.basically_satisfied, stats.unsatisfied), (1, 0, 1));
+    assert_eq!(
+        (
+            stats.satisfied,
+            stats.basically_satisfied,
+            stats.unsatisfied
+        ),
+        (1, 0, 1)
+    );
     assert_eq!(stats.satisfaction_rate, Some(0.5));
     assert_eq!((stats.returns, stats.reopenings), (1, 1));
     // a: signed Thu, resolved Sat (make-up) = 2 working days; b: Fri to Sun = 1 (Sat).
@@ -148,35 +178,80 @@ fn periods_parse_and_fall_due() {
     let cal = calendar();
     let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
     // National Day: October's first working day is Thursday 8 October.
-    let due = due_periods(&cal, nine, at("2026-10-01T00:00:00+08:00"), at("2026-10-08T09:00:00+08:00"));
-    assert_eq!(due.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2026-W40", "2026-09"]);
+    let due = due_periods(
+        &cal,
+        nine,
+        at("2026-10-01T00:00:00+08:00"),
+        at("2026-10-08T09:00:00+08:00"),
+    );
+    assert_eq!(
+        due.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["2026-W40", "2026-09"]
+    );
     // Monday 1 June 2026: a week and a month fall due together; not before 09:00.
-    let due = due_periods(&cal, nine, at("2026-05-31T12:00:00+08:00"), at("2026-06-01T08:59:00+08:00"));
+    let due = due_periods(
+        &cal,
+        nine,
+        at("2026-05-31T12:00:00+08:00"),
+        at("2026-06-01T08:59:00+08:00"),
+    );
     assert!(due.is_empty());
-    let due = due_periods(&cal, nine, at("2026-05-31T12:00:00+08:00"), at("2026-06-01T09:00:00+08:00"));
-    assert_eq!(due.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2026-W22", "2026-05"]);
+    let due = due_periods(
+        &cal,
+        nine,
+        at("2026-05-31T12:00:00+08:00"),
+        at("2026-06-01T09:00:00+08:00"),
+    );
+    assert_eq!(
+        due.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["2026-W22", "2026-05"]
+    );
 }
 
 #[test]
 fn deadline_notices_warn_then_overdue_then_supervise() {
     let cal = calendar();
-    let policy = NoticePolicy { warn_share: 0.75, supervise_after_days: 2 };
+    let policy = NoticePolicy {
+        warn_share: 0.75,
+        supervise_after_days: 2,
+    };
     let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
     t.status = Status::Dispatched;
     t.dispatched_at = Some(at("2026-03-09T09:00:00+08:00"));
     t.response_due_at = Some(at("2026-03-09T17:00:00+08:00"));
     let kinds = |t: &Ticket, now: &str| -> Vec<NoticeKind> {
-        deadline_notices(t, at(now), &cal, &policy).iter().map(|n| n.kind).collect()
+        deadline_notices(t, at(now), &cal, &policy)
+            .iter()
+            .map(|n| n.kind)
+            .collect()
     };
     assert!(kinds(&t, "2026-03-09T14:59:00+08:00").is_empty());
-    assert_eq!(kinds(&t, "2026-03-09T15:00:00+08:00"), [NoticeKind::ResponseWarning]);
-    assert_eq!(kinds(&t, "2026-03-09T17:00:00+08:00"), [NoticeKind::ResponseOverdue]);
+    assert_eq!(
+        kinds(&t, "2026-03-09T15:00:00+08:00"),
+        [NoticeKind::ResponseWarning]
+    );
+    assert_eq!(
+        kinds(&t, "2026-03-09T17:00:00+08:00"),
+        [NoticeKind::ResponseOverdue]
+    );
     t.status = Status::Accepted;
     t.accepted_at = Some(at("2026-03-10T09:00:00+08:00"));
     t.resolution_due_at = Some(at("2026-03-12T18:00:00+08:00"));
-    assert_eq!(kinds(&t, "2026-03-12T10:00:00+08:00"), [NoticeKind::ResolutionWarning]);
-    assert_eq!(kinds(&t, "2026-03-13T10:00:00+08:00"), [NoticeKind::ResolutionOverdue]);
-    assert_eq!(kinds(&t, "2026-03-16T10:00:00+08:00"), [NoticeKind::ResolutionOverdue, NoticeKind::ResolutionSupervise]);
+    assert_eq!(
+        kinds(&t, "2026-03-12T10:00:00+08:00"),
+        [NoticeKind::ResolutionWarning]
+    );
+    assert_eq!(
+        kinds(&t, "2026-03-13T10:00:00+08:00"),
+        [NoticeKind::ResolutionOverdue]
+    );
+    assert_eq!(
+        kinds(&t, "2026-03-16T10:00:00+08:00"),
+        [
+            NoticeKind::ResolutionOverdue,
+            NoticeKind::ResolutionSupervise
+        ]
+    );
     let n = deadline_notices(&t, at("2026-03-16T10:00:00+08:00"), &cal, &policy);
     assert_ne!(n[0].dedupe_key(1), n[1].dedupe_key(1));
     t.status = Status::Resolved;

@@ -23,6 +23,10 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub calendar: CalendarSettings,
     pub sla: SlaPolicy,
+    pub mail: gridline_notifier::config::MailSettings,
+    pub worker: gridline_notifier::config::WorkerSettings,
+    pub notices: gridline_notifier::config::NoticeSettings,
+    pub digest: gridline_notifier::config::DigestSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +116,12 @@ impl Config {
             if secret.len() < 32 {
                 bail!("the JWT secret must be at least 32 bytes in production");
             }
+            let mail = &self.settings.mail;
+            if mail.host.trim().is_empty() || mail.from.ends_with("@gridline.example>") {
+                bail!(
+                    "refusing to start in production without a real SMTP server: set GRIDLINE__MAIL__HOST and GRIDLINE__MAIL__FROM (see README, Mail)"
+                );
+            }
         }
         Ok(())
     }
@@ -123,6 +133,17 @@ impl Config {
             url: db.url.clone(),
             max_connections: db.max_connections,
             acquire_timeout: Duration::from_secs(db.acquire_timeout_secs),
+        }
+    }
+
+    /// The notifier's settings.
+    pub fn notifier(&self) -> gridline_notifier::NotifierConfig {
+        let s = &self.settings;
+        gridline_notifier::NotifierConfig {
+            mail: s.mail.clone(),
+            worker: s.worker.clone(),
+            notices: s.notices.clone(),
+            digest: s.digest.clone(),
         }
     }
 

@@ -15,8 +15,10 @@ use clap::{Args, Parser, Subcommand};
 use gridline_api::auth::{AuthKeys, HashCost};
 use gridline_api::{AppState, SystemClock};
 use gridline_domain::calendar::ZONE;
+use gridline_domain::digest::Period;
 use gridline_domain::text::{Email, Name, NewPassword, Username};
-use gridline_domain::{DepartmentId, GridId, Role, TaskForceId, WorkCalendar};
+use gridline_domain::{DepartmentId, GridId, Role, TaskForceId, UserId, WorkCalendar};
+use gridline_notifier::{Notifier, SmtpMailer, Templates};
 use gridline_store::Store;
 use gridline_store::org::NewUser;
 use tracing_subscriber::EnvFilter;
@@ -71,11 +73,42 @@ enum Command {
         /// tickets in every state. Prints the demo password.
         #[arg(long, required = true)]
         demo: bool,
+        /// Pretend it is this instant (RFC 3339) while seeding, for a reproducible demo.
+        #[arg(long)]
+        now: Option<chrono::DateTime<Utc>>,
     },
     /// Checks the working-day calendar.
     Calendar {
         #[command(subcommand)]
         command: CalendarCommand,
+    },
+    /// Runs the outbox worker and the deadline sweeper without serving HTTP (one per machine
+    /// when several machines share a PostgreSQL database).
+    Worker,
+    /// Leaders' digests.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Renders one leader's digest as HTML on standard output, without sending or recording.
+    Preview {
+        #[arg(long)]
+        leader: i64,
+        /// `2026-W48` (ISO week) or `2026-11` (month).
+        #[arg(long)]
+        period: String,
+    },
+    /// Queues the digest of a period for every leader who has not had it, then sends.
+    Send {
+        #[arg(long)]
+        period: String,
+        /// Show who would get what, and send nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -143,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Add(args),
         } => add_user(config, args).await,
-        Command::Seed { .. } => {
+        Command::Seed { now, .. } => {
             let store = open_store(&config).await?;
             store.migrate().await?;
             let auth = auth_keys(&config)?;
@@ -152,7 +185,7 @@ async fn main() -> anyhow::Result<()> {
                 &auth,
                 &config.calendar()?,
                 &config.settings.sla,
-                Utc::now(),
+                now.unwrap_or_else(Utc::now),
             )
             .await?
             {
@@ -162,7 +195,111 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Calendar { command } => calendar(&config.calendar()?, command),
+        Command::Worker => worker(config).await,
+        Command::Digest { command } => digest(config, command).await,
     }
+}
+
+async fn notifier(config: &Config, store: Store) -> anyhow::Result<Arc<Notifier>> {
+    let settings = config.notifier();
+    let mailer =
+        SmtpMailer::new(&settings.mail).map_err(|e| anyhow::anyhow!("mail settings: {e}"))?;
+    Ok(Arc::new(Notifier {
+        store,
+        mailer: Arc::new(mailer),
+        templates: Templates::new()?,
+        calendar: Arc::new(config.calendar()?),
+        config: settings,
+        now: Arc::new(Utc::now),
+    }))
+}
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    config.check_production()?;
+    let store = open_store(&config).await?;
+    store.migrate().await.context("applying migrations")?;
+    let n = notifier(&config, store.clone()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let tasks = n.spawn(stopped);
+    tracing::info!("worker running");
+    println!("gridline worker running");
+    std::io::stdout().flush()?;
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn digest(config: Config, command: DigestCommand) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    store.migrate().await?;
+    let n = notifier(&config, store.clone()).await?;
+    let parse = |p: &str| {
+        Period::parse(p).with_context(|| format!("period {p:?}: expected 2026-W48 or 2026-11"))
+    };
+    match command {
+        DigestCommand::Preview { leader, period } => {
+            let d = gridline_notifier::digest::build(
+                &n.store,
+                &n.templates,
+                &n.calendar,
+                &n.config.mail.base_url,
+                UserId(leader),
+                parse(&period)?,
+            )
+            .await?
+            .with_context(|| format!("user {leader} is not an active leader"))?;
+            print!("{}", d.html);
+        }
+        DigestCommand::Send { period, dry_run } => {
+            let period = parse(&period)?;
+            if dry_run {
+                for leader in store
+                    .users(Some(Role::Leader))
+                    .await?
+                    .into_iter()
+                    .filter(|u| u.active)
+                {
+                    let d = gridline_notifier::digest::build(
+                        &n.store,
+                        &n.templates,
+                        &n.calendar,
+                        &n.config.mail.base_url,
+                        UserId(leader.id),
+                        period,
+                    )
+                    .await?;
+                    if let Some(d) = d {
+                        println!(
+                            "would send to {} <{}>: {} (filed {}, resolved {}, overdue {}; {} bytes of xlsx)",
+                            d.leader.display_name,
+                            d.leader.email.as_deref().unwrap_or("no address"),
+                            d.subject,
+                            d.stats.filed,
+                            d.stats.resolved,
+                            d.stats.overdue_at_end,
+                            d.xlsx.bytes.len()
+                        );
+                    }
+                }
+                return Ok(());
+            }
+            let queued = n.enqueue_digests(period).await?;
+            println!(
+                "queued {queued} digest(s) for {period} (leaders who already had it are skipped)"
+            );
+            let report = n.drain().await?;
+            println!(
+                "outbox drained: sent {} message(s) (these digests and anything else waiting), failed {} (will retry), dead {}, skipped {}",
+                report.sent, report.failed, report.dead, report.skipped
+            );
+        }
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -227,13 +364,24 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.settings.server.addr))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, env = %config.env, ready_in_ms = started.elapsed().as_millis(), "serving");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let background = if config.settings.worker.in_process {
+        notifier(&config, store.clone()).await?.spawn(stopped)
+    } else {
+        vec![]
+    };
+    tracing::info!(%addr, env = %config.env, ready_in_ms = started.elapsed().as_millis(), in_process_worker = !background.is_empty(), "serving");
     // Tests and scripts read this line to find the port.
     println!("gridline listening on http://{addr}");
     std::io::stdout().flush()?;
     axum::serve(listener, gridline_api::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // Requests in flight are done; let the worker finish the batch in hand.
+    let _ = stop.send(true);
+    for task in background {
+        let _ = task.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -8,6 +8,7 @@
 pub mod entity;
 mod error;
 pub mod org;
+pub mod outbox;
 pub mod tickets;
 mod time;
 

@@ -424,3 +424,18 @@ impl Store {
             .ok_or(StoreError::NotFound("enterprise"))
     }
 }
+
+impl Store {
+    /// Active members of a task force.
+    pub async fn task_force_members(
+        &self,
+        id: TaskForceId,
+    ) -> Result<Vec<users::Model>, StoreError> {
+        Ok(users::Entity::find()
+            .filter(users::Column::TaskForceId.eq(id.0))
+            .filter(users::Column::Active.eq(true))
+            .order_by_asc(users::Column::Id)
+            .all(&self.read)
+            .await?)
+    }
+}

@@ -656,3 +656,91 @@ impl Store {
         Ok(Page { items, next })
     }
 }
+
+impl Store {
+    /// Tickets with a running deadline, in id order after `after_id` (the deadline sweeper
+    /// walks them in batches).
+    pub async fn tickets_with_deadline(
+        &self,
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        let rows = tickets::Entity::find()
+            .filter(tickets::Column::NextDueAt.is_not_null())
+            .filter(tickets::Column::Id.gt(after_id))
+            .order_by_asc(tickets::Column::Id)
+            .limit(limit)
+            .all(&self.read)
+            .await?;
+        self.hydrate(rows).await
+    }
+
+    /// The tickets of `scope` that a digest of `[start, end)` looks at: filed before the end
+    /// and still open, or touched since the start.
+    pub async fn digest_tickets(
+        &self,
+        scope: &Scope,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        use tickets::Column as C;
+        let open: Vec<&str> = [
+            Status::Submitted,
+            Status::Dispatched,
+            Status::Accepted,
+            Status::Escalated,
+        ]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+        let rows = tickets::Entity::find()
+            .filter(scope_condition(scope))
+            .filter(C::CreatedAt.lt(to_ms(end)))
+            .filter(
+                Condition::any()
+                    .add(C::Status.is_in(open))
+                    .add(C::UpdatedAt.gte(to_ms(start))),
+            )
+            .order_by_asc(C::Id)
+            .all(&self.read)
+            .await?;
+        self.hydrate(rows).await
+    }
+
+    /// The events of `scope`'s tickets in `[start, end)` that a digest counts.
+    pub async fn digest_events(
+        &self,
+        scope: &Scope,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        use ticket_events::Column as E;
+        let in_scope = Query::select()
+            .column(tickets::Column::Id)
+            .from(tickets::Entity)
+            .cond_where(scope_condition(scope))
+            .to_owned();
+        Ok(ticket_events::Entity::find()
+            .filter(E::CreatedAt.gte(to_ms(start)))
+            .filter(E::CreatedAt.lt(to_ms(end)))
+            .filter(E::Action.is_in(["resolve", "report", "close", "return", "reopen"]))
+            .filter(E::TicketId.in_subquery(in_scope))
+            .order_by_asc(E::Id)
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(stored_event)
+            .collect())
+    }
+}
+
+impl Store {
+    /// One event of a ticket's history.
+    pub async fn event(&self, id: i64) -> Result<StoredEvent, StoreError> {
+        ticket_events::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .map(stored_event)
+            .ok_or(StoreError::NotFound("event"))
+    }
+}

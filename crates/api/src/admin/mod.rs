@@ -1,0 +1,3 @@
+//! Administration: the outbox of notifications.
+
+pub mod outbox;

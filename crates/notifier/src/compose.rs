@@ -1,0 +1,368 @@
+//! Turning an outbox row about a ticket into a message: who gets it, and what it says.
+
+use chrono::{DateTime, Datelike, Utc};
+use gridline_domain::calendar::ZONE;
+use gridline_domain::notice::{NoticeKind, Recipient, event_recipients};
+use gridline_domain::ticket::ReturnCode;
+use gridline_domain::{
+    ActionKind, DepartmentId, GridId, TaskForceId, ThreeOnes, Ticket, TicketId, UserId,
+};
+use gridline_store::entity::{outbox, users};
+use gridline_store::{Store, StoreError};
+use minijinja::Value;
+use serde::Serialize;
+
+use crate::mailer::Email;
+use crate::templates::{TemplateError, Templates};
+
+/// Why a row could not be turned into a message.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("unknown outbox kind {0}")]
+    UnknownKind(String),
+    #[error("malformed payload: {0}")]
+    Payload(String),
+}
+
+/// A message, or the reason there is none.
+pub enum Composed {
+    Email(Email),
+    NoRecipients(String),
+}
+
+/// A local time as shown in messages: `2026-10-10 18:00 周六`.
+pub fn local_time(t: DateTime<Utc>) -> String {
+    let l = t.with_timezone(&ZONE);
+    let wd = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+        [l.weekday().num_days_from_monday() as usize];
+    format!("{} {wd}", l.format("%Y-%m-%d %H:%M"))
+}
+
+/// The Message-ID of an outbox row: the same however often the row is sent.
+pub fn message_id(row: &outbox::Model, domain: &str) -> String {
+    format!("<gridline.outbox.{}.{}@{domain}>", row.id, row.created_at)
+}
+
+#[derive(Serialize)]
+struct Line {
+    label: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct TicketView<'a> {
+    number: &'a str,
+    title: &'a str,
+    description: &'a str,
+    status: &'a str,
+    status_zh: &'a str,
+    category: &'a str,
+    category_zh: &'a str,
+    priority: &'a str,
+    priority_zh: &'a str,
+}
+
+/// Names people and mailboxes, and finds their addresses.
+pub(crate) struct Directory<'a> {
+    pub store: &'a Store,
+}
+
+impl Directory<'_> {
+    pub async fn user(&self, id: Option<UserId>) -> Result<Option<users::Model>, StoreError> {
+        match id {
+            Some(id) => match self.store.user(id).await {
+                Ok(u) => Ok(Some(u)),
+                Err(StoreError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            },
+            None => Ok(None),
+        }
+    }
+
+    pub async fn user_name(&self, id: Option<UserId>) -> Result<Option<String>, StoreError> {
+        Ok(self.user(id).await?.map(|u| u.display_name))
+    }
+
+    pub async fn department_name(
+        &self,
+        id: Option<DepartmentId>,
+    ) -> Result<Option<String>, StoreError> {
+        match id {
+            Some(d) => Ok(Some(self.store.department(d).await?.name)),
+            None => Ok(None),
+        }
+    }
+
+    /// (name, address) of each recipient that has an address, without repeats.
+    async fn addresses(
+        &self,
+        t: &Ticket,
+        who: &[Recipient],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut push = |name: String, email: Option<String>| {
+            if let Some(e) = email.filter(|e| !e.is_empty())
+                && !out.iter().any(|(_, a)| *a == e)
+            {
+                out.push((name, e));
+            }
+        };
+        let grid = || async { self.store.grid(GridId(t.grid_id.0)).await };
+        for r in who {
+            let users: Vec<users::Model> = match r {
+                Recipient::ResponsiblePerson => self
+                    .user(t.responsible_person_id)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                Recipient::AccountableLeader => self
+                    .user(t.accountable_leader_id)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                Recipient::LinkedLeader => self
+                    .user(Some(UserId(grid().await?.linked_leader_id)))
+                    .await?
+                    .into_iter()
+                    .collect(),
+                Recipient::GridDispatcher => self
+                    .user(Some(UserId(grid().await?.head_id)))
+                    .await?
+                    .into_iter()
+                    .collect(),
+                Recipient::GridLiaison => self
+                    .user(Some(UserId(grid().await?.liaison_id)))
+                    .await?
+                    .into_iter()
+                    .collect(),
+                Recipient::TaskForceMembers => match t.task_force_id {
+                    Some(tf) => self.store.task_force_members(TaskForceId(tf.0)).await?,
+                    None => vec![],
+                },
+                Recipient::DepartmentMailbox => {
+                    if let Some(d) = t.department_id {
+                        let dept = self.store.department(d).await?;
+                        push(dept.name, dept.email);
+                    }
+                    vec![]
+                }
+            };
+            for u in users.into_iter().filter(|u| u.active) {
+                push(u.display_name, u.email);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn payload_str(p: &serde_json::Value, key: &str) -> Option<String> {
+    p.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+fn line(label: &str, value: impl Into<String>) -> Line {
+    Line {
+        label: label.into(),
+        value: value.into(),
+    }
+}
+
+/// What the event or notice adds to the message.
+async fn details(
+    dir: &Directory<'_>,
+    kind: &str,
+    payload: &serde_json::Value,
+    t: &Ticket,
+    now: DateTime<Utc>,
+    calendar: &gridline_domain::WorkCalendar,
+) -> Result<Vec<Line>, StoreError> {
+    let mut out = Vec::new();
+    match kind {
+        "return" => {
+            let reason = payload.get("reason");
+            let code = reason
+                .and_then(|r| r.get("code"))
+                .and_then(|c| c.as_str())
+                .and_then(ReturnCode::parse);
+            if let Some(c) = code {
+                out.push(line(
+                    "退回原因 Reason",
+                    format!("{} / {}", c.label_zh(), c.as_str()),
+                ));
+            }
+            if let Some(text) = reason.and_then(|r| payload_str(r, "text")) {
+                out.push(line("说明 Explanation", text));
+            }
+            let dept = payload
+                .get("previous")
+                .and_then(|p| p.get("department_id"))
+                .and_then(|d| d.as_i64())
+                .map(DepartmentId);
+            if let Some(name) = dir.department_name(dept).await? {
+                out.push(line("退回部门 Returned by", name));
+            }
+        }
+        "escalate" => {
+            if let Some(tf) = t.task_force_id {
+                out.push(line(
+                    "专班 Task force",
+                    dir.store.task_force(tf).await?.name,
+                ));
+            }
+            if let Some(note) = payload_str(payload, "note") {
+                out.push(line("说明 Note", note));
+            }
+        }
+        "request_extension" => {
+            if let Some(d) = payload.get("days").and_then(|d| d.as_u64()) {
+                out.push(line(
+                    "申请延期 Extension asked",
+                    format!("{d} 个工作日 / working days"),
+                ));
+            }
+            if let Some(r) = payload_str(payload, "reason") {
+                out.push(line("理由 Reason", r));
+            }
+        }
+        "decide_extension" => {
+            let approved = payload
+                .get("approved")
+                .and_then(|a| a.as_bool())
+                .unwrap_or(false);
+            out.push(line(
+                "审批结果 Decision",
+                if approved {
+                    "同意 / approved"
+                } else {
+                    "不同意 / refused"
+                },
+            ));
+            if let Some(n) = payload_str(payload, "note") {
+                out.push(line("审批意见 Note", n));
+            }
+        }
+        "resolve" => {
+            if let Some(r) = payload_str(payload, "resolution") {
+                out.push(line("办理结果 Resolution", r));
+            }
+        }
+        "reopen" => {
+            out.push(line("重办次数 Times reopened", t.reopen_count.to_string()));
+        }
+        "urge" | "supervise" => {
+            if let Some(n) = payload_str(payload, "note") {
+                out.push(line("说明 Note", n));
+            }
+        }
+        _ => {
+            if let Some(due) = payload
+                .get("due_at")
+                .and_then(|d| d.as_i64())
+                .and_then(DateTime::from_timestamp_millis)
+            {
+                out.push(line("期限 Deadline", local_time(due)));
+                if due < now {
+                    out.push(line(
+                        "超期工作日 Working days overdue",
+                        calendar.working_days_between(due, now).to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The ticket may have moved on since the event (a dispatch followed by a return clears the
+/// three-ones): the message goes to the people the event named.
+fn as_of_event(t: &mut Ticket, payload: &serde_json::Value) {
+    let named = payload
+        .get("three_ones")
+        .or_else(|| payload.get("previous"));
+    if let Some(three) = named
+        .cloned()
+        .and_then(|v| serde_json::from_value::<ThreeOnes>(v).ok())
+    {
+        t.accountable_leader_id = Some(three.accountable_leader_id);
+        t.department_id = Some(three.department_id);
+        t.responsible_person_id = Some(three.responsible_person_id);
+    }
+}
+
+/// Composes the message for an outbox row about a ticket (an event or a deadline notice).
+pub(crate) async fn ticket_message(
+    store: &Store,
+    templates: &Templates,
+    calendar: &gridline_domain::WorkCalendar,
+    base_url: &str,
+    message_id_domain: &str,
+    row: &outbox::Model,
+    now: DateTime<Utc>,
+) -> Result<Composed, ComposeError> {
+    let recipients: &[Recipient] = if let Some(a) = ActionKind::parse(&row.kind) {
+        event_recipients(a)
+    } else if let Some(n) = NoticeKind::parse(&row.kind) {
+        n.recipients()
+    } else {
+        return Err(ComposeError::UnknownKind(row.kind.clone()));
+    };
+    let ticket_id = row
+        .ticket_id
+        .ok_or_else(|| ComposeError::Payload("no ticket".into()))?;
+    let mut t = store.ticket(TicketId(ticket_id)).await?;
+    let payload: serde_json::Value = match row.event_id {
+        Some(e) => store.event(e).await?.payload,
+        None => {
+            serde_json::from_str(&row.payload).map_err(|e| ComposeError::Payload(e.to_string()))?
+        }
+    };
+    as_of_event(&mut t, &payload);
+    let dir = Directory { store };
+    let to = dir.addresses(&t, recipients).await?;
+    if to.is_empty() {
+        return Ok(Composed::NoRecipients(format!(
+            "no recipient of {} has an email address / 收件人均无邮箱",
+            row.kind
+        )));
+    }
+    let enterprise = store.enterprise(t.enterprise_id).await?.name;
+    let lead = templates.render(&format!("{}/lead.txt", row.kind), &Value::UNDEFINED)?;
+    let mut lead_lines = lead.lines();
+    let ctx = Value::from_serialize(serde_json::json!({
+        "lead_zh": lead_lines.next().unwrap_or_default(),
+        "lead_en": lead_lines.next().unwrap_or_default(),
+        "ticket": TicketView {
+            number: &t.number,
+            title: &t.title,
+            description: &t.description,
+            status: t.status.as_str(),
+            status_zh: t.status.label_zh(),
+            category: t.category.as_str(),
+            category_zh: t.category.label_zh(),
+            priority: t.priority.as_str(),
+            priority_zh: t.priority.label_zh(),
+        },
+        "enterprise": enterprise,
+        "leader": dir.user_name(t.accountable_leader_id).await?,
+        "department": dir.department_name(t.department_id).await?,
+        "person": dir.user_name(t.responsible_person_id).await?,
+        "response_due": t.response_due_at.map(local_time),
+        "resolution_due": t.resolution_due_at.map(local_time),
+        "details": details(&dir, &row.kind, &payload, &t, now, calendar).await?,
+        "link": format!("{}/tickets/{}", base_url.trim_end_matches('/'), t.id),
+    }));
+    Ok(Composed::Email(Email {
+        message_id: message_id(row, message_id_domain),
+        to,
+        subject: templates
+            .render(&format!("{}/subject.txt", row.kind), &ctx)?
+            .trim()
+            .to_owned(),
+        text: templates.render("ticket/body.txt", &ctx)?,
+        html: templates.render("ticket/body.html", &ctx)?,
+        attachments: vec![],
+    }))
+}

@@ -1,0 +1,99 @@
+//! The notifier's settings (the `[mail]`, `[worker]`, `[notices]` and `[digest]` sections).
+
+use serde::Deserialize;
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// Plain SMTP (a local relay or a test server).
+    None,
+    /// Plain connection upgraded with STARTTLS (usually port 587).
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+/// The SMTP server and the messages' sender.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    /// `Name <address>`.
+    pub from: String,
+    /// Where the links in messages point (the pages are served there).
+    pub base_url: String,
+    /// The domain part of Message-IDs.
+    pub message_id_domain: String,
+    pub timeout_secs: u64,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outbox worker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Run the worker and the sweeper inside `gridline serve` (one machine). Turn off when
+    /// `gridline worker` processes do the sending.
+    pub in_process: bool,
+    /// How often an idle worker looks for due rows.
+    pub poll_ms: u64,
+    /// Rows claimed at a time.
+    pub batch: u64,
+    /// Attempts before a row is dead (visible to admins, who may retry it).
+    pub max_attempts: i32,
+    /// Backoff after the first failure; doubles each time up to `backoff_max_secs`.
+    pub backoff_base_secs: u64,
+    pub backoff_max_secs: u64,
+    /// How long a claimed row is held; a worker that dies lets it go after this.
+    pub lease_secs: u64,
+}
+
+/// The deadline sweeper.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSettings {
+    pub interval_secs: u64,
+    /// Warn once this share of the time to a deadline is used.
+    pub warn_share: f64,
+    /// Overdue this many working days: the linked leader is told (督办).
+    pub supervise_after_days: u32,
+}
+
+/// The leaders' digests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    pub enabled: bool,
+    /// Local time of day digests go out (Monday for weekly, the first working day for monthly).
+    pub send_at: String,
+    /// After downtime, digests whose time passed within this many days are still sent.
+    pub catch_up_days: i64,
+}
+
+/// All of the notifier's settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotifierConfig {
+    pub mail: MailSettings,
+    pub worker: WorkerSettings,
+    pub notices: NoticeSettings,
+    pub digest: DigestSettings,
+}

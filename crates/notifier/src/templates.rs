@@ -1,0 +1,93 @@
+//! Message templates, kept as files under `templates/<name>/` and compiled into the binary.
+//! `.html` templates escape what they insert; `.txt` ones do not.
+
+use minijinja::{Environment, Value};
+
+macro_rules! template_files {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../templates/", $path)))),*]
+    };
+}
+
+/// Every template, by path.
+const FILES: &[(&str, &str)] = template_files!(
+    "ticket/body.txt",
+    "ticket/body.html",
+    "digest/subject.txt",
+    "digest/body.txt",
+    "digest/body.html",
+    "dispatch/subject.txt",
+    "dispatch/lead.txt",
+    "return/subject.txt",
+    "return/lead.txt",
+    "escalate/subject.txt",
+    "escalate/lead.txt",
+    "request_extension/subject.txt",
+    "request_extension/lead.txt",
+    "decide_extension/subject.txt",
+    "decide_extension/lead.txt",
+    "resolve/subject.txt",
+    "resolve/lead.txt",
+    "reopen/subject.txt",
+    "reopen/lead.txt",
+    "urge/subject.txt",
+    "urge/lead.txt",
+    "supervise/subject.txt",
+    "supervise/lead.txt",
+    "response_warning/subject.txt",
+    "response_warning/lead.txt",
+    "response_overdue/subject.txt",
+    "response_overdue/lead.txt",
+    "resolution_warning/subject.txt",
+    "resolution_warning/lead.txt",
+    "resolution_overdue/subject.txt",
+    "resolution_overdue/lead.txt",
+    "resolution_supervise/subject.txt",
+    "resolution_supervise/lead.txt",
+);
+
+/// The compiled templates.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// A template failed to render (a bug: templates are checked by tests).
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {source}")]
+pub struct TemplateError {
+    name: String,
+    #[source]
+    source: minijinja::Error,
+}
+
+impl Templates {
+    /// Loads every template.
+    pub fn new() -> Result<Self, TemplateError> {
+        let mut env = Environment::new();
+        env.set_keep_trailing_newline(true);
+        for (name, source) in FILES {
+            env.add_template(name, source)
+                .map_err(|source| TemplateError {
+                    name: (*name).into(),
+                    source,
+                })?;
+        }
+        Ok(Self { env })
+    }
+
+    /// Whether a template exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
+    }
+
+    /// Renders one template.
+    pub fn render(&self, name: &str, ctx: &Value) -> Result<String, TemplateError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx.clone()))
+            .map_err(|source| TemplateError {
+                name: name.into(),
+                source,
+            })
+    }
+}

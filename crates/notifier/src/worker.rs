@@ -1,0 +1,160 @@
+//! The outbox worker: claim, render, send, record; back off on failure; dead after N tries.
+
+use chrono::{DateTime, Duration, Utc};
+use gridline_domain::UserId;
+use gridline_domain::digest::Period;
+use gridline_store::StoreError;
+use gridline_store::entity::outbox;
+
+use crate::Notifier;
+use crate::compose::{ComposeError, Composed, message_id, ticket_message};
+use crate::mailer::{Email, mask};
+
+/// What one pass over the outbox did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DrainReport {
+    pub claimed: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub dead: usize,
+    pub skipped: usize,
+}
+
+impl Notifier {
+    /// The backoff after the `attempts`th failed attempt.
+    pub fn backoff(&self, attempts: i32) -> Duration {
+        let w = &self.config.worker;
+        let exp = attempts.clamp(1, 30) as u32 - 1;
+        let secs = w
+            .backoff_base_secs
+            .saturating_mul(2u64.saturating_pow(exp))
+            .min(w.backoff_max_secs);
+        Duration::seconds(secs as i64)
+    }
+
+    /// Composes the message of a row.
+    pub async fn compose(
+        &self,
+        row: &outbox::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Composed, ComposeError> {
+        let mail = &self.config.mail;
+        if row.kind == "digest" {
+            let payload: serde_json::Value = serde_json::from_str(&row.payload)
+                .map_err(|e| ComposeError::Payload(e.to_string()))?;
+            let leader = payload
+                .get("leader_id")
+                .and_then(|v| v.as_i64())
+                .map(UserId)
+                .ok_or_else(|| ComposeError::Payload("leader_id".into()))?;
+            let period = payload
+                .get("period")
+                .and_then(|v| v.as_str())
+                .and_then(Period::parse)
+                .ok_or_else(|| ComposeError::Payload("period".into()))?;
+            let Some(d) = crate::digest::build(
+                &self.store,
+                &self.templates,
+                &self.calendar,
+                &mail.base_url,
+                leader,
+                period,
+            )
+            .await?
+            else {
+                return Ok(Composed::NoRecipients(
+                    "not an active leader / 非在职领导".into(),
+                ));
+            };
+            let Some(address) = d.leader.email.clone().filter(|e| !e.is_empty()) else {
+                return Ok(Composed::NoRecipients(
+                    "the leader has no email address / 领导无邮箱".into(),
+                ));
+            };
+            return Ok(Composed::Email(Email {
+                message_id: message_id(row, &mail.message_id_domain),
+                to: vec![(d.leader.display_name.clone(), address)],
+                subject: d.subject,
+                text: d.text,
+                html: d.html,
+                attachments: vec![d.xlsx],
+            }));
+        }
+        ticket_message(
+            &self.store,
+            &self.templates,
+            &self.calendar,
+            &mail.base_url,
+            &mail.message_id_domain,
+            row,
+            now,
+        )
+        .await
+    }
+
+    /// Claims one batch of due rows and sends them. Errors of one row are recorded on it;
+    /// only a database failure on the batch itself is returned.
+    pub async fn drain_once(&self) -> Result<DrainReport, StoreError> {
+        let now = (self.now)();
+        let w = &self.config.worker;
+        let rows = self
+            .store
+            .claim_outbox(now, (w.lease_secs * 1000) as i64, w.batch)
+            .await?;
+        let mut report = DrainReport {
+            claimed: rows.len(),
+            ..Default::default()
+        };
+        for row in rows {
+            let result = match self.compose(&row, now).await {
+                Ok(Composed::Email(email)) => self.mailer.send(&email).await.map_err(|e| {
+                    let to: Vec<String> = email.to.iter().map(|(_, a)| mask(a)).collect();
+                    format!("{e} (to {})", to.join(", "))
+                }),
+                Ok(Composed::NoRecipients(reason)) => {
+                    tracing::info!(outbox = row.id, kind = %row.kind, %reason, "nothing to send");
+                    self.store.outbox_skipped(row.id, reason).await?;
+                    report.skipped += 1;
+                    continue;
+                }
+                Err(e) => Err(format!("composing: {e}")),
+            };
+            match result {
+                Ok(()) => {
+                    self.store.outbox_sent(row.id, (self.now)()).await?;
+                    tracing::debug!(outbox = row.id, kind = %row.kind, "sent");
+                    report.sent += 1;
+                }
+                Err(error) => {
+                    let dead = row.attempts >= w.max_attempts;
+                    let retry_at = (!dead).then(|| (self.now)() + self.backoff(row.attempts));
+                    if dead {
+                        tracing::error!(outbox = row.id, kind = %row.kind, attempts = row.attempts, %error, "giving up on a message: it is dead until an admin retries it");
+                        report.dead += 1;
+                    } else {
+                        tracing::warn!(outbox = row.id, kind = %row.kind, attempts = row.attempts, retry_at = ?retry_at, %error, "sending failed; will retry");
+                        report.failed += 1;
+                    }
+                    self.store.outbox_failed(row.id, error, retry_at).await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Sends until nothing is due (tests and the CLI use it).
+    pub async fn drain(&self) -> Result<DrainReport, StoreError> {
+        let mut total = DrainReport::default();
+        loop {
+            let r = self.drain_once().await?;
+            total.claimed += r.claimed;
+            total.sent += r.sent;
+            total.failed += r.failed;
+            total.dead += r.dead;
+            total.skipped += r.skipped;
+            if r.claimed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+}

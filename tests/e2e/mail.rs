@@ -1,0 +1,706 @@
+//! Mail through a real SMTP server on loopback (aiosmtpd, started here): what arrives is
+//! parsed and checked — recipients, subject, both parts, the workbook attachment.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Cursor};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use calamine::{Reader, Xlsx};
+use mail_parser::{MessageParser, MimeHeaders};
+use serde_json::json;
+
+use crate::both_engines;
+use crate::support::{Engine, TestApp, TestDb, gridline, run, workspace_dir};
+use crate::world::World;
+
+/// The SMTP server: a Python aiosmtpd process writing each message to a file.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: PathBuf,
+    child: Child,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpSink {
+    pub fn start(port: u16, auth: Option<(&str, &str)>) -> SmtpSink {
+        let dir =
+            std::env::temp_dir().join(format!("gridline-mail-{}", uuid::Uuid::new_v4().simple()));
+        let mut cmd = Command::new("python3");
+        cmd.arg(workspace_dir().join("tests/smtp_sink.py"))
+            .args(["--port", &port.to_string(), "--dir"])
+            .arg(&dir)
+            .stdout(Stdio::piped());
+        if let Some((u, p)) = auth {
+            cmd.args(["--user", u, "--password", p]);
+        }
+        let mut child = cmd
+            .spawn()
+            .expect("python3 with aiosmtpd (make test installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.contains("listening"),
+            "SMTP sink did not start: {line}"
+        );
+        SmtpSink { port, dir, child }
+    }
+
+    pub fn raw(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|x| x == "eml"));
+        files.sort();
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+
+    /// Waits until at least `n` messages arrived, then a little longer to catch any extra.
+    pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Mail> {
+        self.try_wait_for(n, secs)
+            .await
+            .unwrap_or_else(|got| panic!("only {got} of {n} messages arrived"))
+    }
+
+    /// Like `wait_for`, but says how many arrived instead of panicking.
+    pub async fn try_wait_for(&self, n: usize, secs: u64) -> Result<Vec<Mail>, usize> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        while self.raw().len() < n {
+            if std::time::Instant::now() >= deadline {
+                return Err(self.raw().len());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        Ok(self.raw().iter().map(|b| Mail::parse(b)).collect())
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A received message, parsed.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub message_id: String,
+    pub text: String,
+    pub html: String,
+    pub attachments: Vec<(String, Vec<u8>)>,
+}
+
+impl Mail {
+    fn parse(raw: &[u8]) -> Mail {
+        let m = MessageParser::default()
+            .parse(raw)
+            .expect("a parsable message");
+        Mail {
+            to: m
+                .to()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|a| a.address().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            subject: m.subject().unwrap_or_default().to_owned(),
+            message_id: m.message_id().unwrap_or_default().to_owned(),
+            text: m.body_text(0).map(|c| c.into_owned()).unwrap_or_default(),
+            html: m.body_html(0).map(|c| c.into_owned()).unwrap_or_default(),
+            attachments: m
+                .attachments()
+                .map(|a| {
+                    (
+                        a.attachment_name().unwrap_or_default().to_owned(),
+                        a.contents().to_vec(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Config overrides that turn the in-process worker on against `port`.
+pub fn mail_env(port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("GRIDLINE__WORKER__IN_PROCESS", "true".into()),
+        ("GRIDLINE__WORKER__POLL_MS", "100".into()),
+        ("GRIDLINE__WORKER__BACKOFF_BASE_SECS", "1".into()),
+        ("GRIDLINE__WORKER__BACKOFF_MAX_SECS", "1".into()),
+        ("GRIDLINE__WORKER__MAX_ATTEMPTS", "1000".into()),
+        ("GRIDLINE__NOTICES__INTERVAL_SECS", "1".into()),
+        ("GRIDLINE__MAIL__PORT", port.to_string()),
+        ("GRIDLINE__MAIL__TIMEOUT_SECS", "3".into()),
+    ]
+}
+
+fn by_subject<'a>(mails: &'a [Mail], needle: &str) -> Vec<&'a Mail> {
+    mails
+        .iter()
+        .filter(|m| m.subject.contains(needle))
+        .collect()
+}
+
+fn set(v: &[&str]) -> HashSet<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Each event of the loop reaches the people in the table, once, in both languages.
+async fn notifications_reach_the_right_people(engine: Engine) {
+    let sink = SmtpSink::start(free_port(), None);
+    let app = TestApp::start_with(engine, &mail_env(sink.port)).await;
+    let w = World::build(&app).await;
+    let id = w.file(&app, "新厂房双回路供电接入").await;
+    w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+        .await;
+    w.step(
+        &app,
+        "officer_d1",
+        id,
+        "return",
+        json!({"reason": "overlapping_duties"}),
+    )
+    .await;
+    w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+        .await;
+    w.step(&app, "officer_d1", id, "accept", json!({})).await;
+    w.step(
+        &app,
+        "officer_d1",
+        id,
+        "request_extension",
+        json!({"days": 2, "reason": "等待电网批复"}),
+    )
+    .await;
+    w.step(
+        &app,
+        "leader_a",
+        id,
+        "decide_extension",
+        json!({"approve": true}),
+    )
+    .await;
+    w.step(
+        &app,
+        "officer_d1",
+        id,
+        "escalate",
+        json!({"task_force_id": w.id("tf")}),
+    )
+    .await;
+    w.step(
+        &app,
+        "tf_member",
+        id,
+        "resolve",
+        json!({"resolution": "已接入双回路"}),
+    )
+    .await;
+    w.step(
+        &app,
+        "liaison_a",
+        id,
+        "report",
+        json!({"satisfaction": "unsatisfied"}),
+    )
+    .await;
+    // dispatch ×2 (person + mailbox each), return, request, decide, escalate, resolve, reopen.
+    let mails = match sink.try_wait_for(8, 30).await {
+        Ok(m) => m,
+        Err(got) => {
+            let (_, rows) = app.get(&w.admin, "/api/v1/admin/outbox").await;
+            let subjects: Vec<String> = sink.raw().iter().map(|b| Mail::parse(b).subject).collect();
+            panic!("only {got} of 8 arrived: {subjects:#?}\noutbox: {rows:#}");
+        }
+    };
+    assert_eq!(
+        mails.len(),
+        8,
+        "{:#?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+
+    let dispatched = by_subject(&mails, "新工单待签收");
+    assert_eq!(dispatched.len(), 2);
+    for m in &dispatched {
+        assert_eq!(
+            m.to.iter().cloned().collect::<HashSet<_>>(),
+            set(&["officer_d1@test.example", "d1@test.example"])
+        );
+    }
+    let expect = [
+        ("工单被退回", &["head_a@test.example"][..]),
+        ("延期申请待审批", &["leader_a@test.example"]),
+        ("延期申请已审批", &["officer_d1@test.example"]),
+        ("工单提交专班协调", &["tf_member@test.example"]),
+        ("工单已办结", &["liaison_a@test.example"]),
+        (
+            "企业不满意,工单重办",
+            &["officer_d1@test.example", "leader_a@test.example"],
+        ),
+    ];
+    for (subject, to) in expect {
+        let found = by_subject(&mails, subject);
+        assert_eq!(found.len(), 1, "{subject}");
+        assert_eq!(
+            found[0].to.iter().cloned().collect::<HashSet<_>>(),
+            set(to),
+            "{subject}"
+        );
+    }
+    for m in &mails {
+        assert!(
+            m.subject.contains(" / "),
+            "Chinese then English: {}",
+            m.subject
+        );
+        assert!(m.text.contains("新厂房双回路供电接入") && m.html.contains("新厂房双回路供电接入"));
+        assert!(
+            m.text.contains(&format!("/tickets/{id}")),
+            "a link to the ticket"
+        );
+        assert!(m.html.contains(&format!("/tickets/{id}\"")));
+        assert!(
+            m.text.contains("Ticket") && m.html.contains("<small>Ticket</small>"),
+            "English under Chinese"
+        );
+    }
+    let ids: HashSet<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), mails.len(), "Message-IDs are unique per message");
+    let returned = by_subject(&mails, "工单被退回")[0];
+    assert!(
+        returned.text.contains("职责交叉"),
+        "the return reason is in the message"
+    );
+
+    // The outbox shows them sent; comments and signatures send nothing.
+    let (_, rows) = app.get(&w.admin, "/api/v1/admin/outbox?state=sent").await;
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        8,
+        "one row per notifying event"
+    );
+    let (status, _) = app.get(w.token("leader_a"), "/api/v1/admin/outbox").await;
+    assert_eq!(status, 403);
+}
+
+/// The mail server is down for a while: everything waits, then arrives once.
+async fn outage_then_recovery(engine: Engine) {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!(
+        "gridline-outage-{}.log",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut env = mail_env(port);
+    env.push(("GRIDLINE_TEST_LOG", log.display().to_string()));
+    env.push(("RUST_LOG", "warn".into()));
+    let app = TestApp::start_with(engine, &env).await;
+    let w = World::build(&app).await;
+    let mut tickets = vec![];
+    for n in 0..3 {
+        let id = w.file(&app, &format!("停电期间的问题{n}")).await;
+        w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+            .await;
+        w.step(&app, "tracker", id, "urge", json!({})).await;
+        tickets.push(id);
+    }
+    // Rows are retried and wait, with the error recorded and logged.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, pending) = app
+        .get(&w.admin, "/api/v1/admin/outbox?state=pending")
+        .await;
+    let pending = pending.as_array().unwrap().clone();
+    assert_eq!(pending.len(), 6);
+    assert!(
+        pending.iter().all(|r| r["attempts"].as_i64().unwrap() >= 1
+            && r["last_error"].as_str().unwrap().contains("smtp")),
+        "{pending:?}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("sending failed; will retry"), "{logged}");
+    assert!(
+        !logged.contains("officer_d1@test.example"),
+        "recipients are masked in logs"
+    );
+
+    let sink = SmtpSink::start(port, None);
+    let mails = sink.wait_for(6, 30).await;
+    assert_eq!(mails.len(), 6, "every notification arrives, none twice");
+    assert_eq!(
+        mails
+            .iter()
+            .map(|m| m.message_id.clone())
+            .collect::<HashSet<_>>()
+            .len(),
+        6
+    );
+    assert_eq!(by_subject(&mails, "工单催办").len(), 3);
+    let _ = std::fs::remove_file(log);
+}
+
+/// Wrong credentials: a clear error in the log, and the rows wait; nothing is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_auth_keeps_rows_waiting() {
+    let sink = SmtpSink::start(free_port(), Some(("gridline", "right-password")));
+    let log = std::env::temp_dir().join(format!(
+        "gridline-auth-{}.log",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut env = mail_env(sink.port);
+    env.push(("GRIDLINE__MAIL__USERNAME", "gridline".into()));
+    env.push(("GRIDLINE__MAIL__PASSWORD", "wrong-password".into()));
+    env.push(("GRIDLINE_TEST_LOG", log.display().to_string()));
+    env.push(("RUST_LOG", "warn".into()));
+    let app = TestApp::start_with(Engine::Sqlite, &env).await;
+    let w = World::build(&app).await;
+    let id = w.file(&app, "认证失败时的工单").await;
+    w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+        .await;
+    let mut rows = vec![];
+    for _ in 0..150 {
+        let (_, r) = app.get(&w.admin, "/api/v1/admin/outbox").await;
+        rows = r.as_array().unwrap().clone();
+        if rows.iter().all(|r| !r["last_error"].is_null()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(sink.raw().is_empty());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["state"], "pending");
+    assert!(
+        rows[0]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("535"),
+        "{}",
+        rows[0]
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("535") && !logged.contains("wrong-password"),
+        "{logged}"
+    );
+    let _ = std::fs::remove_file(log);
+}
+
+/// Dead rows are visible to admins and can be retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_and_retry() {
+    let port = free_port();
+    let mut env = mail_env(port);
+    env.retain(|(k, _)| *k != "GRIDLINE__WORKER__MAX_ATTEMPTS");
+    env.push(("GRIDLINE__WORKER__MAX_ATTEMPTS", "2".into()));
+    env.push(("RUST_LOG", "off".into()));
+    let app = TestApp::start_with(Engine::Sqlite, &env).await;
+    let w = World::build(&app).await;
+    let id = w.file(&app, "终将失败的通知").await;
+    w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+        .await;
+    let mut dead = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, rows) = app.get(&w.admin, "/api/v1/admin/outbox?state=dead").await;
+        if !rows.as_array().unwrap().is_empty() {
+            dead = rows;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let row = &dead[0];
+    assert_eq!(row["attempts"], 2, "{dead}");
+    let (status, res) = app.get(&w.admin, "/api/v1/admin/outbox?state=lost").await;
+    assert_eq!(
+        (status.as_u16(), res["code"].as_str().unwrap()),
+        (422, "unknown_state")
+    );
+
+    let sink = SmtpSink::start(port, None);
+    let row_id = row["id"].as_i64().unwrap();
+    let retried = app
+        .post_ok(
+            &w.admin,
+            &format!("/api/v1/admin/outbox/{row_id}/retry"),
+            json!({}),
+            200,
+        )
+        .await;
+    assert_eq!(retried["state"], "pending");
+    let mails = sink.wait_for(1, 30).await;
+    assert_eq!(mails.len(), 1);
+    let (status, res) = app
+        .post(
+            &w.admin,
+            &format!("/api/v1/admin/outbox/{row_id}/retry"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), res["code"].as_str().unwrap()),
+        (409, "not_retryable")
+    );
+}
+
+/// A reproducible demo zone: seeded as if it were 2026-11-20 10:00 (Friday of week 47).
+fn seeded(db: &TestDb) {
+    run(
+        db,
+        &["seed", "--demo", "--now", "2026-11-20T02:00:00Z"],
+        &[],
+    );
+}
+
+/// The digest: preview renders without sending; `digest send` mails every leader once, with
+/// the workbook attached; running it again sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_send_and_workbook() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    seeded(&db);
+    let sink = SmtpSink::start(free_port(), None);
+    let port = sink.port.to_string();
+    let envs = [("GRIDLINE__MAIL__PORT", port.as_str())];
+
+    let dry = run(
+        &db,
+        &["digest", "send", "--period", "2026-W47", "--dry-run"],
+        &envs,
+    );
+    assert_eq!(dry.matches("would send to").count(), 4, "{dry}");
+    // `send` also delivers whatever else was waiting (the demo's own notifications).
+    let out = run(&db, &["digest", "send", "--period", "2026-W47"], &envs);
+    assert!(out.contains("queued 4 digest(s)"), "{out}");
+    let all = sink.wait_for(4, 30).await;
+    let mails: Vec<Mail> = all
+        .iter()
+        .filter(|m| m.subject.contains("digest"))
+        .cloned()
+        .collect();
+    assert_eq!(mails.len(), 4);
+    let again = run(&db, &["digest", "send", "--period", "2026-W47"], &envs);
+    assert!(again.contains("queued 0"), "{again}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        sink.raw().len(),
+        all.len(),
+        "a digest is sent once per leader and period"
+    );
+
+    let top = mails
+        .iter()
+        .find(|m| m.to == ["leader@gridline.example"])
+        .expect("the top leader's digest");
+    assert!(
+        top.subject.contains("周报")
+            && top.subject.contains("2026-W47")
+            && top.subject.contains("Weekly"),
+        "{}",
+        top.subject
+    );
+    for part in [&top.text, &top.html] {
+        for needle in [
+            "按时签收率",
+            "On-time signing",
+            "部门排名",
+            "超期清单",
+            "满意",
+            "GL-2026-",
+        ] {
+            assert!(part.contains(needle), "{needle} missing");
+        }
+    }
+    assert!(top.html.contains("<svg"), "the trend chart is inline");
+    let (name, bytes) = &top.attachments[0];
+    assert_eq!(name, "gridline-digest-2026-W47.xlsx");
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
+    let sheets = book.sheet_names();
+    assert_eq!(
+        sheets,
+        [
+            "概览 Summary",
+            "部门排名 Ranking",
+            "超期清单 Overdue",
+            "趋势 Trend"
+        ]
+    );
+    let summary = book.worksheet_range("概览 Summary").unwrap();
+    let cells: HashMap<String, String> = summary
+        .rows()
+        .filter(|r| r.len() >= 2)
+        .map(|r| (r[0].to_string(), r[1].to_string()))
+        .collect();
+    // The demo files its ten tickets 0 to 12 days before 20 November; five fall in week 47
+    // (Monday 16 to Sunday 22 November).
+    assert_eq!(cells["新登记 Filed"], "5");
+    let trend = book.worksheet_range("趋势 Trend").unwrap();
+    assert_eq!(trend.rows().count(), 8, "a header and seven days");
+    let overdue = book.worksheet_range("超期清单 Overdue").unwrap();
+    let overdue_rows: Vec<_> = overdue.rows().skip(1).collect();
+    assert!(!overdue_rows.is_empty());
+    assert!(
+        overdue_rows
+            .iter()
+            .all(|r| r[0].to_string().starts_with("GL-2026-"))
+    );
+    // The text part lists the same overdue tickets as the workbook.
+    for r in &overdue_rows {
+        assert!(top.text.contains(&r[0].to_string()));
+    }
+}
+
+/// Preview: the HTML of one leader's digest, ids and times redacted, against a snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_preview_snapshot() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    seeded(&db);
+    let html = run(
+        &db,
+        &["digest", "preview", "--leader", "2", "--period", "2026-W47"],
+        &[],
+    );
+    let redacted = regex_lite_redact(&html);
+    insta::assert_snapshot!("digest_preview_2026_w47", redacted);
+}
+
+/// Replaces ticket ids in links and clock times with placeholders.
+fn regex_lite_redact(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("/tickets/") {
+        out.push_str(&rest[..i + "/tickets/".len()]);
+        rest = &rest[i + "/tickets/".len()..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        out.push_str("[id]");
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Two workers and a server on one PostgreSQL database: every notice, notification and
+/// digest arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_exactly_once_on_postgres() {
+    let db = TestDb::new(Engine::Postgres).await;
+    // Seeded ten days ago: deadlines have passed, notices and last week's digests are due.
+    let ten_days_ago = (chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339();
+    run(&db, &["seed", "--demo", "--now", &ten_days_ago], &[]);
+    let sink = SmtpSink::start(free_port(), None);
+    let mut env = mail_env(sink.port);
+    env.retain(|(k, _)| *k != "GRIDLINE__WORKER__IN_PROCESS");
+    env.push(("GRIDLINE__WORKER__BATCH", "2".into()));
+    env.push(("GRIDLINE__DIGEST__ENABLED", "true".into()));
+    let workers: Vec<Child> = (0..2)
+        .map(|_| {
+            let mut cmd = gridline(&db);
+            cmd.arg("worker")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    let app = TestApp::serve(Engine::Postgres, db).await;
+    let (_, login) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "tracker", "password": "gridline-demo"})),
+        )
+        .await;
+    let tracker = login["access_token"].as_str().unwrap().to_owned();
+    let (_, list) = app.get(&tracker, "/api/v1/tickets?limit=100").await;
+    let mut urged = 0;
+    for t in list["items"].as_array().unwrap() {
+        if ["dispatched", "accepted", "escalated"].contains(&t["status"].as_str().unwrap()) {
+            let (status, _) = app
+                .act(
+                    &tracker,
+                    t["id"].as_i64().unwrap(),
+                    "urge",
+                    json!({"expected_version": t["version"]}),
+                )
+                .await;
+            assert_eq!(status, 200);
+            urged += 1;
+        }
+    }
+    assert!(urged >= 3);
+
+    // Wait until the outbox is empty of pending rows, then count.
+    let admin_login = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "admin", "password": "gridline-demo"})),
+        )
+        .await
+        .1;
+    let admin = admin_login["access_token"].as_str().unwrap().to_owned();
+    let mut total = 0;
+    for _ in 0..300 {
+        let (_, pending) = app.get(&admin, "/api/v1/admin/outbox?state=pending").await;
+        let (_, sent) = app
+            .get(&admin, "/api/v1/admin/outbox?state=sent&limit=500")
+            .await;
+        total = sent.as_array().unwrap().len();
+        if pending.as_array().unwrap().is_empty() && total > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mails = sink.wait_for(total, 30).await;
+    for mut w in workers {
+        let _ = w.kill();
+        let _ = w.wait();
+    }
+    assert_eq!(mails.len(), total, "one message per outbox row");
+    let ids: HashSet<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), mails.len(), "no message twice");
+    assert_eq!(by_subject(&mails, "工单催办").len(), urged);
+    let overdue = by_subject(&mails, "超期");
+    assert!(!overdue.is_empty(), "deadline notices went out");
+    let mut notice_keys = HashSet::new();
+    for m in &overdue {
+        assert!(
+            notice_keys.insert((m.subject.clone(), m.to.clone())),
+            "notice twice: {}",
+            m.subject
+        );
+    }
+    let digests = by_subject(&mails, "digest");
+    let mut seen = HashSet::new();
+    for d in &digests {
+        assert!(
+            seen.insert((
+                d.to.clone(),
+                d.subject.split(' ').nth(1).unwrap_or_default().to_owned()
+            )),
+            "digest twice: {} to {:?}",
+            d.subject,
+            d.to
+        );
+    }
+    let leaders: HashSet<_> = digests.iter().map(|d| d.to.clone()).collect();
+    assert_eq!(leaders.len(), 4, "every leader has a digest");
+}
+
+both_engines!(notifications_reach_the_right_people, outage_then_recovery);
