@@ -54,6 +54,15 @@ async fn production_refuses_the_default_secret() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("default JWT secret"));
+    // A real secret, but no real SMTP server: refused too.
+    let out = gridline(&db)
+        .env("GRIDLINE_ENV", "production")
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without a real SMTP server"));
 }
 
 async fn migrate_is_idempotent(engine: Engine) {

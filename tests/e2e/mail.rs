@@ -443,6 +443,14 @@ async fn dead_letters_and_retry() {
     assert_eq!(retried["state"], "pending");
     let mails = sink.wait_for(1, 30).await;
     assert_eq!(mails.len(), 1);
+    // The Message-ID comes from the row: every attempt of it carries the same one.
+    assert!(
+        mails[0]
+            .message_id
+            .starts_with(&format!("gridline.outbox.{row_id}.")),
+        "{}",
+        mails[0].message_id
+    );
     let (status, res) = app
         .post(
             &w.admin,
