@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test fmt-check clippy calendar-check pg-up python-deps mail-sink build clean
+.PHONY: run test fmt-check clippy calendar-check pg-up python-deps mail-sink bench build clean
 
 ## run: build, migrate, seed the demo on first start, serve on http://127.0.0.1:8080 (SQLite in ./data)
 run:
@@ -43,6 +43,11 @@ pg-up:
 ## message `make run` sends as data/mail/NNNNNN.eml
 mail-sink: python-deps
 	python3 tests/smtp_sink.py --port 2525 --dir data/mail
+
+## bench: seeds 10k, 100k and 1M tickets on SQLite and PostgreSQL and measures; BENCH_ARGS=--quick for 10k only
+bench: pg-up
+	$(CARGO) build --release -p gridline -p gridline-bench
+	target/release/gridline-bench $(BENCH_ARGS)
 
 build:
 	$(CARGO) build --workspace --all-targets

@@ -10,5 +10,6 @@ mod concurrency;
 mod input;
 mod lists;
 mod mail;
+mod reliability;
 mod support;
 mod world;

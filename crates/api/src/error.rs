@@ -4,7 +4,7 @@
 //!   clients can branch on, a `title` in Chinese then English, and optional `field`.
 //! - Statuses: malformed input 400, unknown token 401, role may not 403, invisible or
 //!   missing 404, stale version or wrong state 409, oversize 413, well-formed but invalid
-//!   422, database unreachable 503, anything else 500.
+//!   422, too many login attempts 429, database unreachable 503, anything else 500.
 //! - Database errors are mapped once, in the store (`StoreError`), and once here.
 //! - Internal causes are logged at `error!` and never sent; bad input is logged at `debug!`.
 
@@ -39,6 +39,7 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
+    retry_after: Option<u64>,
     code: String,
     title: &'static str,
     detail: Option<String>,
@@ -49,6 +50,7 @@ impl ApiError {
     fn new(status: StatusCode, code: impl Into<String>, title: &'static str) -> Self {
         Self {
             status,
+            retry_after: None,
             code: code.into(),
             title,
             detail: None,
@@ -131,6 +133,20 @@ impl ApiError {
         )
         .detail(detail)
         .field(field)
+    }
+
+    /// 429: slow down; `Retry-After` says for how long.
+    pub fn too_many_requests(wait_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "尝试次数过多,请稍后再试 / Too many attempts",
+        )
+        .detail(format!(
+            "try again in {wait_secs} s / 请 {wait_secs} 秒后再试"
+        ));
+        e.retry_after = Some(wait_secs);
+        e
     }
 
     /// 503: the database cannot be reached.
@@ -224,6 +240,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(wait) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+        }
         res
     }
 }

@@ -51,6 +51,8 @@ pub struct AuthSettings {
     pub argon2_m_cost: u32,
     pub argon2_t_cost: u32,
     pub argon2_p_cost: u32,
+    pub login_per_account_per_minute: u32,
+    pub login_per_address_per_minute: u32,
 }
 
 impl std::fmt::Debug for AuthSettings {

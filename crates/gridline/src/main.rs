@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
-use gridline_api::auth::{AuthKeys, HashCost};
+use gridline_api::auth::{AuthKeys, HashCost, LoginLimits};
 use gridline_api::{AppState, SystemClock};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::digest::Period;
@@ -329,6 +329,10 @@ fn auth_keys(config: &Config) -> anyhow::Result<AuthKeys> {
             t_cost: a.argon2_t_cost,
             p_cost: a.argon2_p_cost,
         },
+        LoginLimits {
+            per_account_per_minute: a.login_per_account_per_minute,
+            per_address_per_minute: a.login_per_address_per_minute,
+        },
     )
     .map_err(|e| anyhow::anyhow!("auth settings: {e}"))
 }
@@ -374,9 +378,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Tests and scripts read this line to find the port.
     println!("gridline listening on http://{addr}");
     std::io::stdout().flush()?;
-    axum::serve(listener, gridline_api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        gridline_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     // Requests in flight are done; let the worker finish the batch in hand.
     let _ = stop.send(true);
     for task in background {

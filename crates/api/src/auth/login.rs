@@ -1,6 +1,9 @@
 //! `POST /api/v1/auth/login`: a username and password for an access token.
 
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -44,12 +47,22 @@ pub struct TokenResponse {
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "wrong username or password", body = Problem),
+        (status = 429, description = "too many attempts for this account or address", body = Problem),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<axum::Json<TokenResponse>> {
+    // The peer address (behind a reverse proxy this is the proxy's; see README).
+    let address = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ConnectInfo(a))| {
+        a.ip()
+    });
+    if let Err(wait) = state.auth.limiter.check(&req.username, address) {
+        tracing::warn!(username = %req.username, %address, "login attempts throttled");
+        return Err(ApiError::too_many_requests(wait));
+    }
     let user = if req.username.len() <= 64 {
         state.store.user_by_username(&req.username).await?
     } else {

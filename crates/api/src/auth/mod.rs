@@ -59,6 +59,49 @@ impl Default for HashCost {
     }
 }
 
+/// How many login attempts are allowed per minute, per account and per client address.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_account_per_minute: u32,
+    pub per_address_per_minute: u32,
+}
+
+type Keyed<K> = governor::DefaultKeyedRateLimiter<K>;
+
+/// Throttles password guessing: attempts are counted per account and per address.
+pub struct LoginLimiter {
+    account: Keyed<String>,
+    address: Keyed<std::net::IpAddr>,
+}
+
+impl LoginLimiter {
+    /// Limiters with the given quotas (at least one attempt a minute each).
+    pub fn new(limits: LoginLimits) -> Self {
+        let quota = |n: u32| {
+            governor::Quota::per_minute(
+                std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN),
+            )
+        };
+        Self {
+            account: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
+            address: governor::RateLimiter::keyed(quota(limits.per_address_per_minute)),
+        }
+    }
+
+    /// Counts an attempt; `Err(seconds)` says how long to wait.
+    pub fn check(&self, username: &str, address: std::net::IpAddr) -> Result<(), u64> {
+        let clock = governor::clock::DefaultClock::default();
+        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
+            use governor::clock::Clock as _;
+            n.wait_time_from(clock.now()).as_secs().max(1)
+        };
+        self.address.check_key(&address).map_err(wait)?;
+        self.account
+            .check_key(&username.to_lowercase())
+            .map_err(wait)
+    }
+}
+
 /// Signing keys, token lifetime and password hashing cost.
 pub struct AuthKeys {
     encoding: EncodingKey,
@@ -69,11 +112,18 @@ pub struct AuthKeys {
     cost: HashCost,
     /// A hash verified when the username is unknown, so timing does not tell.
     dummy_hash: String,
+    /// Login attempts allowed.
+    pub limiter: LoginLimiter,
 }
 
 impl AuthKeys {
     /// Builds the keys from the configured secret.
-    pub fn new(secret: &[u8], token_ttl_secs: i64, cost: HashCost) -> Result<Self, String> {
+    pub fn new(
+        secret: &[u8],
+        token_ttl_secs: i64,
+        cost: HashCost,
+        limits: LoginLimits,
+    ) -> Result<Self, String> {
         let mut validation = Validation::new(JwtAlg::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -87,6 +137,7 @@ impl AuthKeys {
             token_ttl_secs,
             cost,
             dummy_hash: String::new(),
+            limiter: LoginLimiter::new(limits),
         };
         keys.dummy_hash = keys.hash_password("not a real password")?;
         Ok(keys)

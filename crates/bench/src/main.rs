@@ -1,0 +1,434 @@
+//! `make bench`: for each engine and size, seeds a fresh database, starts the release
+//! `gridline serve`, drives HTTP load from this (separate) process for a fixed time per
+//! case, and reports req/s with p50 and p99, memory and start-up time. Results go to
+//! `bench/results/<date>-<engine>.json`. Nothing here is asserted: targets are reported.
+
+mod seed;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::Parser;
+use sea_orm::{ConnectionTrait, Database};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(about = "Gridline benchmarks")]
+struct Args {
+    /// 10 000 tickets only, a few seconds a case.
+    #[arg(long)]
+    quick: bool,
+    /// Engines to run: sqlite, postgres.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    engines: Vec<String>,
+    /// Ticket counts (default 10000,100000,1000000; --quick: 10000).
+    #[arg(long, value_delimiter = ',')]
+    sizes: Vec<i64>,
+    /// Seconds per case (default 5; --quick: 2).
+    #[arg(long)]
+    seconds: Option<u64>,
+    /// The release binary.
+    #[arg(long, default_value = "target/release/gridline")]
+    binary: PathBuf,
+    /// PostgreSQL server (the bench creates and drops its own database there).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+    pg: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CaseResult {
+    case: String,
+    concurrency: usize,
+    requests: usize,
+    errors: usize,
+    req_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct SizeResult {
+    tickets: i64,
+    seed_seconds: f64,
+    startup_ms: f64,
+    idle_rss_mb: f64,
+    peak_rss_mb: f64,
+    cases: Vec<CaseResult>,
+    digest_ms: f64,
+}
+
+fn rss_mb(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    startup_ms: f64,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(bin: &PathBuf, url: &str) -> anyhow::Result<Server> {
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .env("GRIDLINE__DATABASE__URL", url)
+        .env("GRIDLINE__SERVER__ADDR", "127.0.0.1:0")
+        .env("GRIDLINE__WORKER__IN_PROCESS", "false")
+        .env("GRIDLINE__DATABASE__MAX_CONNECTIONS", "16")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting the release binary (make bench builds it)")?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let base = line
+        .trim()
+        .strip_prefix("gridline listening on ")
+        .context("server did not start")?
+        .to_owned();
+    let client = reqwest::Client::new();
+    loop {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("server not ready");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok(Server {
+        child,
+        base,
+        startup_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+async fn login(client: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+    let r: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "bench-password"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    r["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("login {user}: {r}"))
+}
+
+type MakeRequest = Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>;
+
+async fn drive(name: &str, concurrency: usize, secs: u64, make: MakeRequest) -> CaseResult {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let client = client.clone();
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            let mut seq = worker as u64 * 1_000_003;
+            while Instant::now() < deadline {
+                seq += 1;
+                let t = Instant::now();
+                match make(&client, seq).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        lat.push(t.elapsed().as_micros() as u64);
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            all.extend(l);
+            errors += e;
+        }
+    }
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .map_or(0.0, |v| *v as f64 / 1000.0)
+    };
+    CaseResult {
+        case: name.into(),
+        concurrency,
+        requests: all.len(),
+        errors,
+        req_per_s: all.len() as f64 / secs as f64,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    }
+}
+
+async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Result<SizeResult> {
+    let dir = PathBuf::from("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let url = match engine {
+        "sqlite" => {
+            let path = dir.join("bench.db");
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+            }
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+        _ => {
+            let admin = Database::connect(format!("{}/postgres", args.pg)).await?;
+            admin
+                .execute_unprepared("DROP DATABASE IF EXISTS gridline_bench WITH (FORCE)")
+                .await?;
+            admin
+                .execute_unprepared("CREATE DATABASE gridline_bench")
+                .await?;
+            format!("{}/gridline_bench", args.pg)
+        }
+    };
+    // Migrate and take a real password hash from the binary itself.
+    let status = Command::new(&args.binary)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "hashsource",
+            "--display-name",
+            "h",
+            "--role",
+            "tracker",
+        ])
+        .env("GRIDLINE__DATABASE__URL", &url)
+        .env("GRIDLINE_PASSWORD", "bench-password")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("user add failed");
+    }
+    let db = Database::connect(&url).await?;
+    let hash: String = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT password_hash FROM users WHERE username = 'hashsource'",
+        ))
+        .await?
+        .context("hash")?
+        .try_get("", "password_hash")?;
+    db.execute_unprepared("DELETE FROM users").await?;
+    let t = Instant::now();
+    eprintln!("  seeding {n} tickets on {engine} ...");
+    let seeded = seed::seed(&db, n, &hash).await?;
+    let seed_seconds = t.elapsed().as_secs_f64();
+    eprintln!("  seeded in {seed_seconds:.1}s");
+
+    let server = start_server(&args.binary, &url).await?;
+    let pid = server.child.id();
+    let base = server.base.clone();
+    let client = reqwest::Client::new();
+    let leader = login(&client, &base, "leader0").await?;
+    let liaison = login(&client, &base, "liaison0").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle_rss_mb = rss_mb(pid, "VmRSS:");
+
+    let mut cases = Vec::new();
+    let tickets = seeded.tickets.max(1) as u64;
+    let depts = seeded.departments as u64;
+    let ent = seeded.liaison_enterprise;
+    for c in [1usize, 32] {
+        let (b, tok) = (base.clone(), liaison.clone());
+        let make: MakeRequest = Arc::new(move |cl, seq| {
+            cl.post(format!("{b}/api/v1/tickets")).bearer_auth(&tok).json(&json!({
+                "enterprise_id": ent, "category": "land", "priority": "normal",
+                "title": format!("压测工单{seq}"), "description": "企业反映土地平整问题,请协调。"
+            }))
+        });
+        cases.push(drive(&format!("create c={c}"), c, secs, make).await);
+    }
+    let reads: Vec<(&str, Box<dyn Fn(u64) -> String + Send + Sync>)> = vec![
+        (
+            "get by id",
+            Box::new(move |seq| {
+                format!(
+                    "/api/v1/tickets/{}",
+                    seq.wrapping_mul(2_654_435_761) % tickets + 1
+                )
+            }),
+        ),
+        (
+            "list status+department",
+            Box::new(move |seq| {
+                format!(
+                    "/api/v1/tickets?status=accepted&department_id={}&limit=25",
+                    seq % depts + 1
+                )
+            }),
+        ),
+        (
+            "list by deadline",
+            Box::new(|_| "/api/v1/tickets?sort=deadline&limit=25".into()),
+        ),
+        (
+            "overdue=true",
+            Box::new(|_| "/api/v1/tickets?overdue=true&limit=25".into()),
+        ),
+        (
+            "search q=土地",
+            Box::new(|_| "/api/v1/tickets?q=%E5%9C%9F%E5%9C%B0&limit=25".into()),
+        ),
+    ];
+    for (name, path) in reads {
+        let (b, tok) = (base.clone(), leader.clone());
+        let path = Arc::new(path);
+        let make: MakeRequest =
+            Arc::new(move |cl, seq| cl.get(format!("{b}{}", path(seq))).bearer_auth(&tok));
+        cases.push(drive(name, 32, secs, make).await);
+    }
+    let peak_rss_mb = rss_mb(pid, "VmHWM:");
+
+    // One leader's (the top leader's: the whole zone) weekly digest, computed over the table.
+    let store = gridline_store::Store::connect(&gridline_store::StoreOptions {
+        url: url.clone(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(30),
+    })
+    .await?;
+    let (_, actor) = store
+        .actor(gridline_domain::UserId(31))
+        .await?
+        .context("top leader")?;
+    let calendar =
+        gridline_domain::WorkCalendar::new(vec![], gridline_domain::WorkingHours::default())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let period = gridline_domain::digest::Period::week_before(Utc::now().date_naive());
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        gridline_notifier::digest::stats_for(
+            &store,
+            &calendar,
+            &gridline_domain::Scope::of(&actor),
+            period,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    drop(server);
+    // Start-up to ready on the seeded database (migrations checked, none pending).
+    let startup_ms = start_server(&args.binary, &url).await?.startup_ms;
+    Ok(SizeResult {
+        tickets: n,
+        seed_seconds,
+        startup_ms,
+        idle_rss_mb,
+        peak_rss_mb,
+        cases,
+        digest_ms: times[1],
+    })
+}
+
+fn print_table(engine: &str, results: &[SizeResult]) {
+    println!("\n## {engine}\n");
+    println!("| case | tickets | concurrency | req/s | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in results {
+        for c in &r.cases {
+            println!(
+                "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} |",
+                c.case, r.tickets, c.concurrency, c.req_per_s, c.p50_ms, c.p99_ms, c.errors
+            );
+        }
+    }
+    println!(
+        "\n| tickets | seed s | start-up ms | idle RSS MB | peak RSS MB | weekly digest (zone) ms |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for r in results {
+        println!(
+            "| {} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0} |",
+            r.tickets, r.seed_seconds, r.startup_ms, r.idle_rss_mb, r.peak_rss_mb, r.digest_ms
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let sizes = if !args.sizes.is_empty() {
+        args.sizes.clone()
+    } else if args.quick {
+        vec![10_000]
+    } else {
+        vec![10_000, 100_000, 1_000_000]
+    };
+    let secs = args.seconds.unwrap_or(if args.quick { 2 } else { 5 });
+    std::fs::create_dir_all("bench/results")?;
+    for engine in &args.engines {
+        eprintln!("{engine}:");
+        let mut results = Vec::new();
+        for &n in &sizes {
+            results.push(run_size(&args, engine, n, secs).await?);
+        }
+        print_table(engine, &results);
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+            })
+            .unwrap_or_default();
+        let out = json!({
+            "engine": engine,
+            "date": Utc::now().to_rfc3339(),
+            "machine": {"cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "cpu": cpu},
+            "seconds_per_case": secs,
+            "results": results,
+        });
+        let path = format!(
+            "bench/results/{}-{engine}.json",
+            Utc::now().format("%Y-%m-%d")
+        );
+        std::fs::write(&path, serde_json::to_string_pretty(&out)?)?;
+        eprintln!("wrote {path}");
+    }
+    Ok(())
+}

@@ -1,0 +1,380 @@
+//! Bulk seeding straight into the tables (multi-row INSERTs in large transactions): a zone of
+//! 30 grids, 100 departments, 5 000 enterprises and N tickets with a year of events.
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use gridline_domain::CreditCode;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+
+/// What the load needs to know about the seeded data.
+pub struct Seeded {
+    pub tickets: i64,
+    pub departments: i64,
+    pub liaison_enterprise: i64,
+}
+
+/// A small deterministic generator (xorshift), so runs are comparable.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const WORDS: &[&str] = &[
+    "土地", "用电", "用水", "燃气", "招工", "融资", "审批", "消防", "环评", "道路", "厂房", "物流",
+    "补贴", "税务", "社保", "人才", "宿舍", "排污", "网络", "安全",
+];
+const NOUNS: &[&str] = &["问题", "需求", "困难", "协调", "申请", "咨询"];
+
+fn esc(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+async fn insert_rows(
+    db: &impl ConnectionTrait,
+    table_cols: &str,
+    rows: &[String],
+) -> anyhow::Result<()> {
+    for chunk in rows.chunks(500) {
+        let sql = format!("INSERT INTO {table_cols} VALUES {}", chunk.join(","));
+        db.execute_unprepared(&sql).await.context("bulk insert")?;
+    }
+    Ok(())
+}
+
+/// Seeds the zone and `n` tickets. `password_hash` is every user's.
+pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyhow::Result<Seeded> {
+    let now = Utc::now();
+    let ms = now.timestamp_millis();
+    let mut rng = Rng::new(0x6772_6964);
+    let txn = db.begin().await?;
+    // Departments 1..=100, task forces 1..=30 (one per grid), users, grids 1..=30.
+    let depts: Vec<String> = (1..=100)
+        .map(|d| format!("({d}, '部门{d}', 'dept{d}@bench.example', {ms})"))
+        .collect();
+    insert_rows(&txn, "departments (id, name, email, created_at)", &depts).await?;
+    let tfs: Vec<String> = (1..=30)
+        .map(|t| format!("({t}, '专班{t}', '', {ms})"))
+        .collect();
+    insert_rows(
+        &txn,
+        "task_forces (id, name, description, created_at)",
+        &tfs,
+    )
+    .await?;
+    // Users: 1 admin, 30 leaders (31..60; 31 is the top leader), 30 heads (61..90),
+    // 30 liaisons (91..120), 100 officers (121..220), 10 trackers (221..230).
+    let mut users = vec![format!(
+        "(1, 'admin', '管理员', '{password_hash}', 'admin', NULL, NULL, NULL, NULL, false, true, {ms})"
+    )];
+    for i in 0..30 {
+        let top = if i == 0 { "true" } else { "false" };
+        users.push(format!("({}, 'leader{i}', '领导{i}', '{password_hash}', 'leader', 'leader{i}@bench.example', NULL, NULL, NULL, {top}, true, {ms})", 31 + i));
+        users.push(format!("({}, 'head{i}', '网格长{i}', '{password_hash}', 'dispatcher', NULL, NULL, {}, NULL, false, true, {ms})", 61 + i, i + 1));
+        users.push(format!("({}, 'liaison{i}', '联络员{i}', '{password_hash}', 'liaison', NULL, NULL, {}, NULL, false, true, {ms})", 91 + i, i + 1));
+    }
+    for d in 0..100 {
+        users.push(format!("({}, 'officer{d}', '经办人{d}', '{password_hash}', 'department_officer', NULL, {}, NULL, NULL, false, true, {ms})", 121 + d, d + 1));
+    }
+    for t in 0..10 {
+        users.push(format!("({}, 'tracker{t}', '跟踪专员{t}', '{password_hash}', 'tracker', NULL, NULL, NULL, NULL, false, true, {ms})", 221 + t));
+    }
+    insert_rows(&txn, "users (id, username, display_name, password_hash, role, email, department_id, grid_id, task_force_id, top_leader, active, created_at)", &users).await?;
+    let grids: Vec<String> = (0..30)
+        .map(|i| {
+            format!(
+                "({}, '网格{i}', {}, {}, {}, {}, '服务队{i}', {ms})",
+                i + 1,
+                31 + i,
+                61 + i,
+                i + 1,
+                91 + i
+            )
+        })
+        .collect();
+    insert_rows(
+        &txn,
+        "grids (id, name, linked_leader_id, head_id, task_force_id, liaison_id, team, created_at)",
+        &grids,
+    )
+    .await?;
+    let mut ents = Vec::new();
+    for e in 0..5000 {
+        let code = CreditCode::complete(&format!("91441600MA5B{e:05}"))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ents.push(format!(
+            "({}, '企业{e}有限公司', '{}', 'other', {}, {}, {ms})",
+            e + 1,
+            code.as_str(),
+            e % 30 + 1,
+            e % 3 == 0
+        ));
+    }
+    insert_rows(
+        &txn,
+        "enterprises (id, name, credit_code, cluster, grid_id, above_size, created_at)",
+        &ents,
+    )
+    .await?;
+    txn.commit().await?;
+
+    // Tickets with their events (and outbox rows for notifying ones), in batches.
+    let statuses = [
+        "submitted",
+        "dispatched",
+        "accepted",
+        "escalated",
+        "resolved",
+        "closed",
+        "closed",
+        "closed",
+    ];
+    let year_ms = Duration::days(365).num_milliseconds();
+    let day_ms = Duration::days(1).num_milliseconds();
+    let mut event_id: i64 = 0;
+    let mut outbox_id: i64 = 0;
+    let batch = 20_000;
+    let mut id: i64 = 0;
+    while id < n {
+        let txn = db.begin().await?;
+        let mut tickets = Vec::with_capacity(batch);
+        let mut events = Vec::with_capacity(batch * 4);
+        let mut outbox = Vec::with_capacity(batch * 2);
+        for _ in 0..batch.min((n - id) as usize) {
+            id += 1;
+            let status = statuses[rng.below(statuses.len() as u64) as usize];
+            let ent = rng.below(5000) as i64 + 1;
+            let grid = (ent - 1) % 30 + 1;
+            let dept = rng.below(100) as i64 + 1;
+            let created = ms - rng.below(year_ms as u64) as i64;
+            let w = |r: &mut Rng| WORDS[r.below(WORDS.len() as u64) as usize];
+            let title = format!(
+                "{}{}{}",
+                w(&mut rng),
+                w(&mut rng),
+                NOUNS[rng.below(NOUNS.len() as u64) as usize]
+            );
+            let description = format!(
+                "企业反映{}方面的{},涉及{}和{},请相关部门协调解决。编号{id}",
+                w(&mut rng),
+                NOUNS[rng.below(6) as usize],
+                w(&mut rng),
+                w(&mut rng)
+            );
+            let dispatched = status != "submitted";
+            let accepted = !matches!(status, "submitted" | "dispatched");
+            let resolved = matches!(status, "resolved" | "closed");
+            let d_at = created + 3_600_000;
+            let a_at = d_at + 7_200_000;
+            let r_at = a_at + rng.below(10) as i64 * day_ms;
+            let response_due = d_at + 8 * 3_600_000;
+            let resolution_due = a_at + (rng.below(10) as i64 + 1) * day_ms;
+            let next_due = match status {
+                "dispatched" => Some(response_due),
+                "accepted" | "escalated" => Some(resolution_due),
+                _ => None,
+            };
+            let opt = |b: bool, v: i64| if b { v.to_string() } else { "NULL".into() };
+            let updated = if resolved {
+                r_at
+            } else if accepted {
+                a_at
+            } else if dispatched {
+                d_at
+            } else {
+                created
+            };
+            let mut version = 1;
+            let mut ev = |action: &str,
+                          from: &str,
+                          to: &str,
+                          at: i64,
+                          actor: i64,
+                          notify: bool,
+                          events: &mut Vec<String>,
+                          outbox: &mut Vec<String>| {
+                event_id += 1;
+                events.push(format!(
+                    "({event_id}, {id}, {actor}, '{action}', '{from}', '{to}', '{{}}', {at})"
+                ));
+                if notify {
+                    outbox_id += 1;
+                    outbox.push(format!("({outbox_id}, {id}, {event_id}, NULL, '{action}', '{{}}', 'sent', 1, {at}, NULL, NULL, {at}, {at})"));
+                }
+            };
+            let liaison = 90 + grid;
+            let head = 60 + grid;
+            let officer = 120 + dept;
+            ev(
+                "file",
+                "submitted",
+                "submitted",
+                created,
+                liaison,
+                false,
+                &mut events,
+                &mut outbox,
+            );
+            if dispatched {
+                version += 1;
+                ev(
+                    "dispatch",
+                    "submitted",
+                    "dispatched",
+                    d_at,
+                    head,
+                    true,
+                    &mut events,
+                    &mut outbox,
+                );
+            }
+            if accepted {
+                version += 1;
+                ev(
+                    "accept",
+                    "dispatched",
+                    "accepted",
+                    a_at,
+                    officer,
+                    false,
+                    &mut events,
+                    &mut outbox,
+                );
+            }
+            if status == "escalated" {
+                version += 1;
+                ev(
+                    "escalate",
+                    "accepted",
+                    "escalated",
+                    a_at + 1000,
+                    officer,
+                    true,
+                    &mut events,
+                    &mut outbox,
+                );
+            }
+            if resolved {
+                version += 1;
+                ev(
+                    "resolve",
+                    "accepted",
+                    "resolved",
+                    r_at,
+                    officer,
+                    true,
+                    &mut events,
+                    &mut outbox,
+                );
+            }
+            if status == "closed" {
+                version += 1;
+                ev(
+                    "report",
+                    "resolved",
+                    "reported",
+                    r_at + day_ms,
+                    liaison,
+                    false,
+                    &mut events,
+                    &mut outbox,
+                );
+                ev(
+                    "close",
+                    "reported",
+                    "closed",
+                    r_at + day_ms,
+                    liaison,
+                    false,
+                    &mut events,
+                    &mut outbox,
+                );
+            }
+            let year = chrono::DateTime::from_timestamp_millis(created)
+                .map_or(2026, |t| chrono::Datelike::year(&t));
+            let mut row = String::new();
+            let _ = write!(
+                row,
+                "({id}, 'GL-{year}-B{id:07}', '{status}', {ent}, {grid}, '{}', 'normal', '{}', '{}', {liaison}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, 0, {}, NULL, NULL, {version}, {created}, {updated}, NULL, NULL)",
+                [
+                    "land",
+                    "utilities",
+                    "permits",
+                    "hiring",
+                    "finance",
+                    "policy",
+                    "other"
+                ][rng.below(7) as usize],
+                esc(&title),
+                esc(&description),
+                opt(dispatched, 32 + grid - 1),
+                opt(dispatched, dept),
+                opt(dispatched, officer),
+                opt(dispatched, 221 + rng.below(10) as i64),
+                if status == "escalated" {
+                    "1".to_string()
+                } else {
+                    "NULL".into()
+                },
+                opt(dispatched, response_due),
+                opt(accepted, resolution_due),
+                next_due.map_or("NULL".into(), |v| v.to_string()),
+                opt(dispatched, d_at),
+                opt(accepted, a_at),
+                opt(resolved, r_at),
+                opt(status == "closed", r_at + day_ms),
+                if status == "closed" {
+                    "'satisfied'"
+                } else {
+                    "NULL"
+                },
+            );
+            tickets.push(row);
+        }
+        insert_rows(&txn, "tickets (id, number, status, enterprise_id, grid_id, category, priority, title, description, filed_by, accountable_leader_id, department_id, responsible_person_id, tracker_id, task_force_id, response_due_at, resolution_due_at, next_due_at, dispatched_at, accepted_at, resolved_at, closed_at, reopen_count, return_count, satisfaction, last_return, pending_extension, version, created_at, updated_at, idempotency_key, idempotency_hash)", &tickets).await?;
+        insert_rows(&txn, "ticket_events (id, ticket_id, actor_id, action, from_status, to_status, payload, created_at)", &events).await?;
+        insert_rows(&txn, "outbox (id, ticket_id, event_id, dedupe_key, kind, payload, state, attempts, next_attempt_at, last_error, locked_until, created_at, sent_at)", &outbox).await?;
+        txn.commit().await?;
+    }
+    // PostgreSQL: move the id sequences past the explicit ids; refresh planner statistics.
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        for t in [
+            "departments",
+            "task_forces",
+            "users",
+            "grids",
+            "enterprises",
+            "tickets",
+            "ticket_events",
+            "outbox",
+        ] {
+            db.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
+            ))
+            .await?;
+        }
+        db.execute_unprepared("ANALYZE").await?;
+    } else {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(Seeded {
+        tickets: n,
+        departments: 100,
+        liaison_enterprise: 1,
+    })
+}
