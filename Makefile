@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test fmt-check clippy calendar-check pg-up python-deps mail-sink bench build clean
+.PHONY: run test fmt-check clippy calendar-check pg-up python-deps mail-sink bench fuzz-api build clean
 
 ## run: build, migrate, seed the demo on first start, serve on http://127.0.0.1:8080 (SQLite in ./data)
 run:
@@ -48,6 +48,11 @@ mail-sink: python-deps
 bench: pg-up
 	$(CARGO) build --release -p gridline -p gridline-bench
 	target/release/gridline-bench $(BENCH_ARGS)
+
+## fuzz-api: schemathesis against the OpenAPI document, as each role (not part of `make test`)
+fuzz-api:
+	$(CARGO) build -p gridline
+	MAX_EXAMPLES=$${MAX_EXAMPLES:-25} tests/fuzz_api.sh
 
 build:
 	$(CARGO) build --workspace --all-targets

@@ -51,6 +51,61 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Documents the problem+json answers every operation can give, so the document matches
+/// what the server does (malformed input, auth, scopes, conflicts, limits, outages).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let common = [
+            ("400", "malformed request / 请求格式错误"),
+            ("401", "not signed in / 未登录"),
+            ("403", "role may not / 无权"),
+            ("404", "not found or not visible / 未找到"),
+            ("405", "method not allowed"),
+            ("409", "conflict / 冲突"),
+            ("413", "body too large / 请求体过大"),
+            ("422", "invalid input / 输入有误"),
+            ("429", "too many attempts / 尝试过多"),
+            ("500", "internal error / 内部错误"),
+            ("503", "database unavailable / 服务暂不可用"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, description) in common {
+                    // Error answers are problem+json, whatever the handler annotation said.
+                    op.responses
+                        .responses
+                        .insert(status.to_owned(), problem(description));
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -70,7 +125,7 @@ struct ApiDoc;
 
 /// The API's routes and their OpenAPI document.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(auth::login))
@@ -101,7 +156,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::actions::take_action))
         .routes(routes!(admin::outbox::list_outbox))
         .routes(routes!(admin::outbox::retry_outbox))
-        .split_for_parts()
+        .split_for_parts();
+    // The paths exist only now, after the routes were added.
+    ProblemResponses.modify(&mut doc);
+    (router, doc)
 }
 
 /// The OpenAPI document alone.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use gridline_domain::{SlaPolicy, WorkCalendar};
 use gridline_store::Store;
 
-use crate::auth::AuthKeys;
+use crate::auth::{ActorCache, AuthKeys};
 
 /// Where "now" comes from, so tests can control time.
 pub trait Clock: Send + Sync + 'static {
@@ -37,6 +37,8 @@ pub struct AppState {
     pub sla: Arc<SlaPolicy>,
     /// The time source.
     pub clock: Arc<dyn Clock>,
+    /// Recently authenticated callers.
+    pub actors: Arc<ActorCache>,
 }
 
 impl AppState {

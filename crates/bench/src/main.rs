@@ -146,6 +146,9 @@ async fn login(client: &reqwest::Client, base: &str, user: &str) -> anyhow::Resu
         .with_context(|| format!("login {user}: {r}"))
 }
 
+/// The path of the `seq`th request of a read case.
+type PathFor = Box<dyn Fn(u64) -> String + Send + Sync>;
+
 type MakeRequest = Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>;
 
 async fn drive(name: &str, concurrency: usize, secs: u64, make: MakeRequest) -> CaseResult {
@@ -281,7 +284,7 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
         });
         cases.push(drive(&format!("create c={c}"), c, secs, make).await);
     }
-    let reads: Vec<(&str, Box<dyn Fn(u64) -> String + Send + Sync>)> = vec![
+    let reads: Vec<(&str, PathFor)> = vec![
         (
             "get by id",
             Box::new(move |seq| {

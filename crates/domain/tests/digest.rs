@@ -257,3 +257,41 @@ fn deadline_notices_warn_then_overdue_then_supervise() {
     t.status = Status::Resolved;
     assert!(kinds(&t, "2026-03-16T10:00:00+08:00").is_empty());
 }
+
+mod calendar_files {
+    use gridline_domain::{CalendarYear, WorkCalendar, WorkingHours};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text offered as a calendar file is either refused with an error or loads;
+        /// nothing panics.
+        #[test]
+        fn arbitrary_calendar_text_never_panics(text in "\\PC{0,200}") {
+            if let Ok(year) = toml::from_str::<CalendarYear>(&text) {
+                let _ = WorkCalendar::new(vec![year], WorkingHours::default());
+            }
+        }
+
+        /// Well-formed files with arbitrary dates: loaded or refused with a reason.
+        #[test]
+        fn arbitrary_dates_are_checked(
+            year in 2020i32..2035,
+            off in prop::collection::vec((1u32..13, 1u32..29), 0..20),
+            work in prop::collection::vec((1u32..13, 1u32..29), 0..8),
+        ) {
+            let fmt = |(m, d): &(u32, u32)| format!("\"{year}-{m:02}-{d:02}\"");
+            let text = format!(
+                "year = {year}\noff = [{}]\nworkdays = [{}]\n",
+                off.iter().map(fmt).collect::<Vec<_>>().join(","),
+                work.iter().map(fmt).collect::<Vec<_>>().join(","),
+            );
+            let parsed: CalendarYear = toml::from_str(&text).unwrap();
+            if let Ok(cal) = WorkCalendar::new(vec![parsed], WorkingHours::default()) {
+                for (m, d) in &work {
+                    let date = chrono::NaiveDate::from_ymd_opt(year, *m, *d).unwrap();
+                    prop_assert!(cal.is_working_day(date), "a make-up day is a working day");
+                }
+            }
+        }
+    }
+}

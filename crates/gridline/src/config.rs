@@ -53,6 +53,8 @@ pub struct AuthSettings {
     pub argon2_p_cost: u32,
     pub login_per_account_per_minute: u32,
     pub login_per_address_per_minute: u32,
+    /// Seconds an authenticated caller's role and scope are reused without a lookup.
+    pub actor_cache_secs: u64,
 }
 
 impl std::fmt::Debug for AuthSettings {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
-use gridline_api::auth::{AuthKeys, HashCost, LoginLimits};
+use gridline_api::auth::{ActorCache, AuthKeys, HashCost, LoginLimits};
 use gridline_api::{AppState, SystemClock};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::digest::Period;
@@ -363,6 +363,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         calendar: Arc::new(calendar),
         sla: Arc::new(config.settings.sla.clone()),
         clock: Arc::new(SystemClock),
+        actors: Arc::new(ActorCache::new(std::time::Duration::from_secs(
+            config.settings.auth.actor_cache_secs,
+        ))),
     };
     let listener = tokio::net::TcpListener::bind(&config.settings.server.addr)
         .await

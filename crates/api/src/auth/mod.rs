@@ -197,6 +197,51 @@ impl AuthKeys {
     }
 }
 
+/// Recently loaded callers, so a burst of requests costs one lookup, not one per request.
+/// Entries live `ttl`; organisation writes in this process clear it at once (another process
+/// sees a change within `ttl`).
+pub struct ActorCache {
+    ttl: std::time::Duration,
+    map: std::sync::RwLock<
+        std::collections::HashMap<i64, (std::time::Instant, users::Model, Actor)>,
+    >,
+}
+
+impl ActorCache {
+    /// A cache whose entries live `ttl` (zero: no caching).
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            map: std::sync::RwLock::default(),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<(users::Model, Actor)> {
+        let map = self.map.read().ok()?;
+        let (at, user, actor) = map.get(&id)?;
+        (at.elapsed() < self.ttl).then(|| (user.clone(), actor.clone()))
+    }
+
+    fn put(&self, id: i64, user: &users::Model, actor: &Actor) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut map) = self.map.write() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(id, (std::time::Instant::now(), user.clone(), actor.clone()));
+        }
+    }
+
+    /// Forgets everyone (after users or grids change).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.write() {
+            map.clear();
+        }
+    }
+}
+
 /// The caller, authenticated by a Bearer token and still active.
 pub struct AuthUser {
     /// The user's row.
@@ -223,11 +268,18 @@ impl FromRequestParts<AppState> for AuthUser {
             .sub
             .parse::<i64>()
             .map_err(|_| ApiError::unauthorized("invalid_token"))?;
-        let (user, actor) = state
-            .store
-            .actor(UserId(id))
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+        let (user, actor) = match state.actors.get(id) {
+            Some(hit) => hit,
+            None => {
+                let found = state
+                    .store
+                    .actor(UserId(id))
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+                state.actors.put(id, &found.0, &found.1);
+                found
+            }
+        };
         // A token issued before a role change no longer speaks for the user.
         if claims.role != actor.role().as_str() {
             return Err(ApiError::unauthorized("invalid_token"));

@@ -104,6 +104,8 @@ pub async fn create_grid(
             state.now(),
         )
         .await?;
+    // Scopes may have changed (a grid attaches its head and liaison).
+    state.actors.clear();
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

@@ -127,6 +127,8 @@ pub async fn create_user(
     auth.require_admin()?;
     let new = parse_new_user(&state, req).await?;
     let row = state.store.create_user(new, state.now()).await?;
+    // Scopes may have changed (a grid attaches its head and liaison).
+    state.actors.clear();
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

@@ -27,7 +27,8 @@ pub struct ListQuery {
     pub overdue: Option<bool>,
     /// Substring of the title or description (Chinese included).
     pub q: Option<String>,
-    /// `created_at` (newest first, default) or `deadline` (nearest first).
+    /// `created_at` (newest first; the default) or `deadline` (nearest first; the default
+    /// with `overdue=true`).
     #[param(value_type = Option<String>)]
     pub sort: Option<Sort>,
     /// `next_cursor` of the previous page.
@@ -58,7 +59,12 @@ pub async fn list_tickets(
     auth: AuthUser,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<TicketPage>> {
-    let sort = q.sort.unwrap_or_default();
+    // Overdue work is read most-overdue first, which is also the index order.
+    let sort = q.sort.unwrap_or(if q.overdue == Some(true) {
+        Sort::Deadline
+    } else {
+        Sort::CreatedAt
+    });
     let after = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(token) => Some(
