@@ -169,6 +169,17 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A rule's error about a generic value (a name, a remark), reported on the request's own
+    /// field name.
+    pub fn on_field(e: DomainError, field: &'static str) -> Self {
+        match e {
+            DomainError::Invalid { code, message, .. } => ApiError::invalid(field, code, message),
+            other => other.into(),
+        }
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {

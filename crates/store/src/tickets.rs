@@ -318,29 +318,32 @@ fn scope_condition(scope: &Scope) -> Condition {
 
 impl Store {
     async fn co_departments(&self, ids: &[i64]) -> Result<Vec<(i64, DepartmentId)>, StoreError> {
-        if ids.is_empty() {
-            return Ok(vec![]);
+        let mut out = Vec::new();
+        // Chunks keep each statement under SQLite's limit on bound variables.
+        for chunk in ids.chunks(1000) {
+            out.extend(
+                co::Entity::find()
+                    .filter(co::Column::TicketId.is_in(chunk.to_vec()))
+                    .order_by_asc(co::Column::TicketId)
+                    .all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.ticket_id, DepartmentId(r.department_id))),
+            );
         }
-        Ok(co::Entity::find()
-            .filter(co::Column::TicketId.is_in(ids.to_vec()))
-            .order_by_asc(co::Column::TicketId)
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .map(|r| (r.ticket_id, DepartmentId(r.department_id)))
-            .collect())
+        Ok(out)
     }
 
     async fn hydrate(&self, rows: Vec<tickets::Model>) -> Result<Vec<Ticket>, StoreError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let co = self.co_departments(&ids).await?;
+        let mut co: std::collections::HashMap<i64, Vec<DepartmentId>> =
+            std::collections::HashMap::new();
+        for (t, d) in self.co_departments(&ids).await? {
+            co.entry(t).or_default().push(d);
+        }
         rows.into_iter()
             .map(|r| {
-                let mine = co
-                    .iter()
-                    .filter(|(t, _)| *t == r.id)
-                    .map(|(_, d)| *d)
-                    .collect();
+                let mine = co.remove(&r.id).unwrap_or_default();
                 to_ticket(r, mine)
             })
             .collect()

@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, Database};
 
 struct Db {
     store: Store,
+    url: String,
     cleanup: Option<String>,
     _dir: Option<std::path::PathBuf>,
 }
@@ -50,7 +51,7 @@ async fn open(pg: bool) -> Db {
         )
     };
     let store = Store::connect(&StoreOptions {
-        url,
+        url: url.clone(),
         max_connections: 4,
         acquire_timeout: Duration::from_secs(5),
     })
@@ -59,6 +60,7 @@ async fn open(pg: bool) -> Db {
     store.migrate().await.unwrap();
     Db {
         store,
+        url,
         cleanup,
         _dir: dir,
     }
@@ -263,6 +265,102 @@ async fn commands_write_all_or_nothing(pg: bool) {
     let events = s.events(t.id).await.unwrap();
     assert_eq!(outbox[0].event_id, Some(events.last().unwrap().id));
     db.close().await;
+}
+
+/// Reading more tickets than one statement may bind (SQLite allows 32 766 variables): the
+/// digest of a large zone loads every open ticket.
+async fn many_tickets_load_at_once(pg: bool) {
+    let db = open(pg).await;
+    let s = &db.store;
+    let now = Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap();
+    let tf = TaskForceId(
+        s.create_task_force("专班".into(), String::new(), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let leader = UserId(
+        s.create_user(user("leader", Role::Leader), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let head = UserId(
+        s.create_user(user("head", Role::Dispatcher), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let liaison = UserId(
+        s.create_user(user("liaison", Role::Liaison), now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let grid = gridline_domain::GridId(
+        s.create_grid(
+            NewGrid {
+                name: "A".into(),
+                linked_leader_id: leader,
+                head_id: head,
+                task_force_id: tf,
+                liaison_id: liaison,
+                team: "队".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .id,
+    );
+    let ent = s
+        .create_enterprise(
+            NewEnterprise {
+                name: "企业".into(),
+                credit_code: CreditCode::complete("91441600MA4UH0002").unwrap(),
+                cluster: Cluster::Other,
+                grid_id: grid,
+                above_size: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let actor = s.actor(liaison).await.unwrap().unwrap().1;
+    let n = 33_000;
+    // Bulk rows through SQL: the point is the read, not the write path.
+    let values: Vec<String> = (1..=n)
+        .map(|i| format!("({i}, 'GL-2026-{i:06}', 'submitted', {}, {}, 'land', 'normal', 't', 'd', {}, 1, {ms}, {ms})", ent.id, grid.0, liaison.0, ms = now.timestamp_millis()))
+        .collect();
+    let raw = Database::connect(db.url.as_str()).await.unwrap();
+    for chunk in values.chunks(2000) {
+        raw.execute_unprepared(&format!(
+            "INSERT INTO tickets (id, number, status, enterprise_id, grid_id, category, priority, title, description, filed_by, version, created_at, updated_at) VALUES {}",
+            chunk.join(",")
+        ))
+        .await
+        .unwrap();
+    }
+    let scope = gridline_domain::Scope::of(&actor);
+    let loaded = s
+        .digest_tickets(
+            &scope,
+            now - chrono::Duration::days(7),
+            now + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded.len(), n as usize);
+    db.close().await;
+}
+
+#[tokio::test]
+async fn many_tickets_load_at_once_sqlite() {
+    many_tickets_load_at_once(false).await;
+}
+#[tokio::test]
+async fn many_tickets_load_at_once_postgres() {
+    many_tickets_load_at_once(true).await;
 }
 
 #[tokio::test]

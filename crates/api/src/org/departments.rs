@@ -9,9 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
-use crate::org::users::rename;
 use crate::state::AppState;
 
 /// A department (责任部门).
@@ -59,7 +58,7 @@ pub async fn create_department(
     Json(req): Json<CreateDepartment>,
 ) -> ApiResult<(StatusCode, axum::Json<DepartmentDto>)> {
     auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| rename(e, "name"))?;
+    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
     let email = req.email.as_deref().map(Email::parse).transpose()?;
     let row = state
         .store

@@ -13,7 +13,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, Path, Query};
-use crate::org::users::rename;
 use crate::state::AppState;
 
 /// An enterprise (企业).
@@ -78,7 +77,7 @@ pub async fn create_enterprise(
     Json(req): Json<CreateEnterprise>,
 ) -> ApiResult<(StatusCode, axum::Json<EnterpriseDto>)> {
     auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| rename(e, "name"))?;
+    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
     let credit_code = CreditCode::parse(&req.credit_code)
         .map_err(|e| ApiError::invalid("credit_code", e.code(), e.to_string()))?;
     let row = state

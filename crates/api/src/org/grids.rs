@@ -11,9 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, Path};
-use crate::org::users::rename;
 use crate::state::AppState;
 
 /// A grid and its five-ones.
@@ -76,8 +75,8 @@ pub async fn create_grid(
     Json(req): Json<CreateGrid>,
 ) -> ApiResult<(StatusCode, axum::Json<GridDto>)> {
     auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| rename(e, "name"))?;
-    let team = Name::parse(&req.team).map_err(|e| rename(e, "team"))?;
+    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
+    let team = Name::parse(&req.team).map_err(|e| ApiError::on_field(e, "team"))?;
     let store = &state.store;
     let five = FiveOnes {
         linked_leader: store

@@ -9,9 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
-use crate::org::users::rename;
 use crate::state::AppState;
 
 /// A task force (专班).
@@ -58,10 +57,10 @@ pub async fn create_task_force(
     Json(req): Json<CreateTaskForce>,
 ) -> ApiResult<(StatusCode, axum::Json<TaskForceDto>)> {
     auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| rename(e, "name"))?;
+    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
     let description = match req.description.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => Remark::parse(d)
-            .map_err(|e| rename(e, "description"))?
+            .map_err(|e| ApiError::on_field(e, "description"))?
             .into_inner(),
         None => String::new(),
     };

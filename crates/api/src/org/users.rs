@@ -74,7 +74,8 @@ pub struct CreateUser {
 /// Parses and validates a create request, hashing the password (off the async threads).
 pub async fn parse_new_user(state: &AppState, req: CreateUser) -> ApiResult<NewUser> {
     let username = Username::parse(&req.username)?;
-    let display_name = Name::parse(&req.display_name).map_err(|e| rename(e, "display_name"))?;
+    let display_name =
+        Name::parse(&req.display_name).map_err(|e| ApiError::on_field(e, "display_name"))?;
     let password = NewPassword::parse(&req.password)?;
     let email = req.email.as_deref().map(Email::parse).transpose()?;
     let auth = state.auth.clone();
@@ -93,16 +94,6 @@ pub async fn parse_new_user(state: &AppState, req: CreateUser) -> ApiResult<NewU
         task_force_id: req.task_force_id.map(TaskForceId),
         top_leader: req.top_leader,
     })
-}
-
-/// Renames the field of a generic text error to the request's field.
-pub(crate) fn rename(e: gridline_domain::DomainError, field: &'static str) -> ApiError {
-    match e {
-        gridline_domain::DomainError::Invalid { code, message, .. } => {
-            ApiError::invalid(field, code, message)
-        }
-        other => other.into(),
-    }
 }
 
 /// Creates a user (admins only).

@@ -18,7 +18,6 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, Path};
-use crate::org::users::rename;
 use crate::state::AppState;
 use crate::tickets::dto::{EventDto, TicketDto};
 use crate::tickets::get::visible_ticket;
@@ -129,7 +128,9 @@ fn only(body: &ActionBody, action: ActionKind, allowed: &[&str]) -> ApiResult<()
 
 fn remark(v: Option<&str>, field: &'static str) -> ApiResult<Option<Remark>> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Ok(Some(Remark::parse(s).map_err(|e| rename(e, field))?)),
+        Some(s) => Ok(Some(
+            Remark::parse(s).map_err(|e| ApiError::on_field(e, field))?,
+        )),
         None => Ok(None),
     }
 }
@@ -205,7 +206,7 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionBody) -> ApiRes
                 })?;
             Command::Return(
                 ReturnReason::parse(code, b.reason_text.as_deref())
-                    .map_err(|e| rename(e, "reason_text"))?,
+                    .map_err(|e| ApiError::on_field(e, "reason_text"))?,
             )
         }
         A::Escalate => {
