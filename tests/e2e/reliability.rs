@@ -625,8 +625,15 @@ async fn logins_are_throttled_and_passwords_never_logged() {
 
 /// SIGTERM: requests in flight finish, the process exits 0, and what was acknowledged stays.
 async fn sigterm_is_graceful(engine: Engine) {
-    let app = TestApp::start(engine).await;
+    // The in-process worker is on and mail flows, so shutdown has sends in hand too.
+    let sink = crate::mail::SmtpSink::start(crate::mail::free_port(), None);
+    let app = TestApp::start_with(engine, &crate::mail::mail_env(sink.port)).await;
     let w = World::build(&app).await;
+    for _ in 0..5 {
+        let id = w.file(&app, "关机前派发").await;
+        w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+            .await;
+    }
     let pid = app.pid();
     let creates: Vec<_> = (0..40)
         .map(|n| {
@@ -661,6 +668,22 @@ async fn sigterm_is_graceful(engine: Engine) {
     let mut app = app;
     let status = app.wait_exit(Duration::from_secs(20));
     assert_eq!(status, Some(0), "exit code after SIGTERM");
+    // Every row a worker had claimed was sent or released before exit: none holds a lease.
+    let db = Database::connect(app.db.url.as_str()).await.unwrap();
+    let held = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM outbox WHERE locked_until IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        held.try_get::<i64>("", "n").unwrap(),
+        0,
+        "a send was cut off by the shutdown"
+    );
+    let _ = db.close().await;
     let db = app.stop();
     let app = TestApp::serve(engine, db).await;
     let token = app.login("liaison.a").await;
