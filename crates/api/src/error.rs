@@ -80,6 +80,15 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, "请求格式错误 / Bad request").detail(detail)
     }
 
+    /// 405: the route exists, not with this method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "不支持该请求方法 / Method not allowed",
+        )
+    }
+
     /// 401: no valid credentials.
     pub fn unauthorized(code: &str) -> Self {
         Self::new(

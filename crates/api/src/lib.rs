@@ -171,11 +171,8 @@ async fn fallback() -> ApiError {
     ApiError::not_found("route")
 }
 
-async fn method_not_allowed() -> impl IntoResponse {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        ApiError::bad_request("method_not_allowed", "method not allowed"),
-    )
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
 }
 
 /// The whole application, ready to serve.
