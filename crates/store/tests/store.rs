@@ -107,62 +107,70 @@ fn user(username: &str, role: Role) -> NewUser {
     }
 }
 
-async fn commands_write_all_or_nothing(pg: bool) {
-    let db = open(pg).await;
-    let s = &db.store;
-    let now = Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap();
+/// A grid with its five-ones and one enterprise.
+struct Zone {
+    leader: UserId,
+    head: UserId,
+    liaison: UserId,
+    grid: gridline_domain::GridId,
+    enterprise: gridline_domain::EnterpriseId,
+}
+
+async fn zone(s: &Store, now: chrono::DateTime<Utc>) -> Zone {
     let tf = TaskForceId(
         s.create_task_force("专班".into(), String::new(), now)
             .await
             .unwrap()
             .id,
     );
-    let leader = UserId(
-        s.create_user(user("leader", Role::Leader), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let head = UserId(
-        s.create_user(user("head", Role::Dispatcher), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let liaison = UserId(
-        s.create_user(user("liaison", Role::Liaison), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let grid = s
-        .create_grid(
-            NewGrid {
-                name: "A".into(),
-                linked_leader_id: leader,
-                head_id: head,
-                task_force_id: tf,
-                liaison_id: liaison,
-                team: "队".into(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-    let grid_id = gridline_domain::GridId(grid.id);
-    let ent = s
-        .create_enterprise(
-            NewEnterprise {
-                name: "企业".into(),
-                credit_code: CreditCode::complete("91441600MA4UH0001").unwrap(),
-                cluster: Cluster::Other,
-                grid_id,
-                above_size: false,
-            },
-            now,
-        )
-        .await
-        .unwrap();
+    let mut ids = vec![];
+    for (name, role) in [
+        ("leader", Role::Leader),
+        ("head", Role::Dispatcher),
+        ("liaison", Role::Liaison),
+    ] {
+        ids.push(UserId(
+            s.create_user(user(name, role), now).await.unwrap().id,
+        ));
+    }
+    let grid = NewGrid {
+        name: "A".into(),
+        linked_leader_id: ids[0],
+        head_id: ids[1],
+        task_force_id: tf,
+        liaison_id: ids[2],
+        team: "队".into(),
+    };
+    let grid = gridline_domain::GridId(s.create_grid(grid, now).await.unwrap().id);
+    let enterprise = NewEnterprise {
+        name: "企业".into(),
+        credit_code: CreditCode::complete("91441600MA4UH0001").unwrap(),
+        cluster: Cluster::Other,
+        grid_id: grid,
+        above_size: false,
+    };
+    let enterprise =
+        gridline_domain::EnterpriseId(s.create_enterprise(enterprise, now).await.unwrap().id);
+    Zone {
+        leader: ids[0],
+        head: ids[1],
+        liaison: ids[2],
+        grid,
+        enterprise,
+    }
+}
+
+async fn commands_write_all_or_nothing(pg: bool) {
+    let db = open(pg).await;
+    let s = &db.store;
+    let now = Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap();
+    let Zone {
+        leader,
+        head,
+        liaison,
+        grid: grid_id,
+        enterprise,
+    } = zone(s, now).await;
     let (_, liaison_actor) = s.actor(liaison).await.unwrap().unwrap();
     assert_eq!(
         liaison_actor.user.grid_id,
@@ -170,7 +178,7 @@ async fn commands_write_all_or_nothing(pg: bool) {
         "the grid attached its liaison"
     );
     let new = NewTicket {
-        enterprise_id: gridline_domain::EnterpriseId(ent.id),
+        enterprise_id: enterprise,
         category: Category::Land,
         priority: Priority::Normal,
         title: TicketTitle::parse("用地").unwrap(),
@@ -273,64 +281,17 @@ async fn many_tickets_load_at_once(pg: bool) {
     let db = open(pg).await;
     let s = &db.store;
     let now = Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap();
-    let tf = TaskForceId(
-        s.create_task_force("专班".into(), String::new(), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let leader = UserId(
-        s.create_user(user("leader", Role::Leader), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let head = UserId(
-        s.create_user(user("head", Role::Dispatcher), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let liaison = UserId(
-        s.create_user(user("liaison", Role::Liaison), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let grid = gridline_domain::GridId(
-        s.create_grid(
-            NewGrid {
-                name: "A".into(),
-                linked_leader_id: leader,
-                head_id: head,
-                task_force_id: tf,
-                liaison_id: liaison,
-                team: "队".into(),
-            },
-            now,
-        )
-        .await
-        .unwrap()
-        .id,
-    );
-    let ent = s
-        .create_enterprise(
-            NewEnterprise {
-                name: "企业".into(),
-                credit_code: CreditCode::complete("91441600MA4UH0002").unwrap(),
-                cluster: Cluster::Other,
-                grid_id: grid,
-                above_size: false,
-            },
-            now,
-        )
-        .await
-        .unwrap();
+    let Zone {
+        liaison,
+        grid,
+        enterprise,
+        ..
+    } = zone(s, now).await;
     let actor = s.actor(liaison).await.unwrap().unwrap().1;
     let n = 33_000;
     // Bulk rows through SQL: the point is the read, not the write path.
     let values: Vec<String> = (1..=n)
-        .map(|i| format!("({i}, 'GL-2026-{i:06}', 'submitted', {}, {}, 'land', 'normal', 't', 'd', {}, 1, {ms}, {ms})", ent.id, grid.0, liaison.0, ms = now.timestamp_millis()))
+        .map(|i| format!("({i}, 'GL-2026-{i:06}', 'submitted', {}, {}, 'land', 'normal', 't', 'd', {}, 1, {ms}, {ms})", enterprise.0, grid.0, liaison.0, ms = now.timestamp_millis()))
         .collect();
     let raw = Database::connect(db.url.as_str()).await.unwrap();
     for chunk in values.chunks(2000) {
