@@ -1,7 +1,6 @@
 //! Liveness and readiness.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -27,12 +26,10 @@ pub async fn healthz() -> axum::Json<Health> {
     tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Problem))
 )]
-pub async fn readyz(
-    State(state): State<AppState>,
-) -> Result<(StatusCode, axum::Json<Health>), ApiError> {
+pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "not ready");
         ApiError::unavailable()
     })?;
-    Ok((StatusCode::OK, axum::Json(Health { status: "ready" })))
+    Ok(axum::Json(Health { status: "ready" }))
 }

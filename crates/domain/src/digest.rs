@@ -74,14 +74,6 @@ impl Period {
             .collect()
     }
 
-    /// "weekly" or "monthly".
-    pub fn cadence(self) -> &'static str {
-        match self {
-            Period::Week { .. } => "weekly",
-            Period::Month { .. } => "monthly",
-        }
-    }
-
     /// The week before the one containing `day`.
     pub fn week_before(day: NaiveDate) -> Period {
         let prev: IsoWeek = (day - Duration::days(7)).iso_week();

@@ -98,11 +98,6 @@ fn rule(action: ActionKind, role: Role) -> Option<Relation> {
     }
 }
 
-/// Whether `role` may ever take `action` (on some ticket it sees).
-pub fn role_may(role: Role, action: ActionKind) -> bool {
-    rule(action, role).is_some()
-}
-
 /// Whether the actor sees the ticket.
 pub fn can_see(actor: &Actor, ticket: &Ticket) -> bool {
     Scope::of(actor).admits(ticket)

@@ -168,7 +168,7 @@ pub async fn demo(
     };
 
     // Leaders: the party secretary sees the zone; three deputies are grid leaders.
-    let top = s.user("leader", "骆书记", Role::Leader, none, true).await?;
+    s.user("leader", "骆书记", Role::Leader, none, true).await?;
     let leaders = [
         s.user("leader.chen", "陈主任", Role::Leader, none, false)
             .await?,
@@ -571,7 +571,6 @@ pub async fn demo(
             .await?;
         }
     }
-    let _ = top;
 
     let mut out = String::new();
     let _ = writeln!(

@@ -4,9 +4,7 @@ use chrono::{DateTime, Datelike, Utc};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::notice::{NoticeKind, Recipient, event_recipients};
 use gridline_domain::ticket::ReturnCode;
-use gridline_domain::{
-    ActionKind, DepartmentId, GridId, TaskForceId, ThreeOnes, Ticket, TicketId, UserId,
-};
+use gridline_domain::{ActionKind, DepartmentId, ThreeOnes, Ticket, TicketId, UserId};
 use gridline_store::entity::{outbox, users};
 use gridline_store::{Store, StoreError};
 use minijinja::Value;
@@ -111,8 +109,19 @@ impl Directory<'_> {
                 out.push((name, e));
             }
         };
-        let grid = || async { self.store.grid(GridId(t.grid_id.0)).await };
+        // The grid is read once, and only if a recipient needs it.
+        let grid = if who.iter().any(|r| {
+            matches!(
+                r,
+                Recipient::LinkedLeader | Recipient::GridDispatcher | Recipient::GridLiaison
+            )
+        }) {
+            Some(self.store.grid(t.grid_id).await?)
+        } else {
+            None
+        };
         for r in who {
+            let person = |id: Option<i64>| id.map(UserId);
             let users: Vec<users::Model> = match r {
                 Recipient::ResponsiblePerson => self
                     .user(t.responsible_person_id)
@@ -125,22 +134,22 @@ impl Directory<'_> {
                     .into_iter()
                     .collect(),
                 Recipient::LinkedLeader => self
-                    .user(Some(UserId(grid().await?.linked_leader_id)))
+                    .user(person(grid.as_ref().map(|g| g.linked_leader_id)))
                     .await?
                     .into_iter()
                     .collect(),
                 Recipient::GridDispatcher => self
-                    .user(Some(UserId(grid().await?.head_id)))
+                    .user(person(grid.as_ref().map(|g| g.head_id)))
                     .await?
                     .into_iter()
                     .collect(),
                 Recipient::GridLiaison => self
-                    .user(Some(UserId(grid().await?.liaison_id)))
+                    .user(person(grid.as_ref().map(|g| g.liaison_id)))
                     .await?
                     .into_iter()
                     .collect(),
                 Recipient::TaskForceMembers => match t.task_force_id {
-                    Some(tf) => self.store.task_force_members(TaskForceId(tf.0)).await?,
+                    Some(tf) => self.store.task_force_members(tf).await?,
                     None => vec![],
                 },
                 Recipient::DepartmentMailbox => {

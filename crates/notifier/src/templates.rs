@@ -75,11 +75,6 @@ impl Templates {
         Ok(Self { env })
     }
 
-    /// Whether a template exists.
-    pub fn has(&self, name: &str) -> bool {
-        self.env.get_template(name).is_ok()
-    }
-
     /// Renders one template.
     pub fn render(&self, name: &str, ctx: &Value) -> Result<String, TemplateError> {
         self.env

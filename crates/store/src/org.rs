@@ -230,15 +230,6 @@ impl Store {
         .await?)
     }
 
-    /// Attaches a user to a grid (the five-ones need the users before the grid exists).
-    pub async fn set_user_grid(&self, user: UserId, grid: GridId) -> Result<(), StoreError> {
-        let model = self.user(user).await?;
-        let mut active: users::ActiveModel = model.into();
-        active.grid_id = Set(Some(grid.0));
-        active.update(&self.write).await?;
-        Ok(())
-    }
-
     /// All users, optionally of one role.
     pub async fn users(&self, role: Option<Role>) -> Result<Vec<users::Model>, StoreError> {
         let mut q = users::Entity::find().order_by_asc(users::Column::Id);

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use gridline_domain::TicketId;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
 };
 
 use crate::entity::outbox;
@@ -190,14 +190,6 @@ impl Store {
             q = q.filter(outbox::Column::State.eq(s));
         }
         Ok(q.limit(limit).all(&self.read).await?)
-    }
-
-    /// How many rows are in a state.
-    pub async fn outbox_count(&self, state: &str) -> Result<u64, StoreError> {
-        Ok(outbox::Entity::find()
-            .filter(outbox::Column::State.eq(state))
-            .count(&self.read)
-            .await?)
     }
 
     /// Puts a dead (or skipped) row back in the queue with a fresh count of attempts.

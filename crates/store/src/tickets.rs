@@ -687,15 +687,11 @@ impl Store {
         end: DateTime<Utc>,
     ) -> Result<Vec<Ticket>, StoreError> {
         use tickets::Column as C;
-        let open: Vec<&str> = [
-            Status::Submitted,
-            Status::Dispatched,
-            Status::Accepted,
-            Status::Escalated,
-        ]
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
+        let open: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
         let rows = tickets::Entity::find()
             .filter(scope_condition(scope))
             .filter(C::CreatedAt.lt(to_ms(end)))
