@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
+mod m20261127_000001_attachments;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -13,6 +14,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_initial::Migration)]
+        vec![
+            Box::new(m20261126_000001_initial::Migration),
+            Box::new(m20261127_000001_attachments::Migration),
+        ]
     }
 }

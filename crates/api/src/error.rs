@@ -75,6 +75,21 @@ impl ApiError {
         self.status
     }
 
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The input field at fault, if one.
+    pub fn field_name(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
+    /// The human explanation (English, then Chinese), or the title.
+    pub fn message(&self) -> &str {
+        self.detail.as_deref().unwrap_or(self.title)
+    }
+
     /// 400: the request could not be read.
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, "请求格式错误 / Bad request").detail(detail)

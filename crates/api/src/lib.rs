@@ -167,16 +167,28 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().1
 }
 
-async fn fallback() -> ApiError {
-    ApiError::not_found("route")
+async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found("route").into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            axum::response::Html(
+                "<!doctype html><meta charset=utf-8><title>404</title><p>页面不存在 / Page not found. <a href=\"/\">首页 / Home</a>",
+            ),
+        )
+            .into_response()
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
 }
 
-/// The whole application, ready to serve.
-pub fn app(state: AppState) -> Router {
+/// The whole application, ready to serve: the API under `/api` and `pages` (the web
+/// interface, which sets its own body limits and timeouts: uploads from phones are big and
+/// slow) beside it.
+pub fn app(state: AppState, pages: Router<AppState>) -> Router {
     let (api, doc) = routes();
     let doc_json = doc.clone();
     api.route(
@@ -187,15 +199,16 @@ pub fn app(state: AppState) -> Router {
         }),
     )
     .merge(Scalar::with_url("/api/docs", doc))
-    .fallback(fallback)
-    .method_not_allowed_fallback(method_not_allowed)
-    .with_state(state)
     .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
     .layer(RequestBodyLimitLayer::new(BODY_LIMIT * 2))
     .layer(TimeoutLayer::with_status_code(
         StatusCode::SERVICE_UNAVAILABLE,
         Duration::from_secs(30),
     ))
+    .merge(pages)
+    .fallback(fallback)
+    .method_not_allowed_fallback(method_not_allowed)
+    .with_state(state)
     .layer(CatchPanicLayer::custom(|_| {
         ApiError::internal(&"handler panicked").into_response()
     }))

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use gridline_domain::notice::NoticePolicy;
 use gridline_domain::{SlaPolicy, WorkCalendar};
 use gridline_store::Store;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Recently authenticated callers.
     pub actors: Arc<ActorCache>,
+    /// When a deadline turns yellow (the same point the warning mail goes out).
+    pub notice: NoticePolicy,
 }
 
 impl AppState {

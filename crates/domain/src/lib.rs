@@ -4,6 +4,7 @@
 //! Everything here is a pure function of its arguments. Time comes in as an argument
 //! (`now`), never from the clock; the calendar comes in as data.
 
+pub mod attachment;
 pub mod calendar;
 pub mod credit_code;
 pub mod digest;

@@ -128,6 +128,46 @@ impl DeadlineNotice {
     }
 }
 
+/// The running deadline's start and due instants, if a deadline is running.
+fn running(t: &Ticket) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    match t.status {
+        Status::Dispatched => Some((t.dispatched_at?, t.response_due_at?)),
+        Status::Accepted | Status::Escalated => Some((t.accepted_at?, t.resolution_due_at?)),
+        _ => None,
+    }
+}
+
+/// When the "due soon" warning starts for a deadline running from `start` to `due`.
+fn warn_at(start: DateTime<Utc>, due: DateTime<Utc>, policy: &NoticePolicy) -> DateTime<Utc> {
+    let span = (due - start).num_milliseconds().max(0) as f64;
+    start + chrono::Duration::milliseconds((span * policy.warn_share) as i64)
+}
+
+/// The traffic light (红黄灯) of a ticket's running deadline: the same thresholds as the
+/// warning and overdue mails, so a page and a mail never disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    /// Past the deadline.
+    Red,
+    /// Past the warning point.
+    Yellow,
+    /// In time.
+    Green,
+}
+
+/// The light of `t` at `now`; `None` when no deadline is running.
+pub fn light(t: &Ticket, now: DateTime<Utc>, policy: &NoticePolicy) -> Option<Light> {
+    let (start, due) = running(t)?;
+    Some(if now >= due {
+        Light::Red
+    } else if now >= warn_at(start, due, policy) {
+        Light::Yellow
+    } else {
+        Light::Green
+    })
+}
+
 /// The notices due for a ticket at `now`. A warning is skipped once the deadline has passed
 /// (nobody needs "due soon" after "overdue").
 pub fn deadline_notices(
@@ -136,23 +176,13 @@ pub fn deadline_notices(
     calendar: &WorkCalendar,
     policy: &NoticePolicy,
 ) -> Vec<DeadlineNotice> {
-    let (start, due, warn, overdue) = match t.status {
-        Status::Dispatched => (
-            t.dispatched_at,
-            t.response_due_at,
-            NoticeKind::ResponseWarning,
-            NoticeKind::ResponseOverdue,
-        ),
-        Status::Accepted | Status::Escalated => (
-            t.accepted_at,
-            t.resolution_due_at,
-            NoticeKind::ResolutionWarning,
-            NoticeKind::ResolutionOverdue,
-        ),
-        _ => return vec![],
-    };
-    let (Some(start), Some(due)) = (start, due) else {
+    let Some((start, due)) = running(t) else {
         return vec![];
+    };
+    let (warn, overdue) = if t.status == Status::Dispatched {
+        (NoticeKind::ResponseWarning, NoticeKind::ResponseOverdue)
+    } else {
+        (NoticeKind::ResolutionWarning, NoticeKind::ResolutionOverdue)
     };
     let mut out = Vec::new();
     if now >= due {
@@ -168,15 +198,11 @@ pub fn deadline_notices(
                 due_at: due,
             });
         }
-    } else {
-        let span = (due - start).num_milliseconds().max(0) as f64;
-        let warn_at = start + chrono::Duration::milliseconds((span * policy.warn_share) as i64);
-        if now >= warn_at {
-            out.push(DeadlineNotice {
-                kind: warn,
-                due_at: due,
-            });
-        }
+    } else if now >= warn_at(start, due, policy) {
+        out.push(DeadlineNotice {
+            kind: warn,
+            due_at: due,
+        });
     }
     out
 }

@@ -543,6 +543,31 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
     }
 }
 
+/// The actions `actor` may take on `ticket` as it is: the permission table, the states each
+/// action starts from, and the preconditions [`decide`] checks before it looks at a command's
+/// values. The pages show exactly these as buttons; `decide` still has the last word.
+pub fn available_actions(ticket: &Ticket, actor: &Actor) -> Vec<ActionKind> {
+    use ActionKind as A;
+    A::ALL
+        .iter()
+        .copied()
+        .filter(|a| !matches!(a, A::File | A::Close | A::Reopen))
+        .filter(|a| access(actor, *a, ticket) == Access::Allowed)
+        .filter(|a| allowed_from(*a).contains(&ticket.status))
+        .filter(|a| match a {
+            A::RequestExtension => ticket.pending_extension.is_none(),
+            A::DecideExtension => ticket.pending_extension.is_some(),
+            A::Resolve => !resolve_belongs_to_task_force(ticket, actor),
+            _ => true,
+        })
+        .collect()
+}
+
+/// Once escalated, the task force closes the work; the department co-operates.
+fn resolve_belongs_to_task_force(ticket: &Ticket, actor: &Actor) -> bool {
+    actor.role() == Role::DepartmentOfficer && ticket.status == Status::Escalated
+}
+
 /// Decides what a command does to a ticket.
 ///
 /// Checks, in order: the actor sees the ticket (else [`DomainError::NotVisible`]), their role
@@ -686,8 +711,7 @@ pub fn decide(
             )]
         }
         Command::Resolve(resolution) => {
-            if actor.role() == Role::DepartmentOfficer && ticket.status == Status::Escalated {
-                // Once escalated, the task force closes the work; the department co-operates.
+            if resolve_belongs_to_task_force(ticket, actor) {
                 return Err(DomainError::Forbidden { action });
             }
             vec![event(

@@ -435,3 +435,55 @@ fn event_payload_round_trips() {
     let back = EventKind::from_parts("escalate", &kind.payload()).unwrap();
     assert_eq!(back, kind);
 }
+
+/// The buttons the pages show ([`available_actions`]) are exactly the actions `execute`
+/// accepts with a valid command, for every state, role and extension situation.
+#[test]
+fn available_actions_agree_with_execute() {
+    use gridline_domain::ticket::available_actions;
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let sla = SlaTargets {
+        response_hours: 8,
+        resolution_days: 5,
+    };
+    let mut checked = 0;
+    for &status in Status::ALL {
+        for pending in [false, true] {
+            let mut t = ticket(status);
+            if pending {
+                t.pending_extension = Some(ticket::PendingExtension {
+                    days: 3,
+                    reason: "r".into(),
+                    requested_by: OFFICER,
+                    requested_at: now(),
+                });
+            }
+            let ctx = Context {
+                now: now(),
+                calendar: &calendar,
+                sla,
+                expected_version: t.version,
+            };
+            for role in Role::ALL {
+                for own in [true, false] {
+                    let a = actor(role, own);
+                    let shown = available_actions(&t, &a);
+                    for &action in ActionKind::ALL {
+                        let Some(cmd) = command(action) else {
+                            assert!(!shown.contains(&action));
+                            continue;
+                        };
+                        let ok = execute(&t, &a, &cmd, &ctx).is_ok();
+                        assert_eq!(
+                            shown.contains(&action),
+                            ok,
+                            "{role} own={own} {action} on {status} pending={pending}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 7 * 2 * 7 * 2 * 12);
+}

@@ -366,6 +366,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         actors: Arc::new(ActorCache::new(std::time::Duration::from_secs(
             config.settings.auth.actor_cache_secs,
         ))),
+        notice: config.notifier().notice_policy(),
     };
     let listener = tokio::net::TcpListener::bind(&config.settings.server.addr)
         .await
@@ -383,7 +384,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     axum::serve(
         listener,
-        gridline_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        gridline_api::app(state, gridline_web::routes())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;

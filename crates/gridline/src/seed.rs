@@ -504,6 +504,7 @@ pub async fn demo(
                 grid,
                 filed,
                 None,
+                &[],
             )
             .await
             .with_context(|| format!("demo ticket {n}"))?;

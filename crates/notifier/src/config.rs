@@ -97,3 +97,13 @@ pub struct NotifierConfig {
     pub notices: NoticeSettings,
     pub digest: DigestSettings,
 }
+
+impl NotifierConfig {
+    /// The deadline notice policy (also the pages' traffic lights).
+    pub fn notice_policy(&self) -> gridline_domain::notice::NoticePolicy {
+        gridline_domain::notice::NoticePolicy {
+            warn_share: self.notices.warn_share,
+            supervise_after_days: self.notices.supervise_after_days,
+        }
+    }
+}

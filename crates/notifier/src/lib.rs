@@ -43,10 +43,7 @@ pub struct Notifier {
 impl Notifier {
     /// The deadline notice policy.
     pub fn notice_policy(&self) -> NoticePolicy {
-        NoticePolicy {
-            warn_share: self.config.notices.warn_share,
-            supervise_after_days: self.config.notices.supervise_after_days,
-        }
+        self.config.notice_policy()
     }
 
     /// The local time digests go out.

@@ -404,6 +404,20 @@ impl Store {
         Ok(q.limit(limit).all(&self.read).await?)
     }
 
+    /// The enterprises with these ids (missing ones are left out).
+    pub async fn enterprises_by_ids(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<enterprises::Model>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        Ok(enterprises::Entity::find()
+            .filter(enterprises::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.read)
+            .await?)
+    }
+
     /// One enterprise.
     pub async fn enterprise(
         &self,

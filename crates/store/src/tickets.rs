@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Utc};
+use gridline_domain::attachment::NewAttachment;
 use gridline_domain::calendar::ZONE;
 use gridline_domain::ticket::{NewTicket, PendingExtension};
 use gridline_domain::{
@@ -16,7 +17,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::entity::{outbox, ticket_co_departments as co, ticket_events, tickets};
+use crate::entity::{attachments, outbox, ticket_co_departments as co, ticket_events, tickets};
 use crate::org::like_pattern;
 use crate::{Store, StoreError, from_ms, to_ms};
 
@@ -98,9 +99,32 @@ pub struct TicketFilter {
     pub overdue: bool,
     /// Substring of the title or the description.
     pub q: Option<String>,
+    /// Only tickets still being worked (submitted, dispatched, accepted, escalated).
+    pub open_only: bool,
+    /// Only tickets with an extension request waiting for a leader.
+    pub pending_extension: bool,
     pub sort: Sort,
     pub after: Option<Cursor>,
     pub limit: u64,
+}
+
+/// An attachment without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub id: i64,
+    pub ticket_id: TicketId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+fn hex_sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// One page of tickets.
@@ -292,6 +316,50 @@ async fn next_number(txn: &DatabaseTransaction, year: i32) -> Result<String, Sto
     Ok(format!("GL-{year}-{n:06}"))
 }
 
+/// The WHERE of a ticket list: the caller's scope and the filter (not the cursor).
+fn filter_condition(scope: &Scope, filter: &TicketFilter, now: DateTime<Utc>) -> Condition {
+    use tickets::Column as C;
+    let mut cond = Condition::all().add(scope_condition(scope));
+    if let Some(s) = filter.status {
+        cond = cond.add(C::Status.eq(s.as_str()));
+    }
+    if let Some(d) = filter.department_id {
+        cond = cond.add(C::DepartmentId.eq(d.0));
+    }
+    if let Some(g) = filter.grid_id {
+        cond = cond.add(C::GridId.eq(g.0));
+    }
+    if let Some(e) = filter.enterprise_id {
+        cond = cond.add(C::EnterpriseId.eq(e.0));
+    }
+    if let Some(c) = filter.category {
+        cond = cond.add(C::Category.eq(c.as_str()));
+    }
+    if filter.overdue {
+        cond = cond.add(C::NextDueAt.lt(to_ms(now)));
+    }
+    if filter.open_only {
+        let open: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
+        cond = cond.add(C::Status.is_in(open));
+    }
+    if filter.pending_extension {
+        cond = cond.add(C::PendingExtension.is_not_null());
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+        let p = like_pattern(q);
+        cond = cond.add(
+            Condition::any()
+                .add(C::Title.like(LikeExpr::new(p.clone()).escape('\\')))
+                .add(C::Description.like(LikeExpr::new(p).escape('\\'))),
+        );
+    }
+    cond
+}
+
 fn scope_condition(scope: &Scope) -> Condition {
     use tickets::Column as C;
     let ids = |v: &[GridId]| v.iter().map(|g| g.0).collect::<Vec<_>>();
@@ -349,13 +417,15 @@ impl Store {
             .collect()
     }
 
-    /// Files a ticket. With an idempotency key, a retry returns the first ticket.
+    /// Files a ticket with its attachments, in one transaction. With an idempotency key, a
+    /// retry returns the first ticket.
     pub async fn create_ticket(
         &self,
         new: NewTicket,
         grid: GridId,
         filed: Event,
         idempotency: Option<Idempotency>,
+        files: &[NewAttachment],
     ) -> Result<Created, StoreError> {
         if let Some(idem) = &idempotency
             && let Some(existing) = self.find_idempotent(filed.actor, idem).await?
@@ -363,7 +433,7 @@ impl Store {
             return Ok(Created::Replayed(existing));
         }
         let result = self
-            .insert_ticket(&new, grid, &filed, idempotency.as_ref())
+            .insert_ticket(&new, grid, &filed, idempotency.as_ref(), files)
             .await;
         match (result, &idempotency) {
             // Another request with the same key won the race: answer with its ticket.
@@ -411,6 +481,7 @@ impl Store {
         grid: GridId,
         filed: &Event,
         idem: Option<&Idempotency>,
+        files: &[NewAttachment],
     ) -> Result<Ticket, StoreError> {
         let now = filed.at;
         let txn = self.write.begin().await?;
@@ -453,8 +524,78 @@ impl Store {
         .await?;
         let ticket = to_ticket(row, vec![])?;
         write_events(&txn, ticket.id, std::slice::from_ref(filed)).await?;
+        for f in files {
+            attachments::ActiveModel {
+                id: NotSet,
+                ticket_id: Set(ticket.id.0),
+                filename: Set(f.filename.clone()),
+                content_type: Set(f.kind.mime().to_owned()),
+                size: Set(i64::try_from(f.data.len()).unwrap_or(i64::MAX)),
+                sha256: Set(hex_sha256(&f.data)),
+                data: Set(f.data.clone()),
+                uploaded_by: Set(filed.actor.0),
+                created_at: Set(to_ms(now)),
+            }
+            .insert(&txn)
+            .await?;
+        }
         txn.commit().await?;
         Ok(ticket)
+    }
+
+    /// A ticket's attachments, oldest first, without their bytes.
+    pub async fn attachments(&self, id: TicketId) -> Result<Vec<AttachmentMeta>, StoreError> {
+        use attachments::Column as A;
+        let rows: Vec<(i64, i64, String, String, i64, i64)> = attachments::Entity::find()
+            .select_only()
+            .columns([
+                A::Id,
+                A::TicketId,
+                A::Filename,
+                A::ContentType,
+                A::Size,
+                A::CreatedAt,
+            ])
+            .filter(A::TicketId.eq(id.0))
+            .order_by_asc(A::Id)
+            .into_tuple()
+            .all(&self.read)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, ticket_id, filename, content_type, size, at)| AttachmentMeta {
+                    id,
+                    ticket_id: TicketId(ticket_id),
+                    filename,
+                    content_type,
+                    size,
+                    created_at: from_ms(at),
+                },
+            )
+            .collect())
+    }
+
+    /// One attachment with its bytes (the caller checks that its ticket is visible).
+    pub async fn attachment(&self, id: i64) -> Result<attachments::Model, StoreError> {
+        attachments::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("attachment"))
+    }
+
+    /// How many tickets a list would hold (all pages).
+    pub async fn count_tickets(
+        &self,
+        scope: &Scope,
+        filter: &TicketFilter,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(tickets::Entity::find()
+            .filter(filter_condition(scope, filter, now))
+            .count(&self.read)
+            .await?)
     }
 
     /// One ticket, whoever asks (the caller checks visibility with the rules).
@@ -553,33 +694,7 @@ impl Store {
     ) -> Result<Page, StoreError> {
         use tickets::Column as C;
         let limit = filter.limit.clamp(1, 100);
-        let mut cond = Condition::all().add(scope_condition(scope));
-        if let Some(s) = filter.status {
-            cond = cond.add(C::Status.eq(s.as_str()));
-        }
-        if let Some(d) = filter.department_id {
-            cond = cond.add(C::DepartmentId.eq(d.0));
-        }
-        if let Some(g) = filter.grid_id {
-            cond = cond.add(C::GridId.eq(g.0));
-        }
-        if let Some(e) = filter.enterprise_id {
-            cond = cond.add(C::EnterpriseId.eq(e.0));
-        }
-        if let Some(c) = filter.category {
-            cond = cond.add(C::Category.eq(c.as_str()));
-        }
-        if filter.overdue {
-            cond = cond.add(C::NextDueAt.lt(to_ms(now)));
-        }
-        if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
-            let p = like_pattern(q);
-            cond = cond.add(
-                Condition::any()
-                    .add(C::Title.like(LikeExpr::new(p.clone()).escape('\\')))
-                    .add(C::Description.like(LikeExpr::new(p).escape('\\'))),
-            );
-        }
+        let cond = filter_condition(scope, filter, now);
         let rows = match filter.sort {
             Sort::CreatedAt => {
                 let mut c = cond;

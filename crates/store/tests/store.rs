@@ -84,11 +84,11 @@ impl Db {
 
 async fn migrations_down_and_up(pg: bool) {
     let db = open(pg).await;
-    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 1);
+    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 2);
     db.store.migrate_down_all().await.unwrap();
     assert!(db.store.applied_migrations().await.unwrap().is_empty());
     db.store.migrate().await.unwrap();
-    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 1);
+    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 2);
     db.store.ping().await.unwrap();
     db.close().await;
 }
@@ -185,7 +185,11 @@ async fn commands_write_all_or_nothing(pg: bool) {
         description: Description::parse("描述").unwrap(),
     };
     let filed = file(&liaison_actor, grid_id, now).unwrap();
-    let Created::New(t) = s.create_ticket(new, grid_id, filed, None).await.unwrap() else {
+    let Created::New(t) = s
+        .create_ticket(new, grid_id, filed, None, &[])
+        .await
+        .unwrap()
+    else {
         panic!()
     };
     assert_eq!(t.number, "GL-2026-000001");

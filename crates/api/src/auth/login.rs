@@ -38,6 +38,42 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
+/// Checks a username and password (throttled per account and address) and issues a token.
+/// The API's login and the pages' login both come through here.
+pub async fn sign_in(
+    state: &AppState,
+    address: IpAddr,
+    username: &str,
+    password: String,
+) -> ApiResult<String> {
+    if let Err(wait) = state.auth.limiter.check(username, address) {
+        tracing::warn!(%username, %address, "login attempts throttled");
+        return Err(ApiError::too_many_requests(wait));
+    }
+    let user = if username.len() <= 64 {
+        state.store.user_by_username(username).await?
+    } else {
+        None
+    };
+    let user = user.filter(|u| u.active);
+    let auth = state.auth.clone();
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    // Hashing is deliberately slow: keep it off the async worker threads.
+    let ok = tokio::task::spawn_blocking(move || auth.verify_password(&password, hash.as_deref()))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!(%username, "failed login");
+        return Err(ApiError::unauthorized("invalid_credentials")
+            .detail("wrong username or password / 用户名或密码错误"));
+    };
+    let role = gridline_domain::Role::parse(&user.role)
+        .ok_or_else(|| ApiError::internal(&format!("stored role {}", user.role)))?;
+    state
+        .auth
+        .issue(gridline_domain::UserId(user.id), role, state.now())
+}
+
 /// Logs in.
 #[utoipa::path(
     post,
@@ -59,33 +95,7 @@ pub async fn login(
     let address = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ConnectInfo(a))| {
         a.ip()
     });
-    if let Err(wait) = state.auth.limiter.check(&req.username, address) {
-        tracing::warn!(username = %req.username, %address, "login attempts throttled");
-        return Err(ApiError::too_many_requests(wait));
-    }
-    let user = if req.username.len() <= 64 {
-        state.store.user_by_username(&req.username).await?
-    } else {
-        None
-    };
-    let user = user.filter(|u| u.active);
-    let auth = state.auth.clone();
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password = req.password;
-    // Hashing is deliberately slow: keep it off the async worker threads.
-    let ok = tokio::task::spawn_blocking(move || auth.verify_password(&password, hash.as_deref()))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    let Some(user) = user.filter(|_| ok) else {
-        tracing::info!(username = %req.username, "failed login");
-        return Err(ApiError::unauthorized("invalid_credentials")
-            .detail("wrong username or password / 用户名或密码错误"));
-    };
-    let role = gridline_domain::Role::parse(&user.role)
-        .ok_or_else(|| ApiError::internal(&format!("stored role {}", user.role)))?;
-    let token = state
-        .auth
-        .issue(gridline_domain::UserId(user.id), role, state.now())?;
+    let token = sign_in(&state, address, &req.username, req.password).await?;
     Ok(axum::Json(TokenResponse {
         access_token: token,
         token_type: "Bearer",

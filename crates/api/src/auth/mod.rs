@@ -4,7 +4,7 @@
 mod login;
 mod me;
 
-pub use login::{__path_login, LoginRequest, TokenResponse, login};
+pub use login::{__path_login, LoginRequest, TokenResponse, login, sign_in};
 pub use me::{__path_me, MeResponse, me};
 
 use argon2::password_hash::phc::PasswordHash;
@@ -18,6 +18,7 @@ use gridline_domain::{Actor, Role, UserId};
 use gridline_store::entity::users;
 use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -114,6 +115,8 @@ pub struct AuthKeys {
     dummy_hash: String,
     /// Login attempts allowed.
     pub limiter: LoginLimiter,
+    /// A key for MACs other than tokens (the pages' CSRF tokens), derived from the secret.
+    mac_key: [u8; 32],
 }
 
 impl AuthKeys {
@@ -138,6 +141,11 @@ impl AuthKeys {
             cost,
             dummy_hash: String::new(),
             limiter: LoginLimiter::new(limits),
+            mac_key: Sha256::new()
+                .chain_update(b"gridline mac key\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
         };
         keys.dummy_hash = keys.hash_password("not a real password")?;
         Ok(keys)
@@ -168,6 +176,35 @@ impl AuthKeys {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
             && hash.is_some()
+    }
+
+    /// HMAC-SHA256 of `message` for `purpose`, base64url: unforgeable without the secret.
+    pub fn mac(&self, purpose: &str, message: &str) -> String {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&self.mac_key) else {
+            return String::new();
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Compares a presented MAC with the expected one in constant time.
+    pub fn verify_mac(&self, purpose: &str, message: &str, presented: &str) -> bool {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(presented) else {
+            return false;
+        };
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&self.mac_key) else {
+            return false;
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        mac.verify_slice(&tag).is_ok()
     }
 
     /// Issues an access token.
@@ -263,29 +300,34 @@ impl FromRequestParts<AppState> for AuthUser {
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| ApiError::unauthorized("missing_token"))?;
-        let claims = state.auth.verify(token.trim())?;
-        let id = claims
-            .sub
-            .parse::<i64>()
-            .map_err(|_| ApiError::unauthorized("invalid_token"))?;
-        let (user, actor) = match state.actors.get(id) {
-            Some(hit) => hit,
-            None => {
-                let found = state
-                    .store
-                    .actor(UserId(id))
-                    .await?
-                    .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
-                state.actors.put(id, &found.0, &found.1);
-                found
-            }
-        };
-        // A token issued before a role change no longer speaks for the user.
-        if claims.role != actor.role().as_str() {
-            return Err(ApiError::unauthorized("invalid_token"));
-        }
-        Ok(AuthUser { user, actor })
+        authenticate(state, token.trim()).await
     }
+}
+
+/// Checks a token (from a header or a session cookie) and loads the active user behind it.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = state.auth.verify(token)?;
+    let id = claims
+        .sub
+        .parse::<i64>()
+        .map_err(|_| ApiError::unauthorized("invalid_token"))?;
+    let (user, actor) = match state.actors.get(id) {
+        Some(hit) => hit,
+        None => {
+            let found = state
+                .store
+                .actor(UserId(id))
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+            state.actors.put(id, &found.0, &found.1);
+            found
+        }
+    };
+    // A token issued before a role change no longer speaks for the user.
+    if claims.role != actor.role().as_str() {
+        return Err(ApiError::unauthorized("invalid_token"));
+    }
+    Ok(AuthUser { user, actor })
 }
 
 impl AuthUser {

@@ -10,8 +10,9 @@ use gridline_domain::text::Remark;
 use gridline_domain::ticket::{DispatchOrder, ReturnCode, execute};
 use gridline_domain::{
     ActionKind, Command, Context, DepartmentId, DomainError, ReturnReason, Satisfaction,
-    TaskForceId, TicketId, UserId,
+    TaskForceId, Ticket, TicketId, UserId,
 };
+use gridline_store::tickets::StoredEvent;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -287,6 +288,41 @@ fn unknown_action() -> ApiError {
     ApiError::not_found("action")
 }
 
+/// Runs one action for the caller: visibility (404), the permission table (403), then the
+/// body's values, then the rules and the write in one transaction. The API and the pages
+/// both come through here.
+pub async fn perform(
+    state: &AppState,
+    auth: &AuthUser,
+    id: i64,
+    action: ActionKind,
+    body: &ActionBody,
+) -> ApiResult<(Ticket, Vec<StoredEvent>)> {
+    // Answer 404 before looking at the body, so the body's errors do not leak existence.
+    let current = visible_ticket(state, auth, id).await?;
+    if access(&auth.actor, action, &current) == Access::Denied {
+        return Err(DomainError::Forbidden { action }.into());
+    }
+    let cmd = command(state, action, body).await?;
+    let now = state.now();
+    let calendar = state.calendar.clone();
+    let sla = state.sla.clone();
+    let actor = auth.actor.clone();
+    let expected_version = body.expected_version;
+    Ok(state
+        .store
+        .transition(TicketId(id), move |t| {
+            let ctx = Context {
+                now,
+                calendar: &calendar,
+                sla: sla.targets(t.category, t.priority),
+                expected_version,
+            };
+            execute(t, &actor, &cmd, &ctx)
+        })
+        .await?)
+}
+
 /// Takes an action on a ticket.
 #[utoipa::path(
     post,
@@ -313,29 +349,8 @@ pub async fn take_action(
     Json(body): Json<ActionBody>,
 ) -> ApiResult<axum::Json<ActionResponse>> {
     let action = ActionKind::parse(&action).ok_or_else(unknown_action)?;
-    // Answer 404 before looking at the body, so the body's errors do not leak existence.
-    let current = visible_ticket(&state, &auth, id).await?;
-    if access(&auth.actor, action, &current) == Access::Denied {
-        return Err(DomainError::Forbidden { action }.into());
-    }
-    let cmd = command(&state, action, &body).await?;
     let now = state.now();
-    let calendar = state.calendar.clone();
-    let sla = state.sla.clone();
-    let actor = auth.actor;
-    let expected_version = body.expected_version;
-    let (ticket, events) = state
-        .store
-        .transition(TicketId(id), move |t| {
-            let ctx = Context {
-                now,
-                calendar: &calendar,
-                sla: sla.targets(t.category, t.priority),
-                expected_version,
-            };
-            execute(t, &actor, &cmd, &ctx)
-        })
-        .await?;
+    let (ticket, events) = perform(&state, &auth, id, action, &body).await?;
     Ok(axum::Json(ActionResponse {
         ticket: TicketDto::new(&ticket, now),
         events: events.into_iter().map(Into::into).collect(),

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gridline_domain::attachment::NewAttachment;
 use gridline_domain::text::{Description, TicketTitle};
 use gridline_domain::ticket::{NewTicket, file};
 use gridline_domain::{Category, EnterpriseId, GridId, Priority};
@@ -63,6 +64,42 @@ fn idempotency(headers: &HeaderMap, req: &CreateTicket) -> ApiResult<Option<Idem
     }))
 }
 
+/// Files a ticket with its attachments for the caller (a liaison of the enterprise's grid).
+/// The API and the pages both come through here.
+pub async fn file_ticket(
+    state: &AppState,
+    auth: &AuthUser,
+    req: &CreateTicket,
+    idem: Option<Idempotency>,
+    files: &[NewAttachment],
+) -> ApiResult<Created> {
+    let new = NewTicket {
+        enterprise_id: EnterpriseId(req.enterprise_id),
+        category: req.category,
+        priority: req.priority,
+        title: TicketTitle::parse(&req.title)?,
+        description: Description::parse(&req.description)?,
+    };
+    NewAttachment::check_count(files.len())?;
+    let enterprise = match state.store.enterprise(new.enterprise_id).await {
+        Ok(e) => e,
+        Err(StoreError::NotFound(_)) => {
+            return Err(ApiError::invalid(
+                "enterprise_id",
+                "unknown_enterprise",
+                "no such enterprise / 企业不存在",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let grid = GridId(enterprise.grid_id);
+    let filed = file(&auth.actor, grid, state.now())?;
+    Ok(state
+        .store
+        .create_ticket(new, grid, filed, idem, files)
+        .await?)
+}
+
 /// Files a ticket. Send an `Idempotency-Key` header to make retries safe: a retry with the
 /// same key and body returns the first ticket (with `Idempotent-Replayed: true`).
 #[utoipa::path(
@@ -85,28 +122,8 @@ pub async fn create_ticket(
     Json(req): Json<CreateTicket>,
 ) -> ApiResult<Response> {
     let idem = idempotency(&headers, &req)?;
-    let new = NewTicket {
-        enterprise_id: EnterpriseId(req.enterprise_id),
-        category: req.category,
-        priority: req.priority,
-        title: TicketTitle::parse(&req.title)?,
-        description: Description::parse(&req.description)?,
-    };
-    let enterprise = match state.store.enterprise(new.enterprise_id).await {
-        Ok(e) => e,
-        Err(StoreError::NotFound(_)) => {
-            return Err(ApiError::invalid(
-                "enterprise_id",
-                "unknown_enterprise",
-                "no such enterprise / 企业不存在",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
     let now = state.now();
-    let grid = GridId(enterprise.grid_id);
-    let filed = file(&auth.actor, grid, now)?;
-    let created = state.store.create_ticket(new, grid, filed, idem).await?;
+    let created = file_ticket(&state, &auth, &req, idem, &[]).await?;
     let (ticket, replayed) = match created {
         Created::New(t) => (t, false),
         Created::Replayed(t) => (t, true),

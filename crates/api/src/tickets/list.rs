@@ -103,6 +103,8 @@ pub async fn list_tickets(
         category: q.category,
         overdue: q.overdue.unwrap_or(false),
         q: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        open_only: false,
+        pending_extension: false,
         sort,
         after,
         limit,

@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table. Timestamps are epoch milliseconds (see the migrations).
 
+pub mod attachments;
 pub mod departments;
 pub mod enterprises;
 pub mod grids;

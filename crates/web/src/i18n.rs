@@ -1,0 +1,218 @@
+//! Two languages: Chinese (the default) and English. Texts live in `locales/{zh,en}.toml`;
+//! the Chinese names of states, actions, categories and the like come from the domain's
+//! `label_zh`, so they are written once.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use gridline_domain::ticket::ReturnCode;
+use gridline_domain::{ActionKind, Category, Priority, Role, Satisfaction, Status};
+use serde::Serialize;
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en`; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The cookie and template value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+type Catalog = HashMap<String, String>;
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalog) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+fn load(source: &str) -> Catalog {
+    let mut out = Catalog::new();
+    match source.parse::<toml::Table>() {
+        Ok(t) => flatten("", &t, &mut out),
+        Err(e) => tracing::error!(error = %e, "locale file does not parse"),
+    }
+    out
+}
+
+/// The Chinese labels the domain already names.
+fn domain_zh(out: &mut Catalog) {
+    let mut put = |k: String, v: &str| {
+        out.entry(k).or_insert_with(|| v.to_owned());
+    };
+    for s in Status::ALL {
+        put(format!("status.{s}"), s.label_zh());
+    }
+    for a in ActionKind::ALL {
+        put(format!("action.{a}"), a.label_zh());
+    }
+    for c in Category::ALL {
+        put(format!("category.{c}"), c.label_zh());
+    }
+    for p in Priority::ALL {
+        put(format!("priority.{p}"), p.label_zh());
+    }
+    for s in Satisfaction::ALL {
+        put(format!("satisfaction.{s}"), s.label_zh());
+    }
+    for r in ReturnCode::ALL {
+        put(format!("return.{r}"), r.label_zh());
+    }
+    for r in Role::ALL {
+        put(format!("role.{r}"), r.label_zh());
+    }
+}
+
+struct Catalogs {
+    zh: Catalog,
+    en: Catalog,
+}
+
+fn catalogs() -> &'static Catalogs {
+    static C: OnceLock<Catalogs> = OnceLock::new();
+    C.get_or_init(|| {
+        let mut zh = load(include_str!("../locales/zh.toml"));
+        domain_zh(&mut zh);
+        let en = load(include_str!("../locales/en.toml"));
+        Catalogs { zh, en }
+    })
+}
+
+/// The text for `key` in `lang`; the key itself if missing (a test keeps that from happening).
+pub fn t(lang: Lang, key: &str) -> String {
+    let c = catalogs();
+    let map = match lang {
+        Lang::Zh => &c.zh,
+        Lang::En => &c.en,
+    };
+    map.get(key).cloned().unwrap_or_else(|| key.to_owned())
+}
+
+/// Whether `key` exists in `lang`.
+pub fn has(lang: Lang, key: &str) -> bool {
+    let c = catalogs();
+    match lang {
+        Lang::Zh => c.zh.contains_key(key),
+        Lang::En => c.en.contains_key(key),
+    }
+}
+
+/// Every key of a language.
+pub fn keys(lang: Lang) -> Vec<String> {
+    let c = catalogs();
+    match lang {
+        Lang::Zh => c.zh.keys().cloned().collect(),
+        Lang::En => c.en.keys().cloned().collect(),
+    }
+}
+
+/// Picks one language out of the bilingual messages the rules and the API give
+/// (`"english / 中文"` or `"中文 / English"`).
+pub fn pick(lang: Lang, message: &str) -> String {
+    let parts: Vec<&str> = message.split(" / ").collect();
+    if parts.len() < 2 {
+        return message.to_owned();
+    }
+    let is_zh = |s: &&&str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let found = match lang {
+        Lang::Zh => parts.iter().find(is_zh),
+        Lang::En => parts.iter().find(|s| !is_zh(s)),
+    };
+    found.map_or_else(|| message.to_owned(), |s| s.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let mut zh = keys(Lang::Zh);
+        let mut en = keys(Lang::En);
+        zh.sort();
+        en.sort();
+        let missing_en: Vec<_> = zh.iter().filter(|k| !has(Lang::En, k)).collect();
+        let missing_zh: Vec<_> = en.iter().filter(|k| !has(Lang::Zh, k)).collect();
+        assert!(missing_en.is_empty(), "missing in en.toml: {missing_en:?}");
+        assert!(missing_zh.is_empty(), "missing in zh.toml: {missing_zh:?}");
+    }
+
+    #[test]
+    fn every_key_the_templates_use_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = vec![];
+        for sub in ["templates", "src", "src/pages"] {
+            for entry in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
+                if entry.path().is_file() {
+                    sources.push(std::fs::read_to_string(entry.path()).unwrap());
+                }
+            }
+        }
+        let mut used = 0;
+        for src in &sources {
+            for marker in ["t(\"", "tr(lang, \"", "tr(v.lang, \""] {
+                for (i, _) in src.match_indices(marker) {
+                    let before = src[..i].chars().last().unwrap_or(' ');
+                    if before.is_alphanumeric() || before == '_' || before == '.' {
+                        continue;
+                    }
+                    let rest = &src[i + marker.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    if key.is_empty() || key.ends_with('.') {
+                        continue;
+                    }
+                    used += 1;
+                    assert!(has(Lang::Zh, key), "zh lacks {key}");
+                    assert!(has(Lang::En, key), "en lacks {key}");
+                }
+            }
+        }
+        assert!(
+            used > 50,
+            "found only {used} keys: is the scan still right?"
+        );
+    }
+
+    #[test]
+    fn picks_the_language_of_a_bilingual_message() {
+        assert_eq!(pick(Lang::Zh, "must not be empty / 不能为空"), "不能为空");
+        assert_eq!(
+            pick(Lang::En, "must not be empty / 不能为空"),
+            "must not be empty"
+        );
+        assert_eq!(pick(Lang::En, "未找到 / Not found"), "Not found");
+        assert_eq!(pick(Lang::Zh, "plain"), "plain");
+    }
+}

@@ -1,0 +1,130 @@
+//! Gridline's pages: server-rendered HTML (minijinja) for the people who use the system —
+//! liaisons on phones, officers at desks, task forces, leaders and admins.
+//!
+//! The pages are a second door to the same house: every read goes through the store with the
+//! caller's [`Scope`](gridline_domain::Scope), every write through the API's own functions
+//! (`perform`, `file_ticket`, the organisation handlers), so the rules exist once.
+//!
+//! Sessions are the API's JWTs in an HttpOnly, SameSite=Lax cookie; every form carries a
+//! CSRF token bound to a per-browser random id (see [`session`]).
+
+pub mod i18n;
+mod pages;
+pub mod render;
+pub mod session;
+mod view;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use gridline_api::AppState;
+use gridline_domain::attachment::{MAX_BYTES, MAX_FILES};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Form posts are small; only the filing form carries files.
+const FORM_LIMIT: usize = 64 * 1024;
+/// The filing form: every file at its largest, plus the fields.
+const UPLOAD_LIMIT: usize = MAX_FILES * MAX_BYTES + 256 * 1024;
+
+const CSS: &str = include_str!("../static/app.css");
+const JS: &str = include_str!("../static/app.js");
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        CSS,
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        JS,
+    )
+}
+
+/// The pages' routes, to merge beside the API.
+pub fn routes() -> Router<AppState> {
+    let upload = Router::new()
+        .route("/tickets/new", post(pages::file::submit))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        // A phone on a slow link needs time to send its photos.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(300),
+        ));
+    let forms = Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/lang/{lang}", get(session::switch_lang))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .route("/tickets", get(pages::lists::all))
+        .route("/tickets/new", get(pages::file::pick_enterprise))
+        .route("/tickets/new/{enterprise}", get(pages::file::form))
+        .route("/tickets/{id}", get(pages::ticket::show))
+        .route("/tickets/{id}/actions/{action}", post(pages::ticket::act))
+        .route(
+            "/tickets/{id}/attachments/{attachment}",
+            get(pages::ticket::attachment),
+        )
+        .route("/queue", get(pages::lists::queue))
+        .route("/inbox", get(pages::lists::inbox))
+        .route("/task-force", get(pages::lists::task_force))
+        .route("/dashboard", get(pages::dashboard::show))
+        .route("/enterprises/{id}", get(pages::enterprise::show))
+        .route(
+            "/admin/users",
+            get(pages::admin::users).post(pages::admin::create_user),
+        )
+        .route(
+            "/admin/departments",
+            get(pages::admin::departments).post(pages::admin::create_department),
+        )
+        .route(
+            "/admin/task-forces",
+            get(pages::admin::task_forces).post(pages::admin::create_task_force),
+        )
+        .route(
+            "/admin/grids",
+            get(pages::admin::grids).post(pages::admin::create_grid),
+        )
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(RequestBodyLimitLayer::new(FORM_LIMIT * 2))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ));
+    forms
+        .merge(upload)
+        .layer(axum::middleware::from_fn(render::error_pages))
+        .layer(axum::middleware::from_fn(session::refresh))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}

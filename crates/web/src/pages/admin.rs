@@ -1,0 +1,290 @@
+//! Administration: users, departments, task forces and grids with their five-ones. Each
+//! create goes through the API's own handler, so the pages validate exactly as the API does.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use gridline_api::auth::AuthUser;
+use gridline_api::extract::Json;
+use gridline_api::org::departments::{CreateDepartment, create_department as api_department};
+use gridline_api::org::grids::{CreateGrid, create_grid as api_grid};
+use gridline_api::org::task_forces::{CreateTaskForce, create_task_force as api_task_force};
+use gridline_api::org::users::{CreateUser, create_user as api_user};
+use gridline_api::{ApiError, AppState};
+use gridline_domain::Role;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::pick;
+use crate::pages::{PageForm, opt, opt_id};
+use crate::render::{PageError, page};
+use crate::session::Viewer;
+use crate::view::Directory;
+
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+fn admin(v: &Viewer) -> Result<AuthUser, PageError> {
+    v.require(&[Role::Admin])?;
+    Ok(AuthUser {
+        user: v.auth.user.clone(),
+        actor: v.auth.actor.clone(),
+    })
+}
+
+/// What a failed form shows: the message by its field, and the input.
+#[derive(Debug, Default, Serialize)]
+struct Form {
+    errors: BTreeMap<String, String>,
+    input: BTreeMap<String, String>,
+}
+
+async fn show(
+    state: &AppState,
+    v: &Viewer,
+    template: &str,
+    path: &str,
+    done: bool,
+    form: Form,
+) -> Result<Response, PageError> {
+    let dir = Directory::load(state).await?;
+    let users: Vec<_> = dir
+        .users
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "id": u.id, "username": u.username, "name": u.display_name, "role": u.role,
+                "email": u.email, "department": dir.department(u.department_id),
+                "task_force": dir.task_force(u.task_force_id),
+                "grid": u.grid_id.map(|g| dir.grid(g)).unwrap_or_default(),
+                "top_leader": u.top_leader, "active": u.active,
+            })
+        })
+        .collect();
+    let grids: Vec<_> = dir
+        .grids
+        .iter()
+        .map(|g| {
+            serde_json::json!({
+                "id": g.id, "name": g.name, "leader": dir.user(Some(g.linked_leader_id)),
+                "head": dir.user(Some(g.head_id)), "task_force": dir.task_force(Some(g.task_force_id)),
+                "liaison": dir.user(Some(g.liaison_id)), "team": g.team,
+            })
+        })
+        .collect();
+    let by_role = |r: Role| -> Vec<_> {
+        dir.users
+            .iter()
+            .filter(|u| u.active && u.role == r.as_str())
+            .map(|u| (u.id, u.display_name.clone()))
+            .collect()
+    };
+    let invalid = !form.errors.is_empty();
+    let mut res = page(
+        template,
+        &v.ctx(path),
+        serde_json::json!({
+            "users": users,
+            "grids": grids,
+            "departments": dir.departments,
+            "task_forces": dir.task_forces,
+            "roles": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            "leaders": by_role(Role::Leader),
+            "dispatchers": by_role(Role::Dispatcher),
+            "liaisons": by_role(Role::Liaison),
+            "done": done,
+            "form": form,
+        }),
+    );
+    if invalid {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// Turns a refused create into the form again, or a page error.
+async fn refused(
+    state: &AppState,
+    v: &Viewer,
+    template: &str,
+    path: &str,
+    e: ApiError,
+    input: BTreeMap<String, String>,
+) -> Result<Response, PageError> {
+    if !matches!(e.status().as_u16(), 409 | 422) {
+        return Err(e.into());
+    }
+    let mut errors = BTreeMap::new();
+    errors.insert(
+        e.field_name().unwrap_or("form").to_owned(),
+        pick(v.lang, e.message()),
+    );
+    show(state, v, template, path, false, Form { errors, input }).await
+}
+
+macro_rules! admin_page {
+    ($get:ident, $template:literal, $path:literal) => {
+        /// The list and its create form.
+        pub async fn $get(
+            State(state): State<AppState>,
+            v: Viewer,
+            Query(q): Query<Done>,
+        ) -> Result<Response, PageError> {
+            admin(&v)?;
+            show(
+                &state,
+                &v,
+                $template,
+                $path,
+                q.done.is_some(),
+                Form::default(),
+            )
+            .await
+        }
+    };
+}
+
+admin_page!(users, "admin_users.html", "/admin/users");
+admin_page!(departments, "admin_departments.html", "/admin/departments");
+admin_page!(task_forces, "admin_task_forces.html", "/admin/task-forces");
+admin_page!(grids, "admin_grids.html", "/admin/grids");
+
+/// Every field the admin forms send (each form sends its own).
+#[derive(Debug, Deserialize)]
+pub struct AdminForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
+}
+
+impl AdminForm {
+    fn get(&self, k: &str) -> Option<String> {
+        opt(&self.fields.get(k).cloned()).map(str::to_owned)
+    }
+    fn id(&self, k: &str) -> Result<Option<i64>, PageError> {
+        opt_id(&self.fields.get(k).cloned())
+    }
+    /// The input to show again (never the password).
+    fn input(&self) -> BTreeMap<String, String> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k.as_str() != "password")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+fn created(path: &str) -> Response {
+    Redirect::to(&format!("{path}?done=1")).into_response()
+}
+
+/// `POST /admin/users`.
+pub async fn create_user(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageForm(f): PageForm<AdminForm>,
+) -> Result<Response, PageError> {
+    let auth = admin(&v)?;
+    v.check_csrf(&f.csrf)?;
+    let role = f.get("role").and_then(|r| Role::parse(&r));
+    let Some(role) = role else {
+        let e = ApiError::invalid("role", "unknown_role", "choose a role / 请选择角色");
+        return refused(&state, &v, "admin_users.html", "/admin/users", e, f.input()).await;
+    };
+    let req = CreateUser {
+        username: f.get("username").unwrap_or_default(),
+        display_name: f.get("display_name").unwrap_or_default(),
+        password: f.fields.get("password").cloned().unwrap_or_default(),
+        role,
+        email: f.get("email"),
+        department_id: f.id("department_id")?,
+        grid_id: None,
+        task_force_id: f.id("task_force_id")?,
+        top_leader: f.get("top_leader").is_some(),
+    };
+    match api_user(State(state.clone()), auth, Json(req)).await {
+        Ok(_) => Ok(created("/admin/users")),
+        Err(e) => refused(&state, &v, "admin_users.html", "/admin/users", e, f.input()).await,
+    }
+}
+
+/// `POST /admin/departments`.
+pub async fn create_department(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageForm(f): PageForm<AdminForm>,
+) -> Result<Response, PageError> {
+    let auth = admin(&v)?;
+    v.check_csrf(&f.csrf)?;
+    let req = CreateDepartment {
+        name: f.get("name").unwrap_or_default(),
+        email: f.get("email"),
+    };
+    match api_department(State(state.clone()), auth, Json(req)).await {
+        Ok(_) => Ok(created("/admin/departments")),
+        Err(e) => {
+            let (t, p) = ("admin_departments.html", "/admin/departments");
+            refused(&state, &v, t, p, e, f.input()).await
+        }
+    }
+}
+
+/// `POST /admin/task-forces`.
+pub async fn create_task_force(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageForm(f): PageForm<AdminForm>,
+) -> Result<Response, PageError> {
+    let auth = admin(&v)?;
+    v.check_csrf(&f.csrf)?;
+    let req = CreateTaskForce {
+        name: f.get("name").unwrap_or_default(),
+        description: f.get("description"),
+    };
+    match api_task_force(State(state.clone()), auth, Json(req)).await {
+        Ok(_) => Ok(created("/admin/task-forces")),
+        Err(e) => {
+            let (t, p) = ("admin_task_forces.html", "/admin/task-forces");
+            refused(&state, &v, t, p, e, f.input()).await
+        }
+    }
+}
+
+/// `POST /admin/grids`: a grid with its five-ones.
+pub async fn create_grid(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageForm(f): PageForm<AdminForm>,
+) -> Result<Response, PageError> {
+    let auth = admin(&v)?;
+    v.check_csrf(&f.csrf)?;
+    let (t, p) = ("admin_grids.html", "/admin/grids");
+    let mut ids = [0i64; 4];
+    for (i, k) in ["linked_leader_id", "head_id", "task_force_id", "liaison_id"]
+        .iter()
+        .enumerate()
+    {
+        match f.id(k)? {
+            Some(id) => ids[i] = id,
+            None => {
+                let e = ApiError::invalid(k, "required", "required / 必填");
+                return refused(&state, &v, t, p, e, f.input()).await;
+            }
+        }
+    }
+    let req = CreateGrid {
+        name: f.get("name").unwrap_or_default(),
+        linked_leader_id: ids[0],
+        head_id: ids[1],
+        task_force_id: ids[2],
+        liaison_id: ids[3],
+        team: f.get("team").unwrap_or_default(),
+    };
+    match api_grid(State(state.clone()), auth, Json(req)).await {
+        Ok(_) => Ok(created(p)),
+        Err(e) => refused(&state, &v, t, p, e, f.input()).await,
+    }
+}

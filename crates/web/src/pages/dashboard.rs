@@ -1,0 +1,189 @@
+//! The leaders' dashboard (驾驶舱): cards, the department ranking, the trend, the overdue
+//! list with a supervise (督办) button, and extension requests to decide. The period numbers
+//! are the digest's own ([`gridline_notifier::digest::stats_for`]), so the page and the mail
+//! agree.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::Datelike;
+use gridline_api::AppState;
+use gridline_domain::calendar::ZONE;
+use gridline_domain::digest::Period;
+use gridline_domain::ticket::available_actions;
+use gridline_domain::{ActionKind, GridId, Role, Scope};
+use gridline_notifier::digest::{stats_for, trend_svg};
+use gridline_store::tickets::{Sort, TicketFilter};
+use serde::{Deserialize, Serialize};
+
+use crate::pages::{opt, opt_id};
+use crate::render::{PageError, page};
+use crate::session::Viewer;
+use crate::view::{Directory, rows};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct DashQuery {
+    period: Option<String>,
+    grid: Option<String>,
+}
+
+/// The periods offered: this and last month, this and last week.
+fn periods(today: chrono::NaiveDate) -> Vec<Period> {
+    let this_week = today.iso_week();
+    vec![
+        Period::Month {
+            year: today.year(),
+            month: today.month(),
+        },
+        Period::month_before(today),
+        Period::Week {
+            year: this_week.year(),
+            week: this_week.week(),
+        },
+        Period::week_before(today),
+    ]
+}
+
+/// Makes the SVG scale with the page.
+fn responsive(svg: String) -> String {
+    svg.replacen(
+        "<svg width=\"640\" height=\"220\"",
+        "<svg viewBox=\"0 0 640 220\" role=\"img\"",
+        1,
+    )
+}
+
+/// `GET /dashboard?period=2026-11&grid=3`.
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<DashQuery>,
+) -> Result<Response, PageError> {
+    v.require(&[Role::Leader, Role::Admin])?;
+    let dir = Directory::load(&state).await?;
+    let mine = Scope::of(&v.auth.actor);
+    let grids = dir.grids_in(&mine);
+    let scope = match opt_id(&q.grid)? {
+        Some(g) if grids.iter().any(|(id, _)| *id == g) => Scope::Grids(vec![GridId(g)]),
+        Some(_) => return Err(PageError::not_found()),
+        None => mine.clone(),
+    };
+    let now = state.now();
+    let offered = periods(now.with_timezone(&ZONE).date_naive());
+    let period = match opt(&q.period) {
+        Some(p) => Period::parse(p).ok_or_else(PageError::bad_request)?,
+        None => offered[0],
+    };
+    let stats = stats_for(&state.store, &state.calendar, &scope, period)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    let count = |f: TicketFilter| {
+        let (state, scope) = (&state, &scope);
+        async move { state.store.count_tickets(scope, &f, now).await }
+    };
+    let open_now = count(TicketFilter {
+        open_only: true,
+        ..TicketFilter::default()
+    })
+    .await?;
+    let overdue_now = count(TicketFilter {
+        overdue: true,
+        ..TicketFilter::default()
+    })
+    .await?;
+    let overdue = state
+        .store
+        .list_tickets(
+            &scope,
+            &TicketFilter {
+                overdue: true,
+                sort: Sort::Deadline,
+                limit: 20,
+                ..TicketFilter::default()
+            },
+            now,
+        )
+        .await?
+        .items;
+    let pending = state
+        .store
+        .list_tickets(
+            &scope,
+            &TicketFilter {
+                pending_extension: true,
+                sort: Sort::Deadline,
+                limit: 20,
+                ..TicketFilter::default()
+            },
+            now,
+        )
+        .await?
+        .items;
+    let may = |t: &gridline_domain::Ticket, a: ActionKind| {
+        available_actions(t, &v.auth.actor).contains(&a)
+    };
+    let overdue_rows: Vec<_> = rows(&state, &dir, &overdue)
+        .await?
+        .into_iter()
+        .zip(overdue.iter())
+        .map(|(r, t)| serde_json::json!({"r": r, "supervise": may(t, ActionKind::Supervise)}))
+        .collect();
+    let pending_rows: Vec<_> = rows(&state, &dir, &pending)
+        .await?
+        .into_iter()
+        .zip(pending.iter())
+        .map(|(r, t)| {
+            serde_json::json!({
+                "r": r,
+                "reason": t.pending_extension.as_ref().map(|p| p.reason.clone()),
+                "decide": may(t, ActionKind::DecideExtension),
+            })
+        })
+        .collect();
+    let ranking: Vec<_> = stats
+        .ranking
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "name": dir.department(Some(l.department_id.0)),
+                "signed": l.signed,
+                "signing_rate": l.signing_rate,
+                "resolved": l.resolved,
+                "resolution_rate": l.resolution_rate,
+                "overdue": l.overdue,
+                "returns": l.returns,
+                "reopenings": l.reopenings,
+            })
+        })
+        .collect();
+    let back = format!(
+        "/dashboard?period={period}{}",
+        opt_id(&q.grid)?
+            .map(|g| format!("&grid={g}"))
+            .unwrap_or_default()
+    );
+    Ok(page(
+        "dashboard.html",
+        &v.ctx("/dashboard"),
+        serde_json::json!({
+            "period": period.to_string(),
+            "periods": offered.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "grid": opt_id(&q.grid)?,
+            "grids": grids,
+            "cards": {
+                "open": open_now,
+                "overdue": overdue_now,
+                "filed": stats.filed,
+                "resolved": stats.resolved,
+                "signing_rate": stats.signing_rate,
+                "resolution_rate": stats.resolution_rate,
+                "satisfaction_rate": stats.satisfaction_rate,
+                "returns": stats.returns,
+            },
+            "ranking": ranking,
+            "trend": responsive(trend_svg(&stats)),
+            "overdue": overdue_rows,
+            "pending": pending_rows,
+            "back": back,
+        }),
+    ))
+}

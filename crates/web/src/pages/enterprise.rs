@@ -1,0 +1,57 @@
+//! An enterprise: its details and the tickets of it the viewer may see.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use gridline_api::AppState;
+use gridline_domain::{EnterpriseId, Scope};
+use gridline_store::tickets::TicketFilter;
+
+use crate::render::{PageError, page};
+use crate::session::Viewer;
+use crate::view::{Directory, rows};
+
+/// `GET /enterprises/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let e = state
+        .store
+        .enterprise(EnterpriseId(id))
+        .await
+        .map_err(|_| PageError::not_found())?;
+    let scope = Scope::of(&v.auth.actor);
+    let tickets = state
+        .store
+        .list_tickets(
+            &scope,
+            &TicketFilter {
+                enterprise_id: Some(EnterpriseId(id)),
+                limit: 100,
+                ..TicketFilter::default()
+            },
+            state.now(),
+        )
+        .await?
+        .items;
+    let dir = Directory::load(&state).await?;
+    let list = rows(&state, &dir, &tickets).await?;
+    let mine = v.auth.actor.user.grid_id == Some(gridline_domain::GridId(e.grid_id));
+    Ok(page(
+        "enterprise.html",
+        &v.ctx("/tickets"),
+        serde_json::json!({
+            "e": {
+                "id": e.id,
+                "name": e.name,
+                "credit_code": e.credit_code,
+                "cluster": e.cluster,
+                "grid": dir.grid(e.grid_id),
+                "above_size": e.above_size,
+            },
+            "rows": list,
+            "can_file": mine && v.role() == gridline_domain::Role::Liaison,
+        }),
+    ))
+}

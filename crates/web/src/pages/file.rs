@@ -1,0 +1,262 @@
+//! A liaison files a problem from a phone: pick an enterprise of the grid (by name or credit
+//! code), then fill in the form with photos or PDFs.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use gridline_api::AppState;
+use gridline_api::tickets::create::{CreateTicket, file_ticket};
+use gridline_domain::attachment::{MAX_BYTES, MAX_FILES, NewAttachment};
+use gridline_domain::text::{Description, TicketTitle};
+use gridline_domain::{Category, DomainError, EnterpriseId, GridId, Priority, Role};
+use gridline_store::org::EnterpriseFilter;
+use gridline_store::tickets::{Created, Idempotency};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::i18n::{Lang, pick};
+use crate::pages::opt;
+use crate::render::{PageError, page};
+use crate::session::Viewer;
+
+#[derive(Debug, Deserialize)]
+pub struct Search {
+    q: Option<String>,
+}
+
+fn my_grid(v: &Viewer) -> Result<GridId, PageError> {
+    v.require(&[Role::Liaison])?;
+    v.auth.actor.user.grid_id.ok_or_else(PageError::forbidden)
+}
+
+/// `GET /tickets/new?q=`: the enterprises of my grid, searchable.
+pub async fn pick_enterprise(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<Search>,
+) -> Result<Response, PageError> {
+    let grid = my_grid(&v)?;
+    let text = opt(&q.q).map(|s| s.chars().take(100).collect::<String>());
+    let found = state
+        .store
+        .enterprises(
+            &EnterpriseFilter {
+                grid_id: Some(grid),
+                q: text.clone(),
+            },
+            50,
+        )
+        .await?;
+    let list: Vec<_> = found
+        .iter()
+        .map(|e| serde_json::json!({"id": e.id, "name": e.name, "credit_code": e.credit_code}))
+        .collect();
+    Ok(page(
+        "pick_enterprise.html",
+        &v.ctx("/tickets/new"),
+        serde_json::json!({ "q": text.unwrap_or_default(), "enterprises": list }),
+    ))
+}
+
+/// What the form holds, to show again after an error.
+#[derive(Debug, Default, Serialize)]
+struct Input {
+    category: String,
+    priority: String,
+    title: String,
+    description: String,
+    idempotency_key: String,
+}
+
+async fn show_form(
+    state: &AppState,
+    v: &Viewer,
+    enterprise: i64,
+    input: &Input,
+    errors: &BTreeMap<String, String>,
+) -> Result<Response, PageError> {
+    let grid = my_grid(v)?;
+    let e = state
+        .store
+        .enterprise(EnterpriseId(enterprise))
+        .await
+        .map_err(|_| PageError::not_found())?;
+    if e.grid_id != grid.0 {
+        return Err(PageError::not_found());
+    }
+    let mut res = page(
+        "file.html",
+        &v.ctx("/tickets/new"),
+        serde_json::json!({
+            "enterprise": {"id": e.id, "name": e.name, "credit_code": e.credit_code},
+            "categories": Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "priorities": Priority::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "input": input,
+            "errors": errors,
+            "max_files": MAX_FILES,
+            "max_mb": MAX_BYTES >> 20,
+        }),
+    );
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// `GET /tickets/new/{enterprise}`: the form.
+pub async fn form(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(enterprise): Path<i64>,
+) -> Result<Response, PageError> {
+    let input = Input {
+        priority: Priority::Normal.as_str().to_owned(),
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        ..Input::default()
+    };
+    show_form(&state, &v, enterprise, &input, &BTreeMap::new()).await
+}
+
+fn field_error(lang: Lang, e: &DomainError) -> (String, String) {
+    match e {
+        DomainError::Invalid { field, message, .. } => ((*field).to_owned(), pick(lang, message)),
+        other => ("form".to_owned(), other.to_string()),
+    }
+}
+
+/// `POST /tickets/new` (multipart): files the ticket with its attachments in one transaction.
+pub async fn submit(
+    State(state): State<AppState>,
+    v: Viewer,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let mut csrf = String::new();
+    let mut enterprise = None;
+    let mut input = Input::default();
+    let mut files: Vec<(String, Vec<u8>)> = vec![];
+    let mut errors = BTreeMap::new();
+    let too_large = |lang| {
+        (
+            "attachments".to_owned(),
+            pick(
+                lang,
+                &format!(
+                    "each file is at most {} MB / 单个文件不能超过 {} MB",
+                    MAX_BYTES >> 20,
+                    MAX_BYTES >> 20
+                ),
+            ),
+        )
+    };
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| PageError::bad_request())?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "attachments" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let mut data = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| PageError::bad_request())? {
+                data.extend_from_slice(&chunk);
+                if data.len() > MAX_BYTES {
+                    break;
+                }
+            }
+            if data.len() > MAX_BYTES {
+                let (k, m) = too_large(v.lang);
+                errors.insert(k, m);
+            } else if !(filename.is_empty() && data.is_empty()) {
+                files.push((filename, data));
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(|_| PageError::bad_request())?;
+        match name.as_str() {
+            "_csrf" => csrf = text,
+            "enterprise_id" => enterprise = text.trim().parse::<i64>().ok(),
+            "category" => input.category = text,
+            "priority" => input.priority = text,
+            "title" => input.title = text,
+            "description" => input.description = text,
+            "idempotency_key" => input.idempotency_key = text,
+            _ => return Err(PageError::bad_request()),
+        }
+    }
+    v.check_csrf(&csrf)?;
+    let enterprise = enterprise.ok_or_else(PageError::bad_request)?;
+    let lang = v.lang;
+    let category = Category::parse(&input.category);
+    if category.is_none() {
+        errors.insert(
+            "category".into(),
+            crate::i18n::t(lang, "file.pick_category"),
+        );
+    }
+    let priority = Priority::parse(&input.priority).unwrap_or(Priority::Normal);
+    if let Err(e) = TicketTitle::parse(&input.title) {
+        let (k, m) = field_error(lang, &e);
+        errors.insert(k, m);
+    }
+    if let Err(e) = Description::parse(&input.description) {
+        let (k, m) = field_error(lang, &e);
+        errors.insert(k, m);
+    }
+    let mut checked = vec![];
+    if let Err(e) = NewAttachment::check_count(files.len()) {
+        let (k, m) = field_error(lang, &e);
+        errors.insert(k, m);
+    }
+    for (name, data) in files {
+        match NewAttachment::parse(&name, data) {
+            Ok(a) => checked.push(a),
+            Err(e) => {
+                let (k, m) = field_error(lang, &e);
+                errors.insert(k, format!("{name}: {m}"));
+            }
+        }
+    }
+    let Some(category) = category.filter(|_| errors.is_empty()) else {
+        return show_form(&state, &v, enterprise, &input, &errors).await;
+    };
+    let req = CreateTicket {
+        enterprise_id: enterprise,
+        category,
+        priority,
+        title: input.title.clone(),
+        description: input.description.clone(),
+    };
+    let idem = idempotency(&input.idempotency_key, &req, &checked);
+    match file_ticket(&state, &v.auth, &req, idem, &checked).await {
+        Ok(Created::New(t) | Created::Replayed(t)) => {
+            Ok(Redirect::to(&format!("/tickets/{}?done=file", t.id)).into_response())
+        }
+        Err(e) if e.status().as_u16() == 422 => {
+            errors.insert(
+                e.field_name().unwrap_or("form").to_owned(),
+                pick(lang, e.message()),
+            );
+            show_form(&state, &v, enterprise, &input, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A double tap on "submit" (or a retry on a flaky link) files once: the form carries a key
+/// made when it was shown, and the hash tells a retry from an edited form.
+fn idempotency(key: &str, req: &CreateTicket, files: &[NewAttachment]) -> Option<Idempotency> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(req).unwrap_or_default());
+    for f in files {
+        h.update(Sha256::digest(&f.data));
+    }
+    Some(Idempotency {
+        key: format!("page:{key}"),
+        request_hash: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}

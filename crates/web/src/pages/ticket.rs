@@ -1,0 +1,481 @@
+//! The ticket page: facts, the three-ones, both deadlines with working days left, the whole
+//! history, attachments, and a form for each action the viewer may take now (and none other).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use gridline_api::AppState;
+use gridline_api::tickets::actions::{ActionBody, perform};
+use gridline_api::tickets::get::visible_ticket;
+use gridline_domain::attachment::FileKind;
+use gridline_domain::ticket::{ReturnCode, available_actions};
+use gridline_domain::{ActionKind, EventKind, Role, Satisfaction, Ticket};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Lang, pick, t as tr};
+use crate::pages::{PageForm, opt, opt_id};
+use crate::render::{PageError, page};
+use crate::session::Viewer;
+use crate::view::{Directory, local};
+
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Entry {
+    at: String,
+    actor: String,
+    action: String,
+    from: String,
+    to: String,
+    details: Vec<(String, String)>,
+}
+
+fn names(dir: &Directory, ids: &[gridline_domain::DepartmentId]) -> String {
+    ids.iter()
+        .map(|d| dir.department(Some(d.0)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn details(lang: Lang, dir: &Directory, kind: &EventKind) -> Vec<(String, String)> {
+    let l = |k: &str| tr(lang, k);
+    match kind {
+        EventKind::Filed | EventKind::Closed => vec![],
+        EventKind::Dispatched {
+            three_ones,
+            tracker_id,
+            response_due_at,
+        } => {
+            let mut v = vec![
+                (
+                    l("ticket.leader"),
+                    dir.user(Some(three_ones.accountable_leader_id.0)),
+                ),
+                (
+                    l("ticket.department"),
+                    dir.department(Some(three_ones.department_id.0)),
+                ),
+                (
+                    l("ticket.person"),
+                    dir.user(Some(three_ones.responsible_person_id.0)),
+                ),
+                (l("ticket.response_due"), local(*response_due_at)),
+            ];
+            if let Some(t) = tracker_id {
+                v.push((l("ticket.tracker"), dir.user(Some(t.0))));
+            }
+            v
+        }
+        EventKind::Accepted { resolution_due_at } => {
+            vec![(l("ticket.resolution_due"), local(*resolution_due_at))]
+        }
+        EventKind::Returned { reason, previous } => {
+            let mut v = vec![
+                (
+                    l("ticket.return_reason"),
+                    l(&format!("return.{}", reason.code)),
+                ),
+                (
+                    l("ticket.department"),
+                    dir.department(Some(previous.department_id.0)),
+                ),
+            ];
+            if let Some(t) = &reason.text {
+                v.push((l("ticket.remark"), t.clone()));
+            }
+            v
+        }
+        EventKind::Escalated {
+            task_force_id,
+            co_department_ids,
+            note,
+        } => {
+            let mut v = vec![(
+                l("ticket.task_force"),
+                dir.task_force(Some(task_force_id.0)),
+            )];
+            if !co_department_ids.is_empty() {
+                v.push((l("ticket.co_departments"), names(dir, co_department_ids)));
+            }
+            if let Some(n) = note {
+                v.push((l("ticket.remark"), n.clone()));
+            }
+            v
+        }
+        EventKind::CoDepartmentsAdded { department_ids } => {
+            vec![(l("ticket.co_departments"), names(dir, department_ids))]
+        }
+        EventKind::ExtensionRequested { days, reason } => vec![
+            (l("ticket.days"), days.to_string()),
+            (l("ticket.remark"), reason.clone()),
+        ],
+        EventKind::ExtensionDecided {
+            approved,
+            days,
+            note,
+            resolution_due_at,
+        } => {
+            let mut v = vec![(
+                l("ticket.decision"),
+                format!(
+                    "{} ({days})",
+                    l(if *approved {
+                        "ticket.approved"
+                    } else {
+                        "ticket.refused"
+                    })
+                ),
+            )];
+            if let Some(d) = resolution_due_at {
+                v.push((l("ticket.resolution_due"), local(*d)));
+            }
+            if let Some(n) = note {
+                v.push((l("ticket.remark"), n.clone()));
+            }
+            v
+        }
+        EventKind::Resolved { resolution } => vec![(l("ticket.resolution"), resolution.clone())],
+        EventKind::Reported {
+            satisfaction,
+            feedback,
+        } => {
+            let mut v = vec![(
+                l("ticket.satisfaction"),
+                l(&format!("satisfaction.{satisfaction}")),
+            )];
+            if let Some(f) = feedback {
+                v.push((l("ticket.feedback"), f.clone()));
+            }
+            v
+        }
+        EventKind::Reopened {
+            reopen_count,
+            resolution_due_at,
+        } => vec![
+            (l("ticket.reopen_count"), reopen_count.to_string()),
+            (l("ticket.resolution_due"), local(*resolution_due_at)),
+        ],
+        EventKind::Urged { note } | EventKind::Supervised { note } => note
+            .iter()
+            .map(|n| (l("ticket.remark"), n.clone()))
+            .collect(),
+        EventKind::Commented { body } => vec![(l("ticket.remark"), body.clone())],
+    }
+}
+
+/// A deadline with the working days left (negative: overdue).
+fn deadline(state: &AppState, due: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
+    match due {
+        Some(d) => serde_json::json!({
+            "at": local(d),
+            "days_left": state.calendar.working_days_between(state.now(), d),
+            "passed": d < state.now(),
+        }),
+        None => serde_json::Value::Null,
+    }
+}
+
+/// What a failed action form shows again.
+#[derive(Debug, Default, Serialize)]
+pub struct Failed {
+    action: String,
+    field: String,
+    message: String,
+    input: BTreeMap<String, String>,
+}
+
+async fn render(
+    state: &AppState,
+    v: &Viewer,
+    t: &Ticket,
+    done: Option<&str>,
+    failed: Option<Failed>,
+) -> Result<Response, PageError> {
+    let dir = Directory::load(state).await?;
+    let lang = v.lang;
+    let events = state.store.events(t.id).await?;
+    let timeline: Vec<Entry> = events
+        .iter()
+        .map(|e| Entry {
+            at: local(e.at),
+            actor: dir.user(Some(e.actor_id.0)),
+            action: e.action.clone(),
+            from: e.from.clone(),
+            to: e.to.clone(),
+            details: EventKind::from_parts(&e.action, &e.payload)
+                .map(|k| details(lang, &dir, &k))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let attachments: Vec<_> = state
+        .store
+        .attachments(t.id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({
+                "id": a.id,
+                "name": a.filename,
+                "image": FileKind::is_image(&a.content_type),
+                "kb": (a.size + 1023) / 1024,
+            })
+        })
+        .collect();
+    let enterprise = state.store.enterprise(t.enterprise_id).await?;
+    let actions: Vec<&str> = available_actions(t, &v.auth.actor)
+        .into_iter()
+        .map(ActionKind::as_str)
+        .collect();
+    let by_role = |role: &str| -> Vec<serde_json::Value> {
+        dir.users
+            .iter()
+            .filter(|u| u.active && u.role == role)
+            .map(|u| serde_json::json!({"id": u.id, "name": u.display_name, "department_id": u.department_id}))
+            .collect()
+    };
+    let ctx = v.ctx("/tickets");
+    Ok(page(
+        "ticket.html",
+        &ctx,
+        serde_json::json!({
+            "tk": {
+                "id": t.id.0,
+                "number": t.number,
+                "title": t.title,
+                "description": t.description,
+                "status": t.status.as_str(),
+                "category": t.category.as_str(),
+                "priority": t.priority.as_str(),
+                "grid": dir.grid(t.grid_id.0),
+                "leader": dir.user(t.accountable_leader_id.map(|x| x.0)),
+                "department": dir.department(t.department_id.map(|x| x.0)),
+                "person": dir.user(t.responsible_person_id.map(|x| x.0)),
+                "tracker": dir.user(t.tracker_id.map(|x| x.0)),
+                "task_force": dir.task_force(t.task_force_id.map(|x| x.0)),
+                "co_departments": names(&dir, &t.co_department_ids),
+                "filed_by": dir.user(Some(t.filed_by.0)),
+                "created": local(t.created_at),
+                "response_due": deadline(state, t.response_due_at),
+                "resolution_due": deadline(state, t.resolution_due_at),
+                "running": t.next_due_at().is_some(),
+                "light": gridline_domain::notice::light(t, state.now(), &state.notice).map(|l| format!("{l:?}").to_lowercase()),
+                "reopen_count": t.reopen_count,
+                "return_count": t.return_count,
+                "satisfaction": t.satisfaction.map(|s| s.as_str()),
+                "last_return": t.last_return.as_ref().map(|r| serde_json::json!({"code": r.code.as_str(), "text": r.text})),
+                "pending": t.pending_extension.as_ref().map(|p| serde_json::json!({"days": p.days, "reason": p.reason, "by": dir.user(Some(p.requested_by.0))})),
+                "version": t.version,
+            },
+            "enterprise": {"id": enterprise.id, "name": enterprise.name, "credit_code": enterprise.credit_code},
+            "timeline": timeline,
+            "attachments": attachments,
+            "actions": actions,
+            "done": done,
+            "failed": failed,
+            "leaders": by_role(Role::Leader.as_str()),
+            "officers": by_role(Role::DepartmentOfficer.as_str()),
+            "trackers": by_role(Role::Tracker.as_str()),
+            "departments": dir.departments,
+            "task_forces": dir.task_forces,
+            "return_codes": ReturnCode::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            "satisfactions": Satisfaction::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        }),
+    ))
+}
+
+/// `GET /tickets/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<Done>,
+) -> Result<Response, PageError> {
+    let t = visible_ticket(&state, &v.auth, id).await?;
+    let done = opt(&q.done).filter(|d| ActionKind::parse(d).is_some());
+    render(&state, &v, &t, done, None).await
+}
+
+/// Every field any action form may send.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    expected_version: i64,
+    /// Where to go afterwards (the dashboard's buttons come back to the dashboard).
+    back: Option<String>,
+    accountable_leader_id: Option<String>,
+    department_id: Option<String>,
+    responsible_person_id: Option<String>,
+    tracker_id: Option<String>,
+    reason: Option<String>,
+    reason_text: Option<String>,
+    task_force_id: Option<String>,
+    #[serde(default)]
+    co_department_ids: Vec<String>,
+    #[serde(default)]
+    department_ids: Vec<String>,
+    days: Option<String>,
+    approve: Option<String>,
+    resolution: Option<String>,
+    satisfaction: Option<String>,
+    feedback: Option<String>,
+    note: Option<String>,
+    body: Option<String>,
+}
+
+impl ActionForm {
+    fn input(&self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        for (k, v) in [
+            ("accountable_leader_id", &self.accountable_leader_id),
+            ("department_id", &self.department_id),
+            ("responsible_person_id", &self.responsible_person_id),
+            ("tracker_id", &self.tracker_id),
+            ("reason", &self.reason),
+            ("reason_text", &self.reason_text),
+            ("task_force_id", &self.task_force_id),
+            ("days", &self.days),
+            ("resolution", &self.resolution),
+            ("satisfaction", &self.satisfaction),
+            ("feedback", &self.feedback),
+            ("note", &self.note),
+            ("body", &self.body),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.to_owned(), v.clone());
+            }
+        }
+        m
+    }
+
+    /// The API's body for `action`: only the fields that action takes, empty ones left out.
+    fn body(&self, action: ActionKind) -> Result<ActionBody, PageError> {
+        use ActionKind as A;
+        let text = |v: &Option<String>| opt(v).map(str::to_owned);
+        let ids = |v: &[String]| -> Result<Vec<i64>, PageError> {
+            v.iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().parse().map_err(|_| PageError::bad_request()))
+                .collect()
+        };
+        let mut b = ActionBody {
+            expected_version: self.expected_version,
+            ..ActionBody::default()
+        };
+        match action {
+            A::Dispatch => {
+                b.accountable_leader_id = opt_id(&self.accountable_leader_id)?;
+                b.department_id = opt_id(&self.department_id)?;
+                b.responsible_person_id = opt_id(&self.responsible_person_id)?;
+                b.tracker_id = opt_id(&self.tracker_id)?;
+            }
+            A::Return => {
+                b.reason = text(&self.reason).map(serde_json::Value::String);
+                b.reason_text = text(&self.reason_text);
+            }
+            A::Escalate => {
+                b.task_force_id = opt_id(&self.task_force_id)?;
+                let co = ids(&self.co_department_ids)?;
+                b.co_department_ids = (!co.is_empty()).then_some(co);
+                b.note = text(&self.note);
+            }
+            A::AddCoDepartments => b.department_ids = Some(ids(&self.department_ids)?),
+            A::RequestExtension => {
+                b.days = match opt(&self.days) {
+                    Some(d) => Some(d.parse().map_err(|_| PageError::bad_request())?),
+                    None => None,
+                };
+                b.reason = text(&self.reason).map(serde_json::Value::String);
+            }
+            A::DecideExtension => {
+                b.approve = opt(&self.approve).map(|a| a == "true");
+                b.note = text(&self.note);
+            }
+            A::Resolve => b.resolution = text(&self.resolution),
+            A::Report => {
+                b.satisfaction = match opt(&self.satisfaction) {
+                    Some(s) => Some(Satisfaction::parse(s).ok_or_else(PageError::bad_request)?),
+                    None => None,
+                };
+                b.feedback = text(&self.feedback);
+            }
+            A::Urge | A::Supervise => b.note = text(&self.note),
+            A::Comment => b.body = text(&self.body),
+            A::Accept => {}
+            A::File | A::Close | A::Reopen => return Err(PageError::not_found()),
+        }
+        Ok(b)
+    }
+}
+
+/// `POST /tickets/{id}/actions/{action}`: the same path as the API's action endpoint.
+pub async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((id, action)): Path<(i64, String)>,
+    PageForm(form): PageForm<ActionForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&form.csrf)?;
+    let action = ActionKind::parse(&action).ok_or_else(PageError::not_found)?;
+    let body = form.body(action)?;
+    match perform(&state, &v.auth, id, action, &body).await {
+        Ok(_) => {
+            let back = opt(&form.back)
+                .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+                .map_or_else(|| format!("/tickets/{id}?done={action}"), str::to_owned);
+            Ok(Redirect::to(&back).into_response())
+        }
+        // Invalid values and stale versions: the page again, with the message by the form
+        // and what was typed kept.
+        Err(e) if matches!(e.status().as_u16(), 409 | 422) => {
+            let t = visible_ticket(&state, &v.auth, id).await?;
+            let failed = Failed {
+                action: action.as_str().to_owned(),
+                field: e.field_name().unwrap_or_default().to_owned(),
+                message: pick(v.lang, e.message()),
+                input: form.input(),
+            };
+            let mut res = render(&state, &v, &t, None, Some(failed)).await?;
+            *res.status_mut() = e.status();
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /tickets/{id}/attachments/{attachment}`: only for those who see the ticket.
+pub async fn attachment(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let t = visible_ticket(&state, &v.auth, id).await?;
+    let a = state
+        .store
+        .attachment(attachment)
+        .await
+        .map_err(|_| PageError::not_found())?;
+    if a.ticket_id != t.id.0 {
+        return Err(PageError::not_found());
+    }
+    let inline = FileKind::is_image(&a.content_type) || a.content_type == "application/pdf";
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        crate::session::urlencoding(&a.filename)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+        ],
+        a.data,
+    )
+        .into_response())
+}

@@ -1,0 +1,273 @@
+//! Templates (embedded at build time, auto-escaped), the page context every template gets,
+//! and the pages' one error policy: a [`PageError`] becomes an HTML page in the viewer's
+//! language with the right status; nothing internal is shown.
+
+use std::sync::OnceLock;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use gridline_api::ApiError;
+use gridline_domain::Role;
+use minijinja::{Environment, State, Value};
+use serde::Serialize;
+
+use crate::i18n::{Lang, pick, t};
+use crate::session::{Viewer, lang_of};
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "base.html",
+    "rows.html",
+    "login.html",
+    "error.html",
+    "list.html",
+    "pick_enterprise.html",
+    "file.html",
+    "ticket.html",
+    "dashboard.html",
+    "enterprise.html",
+    "admin_users.html",
+    "admin_departments.html",
+    "admin_task_forces.html",
+    "admin_grids.html",
+);
+
+fn lang_of_state(state: &State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default()
+}
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %e, "template does not parse");
+            }
+        }
+        env.add_function("t", |state: &State, key: &str| t(lang_of_state(state), key));
+        env.add_filter("pick", |state: &State, msg: &str| {
+            pick(lang_of_state(state), msg)
+        });
+        env.add_filter("pct", |v: Option<f64>| {
+            v.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
+        });
+        env
+    })
+}
+
+/// A navigation link.
+#[derive(Debug, Serialize)]
+pub struct Nav {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub active: bool,
+}
+
+/// Who is looking.
+#[derive(Debug, Serialize)]
+pub struct Me {
+    pub name: String,
+    pub role: &'static str,
+}
+
+/// What every template gets.
+#[derive(Debug, Serialize)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub me: Option<Me>,
+    pub csrf: String,
+    pub path: String,
+    pub nav: Vec<Nav>,
+}
+
+fn nav_for(role: Role, path: &str) -> Vec<Nav> {
+    let links: &[(&str, &str)] = match role {
+        Role::Liaison => &[
+            ("/tickets/new", "nav.file"),
+            ("/tickets", "nav.grid_tickets"),
+        ],
+        Role::Dispatcher => &[("/queue", "nav.queue"), ("/tickets", "nav.tickets")],
+        Role::DepartmentOfficer => &[("/inbox", "nav.inbox"), ("/tickets", "nav.tickets")],
+        Role::TaskForceMember => &[
+            ("/task-force", "nav.task_force"),
+            ("/tickets", "nav.tickets"),
+        ],
+        Role::Tracker => &[("/tickets", "nav.tickets")],
+        Role::Leader => &[("/dashboard", "nav.dashboard"), ("/tickets", "nav.tickets")],
+        Role::Admin => &[
+            ("/dashboard", "nav.dashboard"),
+            ("/tickets", "nav.tickets"),
+            ("/admin/users", "nav.users"),
+            ("/admin/grids", "nav.grids"),
+            ("/admin/departments", "nav.departments"),
+            ("/admin/task-forces", "nav.task_forces"),
+        ],
+    };
+    links
+        .iter()
+        .map(|(href, key)| Nav {
+            href,
+            key,
+            active: path == *href,
+        })
+        .collect()
+}
+
+impl Ctx {
+    /// The context of a signed-in viewer on `path`.
+    pub fn signed_in(v: &Viewer, path: &str) -> Ctx {
+        Ctx {
+            lang: v.lang,
+            me: Some(Me {
+                name: v.auth.user.display_name.clone(),
+                role: v.role().as_str(),
+            }),
+            csrf: v.csrf.clone(),
+            path: path.to_owned(),
+            nav: nav_for(v.role(), path),
+        }
+    }
+
+    /// The context of someone not signed in.
+    pub fn anonymous(lang: Lang, path: &str, csrf: String) -> Ctx {
+        Ctx {
+            lang,
+            me: None,
+            csrf,
+            path: path.to_owned(),
+            nav: vec![],
+        }
+    }
+}
+
+/// Renders a template with the context and the page's own data (a JSON object).
+pub fn page(template: &str, ctx: &Ctx, data: serde_json::Value) -> Response {
+    match render(template, ctx, data) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn render(template: &str, ctx: &Ctx, data: serde_json::Value) -> Result<String, PageError> {
+    let mut merged = serde_json::to_value(ctx).map_err(|e| PageError::internal(&e))?;
+    if let (Some(m), serde_json::Value::Object(d)) = (merged.as_object_mut(), data) {
+        m.extend(d);
+    }
+    env()
+        .get_template(template)
+        .and_then(|tpl| tpl.render(Value::from_serialize(&merged)))
+        .map_err(|e| PageError::internal(&format!("{e:#}")))
+}
+
+/// Why a page could not be shown.
+#[derive(Debug, Clone)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub code: String,
+    /// A bilingual message (`english / 中文`), or a catalog key prefixed with `@`.
+    pub message: String,
+}
+
+impl PageError {
+    fn keyed(status: StatusCode, code: &str) -> Self {
+        Self {
+            status,
+            code: code.to_owned(),
+            message: format!("@error.{code}"),
+        }
+    }
+
+    /// 403: a form without a valid CSRF token.
+    pub fn csrf() -> Self {
+        Self::keyed(StatusCode::FORBIDDEN, "csrf_failed")
+    }
+
+    /// 403: the role may not open this page.
+    pub fn forbidden() -> Self {
+        Self::keyed(StatusCode::FORBIDDEN, "forbidden")
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::keyed(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    /// 400: a malformed request.
+    pub fn bad_request() -> Self {
+        Self::keyed(StatusCode::BAD_REQUEST, "bad_request")
+    }
+
+    /// 500: logged, never shown.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "page failed");
+        Self::keyed(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        if e.status() == StatusCode::NOT_FOUND {
+            return Self::not_found();
+        }
+        Self {
+            status: e.status(),
+            code: e.code().to_owned(),
+            message: e.message().to_owned(),
+        }
+    }
+}
+
+impl From<gridline_store::StoreError> for PageError {
+    fn from(e: gridline_store::StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let mut res = status.into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+/// Turns [`PageError`]s into pages in the viewer's language.
+pub async fn error_pages(req: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    let lang = lang_of(&jar);
+    let path = req.uri().path().to_owned();
+    let mut res = next.run(req).await;
+    let Some(err) = res.extensions_mut().remove::<PageError>() else {
+        return res;
+    };
+    let message = match err.message.strip_prefix('@') {
+        Some(key) => t(lang, key),
+        None => pick(lang, &err.message),
+    };
+    let ctx = Ctx::anonymous(lang, &path, String::new());
+    let html = render(
+        "error.html",
+        &ctx,
+        serde_json::json!({ "status": err.status.as_u16(), "code": err.code, "message": message }),
+    )
+    .unwrap_or_else(|_| message.clone());
+    let mut out = (err.status, Html(html)).into_response();
+    if let Some(v) = res.headers().get(axum::http::header::SET_COOKIE) {
+        out.headers_mut()
+            .insert(axum::http::header::SET_COOKIE, v.clone());
+    }
+    out
+}

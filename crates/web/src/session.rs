@@ -1,0 +1,341 @@
+//! Sessions, CSRF and the language switch.
+//!
+//! - `gl_session`: the API's access token (HS256 JWT), HttpOnly, SameSite=Lax, renewed while
+//!   in use (sliding: a session ends after `auth.token_ttl_secs` of inactivity).
+//! - `gl_sid`: a random per-browser id, HttpOnly. Every form carries
+//!   `_csrf = HMAC(secret, gl_sid)`; a post without it, or with another browser's, is
+//!   refused with 403. A new id is issued at login and logout.
+//! - `gl_lang`: `zh` (default) or `en`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use gridline_api::AppState;
+use gridline_api::auth::{AuthUser, authenticate, sign_in};
+use gridline_domain::{Role, UserId};
+use serde::Deserialize;
+
+use crate::i18n::Lang;
+use crate::render::{Ctx, PageError, page};
+
+pub const SESSION: &str = "gl_session";
+pub const SID: &str = "gl_sid";
+pub const LANG: &str = "gl_lang";
+const CSRF_PURPOSE: &str = "csrf";
+
+fn https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+fn cookie(name: &'static str, value: String, http_only: bool, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(http_only)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
+}
+
+/// The language of a request: the cookie, else Chinese.
+pub fn lang_of(jar: &CookieJar) -> Lang {
+    jar.get(LANG)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or_default()
+}
+
+fn new_sid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A signed-in person looking at a page.
+pub struct Viewer {
+    pub auth: AuthUser,
+    pub lang: Lang,
+    /// The token forms must carry.
+    pub csrf: String,
+    sid: String,
+    state: AppState,
+}
+
+impl Viewer {
+    /// The role.
+    pub fn role(&self) -> Role {
+        self.auth.actor.role()
+    }
+
+    /// The user's id.
+    pub fn id(&self) -> UserId {
+        self.auth.actor.id()
+    }
+
+    /// Refuses a form whose token is missing or belongs to another browser.
+    pub fn check_csrf(&self, presented: &str) -> Result<(), PageError> {
+        if self
+            .state
+            .auth
+            .verify_mac(CSRF_PURPOSE, &self.sid, presented)
+        {
+            Ok(())
+        } else {
+            Err(PageError::csrf())
+        }
+    }
+
+    /// Refuses anyone but these roles.
+    pub fn require(&self, roles: &[Role]) -> Result<(), PageError> {
+        if roles.contains(&self.role()) {
+            Ok(())
+        } else {
+            Err(PageError::forbidden())
+        }
+    }
+
+    /// The page context for this viewer.
+    pub fn ctx(&self, path: &str) -> Ctx {
+        Ctx::signed_in(self, path)
+    }
+}
+
+/// A renewed session token the middleware sets on the way out.
+#[derive(Clone, Default)]
+struct Renewal(Arc<Mutex<Option<String>>>);
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let lang = lang_of(&jar);
+        let to_login = || {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            Redirect::to(&format!("/login?next={}", urlencoding(&next))).into_response()
+        };
+        let (Some(token), Some(sid)) = (jar.get(SESSION), jar.get(SID)) else {
+            return Err(to_login());
+        };
+        let claims = state.auth.verify(token.value()).map_err(|_| to_login())?;
+        let auth = match authenticate(state, token.value()).await {
+            Ok(a) => a,
+            Err(e) if e.status().is_server_error() => {
+                return Err(PageError::from(e).into_response());
+            }
+            Err(_) => return Err(to_login()),
+        };
+        // Renew a session past half its life, so an officer working all morning stays in.
+        let now = state.now();
+        if now.timestamp() - claims.iat > state.auth.token_ttl_secs / 2
+            && let Some(slot) = parts.extensions.get::<Renewal>()
+            && let Ok(fresh) = state.auth.issue(auth.actor.id(), auth.actor.role(), now)
+            && let Ok(mut s) = slot.0.lock()
+        {
+            *s = Some(fresh);
+        }
+        let sid = sid.value().to_owned();
+        Ok(Viewer {
+            csrf: state.auth.mac(CSRF_PURPOSE, &sid),
+            auth,
+            lang,
+            sid,
+            state: state.clone(),
+        })
+    }
+}
+
+/// Sets the renewed session cookie, if the request's extractor made one.
+pub async fn refresh(mut req: Request, next: Next) -> Response {
+    let slot = Renewal::default();
+    let secure = https(req.headers());
+    req.extensions_mut().insert(slot.clone());
+    let mut res = next.run(req).await;
+    let fresh = slot.0.lock().ok().and_then(|mut s| s.take());
+    if let Some(token) = fresh
+        && let Ok(v) = HeaderValue::from_str(&cookie(SESSION, token, true, secure).to_string())
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Percent-encodes a query value.
+pub fn urlencoding(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Only same-site paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_view(
+    state: &AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+) -> Response {
+    let lang = lang_of(&jar);
+    let (jar, sid) = match jar.get(SID) {
+        Some(c) => {
+            let v = c.value().to_owned();
+            (jar, v)
+        }
+        None => {
+            let sid = new_sid();
+            (jar.add(cookie(SID, sid.clone(), true, https(headers))), sid)
+        }
+    };
+    let ctx = Ctx::anonymous(lang, "/login", state.auth.mac(CSRF_PURPOSE, &sid));
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNAUTHORIZED
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let body = page(
+        "login.html",
+        &ctx,
+        serde_json::json!({ "next": next, "username": username, "error": error }),
+    );
+    (status, jar, body).into_response()
+}
+
+/// `GET /login`.
+pub async fn login_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
+    login_view(&state, jar, &headers, &next, "", None)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// `POST /login`: checks the password as the API does, then starts a session.
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let sid = jar
+        .get(SID)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if sid.is_empty() || !state.auth.verify_mac(CSRF_PURPOSE, &sid, &form.csrf) {
+        return Err(PageError::csrf());
+    }
+    let next = safe_next(form.next.as_deref());
+    let address = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ConnectInfo(a))| {
+        a.ip()
+    });
+    match sign_in(&state, address, form.username.trim(), form.password).await {
+        Ok(token) => {
+            let secure = https(&headers);
+            // A fresh browser id: a token planted before login is worthless after it.
+            let jar = jar.add(cookie(SESSION, token, true, secure)).add(cookie(
+                SID,
+                new_sid(),
+                true,
+                secure,
+            ));
+            Ok((jar, Redirect::to(&next)).into_response())
+        }
+        Err(e) if e.status().is_client_error() => {
+            let lang = lang_of(&jar);
+            let msg = crate::i18n::pick(lang, e.message());
+            Ok(login_view(
+                &state,
+                jar,
+                &headers,
+                &next,
+                form.username.trim(),
+                Some(msg),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// `POST /logout`.
+pub async fn logout(
+    viewer: Viewer,
+    jar: CookieJar,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf)?;
+    let jar = jar.remove(Cookie::build(SESSION).path("/")).add(cookie(
+        SID,
+        new_sid(),
+        true,
+        https(&headers),
+    ));
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+/// `GET /lang/{zh|en}?next=…`: remembers the language for a year.
+pub async fn switch_lang(
+    headers: HeaderMap,
+    Path(lang): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let lang = Lang::parse(&lang).unwrap_or_default();
+    let secure = if https(&headers) { "; Secure" } else { "" };
+    let set = format!(
+        "{LANG}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        lang.as_str()
+    );
+    let mut res = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&set) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
