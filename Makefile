@@ -3,14 +3,15 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test fmt-check clippy calendar-check pg-up python-deps mail-sink bench fuzz-api build clean
+.PHONY: run test fmt-check clippy calendar-check pg-up python-deps browser-deps mail-sink bench fuzz-api build clean
 
 ## run: build, migrate, seed the demo on first start, serve on http://127.0.0.1:8080 (SQLite in ./data)
 run:
 	$(CARGO) run --release -p gridline -- serve --demo
 
-## test: formatting, lints, the calendar cross-check, every suite on SQLite and PostgreSQL
-test: fmt-check clippy calendar-check python-deps pg-up
+## test: formatting, lints, the calendar cross-check, every suite on SQLite and PostgreSQL,
+## the pages in headless Chromium
+test: fmt-check clippy calendar-check python-deps browser-deps pg-up
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
 		GRIDLINE_TEST_PG=$(PG_URL) $(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -26,6 +27,14 @@ clippy:
 ## python-deps: chinesecalendar (the calendar cross-check) and aiosmtpd (the tests' SMTP server)
 python-deps:
 	@python3 -c 'import chinese_calendar, aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check chinesecalendar aiosmtpd
+
+## browser-deps: Debian's Chromium, its WebDriver and a CJK font (the page tests and their screenshots)
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+		|| ! fc-list 2>/dev/null | grep -qi 'cjk'; then \
+		echo "installing chromium, chromium-driver, fonts-noto-cjk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
+	fi
 
 calendar-check: python-deps
 	python3 tests/calendar_check.py

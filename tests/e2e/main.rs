@@ -4,12 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod authz;
+mod browser;
 mod cli;
 mod closed_loop;
 mod concurrency;
 mod input;
 mod lists;
 mod mail;
+mod pages_http;
 mod reliability;
 mod support;
 mod world;

@@ -23,6 +23,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gridline_api::AppState;
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -113,6 +114,8 @@ pub fn routes() -> Router<AppState> {
         .merge(upload)
         .layer(axum::middleware::from_fn(render::error_pages))
         .layer(axum::middleware::from_fn(session::refresh))
+        // A slow phone link gets a quarter of the bytes.
+        .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

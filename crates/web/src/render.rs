@@ -50,21 +50,30 @@ fn lang_of_state(state: &State) -> Lang {
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
+        build_env().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a template does not parse");
+            Environment::new()
+        })
+    })
+}
+
+fn build_env() -> Result<Environment<'static>, minijinja::Error> {
+    {
         let mut env = Environment::new();
         for (name, source) in TEMPLATES {
-            if let Err(e) = env.add_template(name, source) {
-                tracing::error!(template = name, error = %e, "template does not parse");
-            }
+            env.add_template(name, source)?;
         }
-        env.add_function("t", |state: &State, key: &str| t(lang_of_state(state), key));
+        env.add_function("t", |state: &State, key: Option<&str>| {
+            key.map(|k| t(lang_of_state(state), k)).unwrap_or_default()
+        });
         env.add_filter("pick", |state: &State, msg: &str| {
             pick(lang_of_state(state), msg)
         });
         env.add_filter("pct", |v: Option<f64>| {
             v.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
         });
-        env
-    })
+        Ok(env)
+    }
 }
 
 /// A navigation link.
@@ -270,4 +279,40 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
             .insert(axum::http::header::SET_COOKIE, v.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every template parses; the pages without data render in both languages. (The
+    /// others render with real data in the end-to-end browser tests.)
+    #[test]
+    fn templates_parse_and_render() {
+        build_env().unwrap();
+        for lang in [Lang::Zh, Lang::En] {
+            let ctx = Ctx::anonymous(lang, "/x", "token".into());
+            for name in ["login.html", "error.html"] {
+                let html = render(name, &ctx, serde_json::json!({})).unwrap();
+                assert!(html.contains(if lang == Lang::Zh {
+                    "网格通"
+                } else {
+                    "Gridline"
+                }));
+            }
+        }
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let ctx = Ctx::anonymous(Lang::Zh, "/x", String::new());
+        let html = render(
+            "error.html",
+            &ctx,
+            serde_json::json!({"status": 400, "code": "x", "message": "<script>alert(1)</script>"}),
+        )
+        .unwrap();
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("&lt;script&gt;"));
+    }
 }

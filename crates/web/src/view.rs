@@ -124,6 +124,8 @@ pub struct Row {
     pub due: Option<String>,
     /// Working days from now to the running deadline (negative: overdue by so many).
     pub days_left: Option<i64>,
+    /// Working days past the running deadline (when past).
+    pub overdue_days: Option<i64>,
     /// red | yellow | green.
     pub light: Option<&'static str>,
     /// The last return reason, while the ticket waits for a new dispatch.
@@ -181,6 +183,9 @@ fn row(
         person: dir.user(t.responsible_person_id.map(|u| u.0)),
         due: due.map(local),
         days_left: due.map(|d| state.calendar.working_days_between(now, d)),
+        overdue_days: due
+            .map(|d| -state.calendar.working_days_between(now, d))
+            .filter(|d| *d > 0),
         light: light(t, now, &state.notice).map(light_name),
         return_code: t
             .last_return

@@ -178,18 +178,22 @@ async fn list(state: AppState, v: Viewer, q: ListQuery, kind: Kind) -> Result<Re
     }
     let sections = match kind {
         Kind::Inbox => {
-            let (own, co): (Vec<(Row, &Ticket)>, Vec<(Row, &Ticket)>) = all_rows
-                .into_iter()
-                .zip(tickets.iter())
-                .partition(|(_, t)| t.department_id.is_some() && t.department_id == mine);
+            let (mut own, mut co) = (vec![], vec![]);
+            for (r, t) in all_rows.into_iter().zip(tickets.iter()) {
+                if t.department_id.is_some() && t.department_id == mine {
+                    own.push(r);
+                } else {
+                    co.push(r);
+                }
+            }
             vec![
                 Section {
                     title: "list.own",
-                    rows: own.into_iter().map(|(r, _)| r).collect(),
+                    rows: own,
                 },
                 Section {
                     title: "list.co_handled",
-                    rows: co.into_iter().map(|(r, _)| r).collect(),
+                    rows: co,
                 },
             ]
         }

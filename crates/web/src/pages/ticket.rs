@@ -11,7 +11,7 @@ use gridline_api::tickets::actions::{ActionBody, perform};
 use gridline_api::tickets::get::visible_ticket;
 use gridline_domain::attachment::FileKind;
 use gridline_domain::ticket::{ReturnCode, available_actions};
-use gridline_domain::{ActionKind, EventKind, Role, Satisfaction, Ticket};
+use gridline_domain::{ActionKind, EventKind, Role, Satisfaction, Status, Ticket};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, pick, t as tr};
@@ -168,12 +168,18 @@ fn details(lang: Lang, dir: &Directory, kind: &EventKind) -> Vec<(String, String
     }
 }
 
-/// A deadline with the working days left (negative: overdue).
-fn deadline(state: &AppState, due: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
+/// A deadline, with the working days left (negative: overdue) when it is the one running.
+fn deadline(
+    state: &AppState,
+    due: Option<chrono::DateTime<chrono::Utc>>,
+    running: bool,
+) -> serde_json::Value {
     match due {
         Some(d) => serde_json::json!({
             "at": local(d),
+            "running": running,
             "days_left": state.calendar.working_days_between(state.now(), d),
+            "overdue_days": -state.calendar.working_days_between(state.now(), d),
             "passed": d < state.now(),
         }),
         None => serde_json::Value::Null,
@@ -260,8 +266,8 @@ async fn render(
                 "co_departments": names(&dir, &t.co_department_ids),
                 "filed_by": dir.user(Some(t.filed_by.0)),
                 "created": local(t.created_at),
-                "response_due": deadline(state, t.response_due_at),
-                "resolution_due": deadline(state, t.resolution_due_at),
+                "response_due": deadline(state, t.response_due_at, t.status == Status::Dispatched),
+                "resolution_due": deadline(state, t.resolution_due_at, matches!(t.status, Status::Accepted | Status::Escalated)),
                 "running": t.next_due_at().is_some(),
                 "light": gridline_domain::notice::light(t, state.now(), &state.notice).map(|l| format!("{l:?}").to_lowercase()),
                 "reopen_count": t.reopen_count,

@@ -1,0 +1,336 @@
+//! The pages over plain HTTP (a cookie-keeping client, no browser): sign-in, redirects, the
+//! download, attachments and the refusals that need no JavaScript to see.
+
+use calamine::{Reader, Xlsx};
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+
+use crate::both_engines;
+use crate::support::{Engine, PASSWORD, TestApp};
+use crate::world::World;
+
+/// A browser-like client: keeps cookies, does not follow redirects (so tests see them).
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `<input name=… value=…>` of that name.
+fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name}"))
+        + marker.len();
+    html[at..at + html[at..].find('"').unwrap()].to_owned()
+}
+
+fn csrf(html: &str) -> String {
+    input_value(html, "_csrf")
+}
+
+async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// Signs in through the form; returns the client and a page's CSRF token.
+async fn sign_in(app: &TestApp, user: &str) -> (reqwest::Client, String) {
+    let c = client();
+    let (_, html) = get(&c, app, "/login").await;
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", user),
+            ("password", PASSWORD),
+            ("_csrf", &csrf(&html)),
+            ("next", "/tickets"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{user} signs in");
+    let (status, html) = get(&c, app, "/tickets").await;
+    assert_eq!(status, StatusCode::OK);
+    let token = csrf(&html);
+    (c, token)
+}
+
+async fn sign_in_and_out(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let _w = World::build(&app).await;
+    let c = client();
+    // Not signed in: every page sends to the login page, remembering where to come back.
+    let r = c.get(app.url("/inbox?q=x")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login?next=/inbox%3Fq%3Dx");
+    let (_, html) = get(&c, &app, "/login").await;
+    let token = csrf(&html);
+    // A login post without the form's token is refused (login CSRF).
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("username", "liaison.a"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A wrong password: 401, the message, the username kept.
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "liaison.a"),
+            ("password", "wrong"),
+            ("_csrf", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("用户名或密码错误"), "{body}");
+    assert!(body.contains("value=\"liaison.a\""));
+    // Right password; an off-site `next` is not followed.
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "liaison.a"),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+            ("next", "//evil.example/x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/");
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("gl_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    // The old browser id is replaced at login: the pre-login token no longer works.
+    let r = c
+        .post(app.url("/logout"))
+        .form(&[("_csrf", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Home is the role's page; English on request.
+    let r = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/tickets/new");
+    c.get(app.url("/lang/en?next=/tickets"))
+        .send()
+        .await
+        .unwrap();
+    let (_, html) = get(&c, &app, "/tickets/new").await;
+    assert!(
+        html.contains("Choose the enterprise"),
+        "English after the switch"
+    );
+    assert!(html.contains("<html lang=\"en\">"));
+    // Log out with the token: the session is gone.
+    let r = c
+        .post(app.url("/logout"))
+        .form(&[("_csrf", &csrf(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c.get(app.url("/tickets")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
+}
+
+/// Filing with attachments over multipart: files are checked by content and size, stored
+/// with the ticket, and served only to those who see it; the download holds the list.
+async fn attachments_and_download(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let (c, token) = sign_in(&app, "liaison.a").await;
+    let (_, form_html) = get(&c, &app, &format!("/tickets/new/{}", w.id("ent_a"))).await;
+    let form = |title: &str, files: Vec<(&str, Vec<u8>)>| {
+        let mut f = Form::new()
+            .text("_csrf", token.clone())
+            .text("enterprise_id", w.id("ent_a").to_string())
+            .text("category", "utilities")
+            .text("priority", "normal")
+            .text("title", title.to_owned())
+            .text("description", "停电三次，影响生产。")
+            .text(
+                "idempotency_key",
+                input_value(&form_html, "idempotency_key"),
+            );
+        for (name, data) in files {
+            f = f.part("attachments", Part::bytes(data).file_name(name.to_owned()));
+        }
+        f
+    };
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let pdf = b"%PDF-1.7\n%test\n".to_vec();
+    // An executable named .jpg is refused by content; nothing is filed.
+    let r = c
+        .post(app.url("/tickets/new"))
+        .multipart(form(
+            "带附件",
+            vec![("photo.jpg", b"MZ\x90\0\x03".to_vec())],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-field=\"attachments\""), "{body}");
+    assert!(body.contains("停电三次，影响生产。"), "input kept");
+    // Too big: refused with the same message shape.
+    let mut big = pdf.clone();
+    big.resize(8 * 1024 * 1024 + 1, b' ');
+    let r = c
+        .post(app.url("/tickets/new"))
+        .multipart(form("带附件", vec![("big.pdf", big)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, list) = get(&c, &app, "/tickets").await;
+    assert!(!list.contains("带附件"), "nothing half-written");
+    // A photo and a PDF: filed; a double submit of the same form files once.
+    let mut ids = vec![];
+    for _ in 0..2 {
+        let r = c
+            .post(app.url("/tickets/new"))
+            .multipart(form(
+                "带附件",
+                vec![("现场.png", png.clone()), ("证明.pdf", pdf.clone())],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        ids.push(to);
+    }
+    assert_eq!(ids[0], ids[1], "the retry lands on the same ticket");
+    let (_, page) = get(&c, &app, ids[0].split('?').next().unwrap()).await;
+    let id: i64 = ids[0]
+        .trim_start_matches("/tickets/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let links: Vec<&str> = page
+        .match_indices(&format!("/tickets/{id}/attachments/"))
+        .map(|(i, _)| &page[i..i + page[i..].find('"').unwrap()])
+        .collect();
+    assert!(links.len() >= 2, "{links:?}");
+    let r = c.get(app.url(links[0])).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), png.as_slice());
+    // Grid B's liaison: the ticket and its attachment are 404.
+    let (b, _) = sign_in(&app, "liaison.b").await;
+    let (status, _) = get(&b, &app, &format!("/tickets/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&b, &app, links[0]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The download: the list with its filters, as a workbook.
+    w.prepare(&app, "dispatched").await;
+    let r = c
+        .get(app.url("/tickets?category=utilities&format=xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx")
+    );
+    let bytes = r.bytes().await.unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0][0], "编号");
+    assert_eq!(
+        rows.len(),
+        2,
+        "header and the one utilities ticket: {rows:?}"
+    );
+    assert_eq!(rows[1][1], "带附件");
+    assert_eq!(rows[1][4], "水电气");
+}
+
+/// A refused action comes back as the ticket page with the message by the form and what
+/// was typed kept: a missing field (422), then a version someone else moved on (409).
+async fn refused_actions_keep_the_input(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let id = w.prepare(&app, "dispatched").await;
+    let (c, token) = sign_in(&app, "officer.d1").await;
+    let version = app.ticket(w.token("officer_d1"), id).await["version"]
+        .as_i64()
+        .unwrap();
+    let r = c
+        .post(app.url(&format!("/tickets/{id}/actions/return")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", &version.to_string()),
+            ("reason", "other"),
+            ("reason_text", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-field=\"reason_text\""), "{body}");
+    assert!(
+        body.contains("<option value=\"other\" selected>"),
+        "the reason stays chosen"
+    );
+    // Someone else signs first; this page's version is stale.
+    w.step(&app, "officer_d1", id, "accept", serde_json::json!({}))
+        .await;
+    let r = c
+        .post(app.url(&format!("/tickets/{id}/actions/request_extension")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", &version.to_string()),
+            ("days", "3"),
+            ("reason", "需要协调三个部门"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-test=\"action-error\""), "{body}");
+    assert!(
+        body.contains("需要协调三个部门"),
+        "the reason typed is kept"
+    );
+    let t = app.ticket(w.token("officer_d1"), id).await;
+    assert!(t["pending_extension"].is_null(), "nothing was written");
+}
+
+both_engines!(
+    sign_in_and_out,
+    attachments_and_download,
+    refused_actions_keep_the_input
+);
