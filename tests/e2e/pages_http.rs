@@ -25,7 +25,9 @@ fn input_value(html: &str, name: &str) -> String {
         .find(&marker)
         .unwrap_or_else(|| panic!("no input {name}"))
         + marker.len();
-    html[at..at + html[at..].find('"').unwrap()].to_owned()
+    html[at..at + html[at..].find('"').unwrap()]
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
 }
 
 fn csrf(html: &str) -> String {
@@ -329,8 +331,117 @@ async fn refused_actions_keep_the_input(engine: Engine) {
     assert!(t["pending_extension"].is_null(), "nothing was written");
 }
 
+/// A returned ticket waits at the top of the queue with its reason; the grid head
+/// dispatches it again from the ticket page.
+async fn returned_tickets_lead_the_queue(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let returned = w.prepare(&app, "dispatched").await;
+    w.step(
+        &app,
+        "officer_d1",
+        returned,
+        "return",
+        serde_json::json!({"reason": "other", "reason_text": "属于园区管委会职责"}),
+    )
+    .await;
+    let newer = w.file(&app, "较新的工单").await;
+    let (c, token) = sign_in(&app, "head.a").await;
+    let (status, html) = get(&c, &app, "/queue").await;
+    assert_eq!(status, StatusCode::OK);
+    let first = html.find(&format!("data-ticket=\"{returned}\"")).unwrap();
+    let second = html.find(&format!("data-ticket=\"{newer}\"")).unwrap();
+    assert!(first < second, "the returned ticket comes first");
+    assert!(html.contains("data-test=\"return-reason\""));
+    assert!(html.contains("属于园区管委会职责"));
+    // Re-dispatch, to another department this time.
+    let version = app.ticket(w.token("head_a"), returned).await["version"].as_i64().unwrap();
+    let r = c
+        .post(app.url(&format!("/tickets/{returned}/actions/dispatch")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", &version.to_string()),
+            ("accountable_leader_id", &w.id("leader_a").to_string()),
+            ("department_id", &w.id("d2").to_string()),
+            ("responsible_person_id", &w.id("officer_d2").to_string()),
+            ("tracker_id", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let t = app.ticket(w.token("head_a"), returned).await;
+    assert_eq!(t["status"], "dispatched");
+    assert_eq!(t["department_id"], w.id("d2"));
+    let (_, html) = get(&c, &app, "/queue").await;
+    assert!(!html.contains(&format!("data-ticket=\"{returned}\"")), "left the queue");
+}
+
+/// On the demo zone: the leader approves an extension and supervises an overdue ticket
+/// from the dashboard, and comes back to it each time.
+async fn leaders_act_from_the_dashboard(engine: Engine) {
+    let db = crate::support::TestDb::new(engine).await;
+    crate::support::run(&db, &["seed", "--demo"], &[]);
+    let app = TestApp::serve(engine, db).await;
+    let c = client();
+    let (_, html) = get(&c, &app, "/login").await;
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("username", "leader"), ("password", "gridline-demo"), ("_csrf", &csrf(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    let (status, html) = get(&c, &app, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.len() < 100 * 1024);
+    let token = csrf(&html);
+    let back = input_value(&html, "back");
+    // The first extension request and the first overdue ticket on the page.
+    let decide_at = html.find("/actions/decide_extension\"").expect("an extension to decide");
+    let pending: i64 = html[..decide_at].rsplit("/tickets/").next().unwrap().parse().unwrap();
+    let supervise_at = html.find("/actions/supervise\"").expect("an overdue ticket");
+    let overdue: i64 = html[..supervise_at].rsplit("/tickets/").next().unwrap().parse().unwrap();
+    let version_of = |html: &str, at: usize| -> String {
+        input_value(&html[at..], "expected_version")
+    };
+    let r = c
+        .post(app.url(&format!("/tickets/{pending}/actions/decide_extension")))
+        .form(&[("_csrf", token.as_str()), ("expected_version", &version_of(&html, decide_at)), ("back", &back), ("approve", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"].to_str().unwrap(), back);
+    let r = c
+        .post(app.url(&format!("/tickets/{overdue}/actions/supervise")))
+        .form(&[("_csrf", token.as_str()), ("expected_version", &version_of(&html, supervise_at)), ("back", &back)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, login) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"username": "leader", "password": "gridline-demo"})),
+        )
+        .await;
+    let leader = login["access_token"].as_str().unwrap().to_owned();
+    let t = app.ticket(&leader, pending).await;
+    assert!(t["pending_extension"].is_null(), "decided");
+    let (_, events) = app.get(&leader, &format!("/api/v1/tickets/{overdue}/events")).await;
+    let last = events.as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "supervise");
+    let (_, html) = get(&c, &app, "/dashboard").await;
+    assert!(!html.contains(&format!("/tickets/{pending}/actions/decide_extension")));
+}
+
 both_engines!(
     sign_in_and_out,
     attachments_and_download,
-    refused_actions_keep_the_input
+    refused_actions_keep_the_input,
+    returned_tickets_lead_the_queue,
+    leaders_act_from_the_dashboard,
 );

@@ -203,7 +203,7 @@ fn login_view(
     headers: &HeaderMap,
     next: &str,
     username: &str,
-    error: Option<String>,
+    error: Option<(axum::http::StatusCode, String)>,
 ) -> Response {
     let lang = lang_of(&jar);
     let (jar, sid) = match jar.get(SID) {
@@ -217,10 +217,9 @@ fn login_view(
         }
     };
     let ctx = Ctx::anonymous(lang, "/login", state.auth.mac(CSRF_PURPOSE, &sid));
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNAUTHORIZED
-    } else {
-        axum::http::StatusCode::OK
+    let (status, error) = match error {
+        Some((status, message)) => (status, Some(message)),
+        None => (axum::http::StatusCode::OK, None),
     };
     let body = page(
         "login.html",
@@ -291,7 +290,7 @@ pub async fn login(
                 &headers,
                 &next,
                 form.username.trim(),
-                Some(msg),
+                Some((e.status(), msg)),
             ))
         }
         Err(e) => Err(e.into()),
