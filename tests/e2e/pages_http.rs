@@ -355,7 +355,9 @@ async fn returned_tickets_lead_the_queue(engine: Engine) {
     assert!(html.contains("data-test=\"return-reason\""));
     assert!(html.contains("属于园区管委会职责"));
     // Re-dispatch, to another department this time.
-    let version = app.ticket(w.token("head_a"), returned).await["version"].as_i64().unwrap();
+    let version = app.ticket(w.token("head_a"), returned).await["version"]
+        .as_i64()
+        .unwrap();
     let r = c
         .post(app.url(&format!("/tickets/{returned}/actions/dispatch")))
         .form(&[
@@ -374,7 +376,10 @@ async fn returned_tickets_lead_the_queue(engine: Engine) {
     assert_eq!(t["status"], "dispatched");
     assert_eq!(t["department_id"], w.id("d2"));
     let (_, html) = get(&c, &app, "/queue").await;
-    assert!(!html.contains(&format!("data-ticket=\"{returned}\"")), "left the queue");
+    assert!(
+        !html.contains(&format!("data-ticket=\"{returned}\"")),
+        "left the queue"
+    );
 }
 
 /// On the demo zone: the leader approves an extension and supervises an overdue ticket
@@ -387,7 +392,11 @@ async fn leaders_act_from_the_dashboard(engine: Engine) {
     let (_, html) = get(&c, &app, "/login").await;
     let r = c
         .post(app.url("/login"))
-        .form(&[("username", "leader"), ("password", "gridline-demo"), ("_csrf", &csrf(&html))])
+        .form(&[
+            ("username", "leader"),
+            ("password", "gridline-demo"),
+            ("_csrf", &csrf(&html)),
+        ])
         .send()
         .await
         .unwrap();
@@ -398,16 +407,34 @@ async fn leaders_act_from_the_dashboard(engine: Engine) {
     let token = csrf(&html);
     let back = input_value(&html, "back");
     // The first extension request and the first overdue ticket on the page.
-    let decide_at = html.find("/actions/decide_extension\"").expect("an extension to decide");
-    let pending: i64 = html[..decide_at].rsplit("/tickets/").next().unwrap().parse().unwrap();
-    let supervise_at = html.find("/actions/supervise\"").expect("an overdue ticket");
-    let overdue: i64 = html[..supervise_at].rsplit("/tickets/").next().unwrap().parse().unwrap();
-    let version_of = |html: &str, at: usize| -> String {
-        input_value(&html[at..], "expected_version")
-    };
+    let decide_at = html
+        .find("/actions/decide_extension\"")
+        .expect("an extension to decide");
+    let pending: i64 = html[..decide_at]
+        .rsplit("/tickets/")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let supervise_at = html
+        .find("/actions/supervise\"")
+        .expect("an overdue ticket");
+    let overdue: i64 = html[..supervise_at]
+        .rsplit("/tickets/")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let version_of =
+        |html: &str, at: usize| -> String { input_value(&html[at..], "expected_version") };
     let r = c
         .post(app.url(&format!("/tickets/{pending}/actions/decide_extension")))
-        .form(&[("_csrf", token.as_str()), ("expected_version", &version_of(&html, decide_at)), ("back", &back), ("approve", "true")])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", &version_of(&html, decide_at)),
+            ("back", &back),
+            ("approve", "true"),
+        ])
         .send()
         .await
         .unwrap();
@@ -415,7 +442,11 @@ async fn leaders_act_from_the_dashboard(engine: Engine) {
     assert_eq!(r.headers()["location"].to_str().unwrap(), back);
     let r = c
         .post(app.url(&format!("/tickets/{overdue}/actions/supervise")))
-        .form(&[("_csrf", token.as_str()), ("expected_version", &version_of(&html, supervise_at)), ("back", &back)])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", &version_of(&html, supervise_at)),
+            ("back", &back),
+        ])
         .send()
         .await
         .unwrap();
@@ -431,7 +462,9 @@ async fn leaders_act_from_the_dashboard(engine: Engine) {
     let leader = login["access_token"].as_str().unwrap().to_owned();
     let t = app.ticket(&leader, pending).await;
     assert!(t["pending_extension"].is_null(), "decided");
-    let (_, events) = app.get(&leader, &format!("/api/v1/tickets/{overdue}/events")).await;
+    let (_, events) = app
+        .get(&leader, &format!("/api/v1/tickets/{overdue}/events"))
+        .await;
     let last = events.as_array().unwrap().last().unwrap();
     assert_eq!(last["action"], "supervise");
     let (_, html) = get(&c, &app, "/dashboard").await;
