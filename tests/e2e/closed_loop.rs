@@ -259,6 +259,7 @@ async fn me_and_openapi(engine: Engine) {
         "/api/v1/auth/login",
         "/api/v1/tickets",
         "/api/v1/tickets/{id}/actions/{action}",
+        "/api/v1/tickets/{id}/attachments/{attachment}",
         "/api/v1/grids",
         "/api/v1/enterprises",
     ] {

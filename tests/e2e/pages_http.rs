@@ -241,6 +241,31 @@ async fn attachments_and_download(engine: Engine) {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/png");
     assert_eq!(r.bytes().await.unwrap().as_ref(), png.as_slice());
+    // The API lists and serves the same files.
+    let (status, list) = app
+        .get(
+            w.token("liaison_a"),
+            &format!("/api/v1/tickets/{id}/attachments"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["filename"], "现场.png");
+    assert_eq!(list[1]["content_type"], "application/pdf");
+    let r = app
+        .client
+        .get(app.url(list[1]["url"].as_str().unwrap()))
+        .bearer_auth(w.token("liaison_a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    let (status, _) = app
+        .get(w.token("liaison_b"), list[1]["url"].as_str().unwrap())
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // Grid B's liaison: the ticket and its attachment are 404.
     let (b, _) = sign_in(&app, "liaison.b").await;
     let (status, _) = get(&b, &app, &format!("/tickets/{id}")).await;

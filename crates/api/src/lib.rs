@@ -153,6 +153,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(tickets::get::get_ticket))
         .routes(routes!(tickets::get::ticket_events))
+        .routes(routes!(tickets::attachments::list_attachments))
+        .routes(routes!(tickets::attachments::get_attachment))
         .routes(routes!(tickets::actions::take_action))
         .routes(routes!(admin::outbox::list_outbox))
         .routes(routes!(admin::outbox::retry_outbox))

@@ -152,8 +152,10 @@ type PathFor = Box<dyn Fn(u64) -> String + Send + Sync>;
 type MakeRequest = Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>;
 
 async fn drive(name: &str, concurrency: usize, secs: u64, make: MakeRequest) -> CaseResult {
+    // No redirects: a page that sends to the login form is an error, not a success.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -322,6 +324,41 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
         let make: MakeRequest =
             Arc::new(move |cl, seq| cl.get(format!("{b}{}", path(seq))).bearer_auth(&tok));
         cases.push(drive(name, 32, secs, make).await);
+    }
+    // The pages, as a browser asks for them (session cookie; the CSRF id is any value).
+    let officer = login(&client, &base, "officer0").await?;
+    let pages: Vec<(&str, String, usize, PathFor)> = vec![
+        (
+            "page: ticket",
+            leader.clone(),
+            32,
+            Box::new(move |seq| {
+                format!("/tickets/{}", seq.wrapping_mul(2_654_435_761) % tickets + 1)
+            }),
+        ),
+        (
+            "page: list",
+            leader.clone(),
+            32,
+            Box::new(|_| "/tickets".into()),
+        ),
+        ("page: inbox", officer, 32, Box::new(|_| "/inbox".into())),
+        (
+            "page: dashboard",
+            leader.clone(),
+            4,
+            Box::new(|_| "/dashboard".into()),
+        ),
+    ];
+    for (name, token, c, path) in pages {
+        let b = base.clone();
+        let cookie = format!("gl_session={token}; gl_sid=bench");
+        let path = Arc::new(path);
+        let make: MakeRequest = Arc::new(move |cl, seq| {
+            cl.get(format!("{b}{}", path(seq)))
+                .header("cookie", cookie.as_str())
+        });
+        cases.push(drive(name, c, secs, make).await);
     }
     let peak_rss_mb = rss_mb(pid, "VmHWM:");
 

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use gridline_api::AppState;
 use gridline_api::tickets::actions::{ActionBody, perform};
+use gridline_api::tickets::attachments::{file_response, visible_attachment};
 use gridline_api::tickets::get::visible_ticket;
 use gridline_domain::attachment::FileKind;
 use gridline_domain::ticket::{ReturnCode, available_actions};
@@ -460,28 +460,6 @@ pub async fn attachment(
     v: Viewer,
     Path((id, attachment)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let t = visible_ticket(&state, &v.auth, id).await?;
-    let a = state
-        .store
-        .attachment(attachment)
-        .await
-        .map_err(|_| PageError::not_found())?;
-    if a.ticket_id != t.id.0 {
-        return Err(PageError::not_found());
-    }
-    let inline = FileKind::is_image(&a.content_type) || a.content_type == "application/pdf";
-    let disposition = format!(
-        "{}; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        crate::session::urlencoding(&a.filename)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
-        ],
-        a.data,
-    )
-        .into_response())
+    let a = visible_attachment(&state, &v.auth, id, attachment).await?;
+    Ok(file_response(a))
 }

@@ -1,0 +1,124 @@
+//! `GET /api/v1/tickets/{id}/attachments` and `…/attachments/{attachment}`: the photos and
+//! PDFs filed with a ticket, for whoever may see the ticket.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use gridline_store::StoreError;
+use gridline_store::entity::attachments;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::Path;
+use crate::state::AppState;
+use crate::tickets::get::visible_ticket;
+
+/// An attachment (附件), without its bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentDto {
+    pub id: i64,
+    pub filename: String,
+    /// image/jpeg | image/png | image/webp | image/heic | application/pdf
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    pub created_at: DateTime<Utc>,
+    /// Where the bytes are.
+    pub url: String,
+}
+
+/// An attachment of a ticket the caller may see; anything else is the same 404.
+pub async fn visible_attachment(
+    state: &AppState,
+    auth: &AuthUser,
+    ticket: i64,
+    attachment: i64,
+) -> ApiResult<attachments::Model> {
+    let t = visible_ticket(state, auth, ticket).await?;
+    match state.store.attachment(attachment).await {
+        Ok(a) if a.ticket_id == t.id.0 => Ok(a),
+        Ok(_) | Err(StoreError::NotFound(_)) => Err(ApiError::not_found("attachment")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A ticket's attachments, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}/attachments",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<AttachmentDto>), (status = 404, body = Problem))
+)]
+pub async fn list_attachments(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<AttachmentDto>>> {
+    let t = visible_ticket(&state, &auth, id).await?;
+    let list = state.store.attachments(t.id).await?;
+    Ok(axum::Json(
+        list.into_iter()
+            .map(|a| AttachmentDto {
+                url: format!("/api/v1/tickets/{id}/attachments/{}", a.id),
+                id: a.id,
+                filename: a.filename,
+                content_type: a.content_type,
+                size: a.size,
+                created_at: a.created_at,
+            })
+            .collect(),
+    ))
+}
+
+/// The bytes of an attachment, with its type and name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}/attachments/{attachment}",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = i64, Path), ("attachment" = i64, Path)),
+    responses(
+        (status = 200, description = "the file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, body = Problem),
+    )
+)]
+pub async fn get_attachment(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let a = visible_attachment(&state, &auth, id, attachment).await?;
+    Ok(file_response(a))
+}
+
+/// The bytes as a response: pictures and PDFs open in the browser, under their own name.
+pub fn file_response(a: attachments::Model) -> Response {
+    let name: String = a
+        .filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename*=UTF-8''{name}"),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+        ],
+        a.data,
+    )
+        .into_response()
+}
