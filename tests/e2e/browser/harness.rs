@@ -148,6 +148,28 @@ pub async fn login(c: &Client, base: &str, username: &str, password: &str) {
     wait_until(c, |url| !url.contains("/login")).await;
 }
 
+/// A new window for `user`, signed in, checked to land on `home`.
+pub async fn person(
+    driver: &mut Driver,
+    size: (u32, u32),
+    base: &str,
+    user: &str,
+    home: &str,
+) -> Client {
+    let c = driver.window(size).await;
+    login(&c, base, user, crate::support::PASSWORD).await;
+    let path = c.current_url().await.unwrap().path().to_owned();
+    assert_eq!(path, home, "{user} lands on their home page");
+    c
+}
+
+/// The ticket page's state.
+pub async fn status(c: &Client) -> String {
+    attr(c, "[data-test=status]", "data-status")
+        .await
+        .unwrap_or_default()
+}
+
 /// Waits for the browser to reach a URL for which `pred` holds.
 pub async fn wait_until(c: &Client, pred: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);

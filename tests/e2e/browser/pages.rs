@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::harness::*;
 use crate::both_engines;
-use crate::support::{Engine, PASSWORD, TestApp, TestDb, run};
+use crate::support::{Engine, TestApp, TestDb, run};
 use crate::world::World;
 
 /// A dashboard card's number.
@@ -26,30 +26,12 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     let mut driver = Driver::start();
 
     // The leader's dashboard before anything happened.
-    let leader = driver.window(DESKTOP).await;
-    login(&leader, &base, "leader.a", PASSWORD).await;
-    assert!(
-        leader
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/dashboard")
-    );
+    let leader = person(&mut driver, DESKTOP, &base, "leader.a", "/dashboard").await;
     assert_eq!(card(&leader, "filed").await, "0");
     assert_eq!(card(&leader, "resolved").await, "0");
 
     // The liaison, on a phone: search by credit code, pick, file with a photo.
-    let phone = driver.window(PHONE).await;
-    login(&phone, &base, "liaison.a", PASSWORD).await;
-    assert!(
-        phone
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/tickets/new")
-    );
+    let phone = person(&mut driver, PHONE, &base, "liaison.a", "/tickets/new").await;
     fill(
         &phone,
         "form.search input[name=q]",
@@ -121,12 +103,7 @@ async fn closed_loop_in_the_browser(engine: Engine) {
         .and_then(|s| s.split('?').next())
         .and_then(|s| s.parse().ok())
         .expect("ticket id in the URL");
-    assert_eq!(
-        attr(&phone, "[data-test=status]", "data-status")
-            .await
-            .as_deref(),
-        Some("submitted")
-    );
+    assert_eq!(status(&phone).await, "submitted");
     let img = phone
         .find_all(Locator::Css(".attachments img"))
         .await
@@ -143,9 +120,7 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     assert_eq!(api["priority"], "high");
 
     // The grid head dispatches from the queue, at a desk.
-    let head = driver.window(DESKTOP).await;
-    login(&head, &base, "head.a", PASSWORD).await;
-    assert!(head.current_url().await.unwrap().path().ends_with("/queue"));
+    let head = person(&mut driver, DESKTOP, &base, "head.a", "/queue").await;
     click(&head, &format!("tr[data-ticket='{id}'] td.num a")).await;
     wait_until(&head, |u| u.ends_with(&format!("/tickets/{id}"))).await;
     assert!(offered(&head).await.contains(&"dispatch".to_owned()));
@@ -174,25 +149,11 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     .await;
     check_and_shoot(&head, &format!("{tag}-dispatch-desktop"), DESKTOP).await;
     submit_action(&head, "dispatch").await;
-    assert_eq!(
-        attr(&head, "[data-test=status]", "data-status")
-            .await
-            .as_deref(),
-        Some("dispatched")
-    );
+    assert_eq!(status(&head).await, "dispatched");
     assert_eq!(text(&head, "[data-test=department]").await, "自然资源分局");
 
     // The department signs, then resolves, from its inbox.
-    let officer = driver.window(DESKTOP).await;
-    login(&officer, &base, "officer.d1", PASSWORD).await;
-    assert!(
-        officer
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/inbox")
-    );
+    let officer = person(&mut driver, DESKTOP, &base, "officer.d1", "/inbox").await;
     let row = format!("[data-section='list.own'] tr[data-ticket='{id}']");
     let class = attr(&officer, &row, "class").await.unwrap();
     assert!(class.contains("light-green"), "{class}");
@@ -204,12 +165,7 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     assert_eq!(actions, vec!["accept", "comment", "return"]);
     open_action(&officer, "accept").await;
     submit_action(&officer, "accept").await;
-    assert_eq!(
-        attr(&officer, "[data-test=status]", "data-status")
-            .await
-            .as_deref(),
-        Some("accepted")
-    );
+    assert_eq!(status(&officer).await, "accepted");
     assert!(text(&officer, "[data-test=done]").await.contains("签收"));
     open_action(&officer, "resolve").await;
     fill(
@@ -219,12 +175,7 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     )
     .await;
     submit_action(&officer, "resolve").await;
-    assert_eq!(
-        attr(&officer, "[data-test=status]", "data-status")
-            .await
-            .as_deref(),
-        Some("resolved")
-    );
+    assert_eq!(status(&officer).await, "resolved");
     check_and_shoot(&officer, &format!("{tag}-ticket-resolved-desktop"), DESKTOP).await;
 
     // The liaison reports the enterprise's verdict.
@@ -233,12 +184,7 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     open_action(&phone, "report").await;
     click(&phone, "input[name=satisfaction][value=satisfied]").await;
     submit_action(&phone, "report").await;
-    assert_eq!(
-        attr(&phone, "[data-test=status]", "data-status")
-            .await
-            .as_deref(),
-        Some("closed")
-    );
+    assert_eq!(status(&phone).await, "closed");
     let history = js(
         &phone,
         "return Array.from(document.querySelectorAll('.timeline li')).map(l => l.dataset.action)",
@@ -272,8 +218,7 @@ async fn other_grids_and_forged_forms_are_refused(engine: Engine) {
     let id = w.prepare(&app, "dispatched").await;
     let mut driver = Driver::start();
 
-    let b = driver.window(PHONE).await;
-    login(&b, &base, "liaison.b", PASSWORD).await;
+    let b = person(&mut driver, PHONE, &base, "liaison.b", "/tickets/new").await;
     b.goto(&format!("{base}/tickets/{id}")).await.unwrap();
     assert_eq!(
         attr(&b, "[data-test=error]", "data-code").await.as_deref(),
@@ -302,8 +247,7 @@ async fn other_grids_and_forged_forms_are_refused(engine: Engine) {
     assert_eq!(status, json!(404));
 
     // The officer's accept form, with its token removed, then with B's token: refused.
-    let officer = driver.window(DESKTOP).await;
-    login(&officer, &base, "officer.d1", PASSWORD).await;
+    let officer = person(&mut driver, DESKTOP, &base, "officer.d1", "/inbox").await;
     for (how, script) in [
         (
             "missing",

@@ -124,8 +124,17 @@ async fn refused(
     show(state, v, template, path, false, Form { errors, input }).await
 }
 
+/// One admin page: its template and path.
+#[derive(Clone, Copy)]
+struct AdminPage(&'static str, &'static str);
+
+const USERS: AdminPage = AdminPage("admin_users.html", "/admin/users");
+const DEPARTMENTS: AdminPage = AdminPage("admin_departments.html", "/admin/departments");
+const TASK_FORCES: AdminPage = AdminPage("admin_task_forces.html", "/admin/task-forces");
+const GRIDS: AdminPage = AdminPage("admin_grids.html", "/admin/grids");
+
 macro_rules! admin_page {
-    ($get:ident, $template:literal, $path:literal) => {
+    ($get:ident, $page:expr) => {
         /// The list and its create form.
         pub async fn $get(
             State(state): State<AppState>,
@@ -133,23 +142,31 @@ macro_rules! admin_page {
             Query(q): Query<Done>,
         ) -> Result<Response, PageError> {
             admin(&v)?;
-            show(
-                &state,
-                &v,
-                $template,
-                $path,
-                q.done.is_some(),
-                Form::default(),
-            )
-            .await
+            let AdminPage(template, path) = $page;
+            let form = Form::default();
+            show(&state, &v, template, path, q.done.is_some(), form).await
         }
     };
 }
 
-admin_page!(users, "admin_users.html", "/admin/users");
-admin_page!(departments, "admin_departments.html", "/admin/departments");
-admin_page!(task_forces, "admin_task_forces.html", "/admin/task-forces");
-admin_page!(grids, "admin_grids.html", "/admin/grids");
+admin_page!(users, USERS);
+admin_page!(departments, DEPARTMENTS);
+admin_page!(task_forces, TASK_FORCES);
+admin_page!(grids, GRIDS);
+
+/// After a create: back to the list, or the form again with the message.
+async fn outcome<T>(
+    state: &AppState,
+    v: &Viewer,
+    page: AdminPage,
+    form: &AdminForm,
+    result: Result<T, ApiError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("{}?done=1", page.1)).into_response()),
+        Err(e) => refused(state, v, page.0, page.1, e, form.input()).await,
+    }
+}
 
 /// Every field the admin forms send (each form sends its own).
 #[derive(Debug, Deserialize)]
@@ -177,10 +194,6 @@ impl AdminForm {
     }
 }
 
-fn created(path: &str) -> Response {
-    Redirect::to(&format!("{path}?done=1")).into_response()
-}
-
 /// `POST /admin/users`.
 pub async fn create_user(
     State(state): State<AppState>,
@@ -192,7 +205,7 @@ pub async fn create_user(
     let role = f.get("role").and_then(|r| Role::parse(&r));
     let Some(role) = role else {
         let e = ApiError::invalid("role", "unknown_role", "choose a role / 请选择角色");
-        return refused(&state, &v, "admin_users.html", "/admin/users", e, f.input()).await;
+        return outcome::<()>(&state, &v, USERS, &f, Err(e)).await;
     };
     let req = CreateUser {
         username: f.get("username").unwrap_or_default(),
@@ -205,10 +218,8 @@ pub async fn create_user(
         task_force_id: f.id("task_force_id")?,
         top_leader: f.get("top_leader").is_some(),
     };
-    match api_user(State(state.clone()), auth, Json(req)).await {
-        Ok(_) => Ok(created("/admin/users")),
-        Err(e) => refused(&state, &v, "admin_users.html", "/admin/users", e, f.input()).await,
-    }
+    let result = api_user(State(state.clone()), auth, Json(req)).await;
+    outcome(&state, &v, USERS, &f, result).await
 }
 
 /// `POST /admin/departments`.
@@ -223,13 +234,8 @@ pub async fn create_department(
         name: f.get("name").unwrap_or_default(),
         email: f.get("email"),
     };
-    match api_department(State(state.clone()), auth, Json(req)).await {
-        Ok(_) => Ok(created("/admin/departments")),
-        Err(e) => {
-            let (t, p) = ("admin_departments.html", "/admin/departments");
-            refused(&state, &v, t, p, e, f.input()).await
-        }
-    }
+    let result = api_department(State(state.clone()), auth, Json(req)).await;
+    outcome(&state, &v, DEPARTMENTS, &f, result).await
 }
 
 /// `POST /admin/task-forces`.
@@ -244,13 +250,8 @@ pub async fn create_task_force(
         name: f.get("name").unwrap_or_default(),
         description: f.get("description"),
     };
-    match api_task_force(State(state.clone()), auth, Json(req)).await {
-        Ok(_) => Ok(created("/admin/task-forces")),
-        Err(e) => {
-            let (t, p) = ("admin_task_forces.html", "/admin/task-forces");
-            refused(&state, &v, t, p, e, f.input()).await
-        }
-    }
+    let result = api_task_force(State(state.clone()), auth, Json(req)).await;
+    outcome(&state, &v, TASK_FORCES, &f, result).await
 }
 
 /// `POST /admin/grids`: a grid with its five-ones.
@@ -261,7 +262,6 @@ pub async fn create_grid(
 ) -> Result<Response, PageError> {
     let auth = admin(&v)?;
     v.check_csrf(&f.csrf)?;
-    let (t, p) = ("admin_grids.html", "/admin/grids");
     let mut ids = [0i64; 4];
     for (i, k) in ["linked_leader_id", "head_id", "task_force_id", "liaison_id"]
         .iter()
@@ -271,7 +271,7 @@ pub async fn create_grid(
             Some(id) => ids[i] = id,
             None => {
                 let e = ApiError::invalid(k, "required", "required / 必填");
-                return refused(&state, &v, t, p, e, f.input()).await;
+                return outcome::<()>(&state, &v, GRIDS, &f, Err(e)).await;
             }
         }
     }
@@ -283,8 +283,6 @@ pub async fn create_grid(
         liaison_id: ids[3],
         team: f.get("team").unwrap_or_default(),
     };
-    match api_grid(State(state.clone()), auth, Json(req)).await {
-        Ok(_) => Ok(created(p)),
-        Err(e) => refused(&state, &v, t, p, e, f.input()).await,
-    }
+    let result = api_grid(State(state.clone()), auth, Json(req)).await;
+    outcome(&state, &v, GRIDS, &f, result).await
 }

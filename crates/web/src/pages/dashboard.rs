@@ -90,34 +90,32 @@ pub async fn show(
         ..TicketFilter::default()
     })
     .await?;
-    let overdue = state
-        .store
-        .list_tickets(
-            &scope,
-            &TicketFilter {
-                overdue: true,
+    // The first 20 of a list, nearest deadline first.
+    let first = |f: TicketFilter| {
+        let (state, scope) = (&state, &scope);
+        async move {
+            let f = TicketFilter {
                 sort: Sort::Deadline,
                 limit: 20,
-                ..TicketFilter::default()
-            },
-            now,
-        )
-        .await?
-        .items;
-    let pending = state
-        .store
-        .list_tickets(
-            &scope,
-            &TicketFilter {
-                pending_extension: true,
-                sort: Sort::Deadline,
-                limit: 20,
-                ..TicketFilter::default()
-            },
-            now,
-        )
-        .await?
-        .items;
+                ..f
+            };
+            state
+                .store
+                .list_tickets(scope, &f, now)
+                .await
+                .map(|p| p.items)
+        }
+    };
+    let overdue = first(TicketFilter {
+        overdue: true,
+        ..TicketFilter::default()
+    })
+    .await?;
+    let pending = first(TicketFilter {
+        pending_extension: true,
+        ..TicketFilter::default()
+    })
+    .await?;
     let may = |t: &gridline_domain::Ticket, a: ActionKind| {
         available_actions(t, &v.auth.actor).contains(&a)
     };
