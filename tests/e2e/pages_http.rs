@@ -301,6 +301,26 @@ async fn attachments_and_download(engine: Engine) {
     );
     assert_eq!(rows[1][1], "带附件");
     assert_eq!(rows[1][4], "水电气");
+    // The enterprise page's download: that enterprise's tickets only.
+    let (_, page) = get(&c, &app, &format!("/enterprises/{}", w.id("ent_a"))).await;
+    let link = format!("/tickets?enterprise={}&amp;format=xlsx", w.id("ent_a"));
+    assert!(
+        page.contains(&link),
+        "the enterprise page offers its download"
+    );
+    let r = c
+        .get(app.url(&link.replace("&amp;", "&")))
+        .send()
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(
+        sheet.rows().count(),
+        3,
+        "header, the filed ticket and the prepared one"
+    );
 }
 
 /// A refused action comes back as the ticket page with the message by the form and what

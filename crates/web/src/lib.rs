@@ -36,11 +36,22 @@ const UPLOAD_LIMIT: usize = MAX_FILES * MAX_BYTES + 256 * 1024;
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
 
+/// A short hash of the stylesheet and script, in their URLs: browsers keep them a year and
+/// fetch again exactly when they change.
+pub fn asset_version() -> &'static str {
+    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let h = Sha256::new().chain_update(CSS).chain_update(JS).finalize();
+        h.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    })
+}
+
 async fn css() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         CSS,
     )
@@ -50,7 +61,7 @@ async fn js() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         JS,
     )

@@ -99,6 +99,8 @@ pub struct Ctx {
     pub csrf: String,
     pub path: String,
     pub nav: Vec<Nav>,
+    /// Cache-busting tag of the stylesheet and script.
+    pub assets: &'static str,
 }
 
 fn nav_for(role: Role, path: &str) -> Vec<Nav> {
@@ -146,6 +148,7 @@ impl Ctx {
             csrf: v.csrf.clone(),
             path: path.to_owned(),
             nav: nav_for(v.role(), path),
+            assets: crate::asset_version(),
         }
     }
 
@@ -157,6 +160,7 @@ impl Ctx {
             csrf,
             path: path.to_owned(),
             nav: vec![],
+            assets: crate::asset_version(),
         }
     }
 }

@@ -118,11 +118,14 @@ impl FromRequestParts<AppState> for Viewer {
         let jar = CookieJar::from_headers(&parts.headers);
         let lang = lang_of(&jar);
         let to_login = || {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_owned();
+            // After signing in, a GET comes back to where it was; a post starts from home
+            // (its form is gone).
+            let next = if parts.method == axum::http::Method::GET {
+                parts.uri.path_and_query().map_or("/", |p| p.as_str())
+            } else {
+                "/"
+            }
+            .to_owned();
             Redirect::to(&format!("/login?next={}", urlencoding(&next))).into_response()
         };
         let (Some(token), Some(sid)) = (jar.get(SESSION), jar.get(SID)) else {

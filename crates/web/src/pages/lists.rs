@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use gridline_api::AppState;
-use gridline_domain::{Category, DepartmentId, GridId, Role, Scope, Status, Ticket};
+use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Role, Scope, Status, Ticket};
 use gridline_store::tickets::{Cursor, Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,7 @@ pub struct ListQuery {
     pub category: Option<String>,
     pub grid: Option<String>,
     pub department: Option<String>,
+    pub enterprise: Option<String>,
     pub overdue: Option<String>,
     pub q: Option<String>,
     pub cursor: Option<String>,
@@ -42,6 +43,7 @@ impl ListQuery {
             ("category", &self.category),
             ("grid", &self.grid),
             ("department", &self.department),
+            ("enterprise", &self.enterprise),
             ("overdue", &self.overdue),
             ("q", &self.q),
         ] {
@@ -64,6 +66,9 @@ impl ListQuery {
         }
         if let Some(d) = opt_id(&self.department)? {
             f.department_id = Some(DepartmentId(d));
+        }
+        if let Some(e) = opt_id(&self.enterprise)? {
+            f.enterprise_id = Some(EnterpriseId(e));
         }
         if opt(&self.overdue).is_some() {
             f.overdue = true;
