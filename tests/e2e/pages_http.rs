@@ -587,7 +587,68 @@ async fn admins_manage_the_organisation(engine: Engine) {
     assert!(!tfs.to_string().contains("不该有的专班"));
 }
 
+/// The task force works its escalated tickets: adds co-handling departments (a
+/// multi-select) and resolves; a linked leader's dashboard is limited to their grids.
+async fn task_force_and_dashboard_scope(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let id = w.prepare(&app, "escalated").await;
+    let (c, token) = sign_in(&app, "tf.member").await;
+    let (status, html) = get(&c, &app, "/task-force").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("data-ticket=\"{id}\"")));
+    let (_, page) = get(&c, &app, &format!("/tickets/{id}")).await;
+    assert!(page.contains("class=\"action\" data-action=\"add_co_departments\""));
+    assert!(page.contains("class=\"action\" data-action=\"resolve\""));
+    assert!(!page.contains("class=\"action\" data-action=\"accept\""));
+    let version = input_value(&page, "expected_version");
+    let r = c
+        .post(app.url(&format!("/tickets/{id}/actions/add_co_departments")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", version.as_str()),
+            ("department_ids", &w.id("d1").to_string()),
+            ("department_ids", &w.id("d3").to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let t = app.ticket(w.token("tf_member"), id).await;
+    let mut co: Vec<i64> = t["co_department_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    co.sort_unstable();
+    // d1 is responsible already, so only d3 joins d2.
+    let mut want = vec![w.id("d2"), w.id("d3")];
+    want.sort_unstable();
+    assert_eq!(co, want);
+    // The co-handling department sees it apart in its inbox.
+    let (o3, _) = sign_in(&app, "officer.d3").await;
+    let (_, inbox) = get(&o3, &app, "/inbox").await;
+    let co_section = inbox.find("data-section=\"list.co_handled\"").unwrap();
+    assert!(inbox[co_section..].contains(&format!("data-ticket=\"{id}\"")));
+    // The dashboard: a linked leader may filter by their grid, not another's.
+    let (l, _) = sign_in(&app, "leader.a").await;
+    let (status, _) = get(&l, &app, &format!("/dashboard?grid={}", w.id("grid_a"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = get(&l, &app, &format!("/dashboard?grid={}", w.id("grid_b"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&l, &app, "/dashboard?period=2026-13").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, html) = get(&l, &app, "/dashboard?period=2026-W48").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<option value=\"2026-W48\" selected>") || html.contains("2026-W48"));
+    // Officers have no dashboard.
+    let (status, _) = get(&o3, &app, "/dashboard").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
 both_engines!(
+    task_force_and_dashboard_scope,
     admins_manage_the_organisation,
     sign_in_and_out,
     attachments_and_download,
