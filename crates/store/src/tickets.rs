@@ -584,6 +584,18 @@ impl Store {
             .ok_or(StoreError::NotFound("attachment"))
     }
 
+    /// The id of the newest event: it changes with every command, so it tells whether
+    /// anything about any ticket changed since it was last read (one index lookup).
+    pub async fn last_event_id(&self) -> Result<i64, StoreError> {
+        let max: Option<Option<i64>> = ticket_events::Entity::find()
+            .select_only()
+            .column_as(ticket_events::Column::Id.max(), "max_id")
+            .into_tuple()
+            .one(&self.read)
+            .await?;
+        Ok(max.flatten().unwrap_or(0))
+    }
+
     /// How many tickets a list would hold (all pages).
     pub async fn count_tickets(
         &self,

@@ -3,12 +3,15 @@
 //! are the digest's own ([`gridline_notifier::digest::stats_for`]), so the page and the mail
 //! agree.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Datelike;
 use gridline_api::AppState;
 use gridline_domain::calendar::ZONE;
-use gridline_domain::digest::Period;
+use gridline_domain::digest::{DigestStats, Period};
 use gridline_domain::ticket::available_actions;
 use gridline_domain::{ActionKind, GridId, Role, Scope};
 use gridline_notifier::digest::{stats_for, trend_svg};
@@ -52,6 +55,46 @@ fn responsive(svg: String) -> String {
     )
 }
 
+type StatsKey = (String, Period);
+type StatsCache = Mutex<HashMap<StatsKey, (i64, Arc<DigestStats>)>>;
+
+/// Computed period numbers, each with the newest event id it saw. The digest reads every
+/// ticket of the period, which is fine once a week per leader but not per page view: a
+/// Monday morning of leaders opening the dashboard would recompute it for each. An entry is
+/// used only while no event has been written since (one index lookup tells), so the page
+/// is never stale, in this process or across several on one database.
+fn stats_cache() -> &'static StatsCache {
+    static CACHE: OnceLock<StatsCache> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+async fn period_stats(
+    state: &AppState,
+    scope: &Scope,
+    period: Period,
+) -> Result<Arc<DigestStats>, PageError> {
+    let version = state.store.last_event_id().await?;
+    let key = (format!("{scope:?}"), period);
+    if let Ok(cache) = stats_cache().lock()
+        && let Some((v, stats)) = cache.get(&key)
+        && *v == version
+    {
+        return Ok(stats.clone());
+    }
+    let stats = Arc::new(
+        stats_for(&state.store, &state.calendar, scope, period)
+            .await
+            .map_err(|e| PageError::internal(&e))?,
+    );
+    if let Ok(mut cache) = stats_cache().lock() {
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(key, (version, stats.clone()));
+    }
+    Ok(stats)
+}
+
 /// `GET /dashboard?period=2026-11&grid=3`.
 pub async fn show(
     State(state): State<AppState>,
@@ -73,9 +116,7 @@ pub async fn show(
         Some(p) => Period::parse(p).ok_or_else(PageError::bad_request)?,
         None => offered[0],
     };
-    let stats = stats_for(&state.store, &state.calendar, &scope, period)
-        .await
-        .map_err(|e| PageError::internal(&e))?;
+    let stats = period_stats(&state, &scope, period).await?;
     let count = |f: TicketFilter| {
         let (state, scope) = (&state, &scope);
         async move { state.store.count_tickets(scope, &f, now).await }
