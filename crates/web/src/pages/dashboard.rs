@@ -75,11 +75,20 @@ async fn period_stats(
 ) -> Result<Arc<DigestStats>, PageError> {
     let version = state.store.last_event_id().await?;
     let key = (format!("{scope:?}"), period);
-    if let Ok(cache) = stats_cache().lock()
-        && let Some((v, stats)) = cache.get(&key)
-        && *v == version
-    {
-        return Ok(stats.clone());
+    let cached = || {
+        let cache = stats_cache().lock().ok()?;
+        let (v, stats) = cache.get(&key)?;
+        (*v == version).then(|| stats.clone())
+    };
+    if let Some(hit) = cached() {
+        return Ok(hit);
+    }
+    // One computation at a time: a burst of leaders waits for the first, then shares it,
+    // instead of each holding a period's tickets in memory at once.
+    static COMPUTING: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    let _turn = COMPUTING.get_or_init(Default::default).lock().await;
+    if let Some(hit) = cached() {
+        return Ok(hit);
     }
     let stats = Arc::new(
         stats_for(&state.store, &state.calendar, scope, period)
