@@ -444,3 +444,29 @@ impl Store {
             .await?)
     }
 }
+
+/// A marker of the organisation tables: the newest id of each. The application only ever
+/// adds departments, task forces, users and grids (a new grid is also what changes users'
+/// grids), so an unchanged marker means unchanged names and five-ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrgVersion(pub [i64; 4]);
+
+impl Store {
+    /// The organisation's [`OrgVersion`], in one statement.
+    pub async fn org_version(&self) -> Result<OrgVersion, StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = self.read.get_database_backend();
+        let sql = "SELECT (SELECT MAX(id) FROM departments) AS d, (SELECT MAX(id) FROM task_forces) AS t, \
+                   (SELECT MAX(id) FROM users) AS u, (SELECT MAX(id) FROM grids) AS g";
+        let row = self
+            .read
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("org version returned nothing".into()))?;
+        let mut v = [0i64; 4];
+        for (i, col) in ["d", "t", "u", "g"].iter().enumerate() {
+            v[i] = row.try_get::<Option<i64>>("", col)?.unwrap_or(0);
+        }
+        Ok(OrgVersion(v))
+    }
+}

@@ -2,6 +2,8 @@
 //! working days left and the traffic light.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use gridline_api::AppState;
@@ -9,6 +11,7 @@ use gridline_domain::calendar::ZONE;
 use gridline_domain::notice::{Light, light};
 use gridline_domain::{Scope, Ticket};
 use gridline_store::entity::{grids, users};
+use gridline_store::org::OrgVersion;
 use serde::Serialize;
 
 use crate::render::PageError;
@@ -26,8 +29,35 @@ pub struct Directory {
     tf: HashMap<i64, String>,
 }
 
+/// How long a loaded directory is trusted even when the marker has not moved (a change
+/// made straight in the database, say).
+const DIRECTORY_TTL: Duration = Duration::from_secs(60);
+
+type Cached = Mutex<Option<(OrgVersion, Instant, Arc<Directory>)>>;
+
 impl Directory {
-    pub async fn load(state: &AppState) -> Result<Directory, PageError> {
+    /// The directory, reloaded only when the organisation changed (one small query tells)
+    /// or the copy is a minute old: every page needs names, and on SQLite each row costs a
+    /// thread hop.
+    pub async fn load(state: &AppState) -> Result<Arc<Directory>, PageError> {
+        static CACHE: OnceLock<Cached> = OnceLock::new();
+        let cache = CACHE.get_or_init(Mutex::default);
+        let version = state.store.org_version().await?;
+        if let Ok(c) = cache.lock()
+            && let Some((v, at, dir)) = c.as_ref()
+            && *v == version
+            && at.elapsed() < DIRECTORY_TTL
+        {
+            return Ok(dir.clone());
+        }
+        let dir = Arc::new(Self::read(state).await?);
+        if let Ok(mut c) = cache.lock() {
+            *c = Some((version, Instant::now(), dir.clone()));
+        }
+        Ok(dir)
+    }
+
+    async fn read(state: &AppState) -> Result<Directory, PageError> {
         let s = &state.store;
         let departments: Vec<(i64, String)> = s
             .departments()

@@ -383,5 +383,5 @@ async fn screenshot_tour_of_the_demo() {
             }
         }
     }
-    assert_eq!(pages, 15);
+    assert_eq!(pages, 14, "every main page is in the tour");
 }
