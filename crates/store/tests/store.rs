@@ -319,6 +319,122 @@ async fn many_tickets_load_at_once(pg: bool) {
     db.close().await;
 }
 
+/// Attachments are written with their ticket and read back by ticket; the markers the
+/// pages' caches rely on move with every change.
+async fn attachments_and_change_markers(pg: bool) {
+    use gridline_domain::attachment::NewAttachment;
+    use gridline_store::tickets::{Idempotency, TicketFilter};
+    let db = open(pg).await;
+    let s = &db.store;
+    let now = Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap();
+    assert_eq!(s.last_event_id().await.unwrap(), 0);
+    let z = zone(s, now).await;
+    let org = s.org_version().await.unwrap();
+    s.create_department("新部门".into(), None, now)
+        .await
+        .unwrap();
+    assert_ne!(
+        s.org_version().await.unwrap(),
+        org,
+        "a new department moves the marker"
+    );
+    let org = s.org_version().await.unwrap();
+    assert_eq!(s.org_version().await.unwrap(), org, "and nothing else does");
+
+    let actor = s.actor(z.liaison).await.unwrap().unwrap().1;
+    let new = || NewTicket {
+        enterprise_id: z.enterprise,
+        category: Category::Utilities,
+        priority: Priority::High,
+        title: TicketTitle::parse("停电").unwrap(),
+        description: Description::parse("频繁停电").unwrap(),
+    };
+    let files = vec![
+        NewAttachment::parse("现场.png", b"\x89PNG\r\n\x1a\n....".to_vec()).unwrap(),
+        NewAttachment::parse("函.pdf", b"%PDF-1.7 body".to_vec()).unwrap(),
+    ];
+    let key = |hash: &str| {
+        Some(Idempotency {
+            key: "k1".into(),
+            request_hash: hash.into(),
+        })
+    };
+    let filed = file(&actor, z.grid, now).unwrap();
+    let Created::New(t) = s
+        .create_ticket(new(), z.grid, filed.clone(), key("h1"), &files)
+        .await
+        .unwrap()
+    else {
+        panic!("a new ticket")
+    };
+    let first_event = s.last_event_id().await.unwrap();
+    assert!(first_event > 0);
+    let list = s.attachments(t.id).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].filename, "现场.png");
+    assert_eq!(list[0].content_type, "image/png");
+    assert_eq!(list[1].size, 13);
+    let pdf = s.attachment(list[1].id).await.unwrap();
+    assert_eq!(pdf.data, b"%PDF-1.7 body");
+    assert_eq!(pdf.sha256.len(), 64);
+    // The same key for another request is refused, and writes neither ticket nor files.
+    let err = s
+        .create_ticket(new(), z.grid, filed.clone(), key("h2"), &files)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                code: "idempotency_key_reused",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // A retry of the same request returns the first ticket, files not doubled.
+    let Created::Replayed(again) = s
+        .create_ticket(new(), z.grid, filed, key("h1"), &files)
+        .await
+        .unwrap()
+    else {
+        panic!("a replay")
+    };
+    assert_eq!(again.id, t.id);
+    assert_eq!(s.attachments(t.id).await.unwrap().len(), 2);
+    assert_eq!(s.last_event_id().await.unwrap(), first_event);
+    // Counting what a list would hold.
+    let scope = gridline_domain::Scope::of(&actor);
+    let scope = &scope;
+    let count = |f: TicketFilter| async move { s.count_tickets(scope, &f, now).await.unwrap() };
+    assert_eq!(
+        count(TicketFilter {
+            open_only: true,
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(TicketFilter {
+            pending_extension: true,
+            ..Default::default()
+        })
+        .await,
+        0
+    );
+    db.close().await;
+}
+
+#[tokio::test]
+async fn attachments_and_change_markers_sqlite() {
+    attachments_and_change_markers(false).await;
+}
+#[tokio::test]
+async fn attachments_and_change_markers_postgres() {
+    attachments_and_change_markers(true).await;
+}
+
 #[tokio::test]
 async fn many_tickets_load_at_once_sqlite() {
     many_tickets_load_at_once(false).await;
