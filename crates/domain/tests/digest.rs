@@ -258,6 +258,49 @@ fn deadline_notices_warn_then_overdue_then_supervise() {
     assert!(kinds(&t, "2026-03-16T10:00:00+08:00").is_empty());
 }
 
+/// The pages' traffic light (红黄灯) turns yellow exactly when the warning mail is due and
+/// red exactly when the overdue one is, minute by minute over a whole resolution period.
+#[test]
+fn traffic_light_agrees_with_the_mails() {
+    use gridline_domain::notice::{Light, light};
+    let cal = calendar();
+    let policy = NoticePolicy {
+        warn_share: 0.75,
+        supervise_after_days: 2,
+    };
+    let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
+    assert_eq!(
+        light(&t, at("2026-03-09T10:00:00+08:00"), &policy),
+        None,
+        "no deadline yet"
+    );
+    t.status = Status::Accepted;
+    t.accepted_at = Some(at("2026-03-10T09:00:00+08:00"));
+    t.resolution_due_at = Some(at("2026-03-12T18:00:00+08:00"));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut now = at("2026-03-10T09:00:00+08:00");
+    while now < at("2026-03-14T00:00:00+08:00") {
+        let l = light(&t, now, &policy).unwrap();
+        let mails: Vec<NoticeKind> = deadline_notices(&t, now, &cal, &policy)
+            .iter()
+            .map(|n| n.kind)
+            .collect();
+        let expected = if mails.contains(&NoticeKind::ResolutionOverdue) {
+            Light::Red
+        } else if mails.contains(&NoticeKind::ResolutionWarning) {
+            Light::Yellow
+        } else {
+            Light::Green
+        };
+        assert_eq!(l, expected, "at {now}");
+        seen.insert(format!("{l:?}"));
+        now += chrono::Duration::minutes(1);
+    }
+    assert_eq!(seen.len(), 3, "green, yellow and red were all seen");
+    t.status = Status::Resolved;
+    assert_eq!(light(&t, now, &policy), None, "resolved: no light");
+}
+
 mod calendar_files {
     use gridline_domain::{CalendarYear, WorkCalendar, WorkingHours};
     use proptest::prelude::*;
