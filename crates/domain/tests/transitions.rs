@@ -105,6 +105,15 @@ fn ticket(status: Status) -> Ticket {
     }
 }
 
+fn pending_extension() -> ticket::PendingExtension {
+    ticket::PendingExtension {
+        days: 3,
+        reason: "r".into(),
+        requested_by: OFFICER,
+        requested_at: now(),
+    }
+}
+
 fn command(action: ActionKind) -> Option<Command> {
     let mut person = facts(OFFICER.0, Role::DepartmentOfficer);
     person.department_id = Some(DEPT);
@@ -206,12 +215,7 @@ fn every_state_action_and_role() {
             for role in Role::ALL {
                 let mut t = ticket(status);
                 if action == ActionKind::DecideExtension {
-                    t.pending_extension = Some(ticket::PendingExtension {
-                        days: 3,
-                        reason: "r".into(),
-                        requested_by: OFFICER,
-                        requested_at: now(),
-                    });
+                    t.pending_extension = Some(pending_extension());
                 }
                 let ctx = Context {
                     now: now(),
@@ -451,12 +455,7 @@ fn available_actions_agree_with_execute() {
         for pending in [false, true] {
             let mut t = ticket(status);
             if pending {
-                t.pending_extension = Some(ticket::PendingExtension {
-                    days: 3,
-                    reason: "r".into(),
-                    requested_by: OFFICER,
-                    requested_at: now(),
-                });
+                t.pending_extension = Some(pending_extension());
             }
             let ctx = Context {
                 now: now(),

@@ -34,6 +34,13 @@ fn admin(v: &Viewer) -> Result<AuthUser, PageError> {
     })
 }
 
+/// An admin's post with a valid CSRF token.
+fn admin_post(v: &Viewer, f: &AdminForm) -> Result<AuthUser, PageError> {
+    let auth = admin(v)?;
+    v.check_csrf(&f.csrf)?;
+    Ok(auth)
+}
+
 /// What a failed form shows: the message by its field, and the input.
 #[derive(Debug, Default, Serialize)]
 struct Form {
@@ -200,8 +207,7 @@ pub async fn create_user(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin(&v)?;
-    v.check_csrf(&f.csrf)?;
+    let auth = admin_post(&v, &f)?;
     let role = f.get("role").and_then(|r| Role::parse(&r));
     let Some(role) = role else {
         let e = ApiError::invalid("role", "unknown_role", "choose a role / 请选择角色");
@@ -228,8 +234,7 @@ pub async fn create_department(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin(&v)?;
-    v.check_csrf(&f.csrf)?;
+    let auth = admin_post(&v, &f)?;
     let req = CreateDepartment {
         name: f.get("name").unwrap_or_default(),
         email: f.get("email"),
@@ -244,8 +249,7 @@ pub async fn create_task_force(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin(&v)?;
-    v.check_csrf(&f.csrf)?;
+    let auth = admin_post(&v, &f)?;
     let req = CreateTaskForce {
         name: f.get("name").unwrap_or_default(),
         description: f.get("description"),
@@ -260,8 +264,7 @@ pub async fn create_grid(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin(&v)?;
-    v.check_csrf(&f.csrf)?;
+    let auth = admin_post(&v, &f)?;
     let mut ids = [0i64; 4];
     for (i, k) in ["linked_leader_id", "head_id", "task_force_id", "liaison_id"]
         .iter()
