@@ -647,7 +647,81 @@ async fn task_force_and_dashboard_scope(engine: Engine) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// A session in use is renewed (same sign-in time); one signed in more than a working day
+/// ago is not, so it ends within a token's lifetime however busy it is.
+async fn sessions_renew_within_a_working_day(engine: Engine) {
+    use jsonwebtoken::{EncodingKey, Header};
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let now = chrono::Utc::now().timestamp();
+    let token = |iat: i64, auth_time: i64| {
+        let claims = serde_json::json!({
+            "sub": w.id("liaison_a").to_string(), "role": "liaison", "iat": iat, "nbf": iat,
+            "exp": iat + 1800, "iss": "gridline", "aud": "gridline-api", "auth_time": auth_time,
+        });
+        jsonwebtoken::encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(crate::support::TEST_SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    let fetch = |cookie: String| {
+        let c = client();
+        let url = app.url("/tickets");
+        async move {
+            let r = c.get(url).header("cookie", cookie).send().await.unwrap();
+            let renewed: Vec<String> = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .filter(|v| v.starts_with("gl_session="))
+                .collect();
+            (r.status(), renewed)
+        }
+    };
+    // Fresh: no renewal needed.
+    let (status, renewed) = fetch(format!("gl_session={}; gl_sid=x", token(now, now))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(renewed.is_empty());
+    // Past half its life, signed in this morning: renewed, keeping the sign-in time.
+    let signed_in = now - 3 * 3600;
+    let (status, renewed) = fetch(format!(
+        "gl_session={}; gl_sid=x",
+        token(now - 1200, signed_in)
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(renewed.len(), 1, "renewed");
+    let fresh = renewed[0]
+        .trim_start_matches("gl_session=")
+        .split(';')
+        .next()
+        .unwrap();
+    let payload = fresh.split('.').nth(1).unwrap();
+    use base64::Engine as _;
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["auth_time"], signed_in);
+    assert!(claims["iat"].as_i64().unwrap() >= now);
+    assert!(renewed[0].contains("HttpOnly"));
+    // Signed in 13 hours ago: still valid for now, but not renewed.
+    let (status, renewed) = fetch(format!(
+        "gl_session={}; gl_sid=x",
+        token(now - 1200, now - 13 * 3600)
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(renewed.is_empty(), "no renewal past a working day");
+}
+
 both_engines!(
+    sessions_renew_within_a_working_day,
     task_force_and_dashboard_scope,
     admins_manage_the_organisation,
     sign_in_and_out,

@@ -30,6 +30,9 @@ pub const SESSION: &str = "gl_session";
 pub const SID: &str = "gl_sid";
 pub const LANG: &str = "gl_lang";
 const CSRF_PURPOSE: &str = "csrf";
+/// However busy, a session ends this long after its password check (then at most one
+/// token lifetime more).
+pub const SESSION_MAX_SECS: i64 = 12 * 3600;
 
 fn https(headers: &HeaderMap) -> bool {
     headers
@@ -139,11 +142,14 @@ impl FromRequestParts<AppState> for Viewer {
             }
             Err(_) => return Err(to_login()),
         };
-        // Renew a session past half its life, so an officer working all morning stays in.
-        let now = state.now();
-        if now.timestamp() - claims.iat > state.auth.token_ttl_secs / 2
+        // Renew a session past half its life, so an officer working all morning stays in;
+        // but not past a working day from the password check.
+        let now = state.now().timestamp();
+        let signed_in = claims.auth_time.unwrap_or(claims.iat);
+        if now - claims.iat > state.auth.token_ttl_secs / 2
+            && now - signed_in < SESSION_MAX_SECS
             && let Some(slot) = parts.extensions.get::<Renewal>()
-            && let Ok(fresh) = state.auth.issue(auth.actor.id(), auth.actor.role(), now)
+            && let Ok(fresh) = state.auth.renew(&claims, auth.actor.role(), state.now())
             && let Ok(mut s) = slot.0.lock()
         {
             *s = Some(fresh);

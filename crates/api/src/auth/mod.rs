@@ -36,6 +36,9 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// When the password was checked (a renewed session keeps it; absent in older tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
 /// Argon2id cost parameters.
@@ -209,8 +212,39 @@ impl AuthKeys {
 
     /// Issues an access token.
     pub fn issue(&self, user: UserId, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
+        self.sign(user, role, now, now.timestamp())
+    }
+
+    /// A fresh token for the same sign-in (a session in use): the time of the password
+    /// check carries over, so a session can be bounded however long it is kept alive.
+    pub fn renew(
+        &self,
+        claims: &Claims,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let user = claims
+            .sub
+            .parse::<i64>()
+            .map_err(|_| ApiError::unauthorized("invalid_token"))?;
+        self.sign(
+            UserId(user),
+            role,
+            now,
+            claims.auth_time.unwrap_or(claims.iat),
+        )
+    }
+
+    fn sign(
+        &self,
+        user: UserId,
+        role: Role,
+        now: DateTime<Utc>,
+        auth_time: i64,
+    ) -> Result<String, ApiError> {
         let iat = now.timestamp();
         let claims = Claims {
+            auth_time: Some(auth_time),
             sub: user.0.to_string(),
             role: role.as_str().to_owned(),
             iat,
