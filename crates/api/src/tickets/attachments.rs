@@ -83,7 +83,13 @@ pub async fn list_attachments(
     security(("bearer" = [])),
     params(("id" = i64, Path), ("attachment" = i64, Path)),
     responses(
-        (status = 200, description = "the file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "the file, with its own type", content(
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/webp"),
+            (Vec<u8> = "image/heic"),
+            (Vec<u8> = "application/pdf"),
+        )),
         (status = 404, body = Problem),
     )
 )]
