@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Duration, Utc};
 use gridline_api::auth::AuthKeys;
+use gridline_domain::attachment::NewAttachment;
 use gridline_domain::text::{Description, Remark, TicketTitle};
 use gridline_domain::ticket::{DispatchOrder, NewTicket, ReturnCode, execute, file};
 use gridline_domain::{
@@ -19,6 +20,11 @@ use gridline_store::org::{NewEnterprise, NewGrid, NewUser};
 
 /// The one password of every demo user. It exists only here.
 pub const DEMO_PASSWORD: &str = "gridline-demo";
+
+/// The demo ticket that carries attachments, and what it carries.
+const WITH_ATTACHMENTS: &str = "三期项目用地净地交付";
+const SITE_PHOTO: &[u8] = include_bytes!("demo/site-photo.png");
+const INSPECTION: &[u8] = include_bytes!("demo/inspection.pdf");
 
 struct Seeder<'a> {
     store: &'a Store,
@@ -492,6 +498,18 @@ pub async fn demo(
         let (grid, liaison) = grids[grid_idx];
         let start = ago(d.age, 2);
         let filed = file(&s.actor(liaison).await?, grid, start).map_err(|e| anyhow!("{e}"))?;
+        // One ticket carries what a liaison brings back from a visit: a photo and a record.
+        let files = if d.title == WITH_ATTACHMENTS {
+            vec![
+                NewAttachment::parse("现场照片.png", SITE_PHOTO.to_vec()),
+                NewAttachment::parse("现场核查记录.pdf", INSPECTION.to_vec()),
+            ]
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow!("{e}"))?
+        } else {
+            vec![]
+        };
         let ticket = store
             .create_ticket(
                 NewTicket {
@@ -504,7 +522,7 @@ pub async fn demo(
                 grid,
                 filed,
                 None,
-                &[],
+                &files,
             )
             .await
             .with_context(|| format!("demo ticket {n}"))?;

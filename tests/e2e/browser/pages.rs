@@ -320,6 +320,21 @@ async fn screenshot_tour_of_the_demo() {
             std::fs::remove_file(f.path()).unwrap();
         }
     }
+    // The demo ticket that carries a photo and a PDF.
+    let (_, signed_in) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "tf.land", "password": "gridline-demo"})),
+        )
+        .await;
+    let token = signed_in["access_token"].as_str().unwrap().to_owned();
+    let (_, list) = app
+        .get(&token, "/api/v1/tickets?q=%E4%B8%89%E6%9C%9F")
+        .await;
+    let with_photo = list["items"][0]["id"].as_i64().unwrap();
+    let with_photo_path = format!("/tickets/{with_photo}");
     let tour: &[(&str, &[(&str, &str)])] = &[
         (
             "liaison.a",
@@ -336,7 +351,13 @@ async fn screenshot_tour_of_the_demo() {
             &[("queue", "/queue"), ("all-tickets", "/tickets")],
         ),
         ("officer.land", &[("inbox", "/inbox")]),
-        ("tf.land", &[("task-force", "/task-force")]),
+        (
+            "tf.land",
+            &[
+                ("task-force", "/task-force"),
+                ("ticket-attachments", with_photo_path.as_str()),
+            ],
+        ),
         ("leader", &[("dashboard", "/dashboard")]),
         (
             "admin",
@@ -360,6 +381,12 @@ async fn screenshot_tour_of_the_demo() {
                 c.goto(&format!("{base}{path}")).await.unwrap();
                 let errors = c.find_all(Locator::Css("[data-test=error]")).await.unwrap();
                 assert!(errors.is_empty(), "{user} {path} shows an error page");
+                if *name == "ticket-attachments" {
+                    let shown = js(&c, "const i = document.querySelector('.attachments img'); return !!i && i.complete && i.naturalWidth === 160").await;
+                    assert_eq!(shown, json!(true), "the demo photo is shown");
+                    let links = c.find_all(Locator::Css(".attachments a")).await.unwrap();
+                    assert_eq!(links.len(), 2, "the photo and the PDF");
+                }
                 check_and_shoot(&c, &format!("demo-{name}-{label}"), size).await;
             }
             // The English switch keeps the page.
@@ -383,5 +410,5 @@ async fn screenshot_tour_of_the_demo() {
             }
         }
     }
-    assert_eq!(pages, 14, "every main page is in the tour");
+    assert_eq!(pages, 15, "every main page is in the tour");
 }
