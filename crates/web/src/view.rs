@@ -128,7 +128,8 @@ pub fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&ZONE).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn light_name(l: Light) -> &'static str {
+/// The CSS name of a light.
+pub fn light_name(l: Light) -> &'static str {
     match l {
         Light::Red => "red",
         Light::Yellow => "yellow",

@@ -18,7 +18,7 @@ use crate::i18n::{Lang, pick, t as tr};
 use crate::pages::{PageForm, opt, opt_id};
 use crate::render::{PageError, page};
 use crate::session::Viewer;
-use crate::view::{Directory, local};
+use crate::view::{Directory, light_name, local};
 
 #[derive(Debug, Deserialize)]
 pub struct Done {
@@ -269,7 +269,7 @@ async fn render(
                 "response_due": deadline(state, t.response_due_at, t.status == Status::Dispatched),
                 "resolution_due": deadline(state, t.resolution_due_at, matches!(t.status, Status::Accepted | Status::Escalated)),
                 "running": t.next_due_at().is_some(),
-                "light": gridline_domain::notice::light(t, state.now(), &state.notice).map(|l| format!("{l:?}").to_lowercase()),
+                "light": gridline_domain::notice::light(t, state.now(), &state.notice).map(light_name),
                 "reopen_count": t.reopen_count,
                 "return_count": t.return_count,
                 "satisfaction": t.satisfaction.map(|s| s.as_str()),
