@@ -720,7 +720,62 @@ async fn sessions_renew_within_a_working_day(engine: Engine) {
     assert!(renewed.is_empty(), "no renewal past a working day");
 }
 
+/// Work left for ten days turns red: the inbox shows it first and red, the ticket page says
+/// by how many working days, and the overdue download holds it.
+async fn late_work_is_red(engine: Engine) {
+    let db = crate::support::TestDb::new(engine).await;
+    let ten_days_ago = (chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339();
+    crate::support::run(&db, &["seed", "--demo", "--now", &ten_days_ago], &[]);
+    let app = TestApp::serve(engine, db).await;
+    let c = client();
+    let (_, html) = get(&c, &app, "/login").await;
+    c.post(app.url("/login"))
+        .form(&[
+            ("username", "officer.land"),
+            ("password", "gridline-demo"),
+            ("_csrf", &csrf(&html)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, inbox) = get(&c, &app, "/inbox").await;
+    assert_eq!(status, StatusCode::OK);
+    let first_row = inbox
+        .find("<tr class=\"light-")
+        .expect("a row with a light");
+    assert!(
+        inbox[first_row..].starts_with("<tr class=\"light-red\""),
+        "the most overdue comes first, in red"
+    );
+    let row_at = inbox[first_row..].find("data-ticket=\"").unwrap() + first_row + 13;
+    let id = &inbox[row_at..row_at + inbox[row_at..].find('"').unwrap()];
+    let (_, page) = get(&c, &app, &format!("/tickets/{id}")).await;
+    assert!(
+        page.contains("已超期"),
+        "the ticket page says it is overdue"
+    );
+    assert!(page.contains("dot dot-red"));
+    let r = c
+        .get(app.url("/tickets?overdue=on&format=xlsx"))
+        .send()
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let numbers: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
+    assert!(!numbers.is_empty());
+    assert!(
+        sheet
+            .rows()
+            .skip(1)
+            .all(|r| r[10].to_string().parse::<f64>().unwrap() < 0.0),
+        "every downloaded row is past its deadline"
+    );
+}
+
 both_engines!(
+    late_work_is_red,
     sessions_renew_within_a_working_day,
     task_force_and_dashboard_scope,
     admins_manage_the_organisation,
