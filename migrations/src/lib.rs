@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
 mod m20261127_000001_attachments;
+mod m20261127_000002_pending_extension_index;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261127_000001_attachments::Migration),
+            Box::new(m20261127_000002_pending_extension_index::Migration),
         ]
     }
 }

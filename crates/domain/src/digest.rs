@@ -250,7 +250,9 @@ fn overdue_at(t: &Ticket, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 /// Computes the digest of `period` over `tickets` (the leader's scope) and `events` (their
-/// history in the period).
+/// history in the period). Reads the tickets' dates, states, numbers, titles and three-ones
+/// only (the store loads them without descriptions, co-handling departments, last return
+/// or pending extension; keep it so or widen that load).
 pub fn compute(
     period: Period,
     tickets: &[Ticket],

@@ -84,11 +84,11 @@ impl Db {
 
 async fn migrations_down_and_up(pg: bool) {
     let db = open(pg).await;
-    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 2);
+    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 3);
     db.store.migrate_down_all().await.unwrap();
     assert!(db.store.applied_migrations().await.unwrap().is_empty());
     db.store.migrate().await.unwrap();
-    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 2);
+    assert_eq!(db.store.applied_migrations().await.unwrap().len(), 3);
     db.store.ping().await.unwrap();
     db.close().await;
 }
