@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Utc};
+use futures::TryStreamExt as _;
 use gridline_domain::attachment::NewAttachment;
 use gridline_domain::calendar::ZONE;
 use gridline_domain::ticket::{NewTicket, PendingExtension};
@@ -824,7 +825,7 @@ impl Store {
         // The digest reads dates, states and the three-ones: leave out the descriptions,
         // the JSON columns and the co-handling departments, which it never looks at and
         // which are most of the bytes (and, for co-handling, a second query per chunk).
-        let rows = tickets::Entity::find()
+        let mut rows = tickets::Entity::find()
             .select_only()
             .columns(
                 <C as sea_orm::Iterable>::iter()
@@ -842,9 +843,14 @@ impl Store {
             )
             .order_by_asc(C::Id)
             .into_model::<tickets::Model>()
-            .all(&self.read)
+            .stream(&self.read)
             .await?;
-        rows.into_iter().map(|r| to_ticket(r, vec![])).collect()
+        // Row by row: a zone's worth of raw rows and tickets never sit in memory together.
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            out.push(to_ticket(row, vec![])?);
+        }
+        Ok(out)
     }
 
     /// The events of `scope`'s tickets in `[start, end)` that a digest counts.
@@ -866,11 +872,11 @@ impl Store {
             .filter(E::Action.is_in(["resolve", "report", "close", "return", "reopen"]))
             .filter(E::TicketId.in_subquery(in_scope))
             .order_by_asc(E::Id)
-            .all(&self.read)
+            .stream(&self.read)
             .await?
-            .into_iter()
-            .map(stored_event)
-            .collect())
+            .map_ok(stored_event)
+            .try_collect()
+            .await?)
     }
 }
 
