@@ -65,6 +65,13 @@ async fn sign_in_and_out(engine: Engine) {
     let app = TestApp::start(engine).await;
     let _w = World::build(&app).await;
     let c = client();
+    // Unknown paths: the API answers in problem+json, the site with its 404 page.
+    let r = c.get(app.url("/api/v1/no-such-thing")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let (status, html) = get(&c, &app, "/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("data-code=\"not_found\""), "{html}");
     // Not signed in: every page sends to the login page, remembering where to come back.
     let r = c.get(app.url("/inbox?q=x")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -169,18 +169,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().1
 }
 
-async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
-    if uri.path().starts_with("/api/") {
-        ApiError::not_found("route").into_response()
-    } else {
-        (
-            StatusCode::NOT_FOUND,
-            axum::response::Html(
-                "<!doctype html><meta charset=utf-8><title>404</title><p>页面不存在 / Page not found. <a href=\"/\">首页 / Home</a>",
-            ),
-        )
-            .into_response()
-    }
+/// Any unknown path under `/api/`: the API's own 404 (the rest of the site is the pages').
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("route")
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -188,8 +179,8 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// The whole application, ready to serve: the API under `/api` and `pages` (the web
-/// interface, which sets its own body limits and timeouts: uploads from phones are big and
-/// slow) beside it.
+/// interface, which sets its own body limits and timeouts — uploads from phones are big and
+/// slow — and its own fallback for unknown paths) beside it.
 pub fn app(state: AppState, pages: Router<AppState>) -> Router {
     let (api, doc) = routes();
     let doc_json = doc.clone();
@@ -201,6 +192,7 @@ pub fn app(state: AppState, pages: Router<AppState>) -> Router {
         }),
     )
     .merge(Scalar::with_url("/api/docs", doc))
+    .route("/api/{*rest}", axum::routing::any(api_not_found))
     .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
     .layer(RequestBodyLimitLayer::new(BODY_LIMIT * 2))
     .layer(TimeoutLayer::with_status_code(
@@ -208,7 +200,6 @@ pub fn app(state: AppState, pages: Router<AppState>) -> Router {
         Duration::from_secs(30),
     ))
     .merge(pages)
-    .fallback(fallback)
     .method_not_allowed_fallback(method_not_allowed)
     .with_state(state)
     .layer(CatchPanicLayer::custom(|_| {

@@ -67,6 +67,11 @@ async fn js() -> impl IntoResponse {
     )
 }
 
+/// Any path nobody serves: the 404 page, in the viewer's language.
+async fn not_found() -> render::PageError {
+    render::PageError::not_found()
+}
+
 /// The pages' routes, to merge beside the API.
 pub fn routes() -> Router<AppState> {
     let upload = Router::new()
@@ -123,6 +128,7 @@ pub fn routes() -> Router<AppState> {
         ));
     forms
         .merge(upload)
+        .fallback(not_found)
         .layer(axum::middleware::from_fn(render::error_pages))
         .layer(axum::middleware::from_fn(session::refresh))
         // A slow phone link gets a quarter of the bytes.

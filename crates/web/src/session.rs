@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use gridline_api::AppState;
-use gridline_api::auth::{AuthUser, authenticate, sign_in};
+use gridline_api::auth::{AuthKeys, AuthUser, authenticate_claims, sign_in};
 use gridline_domain::{Role, UserId};
 use serde::Deserialize;
 
@@ -68,7 +68,7 @@ pub struct Viewer {
     /// The token forms must carry.
     pub csrf: String,
     sid: String,
-    state: AppState,
+    keys: Arc<AuthKeys>,
 }
 
 impl Viewer {
@@ -84,11 +84,7 @@ impl Viewer {
 
     /// Refuses a form whose token is missing or belongs to another browser.
     pub fn check_csrf(&self, presented: &str) -> Result<(), PageError> {
-        if self
-            .state
-            .auth
-            .verify_mac(CSRF_PURPOSE, &self.sid, presented)
-        {
+        if self.keys.verify_mac(CSRF_PURPOSE, &self.sid, presented) {
             Ok(())
         } else {
             Err(PageError::csrf())
@@ -135,7 +131,7 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(to_login());
         };
         let claims = state.auth.verify(token.value()).map_err(|_| to_login())?;
-        let auth = match authenticate(state, token.value()).await {
+        let auth = match authenticate_claims(state, &claims).await {
             Ok(a) => a,
             Err(e) if e.status().is_server_error() => {
                 return Err(PageError::from(e).into_response());
@@ -160,7 +156,7 @@ impl FromRequestParts<AppState> for Viewer {
             auth,
             lang,
             sid,
-            state: state.clone(),
+            keys: state.auth.clone(),
         })
     }
 }

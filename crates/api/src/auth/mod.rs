@@ -341,6 +341,11 @@ impl FromRequestParts<AppState> for AuthUser {
 /// Checks a token (from a header or a session cookie) and loads the active user behind it.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let claims = state.auth.verify(token)?;
+    authenticate_claims(state, &claims).await
+}
+
+/// Loads the active user behind verified claims (their role must still be the token's).
+pub async fn authenticate_claims(state: &AppState, claims: &Claims) -> Result<AuthUser, ApiError> {
     let id = claims
         .sub
         .parse::<i64>()
