@@ -66,7 +66,11 @@ async fn sign_in_and_out(engine: Engine) {
     let _w = World::build(&app).await;
     let c = client();
     // Unknown paths: the API answers in problem+json, the site with its 404 page.
-    let r = c.get(app.url("/api/v1/no-such-thing")).send().await.unwrap();
+    let r = c
+        .get(app.url("/api/v1/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let (status, html) = get(&c, &app, "/no-such-page").await;

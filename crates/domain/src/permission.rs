@@ -48,6 +48,16 @@ impl Scope {
         }
     }
 
+    /// Whether the scope takes in every ticket of grid `g`: the grids a viewer may narrow a
+    /// dashboard or list to.
+    pub fn covers_grid(&self, g: GridId) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Grids(grids) | Scope::Leader { grids, .. } => grids.contains(&g),
+            _ => false,
+        }
+    }
+
     /// Whether a ticket is inside this scope.
     pub fn admits(&self, t: &Ticket) -> bool {
         match self {
@@ -131,5 +141,25 @@ pub fn access(actor: &Actor, action: ActionKind, ticket: &Ticket) -> Access {
                 Access::Denied
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_a_scope_covers() {
+        let (a, b) = (GridId(1), GridId(2));
+        assert!(Scope::All.covers_grid(b));
+        assert!(Scope::Grids(vec![a]).covers_grid(a));
+        assert!(!Scope::Grids(vec![a]).covers_grid(b));
+        let leader = Scope::Leader {
+            grids: vec![b],
+            user: UserId(7),
+        };
+        assert!(leader.covers_grid(b) && !leader.covers_grid(a));
+        assert!(!Scope::Department(DepartmentId(1)).covers_grid(a));
+        assert!(!Scope::Nothing.covers_grid(a));
     }
 }

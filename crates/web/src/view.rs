@@ -111,13 +111,7 @@ impl Directory {
     pub fn grids_in(&self, scope: &Scope) -> Vec<(i64, String)> {
         self.grids
             .iter()
-            .filter(|g| match scope {
-                Scope::All => true,
-                Scope::Grids(gs) | Scope::Leader { grids: gs, .. } => {
-                    gs.iter().any(|x| x.0 == g.id)
-                }
-                _ => false,
-            })
+            .filter(|g| scope.covers_grid(gridline_domain::GridId(g.id)))
             .map(|g| (g.id, g.name.clone()))
             .collect()
     }

@@ -113,9 +113,9 @@ pub async fn show(
     v.require(&[Role::Leader, Role::Admin])?;
     let dir = Directory::load(&state).await?;
     let mine = Scope::of(&v.auth.actor);
-    let grids = dir.grids_in(&mine);
-    let scope = match opt_id(&q.grid)? {
-        Some(g) if grids.iter().any(|(id, _)| *id == g) => Scope::Grids(vec![GridId(g)]),
+    let grid = opt_id(&q.grid)?;
+    let scope = match grid {
+        Some(g) if mine.covers_grid(GridId(g)) => Scope::Grids(vec![GridId(g)]),
         Some(_) => return Err(PageError::not_found()),
         None => mine.clone(),
     };
@@ -205,9 +205,7 @@ pub async fn show(
         .collect();
     let back = format!(
         "/dashboard?period={period}{}",
-        opt_id(&q.grid)?
-            .map(|g| format!("&grid={g}"))
-            .unwrap_or_default()
+        grid.map(|g| format!("&grid={g}")).unwrap_or_default()
     );
     Ok(page(
         "dashboard.html",
@@ -215,8 +213,8 @@ pub async fn show(
         serde_json::json!({
             "period": period.to_string(),
             "periods": offered.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "grid": opt_id(&q.grid)?,
-            "grids": grids,
+            "grid": grid,
+            "grids": dir.grids_in(&mine),
             "cards": {
                 "open": open_now,
                 "overdue": overdue_now,
