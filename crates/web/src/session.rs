@@ -21,6 +21,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use gridline_api::AppState;
 use gridline_api::auth::{AuthKeys, AuthUser, authenticate_claims, sign_in};
 use gridline_domain::{Role, UserId};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use crate::i18n::Lang;
@@ -176,17 +177,15 @@ pub async fn refresh(mut req: Request, next: Next) -> Response {
     res
 }
 
-/// Percent-encodes a query value.
+/// Percent-encodes a query value (slashes kept, so `next=/inbox` stays readable).
 pub fn urlencoding(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/');
+    utf8_percent_encode(s, QUERY).to_string()
 }
 
 /// Only same-site paths are followed after login (no open redirect).

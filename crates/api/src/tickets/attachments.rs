@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use gridline_store::StoreError;
 use gridline_store::entity::attachments;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -104,17 +105,13 @@ pub async fn get_attachment(
 
 /// The bytes as a response: pictures and PDFs open in the browser, under their own name.
 pub fn file_response(a: attachments::Model) -> Response {
-    let name: String = a
-        .filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    // RFC 5987: letters, digits and a few marks as they are, every other byte %-encoded.
+    const ATTR: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let name = utf8_percent_encode(&a.filename, ATTR);
     (
         [
             (header::CONTENT_TYPE, a.content_type),

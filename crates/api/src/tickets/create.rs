@@ -45,10 +45,14 @@ fn idempotency(headers: &HeaderMap, req: &CreateTicket) -> ApiResult<Option<Idem
     let Some(raw) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = raw
-        .to_str()
-        .ok()
-        .map(str::trim)
+    let canonical = serde_json::to_vec(req).map_err(|e| ApiError::internal(&e))?;
+    idempotency_for(raw.to_str().unwrap_or_default(), &[&canonical]).map(Some)
+}
+
+/// An idempotency key (1–128 visible ASCII characters) with the hash of what was sent with
+/// it, so a retry can be told from a different request under the same key.
+pub fn idempotency_for(key: &str, request: &[&[u8]]) -> ApiResult<Idempotency> {
+    let key = Some(key.trim())
         .filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
             ApiError::bad_request(
@@ -56,12 +60,14 @@ fn idempotency(headers: &HeaderMap, req: &CreateTicket) -> ApiResult<Option<Idem
                 "Idempotency-Key must be 1–128 visible ASCII characters",
             )
         })?;
-    let canonical = serde_json::to_vec(req).map_err(|e| ApiError::internal(&e))?;
-    let hash = Sha256::digest(&canonical);
-    Ok(Some(Idempotency {
+    let mut hash = Sha256::new();
+    for part in request {
+        hash.update(part);
+    }
+    Ok(Idempotency {
         key: key.to_owned(),
-        request_hash: hash.iter().map(|b| format!("{b:02x}")).collect(),
-    }))
+        request_hash: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+    })
 }
 
 /// Files a ticket with its attachments for the caller (a liaison of the enterprise's grid).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use gridline_api::AppState;
-use gridline_api::tickets::create::{CreateTicket, file_ticket};
+use gridline_api::tickets::create::{CreateTicket, file_ticket, idempotency_for};
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES, NewAttachment};
 use gridline_domain::text::{Description, TicketTitle};
 use gridline_domain::{Category, DomainError, EnterpriseId, GridId, Priority, Role};
@@ -244,19 +244,13 @@ pub async fn submit(
 }
 
 /// A double tap on "submit" (or a retry on a flaky link) files once: the form carries a key
-/// made when it was shown, and the hash tells a retry from an edited form.
+/// made when it was shown, and the hash tells a retry from an edited form. A key that is
+/// not one of ours is ignored (the ticket is filed without the guard).
 fn idempotency(key: &str, req: &CreateTicket, files: &[NewAttachment]) -> Option<Idempotency> {
-    let key = key.trim();
-    if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return None;
-    }
-    let mut h = Sha256::new();
-    h.update(serde_json::to_vec(req).unwrap_or_default());
-    for f in files {
-        h.update(Sha256::digest(&f.data));
-    }
-    Some(Idempotency {
-        key: format!("page:{key}"),
-        request_hash: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-    })
+    let key = Some(key.trim()).filter(|k| !k.is_empty())?;
+    let body = serde_json::to_vec(req).ok()?;
+    let digests: Vec<_> = files.iter().map(|f| Sha256::digest(&f.data)).collect();
+    let mut parts: Vec<&[u8]> = vec![&body];
+    parts.extend(digests.iter().map(|d| &d[..]));
+    idempotency_for(&format!("page:{key}"), &parts).ok()
 }
