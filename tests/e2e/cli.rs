@@ -85,15 +85,7 @@ async fn demo_seed_and_overdue(engine: Engine) {
     let again = run(&db, &["seed", "--demo"], &[]);
     assert!(again.contains("already"), "{again}");
     let app = TestApp::serve(engine, db).await;
-    let (_, login) = app
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(serde_json::json!({"username": "leader", "password": "gridline-demo"})),
-        )
-        .await;
-    let token = login["access_token"].as_str().unwrap().to_owned();
+    let token = app.login_with("leader", "gridline-demo").await;
     let (_, all) = app.get(&token, "/api/v1/tickets?limit=100").await;
     let all = all["items"].as_array().unwrap().clone();
     let states: std::collections::HashSet<&str> =

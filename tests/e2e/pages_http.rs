@@ -41,13 +41,18 @@ async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, Str
 
 /// Signs in through the form; returns the client and a page's CSRF token.
 async fn sign_in(app: &TestApp, user: &str) -> (reqwest::Client, String) {
+    sign_in_with(app, user, PASSWORD).await
+}
+
+/// The same with another password (the demo's).
+async fn sign_in_with(app: &TestApp, user: &str, password: &str) -> (reqwest::Client, String) {
     let c = client();
     let (_, html) = get(&c, app, "/login").await;
     let res = c
         .post(app.url("/login"))
         .form(&[
             ("username", user),
-            ("password", PASSWORD),
+            ("password", password),
             ("_csrf", &csrf(&html)),
             ("next", "/tickets"),
         ])
@@ -507,15 +512,7 @@ async fn leaders_act_from_the_dashboard(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, login) = app
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(serde_json::json!({"username": "leader", "password": "gridline-demo"})),
-        )
-        .await;
-    let leader = login["access_token"].as_str().unwrap().to_owned();
+    let leader = app.login_with("leader", "gridline-demo").await;
     let t = app.ticket(&leader, pending).await;
     assert!(t["pending_extension"].is_null(), "decided");
     let (_, events) = app
@@ -738,17 +735,7 @@ async fn late_work_is_red(engine: Engine) {
     let ten_days_ago = (chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339();
     crate::support::run(&db, &["seed", "--demo", "--now", &ten_days_ago], &[]);
     let app = TestApp::serve(engine, db).await;
-    let c = client();
-    let (_, html) = get(&c, &app, "/login").await;
-    c.post(app.url("/login"))
-        .form(&[
-            ("username", "officer.land"),
-            ("password", "gridline-demo"),
-            ("_csrf", &csrf(&html)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (c, _) = sign_in_with(&app, "officer.land", "gridline-demo").await;
     let (status, inbox) = get(&c, &app, "/inbox").await;
     assert_eq!(status, StatusCode::OK);
     let first_row = inbox

@@ -256,12 +256,17 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, PASSWORD).await
+    }
+
+    /// A token for `username` with another password (the demo's, say).
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
         let (status, body) = self
             .call(
                 reqwest::Method::POST,
                 "/api/v1/auth/login",
                 None,
-                Some(json!({"username": username, "password": PASSWORD})),
+                Some(json!({"username": username, "password": password})),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");

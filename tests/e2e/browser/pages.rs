@@ -321,15 +321,7 @@ async fn screenshot_tour_of_the_demo() {
         }
     }
     // The demo ticket that carries a photo and a PDF.
-    let (_, signed_in) = app
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "tf.land", "password": "gridline-demo"})),
-        )
-        .await;
-    let token = signed_in["access_token"].as_str().unwrap().to_owned();
+    let token = app.login_with("tf.land", "gridline-demo").await;
     let (_, list) = app
         .get(&token, "/api/v1/tickets?q=%E4%B8%89%E6%9C%9F")
         .await;
