@@ -288,6 +288,9 @@ async fn attachments_and_download(engine: Engine) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = get(&b, &app, links[0]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nor may B open the filing form for grid A's enterprise.
+    let (status, _) = get(&b, &app, &format!("/tickets/new/{}", w.id("ent_a"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // The download: the list with its filters, as a workbook.
     w.prepare(&app, "dispatched").await;
     let r = c

@@ -9,6 +9,7 @@ use gridline_api::AppState;
 use gridline_api::tickets::create::{CreateTicket, file_ticket, idempotency_for};
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES, NewAttachment};
 use gridline_domain::text::{Description, TicketTitle};
+use gridline_domain::ticket::file;
 use gridline_domain::{Category, DomainError, EnterpriseId, GridId, Priority, Role};
 use gridline_store::org::EnterpriseFilter;
 use gridline_store::tickets::{Created, Idempotency};
@@ -76,13 +77,14 @@ async fn show_form(
     input: &Input,
     errors: &BTreeMap<String, String>,
 ) -> Result<Response, PageError> {
-    let grid = my_grid(v)?;
+    v.require(&[Role::Liaison])?;
     let e = state
         .store
         .enterprise(EnterpriseId(enterprise))
         .await
         .map_err(|_| PageError::not_found())?;
-    if e.grid_id != grid.0 {
+    // The rule that decides who may file for this enterprise decides whose form this is.
+    if file(&v.auth.actor, GridId(e.grid_id), state.now()).is_err() {
         return Err(PageError::not_found());
     }
     let mut res = page(
