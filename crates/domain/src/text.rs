@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::error::DomainError;
 
+/// Longest search text accepted, in characters (a search is a few words, not a document).
+pub const MAX_SEARCH_CHARS: usize = 100;
+
 fn check_text(
     field: &'static str,
     raw: &str,

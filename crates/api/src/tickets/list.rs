@@ -1,6 +1,7 @@
 //! `GET /api/v1/tickets`: the tickets the caller may see, filtered, keyset-paginated.
 
 use axum::extract::State;
+use gridline_domain::text::MAX_SEARCH_CHARS;
 use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Scope, Status};
 use gridline_store::tickets::{Cursor, Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
@@ -79,12 +80,12 @@ pub async fn list_tickets(
         ),
     };
     if let Some(text) = &q.q
-        && text.chars().count() > 100
+        && text.chars().count() > MAX_SEARCH_CHARS
     {
         return Err(ApiError::invalid(
             "q",
             "too_long",
-            "search text is at most 100 characters",
+            format!("search text is at most {MAX_SEARCH_CHARS} characters"),
         ));
     }
     let limit = q.limit.unwrap_or(25);

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use gridline_api::AppState;
 use gridline_api::tickets::create::{CreateTicket, file_ticket, idempotency_for};
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES, NewAttachment};
-use gridline_domain::text::{Description, TicketTitle};
+use gridline_domain::text::{Description, MAX_SEARCH_CHARS, TicketTitle};
 use gridline_domain::ticket::file;
 use gridline_domain::{Category, DomainError, EnterpriseId, GridId, Priority, Role};
 use gridline_store::org::EnterpriseFilter;
@@ -38,7 +38,7 @@ pub async fn pick_enterprise(
     Query(q): Query<Search>,
 ) -> Result<Response, PageError> {
     let grid = my_grid(&v)?;
-    let text = opt(&q.q).map(|s| s.chars().take(100).collect::<String>());
+    let text = opt(&q.q).map(|s| s.chars().take(MAX_SEARCH_CHARS).collect::<String>());
     let found = state
         .store
         .enterprises(

@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use gridline_api::AppState;
+use gridline_domain::text::MAX_SEARCH_CHARS;
 use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Role, Scope, Status, Ticket};
 use gridline_store::tickets::{Cursor, Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
@@ -75,7 +76,7 @@ impl ListQuery {
             f.sort = Sort::Deadline;
         }
         if let Some(q) = opt(&self.q) {
-            if q.chars().count() > 100 {
+            if q.chars().count() > MAX_SEARCH_CHARS {
                 return Err(PageError::bad_request());
             }
             f.q = Some(q.to_owned());
