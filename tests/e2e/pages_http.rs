@@ -393,6 +393,43 @@ async fn refused_actions_keep_the_input(engine: Engine) {
     );
     let t = app.ticket(w.token("officer_d1"), id).await;
     assert!(t["pending_extension"].is_null(), "nothing was written");
+    // With the page's current version the same forms go through.
+    let version = app.ticket(w.token("officer_d1"), id).await["version"]
+        .as_i64()
+        .unwrap();
+    let r = c
+        .post(app.url(&format!("/tickets/{id}/actions/request_extension")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", &version.to_string()),
+            ("days", "3"),
+            ("reason", "需要协调三个部门"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let t = app.ticket(w.token("officer_d1"), id).await;
+    assert_eq!(t["pending_extension"]["days"], 3);
+    let other = w.prepare(&app, "dispatched").await;
+    let version = app.ticket(w.token("officer_d1"), other).await["version"]
+        .as_i64()
+        .unwrap();
+    let r = c
+        .post(app.url(&format!("/tickets/{other}/actions/return")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("expected_version", &version.to_string()),
+            ("reason", "wrong_territory"),
+            ("reason_text", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let t = app.ticket(w.token("head_a"), other).await;
+    assert_eq!(t["status"], "submitted");
+    assert_eq!(t["last_return"]["code"], "wrong_territory");
 }
 
 /// A returned ticket waits at the top of the queue with its reason; the grid head
