@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_initial;
 mod m20261127_000001_attachments;
 mod m20261127_000002_pending_extension_index;
+mod m20261128_000001_user_security;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261127_000001_attachments::Migration),
             Box::new(m20261127_000002_pending_extension_index::Migration),
+            Box::new(m20261128_000001_user_security::Migration),
         ]
     }
 }

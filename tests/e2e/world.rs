@@ -71,7 +71,7 @@ impl World {
             ("top", "leader", json!({"top_leader": true})),
             ("head_a", "dispatcher", json!({})),
             ("head_b", "dispatcher", json!({})),
-            ("centre", "dispatcher", json!({})),
+            ("centre", "dispatcher", json!({"service_centre": true})),
             ("liaison_a", "liaison", json!({})),
             ("liaison_b", "liaison", json!({})),
             (

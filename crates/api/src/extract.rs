@@ -83,3 +83,26 @@ where
             .map_err(|e: PathRejection| ApiError::bad_request("invalid_path", e.body_text()))
     }
 }
+
+/// Refuses a body whose declared `Content-Length` is over `limit` before anything is read,
+/// with our 413 (`body_too_large`) rather than tower-http's plain-text one. Bodies without
+/// a length are held to the same limit by `DefaultBodyLimit` as they are read.
+pub async fn refuse_declared_oversize(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ApiError::too_large(format!(
+            "the request body is larger than {limit} bytes / 请求体超过上限"
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}

@@ -18,7 +18,6 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -129,6 +128,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(org::users::create_user, org::users::list_users))
         .routes(routes!(org::users::get_user))
@@ -194,7 +194,10 @@ pub fn app(state: AppState, pages: Router<AppState>) -> Router {
     .merge(Scalar::with_url("/api/docs", doc))
     .route("/api/{*rest}", axum::routing::any(api_not_found))
     .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-    .layer(RequestBodyLimitLayer::new(BODY_LIMIT * 2))
+    .layer(axum::middleware::from_fn_with_state(
+        BODY_LIMIT,
+        extract::refuse_declared_oversize,
+    ))
     .layer(TimeoutLayer::with_status_code(
         StatusCode::SERVICE_UNAVAILABLE,
         Duration::from_secs(30),

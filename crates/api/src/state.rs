@@ -42,6 +42,27 @@ pub struct AppState {
     pub actors: Arc<ActorCache>,
     /// When a deadline turns yellow (the same point the warning mail goes out).
     pub notice: NoticePolicy,
+    /// Uploads being read at once (each holds its files in memory until it is stored).
+    pub uploads: Arc<Uploads>,
+}
+
+/// The bound on uploads read at once.
+#[derive(Debug)]
+pub struct Uploads {
+    /// One permit per upload being read.
+    pub permits: Arc<tokio::sync::Semaphore>,
+    /// How long an upload waits for a permit before it is refused (503).
+    pub wait: std::time::Duration,
+}
+
+impl Uploads {
+    /// At most `n` at once (at least one), each waiting up to `wait`.
+    pub fn new(n: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: Arc::new(tokio::sync::Semaphore::new(n.max(1))),
+            wait,
+        }
+    }
 }
 
 impl AppState {

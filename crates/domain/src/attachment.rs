@@ -75,6 +75,54 @@ impl FileKind {
         }
     }
 
+    /// The kind served as `mime` (what [`FileKind::mime`] gave when it was stored).
+    pub fn from_mime(mime: &str) -> Option<FileKind> {
+        [
+            FileKind::Jpeg,
+            FileKind::Png,
+            FileKind::Webp,
+            FileKind::Heic,
+            FileKind::Pdf,
+        ]
+        .into_iter()
+        .find(|k| k.mime() == mime)
+    }
+
+    /// The file name extensions of this kind, the usual one first.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Jpeg => &["jpg", "jpeg"],
+            FileKind::Png => &["png"],
+            FileKind::Webp => &["webp"],
+            FileKind::Heic => &["heic", "heif"],
+            FileKind::Pdf => &["pdf"],
+        }
+    }
+
+    /// A safe name for a file of this kind: the last path segment of `raw`, without control
+    /// or path characters, ending in an extension of this kind (`evil.html` holding a JPEG
+    /// becomes `evil.jpg`), so whoever saves it opens it as what it is.
+    pub fn file_name(self, raw: &str) -> String {
+        let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+        let name: String = base
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+            .take(MAX_NAME_CHARS)
+            .collect();
+        let name = name.trim();
+        let ext = self.extensions()[0];
+        if name.is_empty() || name.starts_with('.') {
+            return format!("attachment.{ext}");
+        }
+        match name.rsplit_once('.') {
+            Some((_, e)) if self.extensions().contains(&e.to_ascii_lowercase().as_str()) => {
+                name.to_owned()
+            }
+            Some((stem, _)) if !stem.trim().is_empty() => format!("{}.{ext}", stem.trim()),
+            _ => format!("{name}.{ext}"),
+        }
+    }
+
     /// Whether browsers show it inline as a picture.
     pub fn is_image(mime: &str) -> bool {
         matches!(mime, "image/jpeg" | "image/png" | "image/webp")
@@ -87,29 +135,6 @@ pub struct NewAttachment {
     pub filename: String,
     pub kind: FileKind,
     pub data: Vec<u8>,
-}
-
-/// Keeps the last path segment of a name, without control or path characters.
-fn clean_name(raw: &str, kind: FileKind) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let name: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
-        .take(MAX_NAME_CHARS)
-        .collect();
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.starts_with('.') {
-        let ext = match kind {
-            FileKind::Jpeg => "jpg",
-            FileKind::Png => "png",
-            FileKind::Webp => "webp",
-            FileKind::Heic => "heic",
-            FileKind::Pdf => "pdf",
-        };
-        format!("attachment.{ext}")
-    } else {
-        name
-    }
 }
 
 impl NewAttachment {
@@ -141,7 +166,7 @@ impl NewAttachment {
             )
         })?;
         Ok(Self {
-            filename: clean_name(filename, kind),
+            filename: kind.file_name(filename),
             kind,
             data,
         })
@@ -181,6 +206,20 @@ mod tests {
         assert_eq!(a.filename, "现场照片.png");
         let b = NewAttachment::parse("../../.hidden", png).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(b.filename, "attachment.png");
+    }
+
+    #[test]
+    fn names_end_in_the_detected_type() {
+        let jpeg = b"\xFF\xD8\xFF\xE0<html><script>alert(1)</script>".to_vec();
+        let a =
+            NewAttachment::parse("../../evil.html", jpeg.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.filename, "evil.jpg");
+        assert_eq!(FileKind::Jpeg.file_name("IMG_0001.JPEG"), "IMG_0001.JPEG");
+        assert_eq!(FileKind::Pdf.file_name("现场记录"), "现场记录.pdf");
+        assert_eq!(FileKind::Png.file_name("a.b.svg"), "a.b.png");
+        assert_eq!(FileKind::Heic.file_name("x.heif"), "x.heif");
+        assert_eq!(FileKind::from_mime("application/pdf"), Some(FileKind::Pdf));
+        assert_eq!(FileKind::from_mime("text/html"), None);
     }
 
     #[test]

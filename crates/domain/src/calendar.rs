@@ -212,18 +212,33 @@ impl WorkCalendar {
     /// Whole working days from the local day of `from` to the local day of `to`: 0 when
     /// `to` is on the same day, negative when `to` is earlier. Used for "time left" and
     /// "days overdue".
+    ///
+    /// Counted arithmetically (weekdays by whole weeks, then the listed days off and make-up
+    /// days in the range), so its cost does not grow with the distance between the days.
     pub fn working_days_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        use std::ops::Bound::{Excluded, Included};
         let a = from.with_timezone(&ZONE).date_naive();
         let b = to.with_timezone(&ZONE).date_naive();
         let (lo, hi, sign) = if a <= b { (a, b, 1) } else { (b, a, -1) };
-        let count = lo
-            .iter_days()
-            .skip(1)
-            .take_while(|d| *d <= hi)
-            .filter(|d| self.is_working_day(*d))
+        // Working days in (lo, hi]: weekdays, less statutory days off that fall on weekdays
+        // (a holiday's weekend days are listed too), plus make-up days (always weekends).
+        let weekdays = weekdays_through(hi) - weekdays_through(lo);
+        let off = self
+            .off
+            .range((Excluded(lo), Included(hi)))
+            .filter(|d| !is_weekend(**d))
             .count();
-        sign * i64::try_from(count).unwrap_or(i64::MAX)
+        let makeup = self.makeup.range((Excluded(lo), Included(hi))).count();
+        let count = weekdays - i64::try_from(off).unwrap_or(0) + i64::try_from(makeup).unwrap_or(0);
+        sign * count
     }
+}
+
+/// Monday to Friday days from 0001-01-01 (a Monday) through `d`, counted by whole weeks.
+fn weekdays_through(d: NaiveDate) -> i64 {
+    let days = i64::from(d.num_days_from_ce()); // 0001-01-01 is day 1
+    let (weeks, rest) = (days.div_euclid(7), days.rem_euclid(7));
+    weeks * 5 + rest.min(5)
 }
 
 fn is_weekend(d: NaiveDate) -> bool {
@@ -408,5 +423,36 @@ mod tests {
             prop_assert!(local.time() > cal.hours().start && local.time() <= cal.hours().end);
             prop_assert!(due >= from + Duration::hours(i64::from(hours)));
         }
+
+        /// The arithmetic count equals counting day by day, across holidays, make-up days,
+        /// year ends and both directions.
+        #[test]
+        fn working_days_between_counts_like_day_by_day(
+            a in 0i64..(3 * 366),
+            b in 0i64..(3 * 366),
+        ) {
+            let cal = cal2026();
+            let start = at("2025-06-01T10:00:00+08:00");
+            let (from, to) = (start + Duration::days(a), start + Duration::days(b));
+            let (x, y) = (from.with_timezone(&ZONE).date_naive(), to.with_timezone(&ZONE).date_naive());
+            let (lo, hi, sign) = if x <= y { (x, y, 1) } else { (y, x, -1) };
+            let slow = lo.iter_days().skip(1).take_while(|d| *d <= hi)
+                .filter(|d| cal.is_working_day(*d)).count() as i64;
+            prop_assert_eq!(cal.working_days_between(from, to), sign * slow);
+        }
+    }
+
+    /// Far-apart days are counted by arithmetic, not one by one (a dashboard period in year
+    /// 262142 used to walk 95 million days).
+    #[test]
+    fn working_days_between_far_apart() {
+        let cal = cal2026();
+        let from = at("2026-01-01T10:00:00+08:00");
+        let far = NaiveDate::from_ymd_opt(262_142, 12, 1).unwrap();
+        let to = local_instant(far, NaiveTime::MIN);
+        let n = cal.working_days_between(from, to);
+        // About 5/7 of the days, less 2026's weekday holidays, plus its make-up days.
+        let days = (far - from.with_timezone(&ZONE).date_naive()).num_days();
+        assert!((n - days * 5 / 7).abs() < 30, "{n} vs {days}");
     }
 }

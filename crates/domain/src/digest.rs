@@ -17,21 +17,39 @@ pub enum Period {
     Month { year: i32, month: u32 },
 }
 
+/// How many years back a period may be asked for (the dashboard, the digest command).
+pub const PERIOD_YEARS_BACK: i32 = 10;
+
 impl Period {
-    /// Parses `2026-W48` or `2026-11`.
+    /// Parses `2026-W48` or `2026-11` (a four-digit year).
     pub fn parse(s: &str) -> Option<Period> {
+        let year_ok = |y: &str| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit());
         if let Some((y, w)) = s.split_once("-W") {
+            if !year_ok(y) {
+                return None;
+            }
             let (year, week) = (y.parse().ok()?, w.parse().ok()?);
             NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
             return Some(Period::Week { year, week });
         }
         let (y, m) = s.split_once('-')?;
-        if m.len() != 2 {
+        if m.len() != 2 || !year_ok(y) {
             return None;
         }
         let (year, month) = (y.parse().ok()?, m.parse().ok()?);
         NaiveDate::from_ymd_opt(year, month, 1)?;
         Some(Period::Month { year, month })
+    }
+
+    /// Parses a period someone asks to see on `today`: from [`PERIOD_YEARS_BACK`] years ago
+    /// to next year. Anything else is refused, so the cost of a request stays bounded by the
+    /// data rather than by the number typed.
+    pub fn parse_recent(s: &str, today: NaiveDate) -> Option<Period> {
+        let p = Period::parse(s)?;
+        let year = p.first_day().year();
+        (today.year() - PERIOD_YEARS_BACK..=today.year() + 1)
+            .contains(&year)
+            .then_some(p)
     }
 
     /// The first local day of the period.

@@ -85,6 +85,9 @@ pub struct UserFacts {
     pub task_force_id: Option<TaskForceId>,
     /// A top leader (主要领导) sees the whole zone.
     pub top_leader: bool,
+    /// A dispatcher of the service centre (服务中心) dispatches for every grid. Never implied
+    /// by a missing grid: a dispatcher with neither sees nothing.
+    pub service_centre: bool,
 }
 
 impl UserFacts {
@@ -107,6 +110,11 @@ impl UserFacts {
                 "top_leader",
                 "leaders_only",
                 "only a leader can be a top leader / 只有领导可设为主要领导",
+            )),
+            _ if self.service_centre && self.role != Role::Dispatcher => Err(DomainError::invalid(
+                "service_centre",
+                "dispatchers_only",
+                "only a dispatcher can belong to the service centre / 只有调度员可设为服务中心调度",
             )),
             _ => Ok(()),
         }

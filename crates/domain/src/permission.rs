@@ -4,13 +4,13 @@ use serde::Serialize;
 
 use crate::ids::{DepartmentId, GridId, TaskForceId, UserId};
 use crate::org::{Actor, Role};
-use crate::ticket::{ActionKind, Ticket};
+use crate::ticket::{ActionKind, Status, Ticket, allowed_from};
 
 /// The tickets a user may see. The store turns this into a query; [`Scope::admits`] is the
 /// same rule for one ticket in memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Scope {
-    /// Admins, top leaders and the service centre's dispatchers.
+    /// Admins, top leaders and the service centre's dispatchers (an explicit flag).
     All,
     /// Tickets of these grids (liaisons and grid heads).
     Grids(Vec<GridId>),
@@ -37,10 +37,10 @@ impl Scope {
                 grids: actor.linked_grids.clone(),
                 user: u.id,
             },
-            Role::Dispatcher => match u.grid_id {
-                Some(g) => Scope::Grids(vec![g]),
-                None => Scope::All,
-            },
+            // Zone-wide only by the explicit flag: a grid head created before their grid
+            // names them has no grid yet, and must see nothing rather than everything.
+            Role::Dispatcher if u.service_centre => Scope::All,
+            Role::Dispatcher => u.grid_id.map_or(Scope::Nothing, |g| Scope::Grids(vec![g])),
             Role::Liaison => u.grid_id.map_or(Scope::Nothing, |g| Scope::Grids(vec![g])),
             Role::DepartmentOfficer => u.department_id.map_or(Scope::Nothing, Scope::Department),
             Role::TaskForceMember => u.task_force_id.map_or(Scope::Nothing, Scope::TaskForce),
@@ -83,27 +83,51 @@ enum Relation {
     ResponsibleDepartment,
 }
 
-/// The permission table: which roles may take an action, and on what condition.
-fn rule(action: ActionKind, role: Role) -> Option<Relation> {
+/// One row of the permission table: who, and in which of the action's states this role may
+/// take it (`None`: every state the action starts from, see [`allowed_from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rule {
+    relation: Relation,
+    only_in: Option<&'static [Status]>,
+}
+
+/// The permission table: which roles may take an action, on what condition, in which states.
+///
+/// Resolving is split by state: the responsible department resolves what it has signed for
+/// (`accepted`), and once a ticket is escalated the task force does; a ticket reopened after
+/// a task force resolved it is back with the department (`accepted`), not the task force.
+fn rule(action: ActionKind, role: Role) -> Option<Rule> {
     use ActionKind as A;
     use Relation::*;
     use Role as R;
+    let any = |relation| {
+        Some(Rule {
+            relation,
+            only_in: None,
+        })
+    };
+    let only = |relation, states: &'static [Status]| {
+        Some(Rule {
+            relation,
+            only_in: Some(states),
+        })
+    };
     match (action, role) {
-        (A::File, R::Liaison) => Some(InScope),
-        (A::Dispatch, R::Dispatcher) => Some(InScope),
+        (A::File, R::Liaison) => any(InScope),
+        (A::Dispatch, R::Dispatcher) => any(InScope),
         (A::Accept | A::Return | A::RequestExtension, R::DepartmentOfficer) => {
-            Some(ResponsibleDepartment)
+            any(ResponsibleDepartment)
         }
-        (A::Escalate, R::DepartmentOfficer) => Some(ResponsibleDepartment),
-        (A::Escalate, R::Leader) => Some(InScope),
-        (A::AddCoDepartments, R::TaskForceMember) => Some(InScope),
-        (A::DecideExtension, R::Leader) => Some(InScope),
-        (A::Resolve, R::DepartmentOfficer) => Some(ResponsibleDepartment),
-        (A::Resolve, R::TaskForceMember) => Some(InScope),
-        (A::Report, R::Liaison) => Some(InScope),
-        (A::Urge, R::Tracker | R::Leader) => Some(InScope),
-        (A::Supervise, R::Leader) => Some(InScope),
-        (A::Comment, _) => Some(InScope),
+        (A::Escalate, R::DepartmentOfficer) => any(ResponsibleDepartment),
+        (A::Escalate, R::Leader) => any(InScope),
+        (A::AddCoDepartments, R::TaskForceMember) => any(InScope),
+        (A::DecideExtension, R::Leader) => any(InScope),
+        (A::Resolve, R::DepartmentOfficer) => only(ResponsibleDepartment, &[Status::Accepted]),
+        (A::Resolve, R::TaskForceMember) => only(InScope, &[Status::Escalated]),
+        (A::Report, R::Liaison) => any(InScope),
+        (A::Urge, R::Tracker | R::Leader) => any(InScope),
+        (A::Supervise, R::Leader) => any(InScope),
+        (A::Comment, _) => any(InScope),
         _ => None,
     }
 }
@@ -125,14 +149,25 @@ pub enum Access {
 }
 
 /// Checks visibility first (so existence is not leaked), then the permission table.
+///
+/// A row's state condition refuses only among the states the action starts from: an action
+/// the state does not allow at all stays a conflict (409), decided by [`allowed_from`].
 pub fn access(actor: &Actor, action: ActionKind, ticket: &Ticket) -> Access {
     if !can_see(actor, ticket) {
         return Access::Hidden;
     }
-    match rule(action, actor.role()) {
-        None => Access::Denied,
-        Some(Relation::InScope) => Access::Allowed,
-        Some(Relation::ResponsibleDepartment) => {
+    let Some(rule) = rule(action, actor.role()) else {
+        return Access::Denied;
+    };
+    if let Some(states) = rule.only_in
+        && allowed_from(action).contains(&ticket.status)
+        && !states.contains(&ticket.status)
+    {
+        return Access::Denied;
+    }
+    match rule.relation {
+        Relation::InScope => Access::Allowed,
+        Relation::ResponsibleDepartment => {
             if actor.user.department_id.is_some()
                 && actor.user.department_id == ticket.department_id
             {

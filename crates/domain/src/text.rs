@@ -92,6 +92,35 @@ text_type! {
     Name, "name", 100, false;
 }
 
+/// Search text (the `q` of a list): trimmed, at most [`MAX_SEARCH_CHARS`] characters, no
+/// control characters. Blank means "no search", so [`SearchText::parse`] gives `None`.
+///
+/// A NUL reached the databases before this existed: PostgreSQL refused the statement (a 500)
+/// and SQLite cut the pattern at it (a search that matched everything).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct SearchText(String);
+
+impl SearchText {
+    /// Validates and trims `raw`; `Ok(None)` when it is blank.
+    pub fn parse(raw: &str) -> Result<Option<Self>, DomainError> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        check_text("q", raw, MAX_SEARCH_CHARS, false).map(|s| Some(Self(s)))
+    }
+
+    /// Parses an optional query parameter.
+    pub fn parse_opt(raw: Option<&str>) -> Result<Option<Self>, DomainError> {
+        raw.map_or(Ok(None), Self::parse)
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A login name: 3–32 characters of ASCII letters, digits, `.`, `_` and `-`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -100,6 +129,13 @@ pub struct Username(String);
 impl Username {
     /// Validates `raw` (not trimmed: a username with spaces is a mistake worth reporting).
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        if raw.chars().any(char::is_control) {
+            return Err(DomainError::invalid(
+                "username",
+                "control_character",
+                "contains a control character / 含有控制字符",
+            ));
+        }
         let len = raw.len();
         if !(3..=32).contains(&len) {
             return Err(DomainError::invalid(
@@ -164,18 +200,48 @@ impl Email {
     }
 }
 
-/// A password as typed at account creation: at least 8 characters.
+/// A password as it is set (account creation, a reset, a change): 10 to 128 characters and
+/// not one of the most common passwords.
 pub struct NewPassword(String);
 
+/// The common-password list compiled into the binary (see the file's header).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `password` (compared in lower case) is on the common-password list.
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    // The list is sorted (byte order), so a binary search over its lines needs no set.
+    static LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LINES
+        .get_or_init(|| {
+            COMMON_PASSWORDS
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .collect()
+        })
+        .binary_search(&lower.as_str())
+        .is_ok()
+}
+
 impl NewPassword {
-    /// Checks the length rule. The value is never logged or echoed.
+    /// Fewest characters.
+    pub const MIN_CHARS: usize = 10;
+
+    /// Checks the rules. The value is never logged or echoed.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let n = raw.chars().count();
-        if !(8..=128).contains(&n) {
+        if !(Self::MIN_CHARS..=128).contains(&n) {
             return Err(DomainError::invalid(
                 "password",
                 "length",
-                "must be 8 to 128 characters / 密码须为 8 至 128 个字符",
+                "must be 10 to 128 characters / 密码须为 10 至 128 个字符",
+            ));
+        }
+        if is_common(raw) {
+            return Err(DomainError::invalid(
+                "password",
+                "too_common",
+                "this password is among the most common ones; choose another / 该密码过于常见，请另选一个",
             ));
         }
         Ok(Self(raw.to_owned()))
@@ -243,6 +309,57 @@ mod tests {
         assert!(Username::parse("liaison.zhang").is_ok());
         assert!(Username::parse("张三").is_err());
         assert!(Username::parse("ab").is_err());
+    }
+
+    #[test]
+    fn passwords_are_long_and_uncommon() {
+        assert!(NewPassword::parse("correct horse battery").is_ok());
+        for (bad, code) in [
+            ("short-pw", "length"),
+            ("123456789", "length"),
+            ("1234567890", "too_common"),
+            ("QwertyUiop", "too_common"),
+            ("woaini1314", "too_common"),
+            ("1qaz2wsx3edc", "too_common"),
+        ] {
+            match NewPassword::parse(bad) {
+                Err(DomainError::Invalid { code: c, .. }) => assert_eq!(c, code, "{bad}"),
+                other => panic!("{bad}: {:?}", other.map(|_| ())),
+            }
+        }
+        // The list is sorted as the binary search needs.
+        let lines: Vec<_> = COMMON_PASSWORDS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        assert!(lines.windows(2).all(|w| w[0] < w[1]));
+        assert!(lines.len() > 1000);
+    }
+
+    #[test]
+    fn search_text() {
+        assert_eq!(SearchText::parse("  ").unwrap(), None);
+        assert_eq!(
+            SearchText::parse(" 用地 ").unwrap().unwrap().as_str(),
+            "用地"
+        );
+        for bad in ["a\u{0}b", "\u{0}", "x\ny"] {
+            assert!(matches!(
+                SearchText::parse(bad),
+                Err(DomainError::Invalid {
+                    code: "control_character",
+                    ..
+                })
+            ));
+        }
+        assert!(SearchText::parse(&"地".repeat(MAX_SEARCH_CHARS + 1)).is_err());
+        assert!(matches!(
+            Username::parse("ad\u{0}min"),
+            Err(DomainError::Invalid {
+                code: "control_character",
+                ..
+            })
+        ));
     }
 
     proptest! {

@@ -557,15 +557,9 @@ pub fn available_actions(ticket: &Ticket, actor: &Actor) -> Vec<ActionKind> {
         .filter(|a| match a {
             A::RequestExtension => ticket.pending_extension.is_none(),
             A::DecideExtension => ticket.pending_extension.is_some(),
-            A::Resolve => !resolve_belongs_to_task_force(ticket, actor),
             _ => true,
         })
         .collect()
-}
-
-/// Once escalated, the task force closes the work; the department co-operates.
-fn resolve_belongs_to_task_force(ticket: &Ticket, actor: &Actor) -> bool {
-    actor.role() == Role::DepartmentOfficer && ticket.status == Status::Escalated
 }
 
 /// Decides what a command does to a ticket.
@@ -711,9 +705,6 @@ pub fn decide(
             )]
         }
         Command::Resolve(resolution) => {
-            if resolve_belongs_to_task_force(ticket, actor) {
-                return Err(DomainError::Forbidden { action });
-            }
             vec![event(
                 EventKind::Resolved {
                     resolution: resolution.as_str().to_owned(),

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use gridline_domain::digest::{EventFact, Period, compute, due_periods};
 use gridline_domain::notice::{NoticeKind, NoticePolicy, deadline_notices};
 use gridline_domain::*;
@@ -170,9 +170,27 @@ fn resolved_on_a_make_up_saturday_is_on_time_and_signed_after_the_holiday_is_not
 fn periods_parse_and_fall_due() {
     assert_eq!(Period::parse("2026-W48").unwrap().to_string(), "2026-W48");
     assert_eq!(Period::parse("2026-11").unwrap().to_string(), "2026-11");
-    for bad in ["2026-W54", "2026-13", "2026-1", "W48", "", "2026-W"] {
+    for bad in [
+        "2026-W54",
+        "2026-13",
+        "2026-1",
+        "W48",
+        "",
+        "2026-W",
+        "262142-W50",
+        "+2026-11",
+        "-001-01",
+    ] {
         assert!(Period::parse(bad).is_none(), "{bad}");
     }
+    // What a person may ask to see is bounded around today (the dashboard's period).
+    let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    assert!(Period::parse_recent("2026-W48", today).is_some());
+    assert!(Period::parse_recent("2016-01", today).is_some());
+    assert!(Period::parse_recent("2027-12", today).is_some());
+    assert!(Period::parse_recent("2015-12", today).is_none());
+    assert!(Period::parse_recent("2028-01", today).is_none());
+    assert!(Period::parse_recent("9999-W01", today).is_none());
     let nov = Period::parse("2026-11").unwrap();
     assert_eq!(nov.days().len(), 30);
     let cal = calendar();

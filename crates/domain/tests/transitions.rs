@@ -31,6 +31,7 @@ fn facts(id: i64, role: Role) -> UserFacts {
         grid_id: None,
         task_force_id: None,
         top_leader: false,
+        service_centre: false,
     }
 }
 

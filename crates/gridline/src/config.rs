@@ -33,6 +33,10 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct Server {
     pub addr: String,
+    /// Filing forms whose files are read at once; more wait (up to a time limit, then 503).
+    pub max_concurrent_uploads: usize,
+    /// Seconds a filing form waits for its turn before it is answered 503.
+    pub upload_wait_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,15 +112,38 @@ impl Config {
         })
     }
 
+    /// Whether this is a developer's or the tests' environment (the only ones where the
+    /// development secret may sign tokens).
+    pub fn is_development(&self) -> bool {
+        matches!(self.env.as_str(), "development" | "test")
+    }
+
+    /// Refuses the demo zone in production: its users share a published password.
+    pub fn check_demo_allowed(&self) -> anyhow::Result<()> {
+        if self.env == "production" {
+            bail!(
+                "refusing to seed the demo zone in production: its accounts share the published demo password"
+            );
+        }
+        Ok(())
+    }
+
     /// Refuses settings that must not reach production.
     pub fn check_production(&self) -> anyhow::Result<()> {
-        if self.env == "production" {
-            let secret = &self.settings.auth.jwt_secret;
-            if secret == DEFAULT_JWT_SECRET {
+        let secret = &self.settings.auth.jwt_secret;
+        if secret == DEFAULT_JWT_SECRET {
+            if !self.is_development() {
                 bail!(
-                    "refusing to start in production with the default JWT secret: set GRIDLINE__AUTH__JWT_SECRET"
+                    "refusing to start in the {} environment with the default JWT secret (the development one): set GRIDLINE__AUTH__JWT_SECRET (only the development and test environments may use it)",
+                    self.env
                 );
             }
+            tracing::warn!(
+                env = %self.env,
+                "signing tokens with the development JWT secret: fine on a developer's machine, never on a server others reach"
+            );
+        }
+        if self.env == "production" {
             if secret.len() < 32 {
                 bail!("the JWT secret must be at least 32 bytes in production");
             }

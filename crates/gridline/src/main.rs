@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 use gridline_api::auth::{ActorCache, AuthKeys, HashCost, LoginLimits};
+use gridline_api::state::Uploads;
 use gridline_api::{AppState, SystemClock};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::digest::Period;
@@ -116,6 +117,12 @@ enum DigestCommand {
 enum UserCommand {
     /// Creates a user. The password is read from GRIDLINE_PASSWORD or standard input.
     Add(UserAdd),
+    /// Resets a user's password (read like `add`'s) and signs them out everywhere: every
+    /// token and page session issued before is refused.
+    SetPassword {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Args)]
@@ -138,6 +145,9 @@ struct UserAdd {
     /// A top leader sees the whole zone.
     #[arg(long)]
     top_leader: bool,
+    /// A dispatcher of the service centre dispatches for every grid.
+    #[arg(long)]
+    service_centre: bool,
 }
 
 #[derive(Subcommand)]
@@ -176,7 +186,11 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Add(args),
         } => add_user(config, args).await,
+        Command::User {
+            command: UserCommand::SetPassword { username },
+        } => set_password(config, &username).await,
         Command::Seed { now, .. } => {
+            config.check_demo_allowed()?;
             let store = open_store(&config).await?;
             store.migrate().await?;
             let auth = auth_keys(&config)?;
@@ -339,6 +353,9 @@ fn auth_keys(config: &Config) -> anyhow::Result<AuthKeys> {
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     config.check_production()?;
+    if demo {
+        config.check_demo_allowed()?;
+    }
     let started = std::time::Instant::now();
     let calendar = config.calendar()?;
     let this_year = Utc::now().with_timezone(&ZONE).year();
@@ -367,6 +384,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             config.settings.auth.actor_cache_secs,
         ))),
         notice: config.notifier().notice_policy(),
+        uploads: Arc::new(Uploads::new(
+            config.settings.server.max_concurrent_uploads,
+            std::time::Duration::from_secs(config.settings.server.upload_wait_secs),
+        )),
     };
     let listener = tokio::net::TcpListener::bind(&config.settings.server.addr)
         .await
@@ -426,16 +447,7 @@ async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
     let username = Username::parse(&args.username)?;
     let display_name = Name::parse(&args.display_name)?;
     let email = args.email.as_deref().map(Email::parse).transpose()?;
-    let password = match std::env::var("GRIDLINE_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => {
-            eprintln!("password (read from standard input):");
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line)?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
-    let password = NewPassword::parse(&password)?;
+    let password = read_password()?;
     let store = open_store(&config).await?;
     store.migrate().await?;
     let auth = auth_keys(&config)?;
@@ -454,6 +466,7 @@ async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
                 grid_id: args.grid_id.map(GridId),
                 task_force_id: args.task_force_id.map(TaskForceId),
                 top_leader: args.top_leader,
+                service_centre: args.service_centre,
             },
             Utc::now(),
         )
@@ -463,6 +476,36 @@ async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
         "created user {} ({}) with id {}",
         user.username, user.role, user.id
     );
+    Ok(())
+}
+
+/// A new password from GRIDLINE_PASSWORD or standard input, checked by the password rules.
+fn read_password() -> anyhow::Result<NewPassword> {
+    let password = match std::env::var("GRIDLINE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("password (read from standard input):");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    Ok(NewPassword::parse(&password)?)
+}
+
+async fn set_password(config: Config, username: &str) -> anyhow::Result<()> {
+    let password = read_password()?;
+    let store = open_store(&config).await?;
+    store.migrate().await?;
+    let user = store
+        .user_by_username(username)
+        .await?
+        .with_context(|| format!("no user {username}"))?;
+    let hash = auth_keys(&config)?
+        .hash_password(password.expose())
+        .map_err(|e| anyhow::anyhow!(e))?;
+    store.set_password(UserId(user.id), hash).await?;
+    println!("password of {username} reset; every earlier session of theirs is signed out");
     Ok(())
 }
 

@@ -42,7 +42,8 @@ impl Seeder<'_> {
         name: &str,
         role: Role,
         attach: (Option<DepartmentId>, Option<GridId>, Option<TaskForceId>),
-        top_leader: bool,
+        // A top leader, or the service centre's dispatcher.
+        zone_wide: bool,
     ) -> anyhow::Result<UserId> {
         let u = self
             .store
@@ -56,7 +57,8 @@ impl Seeder<'_> {
                     department_id: attach.0,
                     grid_id: attach.1,
                     task_force_id: attach.2,
-                    top_leader,
+                    top_leader: zone_wide && role == Role::Leader,
+                    service_centre: zone_wide && role == Role::Dispatcher,
                 },
                 self.now,
             )
@@ -183,14 +185,8 @@ pub async fn demo(
         s.user("leader.li", "李副主任", Role::Leader, none, false)
             .await?,
     ];
-    s.user(
-        "dispatcher",
-        "服务中心调度员",
-        Role::Dispatcher,
-        none,
-        false,
-    )
-    .await?;
+    s.user("dispatcher", "服务中心调度员", Role::Dispatcher, none, true)
+        .await?;
     let tracker = s
         .user("tracker", "赵跟踪专员", Role::Tracker, none, false)
         .await?;

@@ -101,11 +101,37 @@ impl SmtpMailer {
     }
 }
 
+/// The Subject header. lettre leaves plain-ASCII words as they are, so a title typed as
+/// `=?utf-8?q?...?=` would reach mail clients as an encoded word and be decoded into other
+/// text. A subject holding `=?` is therefore encoded whole (RFC 2047, base64), and reads
+/// literally as typed.
+fn subject_header(subject: &str) -> lettre::message::header::HeaderValue {
+    use lettre::message::header::{HeaderName, HeaderValue};
+    const NAME: &str = "Subject";
+    let name = HeaderName::new_from_ascii_str(NAME);
+    if !subject.contains("=?") {
+        return HeaderValue::new(name, subject.to_owned());
+    }
+    let mut encoded = String::new();
+    {
+        let mut w = email_encoding::headers::writer::EmailWriter::new(
+            &mut encoded,
+            NAME.len() + 2,
+            0,
+            false,
+        );
+        // Writing to a String cannot fail.
+        let _ = email_encoding::headers::rfc2047::encode(subject, &mut w);
+    }
+    // Safe: base64 encoded words and folding whitespace only, made by the encoder above.
+    HeaderValue::dangerous_new_pre_encoded(name, subject.to_owned(), encoded)
+}
+
 /// Builds the MIME message: text and HTML alternatives, then attachments.
 pub fn build_message(from: &Mailbox, email: &Email) -> Result<Message, MailError> {
     let mut builder = Message::builder()
         .from(from.clone())
-        .subject(email.subject.clone())
+        .raw_header(subject_header(&email.subject))
         .message_id(Some(email.message_id.clone()));
     for (name, address) in &email.to {
         let mailbox = Mailbox::new(

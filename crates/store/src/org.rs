@@ -1,10 +1,11 @@
 //! Users, departments, task forces, grids and enterprises.
 
 use chrono::{DateTime, Utc};
+use gridline_domain::text::SearchText;
 use gridline_domain::{
     Actor, Cluster, CreditCode, DepartmentId, GridId, Role, TaskForceId, UserFacts, UserId,
 };
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -25,6 +26,8 @@ pub struct NewUser {
     pub grid_id: Option<GridId>,
     pub task_force_id: Option<TaskForceId>,
     pub top_leader: bool,
+    /// A dispatcher of the service centre (every grid).
+    pub service_centre: bool,
 }
 
 /// A grid to create, with its five-ones.
@@ -53,7 +56,7 @@ pub struct NewEnterprise {
 pub struct EnterpriseFilter {
     pub grid_id: Option<GridId>,
     /// Substring of the name, or a prefix of the credit code.
-    pub q: Option<String>,
+    pub q: Option<SearchText>,
 }
 
 /// The role stored for a user, read back.
@@ -66,20 +69,28 @@ pub fn user_facts(u: &users::Model) -> Result<UserFacts, StoreError> {
         grid_id: u.grid_id.map(GridId),
         task_force_id: u.task_force_id.map(TaskForceId),
         top_leader: u.top_leader,
+        service_centre: u.service_centre,
     })
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern (used with `ESCAPE '\'`).
+/// A LIKE pattern for "contains `q`", with `%`, `_` and `\` escaped (use `ESCAPE '\'`).
 pub(crate) fn like_pattern(q: &str) -> String {
+    format!("%{}%", like_escape(q))
+}
+
+/// A LIKE pattern for "starts with `q`", escaped the same way.
+pub(crate) fn like_prefix(q: &str) -> String {
+    format!("{}%", like_escape(q))
+}
+
+fn like_escape(q: &str) -> String {
     let mut out = String::with_capacity(q.len() + 2);
-    out.push('%');
     for c in q.chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
         out.push(c);
     }
-    out.push('%');
     out
 }
 
@@ -187,6 +198,7 @@ impl Store {
             grid_id: new.grid_id,
             task_force_id: new.task_force_id,
             top_leader: new.top_leader,
+            service_centre: new.service_centre,
         };
         facts.check_attachments()?;
         if let Some(d) = new.department_id {
@@ -222,6 +234,8 @@ impl Store {
             grid_id: Set(new.grid_id.map(|g| g.0)),
             task_force_id: Set(new.task_force_id.map(|t| t.0)),
             top_leader: Set(new.top_leader),
+            service_centre: Set(new.service_centre),
+            token_epoch: Set(0),
             active: Set(true),
             created_at: Set(to_ms(now)),
             ..Default::default()
@@ -256,6 +270,33 @@ impl Store {
             .filter(users::Column::Username.eq(username))
             .one(&self.read)
             .await?)
+    }
+
+    /// Signs a user out everywhere: every token issued before carries an older epoch and is
+    /// refused (see `token_epoch`).
+    pub async fn revoke_tokens(&self, id: UserId) -> Result<(), StoreError> {
+        self.bump_epoch(id, None).await
+    }
+
+    /// Sets a new password hash and, in the same statement, refuses every older token.
+    pub async fn set_password(&self, id: UserId, password_hash: String) -> Result<(), StoreError> {
+        self.bump_epoch(id, Some(password_hash)).await
+    }
+
+    async fn bump_epoch(&self, id: UserId, hash: Option<String>) -> Result<(), StoreError> {
+        let mut update = users::Entity::update_many()
+            .col_expr(
+                users::Column::TokenEpoch,
+                Expr::col(users::Column::TokenEpoch).add(1),
+            )
+            .filter(users::Column::Id.eq(id.0));
+        if let Some(h) = hash {
+            update = update.col_expr(users::Column::PasswordHash, Expr::value(h));
+        }
+        match update.exec(&self.write).await?.rows_affected {
+            0 => Err(StoreError::NotFound("user")),
+            _ => Ok(()),
+        }
     }
 
     /// The rules' view of a user, for a field of a command (an unknown id is a 422 on it).
@@ -391,15 +432,21 @@ impl Store {
         if let Some(g) = filter.grid_id {
             q = q.filter(enterprises::Column::GridId.eq(g.0));
         }
-        if let Some(text) = filter.q.as_deref().filter(|t| !t.is_empty()) {
-            q = q.filter(
-                Condition::any()
-                    .add(
-                        enterprises::Column::Name
-                            .like(LikeExpr::new(like_pattern(text)).escape('\\')),
-                    )
-                    .add(enterprises::Column::CreditCode.starts_with(text.to_ascii_uppercase())),
-            );
+        if let Some(text) = &filter.q {
+            let text = text.as_str();
+            // Both patterns escaped: `%` or `_` typed into the search is a character, not a
+            // wildcard that lists every enterprise.
+            q =
+                q.filter(
+                    Condition::any()
+                        .add(
+                            enterprises::Column::Name
+                                .like(LikeExpr::new(like_pattern(text)).escape('\\')),
+                        )
+                        .add(enterprises::Column::CreditCode.like(
+                            LikeExpr::new(like_prefix(&text.to_ascii_uppercase())).escape('\\'),
+                        )),
+                );
         }
         Ok(q.limit(limit).all(&self.read).await?)
     }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use futures::TryStreamExt as _;
 use gridline_domain::attachment::NewAttachment;
 use gridline_domain::calendar::ZONE;
+use gridline_domain::text::SearchText;
 use gridline_domain::ticket::{NewTicket, PendingExtension};
 use gridline_domain::{
     Category, DepartmentId, DomainError, EnterpriseId, Event, GridId, Priority, ReturnReason,
@@ -99,7 +100,7 @@ pub struct TicketFilter {
     /// Only tickets whose running deadline has passed at `now`.
     pub overdue: bool,
     /// Substring of the title or the description.
-    pub q: Option<String>,
+    pub q: Option<SearchText>,
     /// Only tickets still being worked (submitted, dispatched, accepted, escalated).
     pub open_only: bool,
     /// Only tickets with an extension request waiting for a leader.
@@ -350,8 +351,8 @@ fn filter_condition(scope: &Scope, filter: &TicketFilter, now: DateTime<Utc>) ->
     if filter.pending_extension {
         cond = cond.add(C::PendingExtension.is_not_null());
     }
-    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
-        let p = like_pattern(q);
+    if let Some(q) = &filter.q {
+        let p = like_pattern(q.as_str());
         cond = cond.add(
             Condition::any()
                 .add(C::Title.like(LikeExpr::new(p.clone()).escape('\\')))

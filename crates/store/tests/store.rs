@@ -104,6 +104,7 @@ fn user(username: &str, role: Role) -> NewUser {
         grid_id: None,
         task_force_id: None,
         top_leader: false,
+        service_centre: false,
     }
 }
 

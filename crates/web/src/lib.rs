@@ -22,9 +22,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gridline_api::AppState;
+use gridline_api::extract::refuse_declared_oversize;
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES};
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -77,7 +77,10 @@ pub fn routes() -> Router<AppState> {
     let upload = Router::new()
         .route("/tickets/new", post(pages::file::submit))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
-        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            UPLOAD_LIMIT,
+            refuse_declared_oversize,
+        ))
         // A phone on a slow link needs time to send its photos.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -121,7 +124,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::admin::grids).post(pages::admin::create_grid),
         )
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
-        .layer(RequestBodyLimitLayer::new(FORM_LIMIT * 2))
+        .layer(axum::middleware::from_fn_with_state(
+            FORM_LIMIT,
+            refuse_declared_oversize,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),

@@ -222,6 +222,16 @@ impl PageError {
         Self::keyed(StatusCode::BAD_REQUEST, "bad_request")
     }
 
+    /// 503: too busy right now; try again shortly.
+    pub fn busy() -> Self {
+        Self::keyed(StatusCode::SERVICE_UNAVAILABLE, "busy")
+    }
+
+    /// 413: the body is larger than allowed.
+    pub fn too_large() -> Self {
+        Self::keyed(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+    }
+
     /// 500: logged, never shown.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "page failed");
@@ -239,6 +249,12 @@ impl From<ApiError> for PageError {
             code: e.code().to_owned(),
             message: e.message().to_owned(),
         }
+    }
+}
+
+impl From<gridline_domain::DomainError> for PageError {
+    fn from(e: gridline_domain::DomainError) -> Self {
+        ApiError::from(e).into()
     }
 }
 

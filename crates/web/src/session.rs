@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use gridline_api::AppState;
-use gridline_api::auth::{AuthKeys, AuthUser, authenticate_claims, sign_in};
+use gridline_api::auth::{AuthKeys, AuthUser, authenticate_claims, sign_in, sign_out};
 use gridline_domain::{Role, UserId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -188,11 +188,33 @@ pub fn urlencoding(s: &str) -> String {
     utf8_percent_encode(s, QUERY).to_string()
 }
 
-/// Only same-site paths are followed after login (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
+/// Where a redirect may go: a path of this site, else home. The one check for every
+/// redirect the pages make from input (after sign-in, the language switch, an action's
+/// `back`), so no page can send a browser to another origin.
+///
+/// A target must start with a single `/`, and hold no `\`, whitespace or control character
+/// (browsers drop a TAB or newline and read `/\t/evil.example` as `//evil.example`, and treat
+/// `\` as `/`). What passes is parsed as a path and query and re-serialised (non-ASCII
+/// percent-encoded), so the `Location` header is always valid.
+pub fn safe_next(next: Option<&str>) -> String {
+    const HOME: &str = "/";
+    let Some(n) = next else {
+        return HOME.to_owned();
+    };
+    let well_formed = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    if !well_formed {
+        return HOME.to_owned();
+    }
+    let encoded = utf8_percent_encode(n, percent_encoding::CONTROLS).to_string();
+    match encoded.parse::<axum::http::uri::PathAndQuery>() {
+        Ok(pq) if pq.path().starts_with('/') && !pq.path().starts_with("//") => {
+            pq.as_str().to_owned()
+        }
+        _ => HOME.to_owned(),
     }
 }
 
@@ -307,14 +329,17 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-/// `POST /logout`.
+/// `POST /logout`: ends this session and every other of the user's (the cookie alone would
+/// leave a copied token working until it expires).
 pub async fn logout(
+    State(state): State<AppState>,
     viewer: Viewer,
     jar: CookieJar,
     headers: HeaderMap,
     axum::Form(form): axum::Form<CsrfOnly>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(&form.csrf)?;
+    sign_out(&state, viewer.id()).await?;
     let jar = jar.remove(Cookie::build(SESSION).path("/")).add(cookie(
         SID,
         new_sid(),
@@ -341,4 +366,43 @@ pub async fn switch_lang(
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        for ok in [
+            "/",
+            "/inbox",
+            "/tickets?status=submitted&q=%E5%9C%B0",
+            "/dashboard?grid=3",
+        ] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        // Non-ASCII is percent-encoded, so the Location header is always valid.
+        assert_eq!(
+            safe_next(Some("/tickets?q=用地")),
+            "/tickets?q=%E7%94%A8%E5%9C%B0"
+        );
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/ /evil.example",
+            "/\u{0}",
+            "/\u{a0}/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

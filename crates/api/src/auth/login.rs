@@ -50,6 +50,14 @@ pub async fn sign_in(
         tracing::warn!(%username, %address, "login attempts throttled");
         return Err(ApiError::too_many_requests(wait));
     }
+    // A username is printable: a NUL would reach the database (a 500 on PostgreSQL).
+    if username.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "username",
+            "control_character",
+            "contains a control character / 含有控制字符",
+        ));
+    }
     let user = if username.len() <= 64 {
         state.store.user_by_username(username).await?
     } else {
@@ -69,9 +77,41 @@ pub async fn sign_in(
     };
     let role = gridline_domain::Role::parse(&user.role)
         .ok_or_else(|| ApiError::internal(&format!("stored role {}", user.role)))?;
-    state
-        .auth
-        .issue(gridline_domain::UserId(user.id), role, state.now())
+    state.auth.limiter.remember(username, address);
+    state.auth.issue(
+        gridline_domain::UserId(user.id),
+        role,
+        user.token_epoch,
+        state.now(),
+    )
+}
+
+/// Signs the caller out everywhere: this token and every other one issued to them before,
+/// API tokens and page sessions alike, are refused from now on (on other processes within
+/// `auth.actor_cache_secs`).
+pub async fn sign_out(state: &AppState, user: gridline_domain::UserId) -> ApiResult<()> {
+    state.store.revoke_tokens(user).await?;
+    state.actors.forget(user.0);
+    Ok(())
+}
+
+/// Signs out: every token of the caller's, this one included, stops working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "signed out everywhere"),
+        (status = 401, body = Problem),
+    )
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    auth: crate::auth::AuthUser,
+) -> ApiResult<axum::http::StatusCode> {
+    sign_out(&state, auth.actor.id()).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// Logs in.

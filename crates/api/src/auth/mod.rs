@@ -4,7 +4,9 @@
 mod login;
 mod me;
 
-pub use login::{__path_login, LoginRequest, TokenResponse, login, sign_in};
+pub use login::{
+    __path_login, __path_logout, LoginRequest, TokenResponse, login, logout, sign_in, sign_out,
+};
 pub use me::{__path_me, MeResponse, me};
 
 use argon2::password_hash::phc::PasswordHash;
@@ -39,6 +41,10 @@ pub struct Claims {
     /// When the password was checked (a renewed session keeps it; absent in older tokens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// The user's token epoch when this was issued: signing out, a new password,
+    /// deactivation or a role change raise the user's, and older tokens are refused.
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 /// Argon2id cost parameters.
@@ -73,10 +79,25 @@ pub struct LoginLimits {
 type Keyed<K> = governor::DefaultKeyedRateLimiter<K>;
 
 /// Throttles password guessing: attempts are counted per account and per address.
+///
+/// The per-account count must not let a stranger lock a user out by guessing wrong on
+/// purpose. An address the account has signed in from before therefore counts against its
+/// own per-account-and-address quota instead of the account's shared one: guessing from
+/// elsewhere exhausts only the shared quota, and the user, from where they usually sign in,
+/// still gets in. (Remembered per process, up to [`KNOWN_PAIRS_CAP`] pairs, for
+/// [`KNOWN_PAIR_DAYS`] days.)
 pub struct LoginLimiter {
     account: Keyed<String>,
     address: Keyed<std::net::IpAddr>,
+    known: Keyed<(String, std::net::IpAddr)>,
+    known_pairs:
+        std::sync::Mutex<std::collections::HashMap<(String, std::net::IpAddr), std::time::Instant>>,
 }
+
+/// How many account-and-address pairs that signed in are remembered.
+pub const KNOWN_PAIRS_CAP: usize = 100_000;
+/// How long a successful sign-in keeps its address known.
+pub const KNOWN_PAIR_DAYS: u64 = 30;
 
 impl LoginLimiter {
     /// Limiters with the given quotas (at least one attempt a minute each).
@@ -89,7 +110,18 @@ impl LoginLimiter {
         Self {
             account: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
             address: governor::RateLimiter::keyed(quota(limits.per_address_per_minute)),
+            known: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
+            known_pairs: std::sync::Mutex::default(),
         }
+    }
+
+    fn is_known(&self, pair: &(String, std::net::IpAddr)) -> bool {
+        let max_age = std::time::Duration::from_secs(KNOWN_PAIR_DAYS * 86_400);
+        self.known_pairs
+            .lock()
+            .ok()
+            .and_then(|m| m.get(pair).map(|at| at.elapsed() < max_age))
+            .unwrap_or(false)
     }
 
     /// Counts an attempt; `Err(seconds)` says how long to wait.
@@ -100,9 +132,25 @@ impl LoginLimiter {
             n.wait_time_from(clock.now()).as_secs().max(1)
         };
         self.address.check_key(&address).map_err(wait)?;
-        self.account
-            .check_key(&username.to_lowercase())
-            .map_err(wait)
+        let pair = (username.to_lowercase(), address);
+        if self.is_known(&pair) {
+            self.known.check_key(&pair).map_err(wait)
+        } else {
+            self.account.check_key(&pair.0).map_err(wait)
+        }
+    }
+
+    /// Remembers that `username` signed in from `address`.
+    pub fn remember(&self, username: &str, address: std::net::IpAddr) {
+        if let Ok(mut m) = self.known_pairs.lock() {
+            if m.len() >= KNOWN_PAIRS_CAP {
+                m.clear();
+            }
+            m.insert(
+                (username.to_lowercase(), address),
+                std::time::Instant::now(),
+            );
+        }
     }
 }
 
@@ -210,9 +258,15 @@ impl AuthKeys {
         mac.verify_slice(&tag).is_ok()
     }
 
-    /// Issues an access token.
-    pub fn issue(&self, user: UserId, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
-        self.sign(user, role, now, now.timestamp())
+    /// Issues an access token under the user's current token epoch.
+    pub fn issue(
+        &self,
+        user: UserId,
+        role: Role,
+        epoch: i64,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        self.sign(user, role, epoch, now, now.timestamp())
     }
 
     /// A fresh token for the same sign-in (a session in use): the time of the password
@@ -230,6 +284,7 @@ impl AuthKeys {
         self.sign(
             UserId(user),
             role,
+            claims.epoch,
             now,
             claims.auth_time.unwrap_or(claims.iat),
         )
@@ -239,12 +294,14 @@ impl AuthKeys {
         &self,
         user: UserId,
         role: Role,
+        epoch: i64,
         now: DateTime<Utc>,
         auth_time: i64,
     ) -> Result<String, ApiError> {
         let iat = now.timestamp();
         let claims = Claims {
             auth_time: Some(auth_time),
+            epoch,
             sub: user.0.to_string(),
             role: role.as_str().to_owned(),
             iat,
@@ -305,6 +362,14 @@ impl ActorCache {
         }
     }
 
+    /// Forgets one user (after they signed out or their password changed), so this process
+    /// refuses their older tokens at once; other processes do within the entries' `ttl`.
+    pub fn forget(&self, id: i64) {
+        if let Ok(mut map) = self.map.write() {
+            map.remove(&id);
+        }
+    }
+
     /// Forgets everyone (after users or grids change).
     pub fn clear(&self) {
         if let Ok(mut map) = self.map.write() {
@@ -362,9 +427,10 @@ pub async fn authenticate_claims(state: &AppState, claims: &Claims) -> Result<Au
             found
         }
     };
-    // A token issued before a role change no longer speaks for the user.
-    if claims.role != actor.role().as_str() {
-        return Err(ApiError::unauthorized("invalid_token"));
+    // A token issued before a role change no longer speaks for the user, nor one issued
+    // before they signed out or their password was changed or reset.
+    if claims.role != actor.role().as_str() || claims.epoch != user.token_epoch {
+        return Err(ApiError::unauthorized("token_revoked"));
     }
     Ok(AuthUser { user, actor })
 }

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use gridline_domain::text::Name;
+use gridline_domain::text::SearchText;
 use gridline_domain::{Cluster, CreditCode, EnterpriseId, GridId};
 use gridline_store::entity::enterprises;
 use gridline_store::from_ms;
@@ -123,7 +124,7 @@ pub async fn list_enterprises(
 ) -> ApiResult<axum::Json<Vec<EnterpriseDto>>> {
     let filter = EnterpriseFilter {
         grid_id: q.grid_id.map(GridId),
-        q: q.q.map(|s| s.trim().to_owned()),
+        q: SearchText::parse_opt(q.q.as_deref())?,
     };
     let rows = state
         .store

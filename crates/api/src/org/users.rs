@@ -23,13 +23,29 @@ pub struct UserDto {
     pub display_name: String,
     /// admin | dispatcher | liaison | department_officer | task_force_member | tracker | leader
     pub role: String,
+    /// Shown to administrators and to the user themselves; `null` for everyone else.
     pub email: Option<String>,
     pub department_id: Option<i64>,
     pub grid_id: Option<i64>,
     pub task_force_id: Option<i64>,
     pub top_leader: bool,
+    /// A dispatcher of the service centre: dispatches for every grid.
+    pub service_centre: bool,
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl UserDto {
+    /// The user as `viewer` may see them: addresses are for administrators (who manage
+    /// them) and for the user themselves, not a directory for everyone signed in.
+    pub fn seen_by(u: users::Model, viewer: &AuthUser) -> Self {
+        let shows_email = viewer.actor.role() == Role::Admin || viewer.user.id == u.id;
+        let mut dto = Self::from(u);
+        if !shows_email {
+            dto.email = None;
+        }
+        dto
+    }
 }
 
 impl From<users::Model> for UserDto {
@@ -44,6 +60,7 @@ impl From<users::Model> for UserDto {
             grid_id: u.grid_id,
             task_force_id: u.task_force_id,
             top_leader: u.top_leader,
+            service_centre: u.service_centre,
             active: u.active,
             created_at: from_ms(u.created_at),
         }
@@ -69,6 +86,9 @@ pub struct CreateUser {
     pub task_force_id: Option<i64>,
     #[serde(default)]
     pub top_leader: bool,
+    /// Dispatchers only: the service centre, which dispatches for every grid.
+    #[serde(default)]
+    pub service_centre: bool,
 }
 
 /// Parses and validates a create request, hashing the password (off the async threads).
@@ -93,6 +113,7 @@ pub async fn parse_new_user(state: &AppState, req: CreateUser) -> ApiResult<NewU
         grid_id: req.grid_id.map(GridId),
         task_force_id: req.task_force_id.map(TaskForceId),
         top_leader: req.top_leader,
+        service_centre: req.service_centre,
     })
 }
 
@@ -143,11 +164,15 @@ pub struct UserQuery {
 )]
 pub async fn list_users(
     State(state): State<AppState>,
-    _auth: AuthUser,
+    auth: AuthUser,
     Query(q): Query<UserQuery>,
 ) -> ApiResult<axum::Json<Vec<UserDto>>> {
     let rows = state.store.users(q.role).await?;
-    Ok(axum::Json(rows.into_iter().map(UserDto::from).collect()))
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|u| UserDto::seen_by(u, &auth))
+            .collect(),
+    ))
 }
 
 /// One user.
@@ -161,10 +186,9 @@ pub async fn list_users(
 )]
 pub async fn get_user(
     State(state): State<AppState>,
-    _auth: AuthUser,
+    auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<UserDto>> {
-    Ok(axum::Json(
-        state.store.user(gridline_domain::UserId(id)).await?.into(),
-    ))
+    let row = state.store.user(gridline_domain::UserId(id)).await?;
+    Ok(axum::Json(UserDto::seen_by(row, &auth)))
 }

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use gridline_domain::attachment::FileKind;
 use gridline_store::StoreError;
 use gridline_store::entity::attachments;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -103,7 +104,10 @@ pub async fn get_attachment(
     Ok(file_response(a))
 }
 
-/// The bytes as a response: pictures and PDFs open in the browser, under their own name.
+/// The bytes as a response: always a download (`Content-Disposition: attachment`) under a
+/// name whose extension matches the type read from the bytes when it was stored, with
+/// `nosniff` and a sandboxing CSP, so a file crafted to look like a picture can never run as
+/// a page of this site. Pages still show pictures in `<img>`, which ignores the disposition.
 pub fn file_response(a: attachments::Model) -> Response {
     // RFC 5987: letters, digits and a few marks as they are, every other byte %-encoded.
     const ATTR: &AsciiSet = &NON_ALPHANUMERIC
@@ -111,13 +115,34 @@ pub fn file_response(a: attachments::Model) -> Response {
         .remove(b'.')
         .remove(b'_')
         .remove(b'~');
-    let name = utf8_percent_encode(&a.filename, ATTR);
+    let kind = FileKind::from_mime(&a.content_type);
+    let (content_type, filename) = match kind {
+        Some(k) => (k.mime(), k.file_name(&a.filename)),
+        None => ("application/octet-stream", "attachment.bin".to_owned()),
+    };
+    // A plain-ASCII fallback for old clients, then the real name.
+    let fallback: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = utf8_percent_encode(&filename, ATTR);
     (
         [
-            (header::CONTENT_TYPE, a.content_type),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename*=UTF-8''{name}"),
+                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{name}"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_owned(),
             ),
             (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
         ],

@@ -1,7 +1,7 @@
 //! `GET /api/v1/tickets`: the tickets the caller may see, filtered, keyset-paginated.
 
 use axum::extract::State;
-use gridline_domain::text::MAX_SEARCH_CHARS;
+use gridline_domain::text::SearchText;
 use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Scope, Status};
 use gridline_store::tickets::{Cursor, Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
@@ -79,15 +79,7 @@ pub async fn list_tickets(
                 })?,
         ),
     };
-    if let Some(text) = &q.q
-        && text.chars().count() > MAX_SEARCH_CHARS
-    {
-        return Err(ApiError::invalid(
-            "q",
-            "too_long",
-            format!("search text is at most {MAX_SEARCH_CHARS} characters"),
-        ));
-    }
+    let search = SearchText::parse_opt(q.q.as_deref())?;
     let limit = q.limit.unwrap_or(25);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::invalid(
@@ -103,7 +95,7 @@ pub async fn list_tickets(
         enterprise_id: q.enterprise_id.map(EnterpriseId),
         category: q.category,
         overdue: q.overdue.unwrap_or(false),
-        q: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        q: search,
         open_only: false,
         pending_extension: false,
         sort,

@@ -16,6 +16,10 @@ pub struct Model {
     pub grid_id: Option<i64>,
     pub task_force_id: Option<i64>,
     pub top_leader: bool,
+    /// A dispatcher of the service centre (every grid).
+    pub service_centre: bool,
+    /// Raised to refuse every token issued before.
+    pub token_epoch: i64,
     pub active: bool,
     pub created_at: i64,
 }

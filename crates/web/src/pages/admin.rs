@@ -66,7 +66,7 @@ async fn show(
                 "email": u.email, "department": dir.department(u.department_id),
                 "task_force": dir.task_force(u.task_force_id),
                 "grid": u.grid_id.map(|g| dir.grid(g)).unwrap_or_default(),
-                "top_leader": u.top_leader, "active": u.active,
+                "top_leader": u.top_leader, "service_centre": u.service_centre, "active": u.active,
             })
         })
         .collect();
@@ -223,6 +223,7 @@ pub async fn create_user(
         grid_id: None,
         task_force_id: f.id("task_force_id")?,
         top_leader: f.get("top_leader").is_some(),
+        service_centre: f.get("service_centre").is_some(),
     };
     let result = api_user(State(state.clone()), auth, Json(req)).await;
     outcome(&state, &v, USERS, &f, result).await

@@ -68,6 +68,23 @@ fn stats_cache() -> &'static StatsCache {
     CACHE.get_or_init(Mutex::default)
 }
 
+type Turns = Mutex<HashMap<StatsKey, std::sync::Weak<tokio::sync::Mutex<()>>>>;
+
+/// The lock of one scope and period (kept only while someone holds or waits for it).
+fn computing(key: &StatsKey) -> Arc<tokio::sync::Mutex<()>> {
+    static TURNS: OnceLock<Turns> = OnceLock::new();
+    let Ok(mut turns) = TURNS.get_or_init(Mutex::default).lock() else {
+        return Arc::default();
+    };
+    if let Some(live) = turns.get(key).and_then(std::sync::Weak::upgrade) {
+        return live;
+    }
+    turns.retain(|_, w| w.strong_count() > 0);
+    let fresh = Arc::new(tokio::sync::Mutex::new(()));
+    turns.insert(key.clone(), Arc::downgrade(&fresh));
+    fresh
+}
+
 async fn period_stats(
     state: &AppState,
     scope: &Scope,
@@ -83,10 +100,11 @@ async fn period_stats(
     if let Some(hit) = cached() {
         return Ok(hit);
     }
-    // One computation at a time: a burst of leaders waits for the first, then shares it,
-    // instead of each holding a period's tickets in memory at once.
-    static COMPUTING: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
-    let _turn = COMPUTING.get_or_init(Default::default).lock().await;
+    // One computation per scope and period at a time: a burst of leaders asking for the same
+    // numbers waits for the first and shares it. Different numbers never wait for each other,
+    // so no request can hold up another leader's dashboard.
+    let turn = computing(&key);
+    let _turn = turn.lock().await;
     if let Some(hit) = cached() {
         return Ok(hit);
     }
@@ -122,7 +140,9 @@ pub async fn show(
     let now = state.now();
     let offered = periods(now.with_timezone(&ZONE).date_naive());
     let period = match opt(&q.period) {
-        Some(p) => Period::parse(p).ok_or_else(PageError::bad_request)?,
+        // Only periods near today: the cost of a page must not be set by the number typed.
+        Some(p) => Period::parse_recent(p, now.with_timezone(&ZONE).date_naive())
+            .ok_or_else(PageError::bad_request)?,
         None => offered[0],
     };
     let stats = period_stats(&state, &scope, period).await?;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use gridline_api::AppState;
 use gridline_api::tickets::create::{CreateTicket, file_ticket, idempotency_for};
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES, NewAttachment};
-use gridline_domain::text::{Description, MAX_SEARCH_CHARS, TicketTitle};
+use gridline_domain::text::{Description, SearchText, TicketTitle};
 use gridline_domain::ticket::file;
 use gridline_domain::{Category, DomainError, EnterpriseId, GridId, Priority, Role};
 use gridline_store::org::EnterpriseFilter;
@@ -38,7 +38,7 @@ pub async fn pick_enterprise(
     Query(q): Query<Search>,
 ) -> Result<Response, PageError> {
     let grid = my_grid(&v)?;
-    let text = opt(&q.q).map(|s| s.chars().take(MAX_SEARCH_CHARS).collect::<String>());
+    let text = SearchText::parse_opt(opt(&q.q)).map_err(PageError::from)?;
     let found = state
         .store
         .enterprises(
@@ -56,7 +56,7 @@ pub async fn pick_enterprise(
     Ok(page(
         "pick_enterprise.html",
         &v.ctx("/tickets/new"),
-        serde_json::json!({ "q": text.unwrap_or_default(), "enterprises": list }),
+        serde_json::json!({ "q": text.as_ref().map_or("", SearchText::as_str), "enterprises": list }),
     ))
 }
 
@@ -127,13 +127,60 @@ fn field_error(lang: Lang, e: &DomainError) -> (String, String) {
     }
 }
 
+/// A multipart body that could not be read: over the size limit (413), or malformed.
+fn unreadable(e: axum::extract::multipart::MultipartError) -> PageError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        PageError::too_large()
+    } else {
+        PageError::bad_request()
+    }
+}
+
 /// `POST /tickets/new` (multipart): files the ticket with its attachments in one transaction.
+///
+/// Nothing of the body is read before the caller is known to be a liaison with this
+/// browser's CSRF token (in the `X-CSRF-Token` header or as the form's first field, as the
+/// page sends it); then files are read one at a time with the per-file limit, by a bounded
+/// number of uploads at once.
 pub async fn submit(
     State(state): State<AppState>,
     v: Viewer,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let mut csrf = String::new();
+    v.require(&[Role::Liaison])?;
+    let header_token = headers
+        .get("x-csrf-token")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    let csrf = match header_token {
+        Some(t) => t,
+        None => {
+            let mut first = multipart
+                .next_field()
+                .await
+                .map_err(unreadable)?
+                .ok_or_else(PageError::csrf)?;
+            if first.name() != Some("_csrf") {
+                return Err(PageError::csrf());
+            }
+            // A token is short: read at most a little of the field.
+            let mut token = Vec::new();
+            while let Some(chunk) = first.chunk().await.map_err(unreadable)? {
+                token.extend_from_slice(&chunk);
+                if token.len() > 256 {
+                    return Err(PageError::csrf());
+                }
+            }
+            String::from_utf8(token).map_err(|_| PageError::csrf())?
+        }
+    };
+    v.check_csrf(&csrf)?;
+    let gate = &state.uploads;
+    let _turn = tokio::time::timeout(gate.wait, gate.permits.clone().acquire_owned())
+        .await
+        .map_err(|_| PageError::busy())?
+        .map_err(|_| PageError::busy())?;
     let mut enterprise = None;
     let mut input = Input::default();
     let mut files: Vec<(String, Vec<u8>)> = vec![];
@@ -151,22 +198,23 @@ pub async fn submit(
             ),
         )
     };
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| PageError::bad_request())?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "attachments" {
             let filename = field.file_name().unwrap_or_default().to_owned();
             let mut data = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| PageError::bad_request())? {
-                data.extend_from_slice(&chunk);
-                if data.len() > MAX_BYTES {
-                    break;
+            let mut over = false;
+            // Past the limit the rest of the file is read and dropped (the browser is still
+            // sending it and should get the form back, not a reset connection).
+            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                if over || data.len() + chunk.len() > MAX_BYTES {
+                    over = true;
+                    data = Vec::new();
+                    continue;
                 }
+                data.extend_from_slice(&chunk);
             }
-            if data.len() > MAX_BYTES {
+            if over {
                 let (k, m) = too_large(v.lang);
                 errors.insert(k, m);
             } else if !(filename.is_empty() && data.is_empty()) {
@@ -174,9 +222,9 @@ pub async fn submit(
             }
             continue;
         }
-        let text = field.text().await.map_err(|_| PageError::bad_request())?;
+        let text = field.text().await.map_err(unreadable)?;
         match name.as_str() {
-            "_csrf" => csrf = text,
+            "_csrf" => {}
             "enterprise_id" => enterprise = text.trim().parse::<i64>().ok(),
             "category" => input.category = text,
             "priority" => input.priority = text,
@@ -186,7 +234,6 @@ pub async fn submit(
             _ => return Err(PageError::bad_request()),
         }
     }
-    v.check_csrf(&csrf)?;
     let enterprise = enterprise.ok_or_else(PageError::bad_request)?;
     let lang = v.lang;
     let category = Category::parse(&input.category);

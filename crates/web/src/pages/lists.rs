@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use gridline_api::AppState;
-use gridline_domain::text::MAX_SEARCH_CHARS;
+use gridline_domain::text::SearchText;
 use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Role, Scope, Status, Ticket};
 use gridline_store::tickets::{Cursor, Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
@@ -75,12 +75,7 @@ impl ListQuery {
             f.overdue = true;
             f.sort = Sort::Deadline;
         }
-        if let Some(q) = opt(&self.q) {
-            if q.chars().count() > MAX_SEARCH_CHARS {
-                return Err(PageError::bad_request());
-            }
-            f.q = Some(q.to_owned());
-        }
+        f.q = SearchText::parse_opt(opt(&self.q)).map_err(PageError::from)?;
         Ok(())
     }
 }

@@ -431,9 +431,10 @@ pub async fn act(
     let body = form.body(action)?;
     match perform(&state, &v.auth, id, action, &body).await {
         Ok(_) => {
-            let back = opt(&form.back)
-                .filter(|b| b.starts_with('/') && !b.starts_with("//"))
-                .map_or_else(|| format!("/tickets/{id}?done={action}"), str::to_owned);
+            let back = match opt(&form.back) {
+                Some(b) => crate::session::safe_next(Some(b)),
+                None => format!("/tickets/{id}?done={action}"),
+            };
             Ok(Redirect::to(&back).into_response())
         }
         // Invalid values and stale versions: the page again, with the message by the form
