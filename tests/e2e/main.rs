@@ -13,5 +13,6 @@ mod lists;
 mod mail;
 mod pages_http;
 mod reliability;
+mod security;
 mod support;
 mod world;

@@ -10,7 +10,7 @@ use crate::support::{Engine, PASSWORD, TestApp};
 use crate::world::World;
 
 /// A browser-like client: keeps cookies, does not follow redirects (so tests see them).
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -19,7 +19,7 @@ fn client() -> reqwest::Client {
 }
 
 /// The value of the first `<input name=… value=…>` of that name.
-fn input_value(html: &str, name: &str) -> String {
+pub fn input_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let at = html
         .find(&marker)
@@ -30,17 +30,17 @@ fn input_value(html: &str, name: &str) -> String {
         .replace("&amp;", "&")
 }
 
-fn csrf(html: &str) -> String {
+pub fn csrf(html: &str) -> String {
     input_value(html, "_csrf")
 }
 
-async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let r = c.get(app.url(path)).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
 /// Signs in through the form; returns the client and a page's CSRF token.
-async fn sign_in(app: &TestApp, user: &str) -> (reqwest::Client, String) {
+pub async fn sign_in(app: &TestApp, user: &str) -> (reqwest::Client, String) {
     sign_in_with(app, user, PASSWORD).await
 }
 

@@ -68,6 +68,17 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The same database for a second process; dropping this one leaves it in place.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            pg_name: None,
+            dir: None,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(dir) = self.dir.take() {
