@@ -374,7 +374,15 @@ async fn screenshot_tour_of_the_demo() {
                 let errors = c.find_all(Locator::Css("[data-test=error]")).await.unwrap();
                 assert!(errors.is_empty(), "{user} {path} shows an error page");
                 if *name == "ticket-attachments" {
-                    let shown = js(&c, "const i = document.querySelector('.attachments img'); return !!i && i.complete && i.naturalWidth === 160").await;
+                    // The photo loads lazily: give a busy machine a few seconds.
+                    let mut shown = json!(false);
+                    for _ in 0..50 {
+                        shown = js(&c, "const i = document.querySelector('.attachments img'); return !!i && i.complete && i.naturalWidth === 160").await;
+                        if shown == json!(true) {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
                     assert_eq!(shown, json!(true), "the demo photo is shown");
                     let links = c.find_all(Locator::Css(".attachments a")).await.unwrap();
                     assert_eq!(links.len(), 2, "the photo and the PDF");

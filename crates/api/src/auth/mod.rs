@@ -429,7 +429,10 @@ pub async fn authenticate_claims(state: &AppState, claims: &Claims) -> Result<Au
     };
     // A token issued before a role change no longer speaks for the user, nor one issued
     // before they signed out or their password was changed or reset.
-    if claims.role != actor.role().as_str() || claims.epoch != user.token_epoch {
+    if claims.role != actor.role().as_str() {
+        return Err(ApiError::unauthorized("invalid_token"));
+    }
+    if claims.epoch != user.token_epoch {
         return Err(ApiError::unauthorized("token_revoked"));
     }
     Ok(AuthUser { user, actor })
