@@ -710,8 +710,9 @@ async fn attachments_download_as_their_real_type(engine: Engine) {
     }
 }
 
-/// Hardening: every 413 is problem+json with `body_too_large`, also when the declared length
-/// alone is over the limit.
+/// Hardening: every 413 carries the code `body_too_large`, also when the declared length alone
+/// is over the limit: problem+json from the API, the error page (in the viewer's language)
+/// from the pages, never tower-http's plain text.
 async fn every_413_is_problem_json(engine: Engine) {
     let app = TestApp::start(engine).await;
     let w = World::build(&app).await;
@@ -732,12 +733,20 @@ async fn every_413_is_problem_json(engine: Engine) {
         .send()
         .await
         .unwrap();
-    for r in [r, page] {
-        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(r.headers()["content-type"], "application/problem+json");
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body["code"], "body_too_large");
-    }
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "body_too_large");
+    assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-code=\"body_too_large\""), "{html}");
+    assert!(html.contains("超过允许的大小"), "Chinese by default");
 }
 
 /// Hardening: a password is at least 10 characters and not a common one, wherever it is set.

@@ -4,6 +4,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use gridline_app::AppError;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -27,24 +28,28 @@ where
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
+    ApiError(app_json_rejection(r))
+}
+
+fn app_json_rejection(r: JsonRejection) -> AppError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::too_large("the request body is larger than allowed / 请求体超过上限");
+        return AppError::too_large("the request body is larger than allowed / 请求体超过上限");
     }
     match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(
+        JsonRejection::MissingJsonContentType(_) => AppError::bad_request(
             "unsupported_media_type",
             "send the body as application/json / 请以 application/json 提交",
         ),
-        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
+        JsonRejection::JsonSyntaxError(e) => AppError::bad_request(
             "malformed_json",
             format!("malformed JSON: {}", e.body_text()),
         ),
-        JsonRejection::JsonDataError(e) => ApiError::invalid(
+        JsonRejection::JsonDataError(e) => AppError::invalid(
             "body",
             "invalid_body",
             format!("the body does not fit the schema: {}", e.body_text()),
         ),
-        other => ApiError::bad_request("unreadable_body", other.body_text()),
+        other => AppError::bad_request("unreadable_body", other.body_text()),
     }
 }
 
@@ -62,7 +67,9 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e: QueryRejection| ApiError::bad_request("invalid_query", e.body_text()))
+            .map_err(|e: QueryRejection| {
+                AppError::bad_request("invalid_query", e.body_text()).into()
+            })
     }
 }
 
@@ -80,7 +87,7 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|e: PathRejection| ApiError::bad_request("invalid_path", e.body_text()))
+            .map_err(|e: PathRejection| AppError::bad_request("invalid_path", e.body_text()).into())
     }
 }
 
@@ -93,15 +100,10 @@ pub async fn refuse_declared_oversize(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    let declared = req
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return ApiError::too_large(format!(
+    if gridline_app::declared_length(req.headers()).is_some_and(|n| n > limit as u64) {
+        return ApiError::from(AppError::too_large(format!(
             "the request body is larger than {limit} bytes / 请求体超过上限"
-        ))
+        )))
         .into_response();
     }
     next.run(req).await

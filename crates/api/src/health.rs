@@ -1,11 +1,12 @@
 //! Liveness and readiness.
 
 use axum::extract::State;
+use gridline_app::AppError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::error::Problem;
+use gridline_app::AppState;
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -26,10 +27,10 @@ pub async fn healthz() -> axum::Json<Health> {
     tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Problem))
 )]
-pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
+pub async fn readyz(State(state): State<AppState>) -> crate::error::ApiResult<axum::Json<Health>> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "not ready");
-        ApiError::unavailable()
+        AppError::unavailable()
     })?;
     Ok(axum::Json(Health { status: "ready" }))
 }

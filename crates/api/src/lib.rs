@@ -1,7 +1,8 @@
 //! Gridline's HTTP API (axum): routes, JWT auth, problem+json errors, OpenAPI.
 //!
-//! One folder per resource; handlers parse at the boundary into domain values, ask the rules
-//! in `gridline-domain`, and write through `gridline-store`.
+//! A door: one folder per resource; handlers turn requests into the application's inputs,
+//! call one use case in `gridline-app`, and turn its answer into JSON (errors into
+//! problem+json). The binary merges [`router`] with the pages.
 
 pub mod admin;
 pub mod auth;
@@ -9,18 +10,15 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod org;
-pub mod state;
 pub mod tickets;
 
+use gridline_app::AppError;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -28,7 +26,7 @@ use utoipa_axum::routes;
 use utoipa_scalar::{Scalar, Servable};
 
 pub use error::{ApiError, ApiResult};
-pub use state::{AppState, Clock, SystemClock};
+pub use gridline_app::{AppState, Clock, SystemClock};
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -171,17 +169,23 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Any unknown path under `/api/`: the API's own 404 (the rest of the site is the pages').
 async fn api_not_found() -> ApiError {
-    ApiError::not_found("route")
+    AppError::not_found("route").into()
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::method_not_allowed()
+/// 405 for a route that exists with other methods (the binary sets it for the whole site).
+pub async fn method_not_allowed() -> ApiError {
+    AppError::method_not_allowed().into()
 }
 
-/// The whole application, ready to serve: the API under `/api` and `pages` (the web
-/// interface, which sets its own body limits and timeouts — uploads from phones are big and
-/// slow — and its own fallback for unknown paths) beside it.
-pub fn app(state: AppState, pages: Router<AppState>) -> Router {
+/// The answer when a handler panicked (the binary catches panics for the whole site).
+pub fn internal_error() -> axum::response::Response {
+    ApiError::from(AppError::internal(&"handler panicked")).into_response()
+}
+
+/// The JSON door, ready to merge: the API under `/api/v1`, its OpenAPI document at
+/// `/api/openapi.json` and reference at `/api/docs`, its own 404 for unknown `/api/` paths,
+/// and its body limit and timeout.
+pub fn router() -> Router<AppState> {
     let (api, doc) = routes();
     let doc_json = doc.clone();
     api.route(
@@ -202,13 +206,4 @@ pub fn app(state: AppState, pages: Router<AppState>) -> Router {
         StatusCode::SERVICE_UNAVAILABLE,
         Duration::from_secs(30),
     ))
-    .merge(pages)
-    .method_not_allowed_fallback(method_not_allowed)
-    .with_state(state)
-    .layer(CatchPanicLayer::custom(|_| {
-        ApiError::internal(&"handler panicked").into_response()
-    }))
-    .layer(TraceLayer::new_for_http())
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

@@ -4,6 +4,7 @@
 
 mod config;
 mod seed;
+mod server;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,9 +13,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
-use gridline_api::auth::{ActorCache, AuthKeys, HashCost, LoginLimits};
-use gridline_api::state::Uploads;
-use gridline_api::{AppState, SystemClock};
+use gridline_app::auth::{ActorCache, AuthKeys, HashCost, LoginLimits};
+use gridline_app::{AppState, SystemClock, Uploads};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::digest::Period;
 use gridline_domain::text::{Email, Name, NewPassword, Username};
@@ -405,8 +405,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     axum::serve(
         listener,
-        gridline_api::app(state, gridline_web::routes())
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;

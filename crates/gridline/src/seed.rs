@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Duration, Utc};
-use gridline_api::auth::AuthKeys;
+use gridline_app::auth::AuthKeys;
 use gridline_domain::attachment::NewAttachment;
 use gridline_domain::text::{Description, Remark, TicketTitle};
 use gridline_domain::ticket::{DispatchOrder, NewTicket, ReturnCode, execute, file};

@@ -21,8 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use gridline_api::AppState;
-use gridline_api::extract::refuse_declared_oversize;
+use gridline_app::AppState;
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -65,6 +64,19 @@ async fn js() -> impl IntoResponse {
         ],
         JS,
     )
+}
+
+/// Refuses a form whose declared length is over `limit` before reading it: the 413 page (in
+/// the viewer's language, code `body_too_large`).
+async fn refuse_declared_oversize(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if gridline_app::declared_length(req.headers()).is_some_and(|n| n > limit as u64) {
+        return render::PageError::too_large().into_response();
+    }
+    next.run(req).await
 }
 
 /// Any path nobody serves: the 404 page, in the viewer's language.

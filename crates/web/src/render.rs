@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use gridline_api::ApiError;
+use gridline_app::{AppError, ErrorKind};
 use gridline_domain::Role;
 use minijinja::{Environment, State, Value};
 use serde::Serialize;
@@ -239,13 +239,18 @@ impl PageError {
     }
 }
 
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
-        if e.status() == StatusCode::NOT_FOUND {
+/// The status a page answers an application error with.
+pub fn status_of(e: &AppError) -> StatusCode {
+    StatusCode::from_u16(e.kind().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        if e.kind() == ErrorKind::NotFound {
             return Self::not_found();
         }
         Self {
-            status: e.status(),
+            status: status_of(&e),
             code: e.code().to_owned(),
             message: e.message().to_owned(),
         }
@@ -254,13 +259,13 @@ impl From<ApiError> for PageError {
 
 impl From<gridline_domain::DomainError> for PageError {
     fn from(e: gridline_domain::DomainError) -> Self {
-        ApiError::from(e).into()
+        AppError::from(e).into()
     }
 }
 
 impl From<gridline_store::StoreError> for PageError {
     fn from(e: gridline_store::StoreError) -> Self {
-        ApiError::from(e).into()
+        AppError::from(e).into()
     }
 }
 

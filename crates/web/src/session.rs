@@ -18,8 +18,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use gridline_api::AppState;
-use gridline_api::auth::{AuthKeys, AuthUser, authenticate_claims, sign_in, sign_out};
+use gridline_app::auth::{AuthKeys, authenticate_claims, sign_in, sign_out};
+use gridline_app::{AppState, Caller, ErrorKind};
 use gridline_domain::{Role, UserId};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -64,7 +64,7 @@ fn new_sid() -> String {
 
 /// A signed-in person looking at a page.
 pub struct Viewer {
-    pub auth: AuthUser,
+    pub auth: Caller,
     pub lang: Lang,
     /// The token forms must carry.
     pub csrf: String,
@@ -134,7 +134,7 @@ impl FromRequestParts<AppState> for Viewer {
         let claims = state.auth.verify(token.value()).map_err(|_| to_login())?;
         let auth = match authenticate_claims(state, &claims).await {
             Ok(a) => a,
-            Err(e) if e.status().is_server_error() => {
+            Err(e) if matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) => {
                 return Err(PageError::from(e).into_response());
             }
             Err(_) => return Err(to_login()),
@@ -307,7 +307,7 @@ pub async fn login(
             ));
             Ok((jar, Redirect::to(&next)).into_response())
         }
-        Err(e) if e.status().is_client_error() => {
+        Err(e) if !matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) => {
             let lang = lang_of(&jar);
             let msg = crate::i18n::pick(lang, e.message());
             Ok(login_view(
@@ -316,7 +316,7 @@ pub async fn login(
                 &headers,
                 &next,
                 form.username.trim(),
-                Some((e.status(), msg)),
+                Some((crate::render::status_of(&e), msg)),
             ))
         }
         Err(e) => Err(e.into()),

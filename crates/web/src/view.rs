@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use gridline_api::AppState;
+use gridline_app::AppState;
 use gridline_domain::calendar::ZONE;
 use gridline_domain::notice::{Light, light};
 use gridline_domain::{Scope, Ticket};

@@ -2,6 +2,7 @@
 //! has sent, is retrying, or gave up on.
 
 use axum::extract::State;
+use gridline_app::AppError;
 use gridline_store::entity::outbox;
 use gridline_store::from_ms;
 use gridline_store::outbox::state;
@@ -9,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{Path, Query};
-use crate::state::AppState;
+use gridline_app::AppState;
 
 /// One message in the outbox.
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,11 +77,12 @@ pub async fn list_outbox(
     if let Some(s) = q.state.as_deref()
         && ![state::PENDING, state::SENT, state::DEAD, state::SKIPPED].contains(&s)
     {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "state",
             "unknown_state",
             "state is one of pending, sent, dead, skipped",
-        ));
+        )
+        .into());
     }
     let rows = state
         .store

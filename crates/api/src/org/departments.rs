@@ -2,16 +2,17 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use gridline_domain::text::{Email, Name};
 use gridline_store::entity::departments;
 use gridline_store::from_ms;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
+use gridline_app::org::{self, NewDepartmentInput};
+
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
-use crate::state::AppState;
+use gridline_app::AppState;
 
 /// A department (责任部门).
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,40 +35,21 @@ impl From<departments::Model> for DepartmentDto {
     }
 }
 
-/// A department to create.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateDepartment {
-    pub name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
 /// Creates a department (admins only).
 #[utoipa::path(
     post,
     path = "/api/v1/departments",
     tag = "organisation",
     security(("bearer" = [])),
-    request_body = CreateDepartment,
+    request_body = NewDepartmentInput,
     responses((status = 201, body = DepartmentDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem))
 )]
 pub async fn create_department(
     State(state): State<AppState>,
     auth: AuthUser,
-    Json(req): Json<CreateDepartment>,
+    Json(req): Json<NewDepartmentInput>,
 ) -> ApiResult<(StatusCode, axum::Json<DepartmentDto>)> {
-    auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
-    let email = req.email.as_deref().map(Email::parse).transpose()?;
-    let row = state
-        .store
-        .create_department(
-            name.into_inner(),
-            email.map(|e| e.as_str().to_owned()),
-            state.now(),
-        )
-        .await?;
+    let row = org::create_department(&state, &auth, req).await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

@@ -2,19 +2,20 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use gridline_domain::text::Name;
 use gridline_domain::text::SearchText;
-use gridline_domain::{Cluster, CreditCode, EnterpriseId, GridId};
+use gridline_domain::{EnterpriseId, GridId};
 use gridline_store::entity::enterprises;
 use gridline_store::from_ms;
-use gridline_store::org::{EnterpriseFilter, NewEnterprise};
+use gridline_store::org::EnterpriseFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use gridline_app::org::{self, NewEnterpriseInput};
+
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{Json, Path, Query};
-use crate::state::AppState;
+use gridline_app::AppState;
 
 /// An enterprise (企业).
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,26 +46,13 @@ impl From<enterprises::Model> for EnterpriseDto {
     }
 }
 
-/// An enterprise to create.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateEnterprise {
-    pub name: String,
-    pub credit_code: String,
-    #[schema(value_type = String, example = "electronic_information")]
-    pub cluster: Cluster,
-    pub grid_id: i64,
-    #[serde(default)]
-    pub above_size: bool,
-}
-
 /// Creates an enterprise (admins only). A bad credit code is a 422 naming the rule.
 #[utoipa::path(
     post,
     path = "/api/v1/enterprises",
     tag = "organisation",
     security(("bearer" = [])),
-    request_body = CreateEnterprise,
+    request_body = NewEnterpriseInput,
     responses(
         (status = 201, body = EnterpriseDto),
         (status = 403, body = Problem),
@@ -75,25 +63,9 @@ pub struct CreateEnterprise {
 pub async fn create_enterprise(
     State(state): State<AppState>,
     auth: AuthUser,
-    Json(req): Json<CreateEnterprise>,
+    Json(req): Json<NewEnterpriseInput>,
 ) -> ApiResult<(StatusCode, axum::Json<EnterpriseDto>)> {
-    auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
-    let credit_code = CreditCode::parse(&req.credit_code)
-        .map_err(|e| ApiError::invalid("credit_code", e.code(), e.to_string()))?;
-    let row = state
-        .store
-        .create_enterprise(
-            NewEnterprise {
-                name: name.into_inner(),
-                credit_code,
-                cluster: req.cluster,
-                grid_id: GridId(req.grid_id),
-                above_size: req.above_size,
-            },
-            state.now(),
-        )
-        .await?;
+    let row = org::create_enterprise(&state, &auth, req).await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

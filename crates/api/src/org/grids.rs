@@ -2,18 +2,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use gridline_domain::text::Name;
-use gridline_domain::{FiveOnes, GridId, TaskForceId, UserId};
+use gridline_domain::GridId;
 use gridline_store::entity::grids;
 use gridline_store::from_ms;
-use gridline_store::org::NewGrid;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
+use gridline_app::org::{self, NewGridInput};
+
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{Json, Path};
-use crate::state::AppState;
+use gridline_app::AppState;
 
 /// A grid and its five-ones.
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,63 +48,21 @@ impl From<grids::Model> for GridDto {
     }
 }
 
-/// A grid to create: all five-ones are required.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateGrid {
-    pub name: String,
-    pub linked_leader_id: i64,
-    pub head_id: i64,
-    pub task_force_id: i64,
-    pub liaison_id: i64,
-    pub team: String,
-}
-
 /// Creates a grid (admins only). The head and the liaison are attached to it.
 #[utoipa::path(
     post,
     path = "/api/v1/grids",
     tag = "organisation",
     security(("bearer" = [])),
-    request_body = CreateGrid,
+    request_body = NewGridInput,
     responses((status = 201, body = GridDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem))
 )]
 pub async fn create_grid(
     State(state): State<AppState>,
     auth: AuthUser,
-    Json(req): Json<CreateGrid>,
+    Json(req): Json<NewGridInput>,
 ) -> ApiResult<(StatusCode, axum::Json<GridDto>)> {
-    auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
-    let team = Name::parse(&req.team).map_err(|e| ApiError::on_field(e, "team"))?;
-    let store = &state.store;
-    let five = FiveOnes {
-        linked_leader: store
-            .user_facts_for(UserId(req.linked_leader_id), "linked_leader_id")
-            .await?,
-        head: store.user_facts_for(UserId(req.head_id), "head_id").await?,
-        task_force_id: TaskForceId(req.task_force_id),
-        liaison: store
-            .user_facts_for(UserId(req.liaison_id), "liaison_id")
-            .await?,
-        team: team.into_inner(),
-    };
-    five.check()?;
-    let row = store
-        .create_grid(
-            NewGrid {
-                name: name.into_inner(),
-                linked_leader_id: five.linked_leader.id,
-                head_id: five.head.id,
-                task_force_id: five.task_force_id,
-                liaison_id: five.liaison.id,
-                team: five.team,
-            },
-            state.now(),
-        )
-        .await?;
-    // Scopes may have changed (a grid attaches its head and liaison).
-    state.actors.clear();
+    let row = org::create_grid(&state, &auth, req).await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

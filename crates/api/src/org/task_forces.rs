@@ -2,16 +2,17 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use gridline_domain::text::{Name, Remark};
 use gridline_store::entity::task_forces;
 use gridline_store::from_ms;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
+use gridline_app::org::{self, NewTaskForceInput};
+
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
-use crate::state::AppState;
+use gridline_app::AppState;
 
 /// A task force (专班).
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,41 +34,21 @@ impl From<task_forces::Model> for TaskForceDto {
     }
 }
 
-/// A task force to create.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTaskForce {
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
 /// Creates a task force (admins only).
 #[utoipa::path(
     post,
     path = "/api/v1/task-forces",
     tag = "organisation",
     security(("bearer" = [])),
-    request_body = CreateTaskForce,
+    request_body = NewTaskForceInput,
     responses((status = 201, body = TaskForceDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem))
 )]
 pub async fn create_task_force(
     State(state): State<AppState>,
     auth: AuthUser,
-    Json(req): Json<CreateTaskForce>,
+    Json(req): Json<NewTaskForceInput>,
 ) -> ApiResult<(StatusCode, axum::Json<TaskForceDto>)> {
-    auth.require_admin()?;
-    let name = Name::parse(&req.name).map_err(|e| ApiError::on_field(e, "name"))?;
-    let description = match req.description.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(d) => Remark::parse(d)
-            .map_err(|e| ApiError::on_field(e, "description"))?
-            .into_inner(),
-        None => String::new(),
-    };
-    let row = state
-        .store
-        .create_task_force(name.into_inner(), description, state.now())
-        .await?;
+    let row = org::create_task_force(&state, &auth, req).await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

@@ -2,18 +2,19 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use gridline_domain::text::{Email, Name, NewPassword, Username};
-use gridline_domain::{DepartmentId, GridId, Role, TaskForceId};
+use gridline_app::org::{self, NewUserInput};
+use gridline_domain::Role;
 use gridline_store::entity::users;
 use gridline_store::from_ms;
-use gridline_store::org::NewUser;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use gridline_app::Caller;
+
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{Json, Path, Query};
-use crate::state::AppState;
+use gridline_app::AppState;
 
 /// A user as shown (never the password hash).
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,7 +39,7 @@ pub struct UserDto {
 impl UserDto {
     /// The user as `viewer` may see them: addresses are for administrators (who manage
     /// them) and for the user themselves, not a directory for everyone signed in.
-    pub fn seen_by(u: users::Model, viewer: &AuthUser) -> Self {
+    pub fn seen_by(u: users::Model, viewer: &Caller) -> Self {
         let shows_email = viewer.actor.role() == Role::Admin || viewer.user.id == u.id;
         let mut dto = Self::from(u);
         if !shows_email {
@@ -67,63 +68,13 @@ impl From<users::Model> for UserDto {
     }
 }
 
-/// A user to create.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    pub username: String,
-    pub display_name: String,
-    pub password: String,
-    #[schema(value_type = String, example = "liaison")]
-    pub role: Role,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub department_id: Option<i64>,
-    #[serde(default)]
-    pub grid_id: Option<i64>,
-    #[serde(default)]
-    pub task_force_id: Option<i64>,
-    #[serde(default)]
-    pub top_leader: bool,
-    /// Dispatchers only: the service centre, which dispatches for every grid.
-    #[serde(default)]
-    pub service_centre: bool,
-}
-
-/// Parses and validates a create request, hashing the password (off the async threads).
-pub async fn parse_new_user(state: &AppState, req: CreateUser) -> ApiResult<NewUser> {
-    let username = Username::parse(&req.username)?;
-    let display_name =
-        Name::parse(&req.display_name).map_err(|e| ApiError::on_field(e, "display_name"))?;
-    let password = NewPassword::parse(&req.password)?;
-    let email = req.email.as_deref().map(Email::parse).transpose()?;
-    let auth = state.auth.clone();
-    let password_hash = tokio::task::spawn_blocking(move || auth.hash_password(password.expose()))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::internal(&e))?;
-    Ok(NewUser {
-        username: username.as_str().to_owned(),
-        display_name: display_name.into_inner(),
-        password_hash,
-        role: req.role,
-        email: email.map(|e| e.as_str().to_owned()),
-        department_id: req.department_id.map(DepartmentId),
-        grid_id: req.grid_id.map(GridId),
-        task_force_id: req.task_force_id.map(TaskForceId),
-        top_leader: req.top_leader,
-        service_centre: req.service_centre,
-    })
-}
-
 /// Creates a user (admins only).
 #[utoipa::path(
     post,
     path = "/api/v1/users",
     tag = "organisation",
     security(("bearer" = [])),
-    request_body = CreateUser,
+    request_body = NewUserInput,
     responses(
         (status = 201, body = UserDto),
         (status = 403, body = Problem),
@@ -134,13 +85,9 @@ pub async fn parse_new_user(state: &AppState, req: CreateUser) -> ApiResult<NewU
 pub async fn create_user(
     State(state): State<AppState>,
     auth: AuthUser,
-    Json(req): Json<CreateUser>,
+    Json(req): Json<NewUserInput>,
 ) -> ApiResult<(StatusCode, axum::Json<UserDto>)> {
-    auth.require_admin()?;
-    let new = parse_new_user(&state, req).await?;
-    let row = state.store.create_user(new, state.now()).await?;
-    // Scopes may have changed (a grid attaches its head and liaison).
-    state.actors.clear();
+    let row = org::create_user(&state, &auth, req).await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

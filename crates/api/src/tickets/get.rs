@@ -1,24 +1,13 @@
 //! `GET /api/v1/tickets/{id}` and `GET /api/v1/tickets/{id}/events`.
 
 use axum::extract::State;
-use gridline_domain::permission::can_see;
-use gridline_domain::{Ticket, TicketId};
-use gridline_store::StoreError;
+use gridline_app::tickets::visible_ticket;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Path;
-use crate::state::AppState;
 use crate::tickets::dto::{EventDto, TicketDto};
-
-/// Loads a ticket the caller may see; anything else is the same 404.
-pub async fn visible_ticket(state: &AppState, auth: &AuthUser, id: i64) -> ApiResult<Ticket> {
-    match state.store.ticket(TicketId(id)).await {
-        Ok(t) if can_see(&auth.actor, &t) => Ok(t),
-        Ok(_) | Err(StoreError::NotFound(_)) => Err(ApiError::ticket_not_found()),
-        Err(e) => Err(e.into()),
-    }
-}
+use gridline_app::AppState;
 
 /// One ticket.
 #[utoipa::path(

@@ -1,6 +1,7 @@
 //! `GET /api/v1/tickets`: the tickets the caller may see, filtered, keyset-paginated.
 
 use axum::extract::State;
+use gridline_app::AppError;
 use gridline_domain::text::SearchText;
 use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Scope, Status};
 use gridline_store::tickets::{Cursor, Sort, TicketFilter};
@@ -8,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Query;
-use crate::state::AppState;
 use crate::tickets::dto::TicketDto;
+use gridline_app::AppState;
 
 /// Filters, order and page.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -72,7 +73,7 @@ pub async fn list_tickets(
             Cursor::decode(token)
                 .filter(|c| c.sort == sort)
                 .ok_or_else(|| {
-                    ApiError::bad_request(
+                    AppError::bad_request(
                         "invalid_cursor",
                         "the cursor is not one this list handed out (or belongs to another sort)",
                     )
@@ -82,11 +83,7 @@ pub async fn list_tickets(
     let search = SearchText::parse_opt(q.q.as_deref())?;
     let limit = q.limit.unwrap_or(25);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            "out_of_range",
-            "limit must be 1 to 100",
-        ));
+        return Err(AppError::invalid("limit", "out_of_range", "limit must be 1 to 100").into());
     }
     let filter = TicketFilter {
         status: q.status,

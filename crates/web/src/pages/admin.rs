@@ -1,17 +1,13 @@
 //! Administration: users, departments, task forces and grids with their five-ones. Each
-//! create goes through the API's own handler, so the pages validate exactly as the API does.
+//! create is the application's use case, the one the API calls, so the pages validate
+//! exactly as the API does.
 
 use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use gridline_api::auth::AuthUser;
-use gridline_api::extract::Json;
-use gridline_api::org::departments::{CreateDepartment, create_department as api_department};
-use gridline_api::org::grids::{CreateGrid, create_grid as api_grid};
-use gridline_api::org::task_forces::{CreateTaskForce, create_task_force as api_task_force};
-use gridline_api::org::users::{CreateUser, create_user as api_user};
-use gridline_api::{ApiError, AppState};
+use gridline_app::org::{self, NewDepartmentInput, NewGridInput, NewTaskForceInput, NewUserInput};
+use gridline_app::{AppError, AppState, Caller, ErrorKind};
 use gridline_domain::Role;
 use serde::{Deserialize, Serialize};
 
@@ -26,19 +22,16 @@ pub struct Done {
     done: Option<String>,
 }
 
-fn admin(v: &Viewer) -> Result<AuthUser, PageError> {
+fn admin(v: &Viewer) -> Result<&Caller, PageError> {
     v.require(&[Role::Admin])?;
-    Ok(AuthUser {
-        user: v.auth.user.clone(),
-        actor: v.auth.actor.clone(),
-    })
+    Ok(&v.auth)
 }
 
 /// An admin's post with a valid CSRF token.
-fn admin_post(v: &Viewer, f: &AdminForm) -> Result<AuthUser, PageError> {
-    let auth = admin(v)?;
+fn admin_post<'v>(v: &'v Viewer, f: &AdminForm) -> Result<&'v Caller, PageError> {
+    let caller = admin(v)?;
     v.check_csrf(&f.csrf)?;
-    Ok(auth)
+    Ok(caller)
 }
 
 /// What a failed form shows: the message by its field, and the input.
@@ -117,10 +110,10 @@ async fn refused(
     v: &Viewer,
     template: &str,
     path: &str,
-    e: ApiError,
+    e: AppError,
     input: BTreeMap<String, String>,
 ) -> Result<Response, PageError> {
-    if !matches!(e.status().as_u16(), 409 | 422) {
+    if !matches!(e.kind(), ErrorKind::Conflict | ErrorKind::Invalid) {
         return Err(e.into());
     }
     let mut errors = BTreeMap::new();
@@ -167,7 +160,7 @@ async fn outcome<T>(
     v: &Viewer,
     page: AdminPage,
     form: &AdminForm,
-    result: Result<T, ApiError>,
+    result: Result<T, AppError>,
 ) -> Result<Response, PageError> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("{}?done=1", page.1)).into_response()),
@@ -207,13 +200,13 @@ pub async fn create_user(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin_post(&v, &f)?;
+    let caller = admin_post(&v, &f)?;
     let role = f.get("role").and_then(|r| Role::parse(&r));
     let Some(role) = role else {
-        let e = ApiError::invalid("role", "unknown_role", "choose a role / 请选择角色");
+        let e = AppError::invalid("role", "unknown_role", "choose a role / 请选择角色");
         return outcome::<()>(&state, &v, USERS, &f, Err(e)).await;
     };
-    let req = CreateUser {
+    let req = NewUserInput {
         username: f.get("username").unwrap_or_default(),
         display_name: f.get("display_name").unwrap_or_default(),
         password: f.fields.get("password").cloned().unwrap_or_default(),
@@ -225,7 +218,7 @@ pub async fn create_user(
         top_leader: f.get("top_leader").is_some(),
         service_centre: f.get("service_centre").is_some(),
     };
-    let result = api_user(State(state.clone()), auth, Json(req)).await;
+    let result = org::create_user(&state, caller, req).await;
     outcome(&state, &v, USERS, &f, result).await
 }
 
@@ -235,12 +228,12 @@ pub async fn create_department(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin_post(&v, &f)?;
-    let req = CreateDepartment {
+    let caller = admin_post(&v, &f)?;
+    let req = NewDepartmentInput {
         name: f.get("name").unwrap_or_default(),
         email: f.get("email"),
     };
-    let result = api_department(State(state.clone()), auth, Json(req)).await;
+    let result = org::create_department(&state, caller, req).await;
     outcome(&state, &v, DEPARTMENTS, &f, result).await
 }
 
@@ -250,12 +243,12 @@ pub async fn create_task_force(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin_post(&v, &f)?;
-    let req = CreateTaskForce {
+    let caller = admin_post(&v, &f)?;
+    let req = NewTaskForceInput {
         name: f.get("name").unwrap_or_default(),
         description: f.get("description"),
     };
-    let result = api_task_force(State(state.clone()), auth, Json(req)).await;
+    let result = org::create_task_force(&state, caller, req).await;
     outcome(&state, &v, TASK_FORCES, &f, result).await
 }
 
@@ -265,7 +258,7 @@ pub async fn create_grid(
     v: Viewer,
     PageForm(f): PageForm<AdminForm>,
 ) -> Result<Response, PageError> {
-    let auth = admin_post(&v, &f)?;
+    let caller = admin_post(&v, &f)?;
     let mut ids = [0i64; 4];
     for (i, k) in ["linked_leader_id", "head_id", "task_force_id", "liaison_id"]
         .iter()
@@ -274,12 +267,12 @@ pub async fn create_grid(
         match f.id(k)? {
             Some(id) => ids[i] = id,
             None => {
-                let e = ApiError::invalid(k, "required", "required / 必填");
+                let e = AppError::invalid(k, "required", "required / 必填");
                 return outcome::<()>(&state, &v, GRIDS, &f, Err(e)).await;
             }
         }
     }
-    let req = CreateGrid {
+    let req = NewGridInput {
         name: f.get("name").unwrap_or_default(),
         linked_leader_id: ids[0],
         head_id: ids[1],
@@ -287,6 +280,6 @@ pub async fn create_grid(
         liaison_id: ids[3],
         team: f.get("team").unwrap_or_default(),
     };
-    let result = api_grid(State(state.clone()), auth, Json(req)).await;
+    let result = org::create_grid(&state, caller, req).await;
     outcome(&state, &v, GRIDS, &f, result).await
 }

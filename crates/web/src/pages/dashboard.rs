@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Datelike;
-use gridline_api::AppState;
+use gridline_app::AppState;
 use gridline_domain::calendar::ZONE;
 use gridline_domain::digest::{DigestStats, Period};
 use gridline_domain::ticket::available_actions;

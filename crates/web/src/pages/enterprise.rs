@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use gridline_api::AppState;
+use gridline_app::AppState;
 use gridline_domain::{EnterpriseId, Scope};
 use gridline_store::tickets::TicketFilter;
 

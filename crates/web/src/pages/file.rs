@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use gridline_api::AppState;
-use gridline_api::tickets::create::{CreateTicket, file_ticket, idempotency_for};
+use gridline_app::AppState;
+use gridline_app::ErrorKind;
+use gridline_app::tickets::{self as app_tickets, NewTicketInput, idempotency_for};
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES, NewAttachment};
 use gridline_domain::text::{Description, SearchText, TicketTitle};
 use gridline_domain::ticket::file;
@@ -269,7 +270,7 @@ pub async fn submit(
     let Some(category) = category.filter(|_| errors.is_empty()) else {
         return show_form(&state, &v, enterprise, &input, &errors).await;
     };
-    let req = CreateTicket {
+    let req = NewTicketInput {
         enterprise_id: enterprise,
         category,
         priority,
@@ -277,11 +278,11 @@ pub async fn submit(
         description: input.description.clone(),
     };
     let idem = idempotency(&input.idempotency_key, &req, &checked);
-    match file_ticket(&state, &v.auth, &req, idem, &checked).await {
+    match app_tickets::file(&state, &v.auth, &req, idem, &checked).await {
         Ok(Created::New(t) | Created::Replayed(t)) => {
             Ok(Redirect::to(&format!("/tickets/{}?done=file", t.id)).into_response())
         }
-        Err(e) if e.status().as_u16() == 422 => {
+        Err(e) if e.kind() == ErrorKind::Invalid => {
             errors.insert(
                 e.field_name().unwrap_or("form").to_owned(),
                 pick(lang, e.message()),
@@ -295,7 +296,7 @@ pub async fn submit(
 /// A double tap on "submit" (or a retry on a flaky link) files once: the form carries a key
 /// made when it was shown, and the hash tells a retry from an edited form. A key that is
 /// not one of ours is ignored (the ticket is filed without the guard).
-fn idempotency(key: &str, req: &CreateTicket, files: &[NewAttachment]) -> Option<Idempotency> {
+fn idempotency(key: &str, req: &NewTicketInput, files: &[NewAttachment]) -> Option<Idempotency> {
     let key = Some(key.trim()).filter(|k| !k.is_empty())?;
     let body = serde_json::to_vec(req).ok()?;
     let digests: Vec<_> = files.iter().map(|f| Sha256::digest(&f.data)).collect();

@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use gridline_api::AppState;
+use gridline_app::AppState;
 use gridline_domain::text::SearchText;
 use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Role, Scope, Status, Ticket};
 use gridline_store::tickets::{Cursor, Sort, TicketFilter};

@@ -5,18 +5,19 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use gridline_api::AppState;
-use gridline_api::tickets::actions::{ActionBody, perform};
-use gridline_api::tickets::attachments::{file_response, visible_attachment};
-use gridline_api::tickets::get::visible_ticket;
+use gridline_app::AppState;
+use gridline_app::ErrorKind;
+use gridline_app::tickets::{
+    self as app_tickets, ActionFields, download, visible_attachment, visible_ticket,
+};
 use gridline_domain::attachment::FileKind;
 use gridline_domain::ticket::{ReturnCode, available_actions};
 use gridline_domain::{ActionKind, EventKind, Role, Satisfaction, Status, Ticket};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, pick, t as tr};
-use crate::pages::{PageForm, opt, opt_id};
-use crate::render::{PageError, page};
+use crate::pages::{PageForm, opt};
+use crate::render::{PageError, page, status_of};
 use crate::session::Viewer;
 use crate::view::{Directory, light_name, local};
 
@@ -306,132 +307,56 @@ pub async fn show(
     render(&state, &v, &t, done, None).await
 }
 
-/// Every field any action form may send.
-#[derive(Debug, Deserialize)]
-pub struct ActionForm {
-    #[serde(rename = "_csrf", default)]
+/// An action form as posted: the CSRF token, where to go afterwards (the dashboard's buttons
+/// come back to the dashboard), and the action's own fields, read as the application's
+/// [`ActionFields`] (declared once, there; an empty value is no value).
+struct ActionPost {
     csrf: String,
-    expected_version: i64,
-    /// Where to go afterwards (the dashboard's buttons come back to the dashboard).
     back: Option<String>,
-    accountable_leader_id: Option<String>,
-    department_id: Option<String>,
-    responsible_person_id: Option<String>,
-    tracker_id: Option<String>,
-    reason: Option<String>,
-    reason_text: Option<String>,
-    task_force_id: Option<String>,
-    #[serde(default)]
-    co_department_ids: Vec<String>,
-    #[serde(default)]
-    department_ids: Vec<String>,
-    days: Option<String>,
-    approve: Option<String>,
-    resolution: Option<String>,
-    satisfaction: Option<String>,
-    feedback: Option<String>,
-    note: Option<String>,
-    body: Option<String>,
+    fields: ActionFields,
+    /// What was typed, to show again if the action is refused.
+    input: BTreeMap<String, String>,
 }
 
-impl ActionForm {
-    fn input(&self) -> BTreeMap<String, String> {
-        let mut m = BTreeMap::new();
-        for (k, v) in [
-            ("accountable_leader_id", &self.accountable_leader_id),
-            ("department_id", &self.department_id),
-            ("responsible_person_id", &self.responsible_person_id),
-            ("tracker_id", &self.tracker_id),
-            ("reason", &self.reason),
-            ("reason_text", &self.reason_text),
-            ("task_force_id", &self.task_force_id),
-            ("days", &self.days),
-            ("resolution", &self.resolution),
-            ("satisfaction", &self.satisfaction),
-            ("feedback", &self.feedback),
-            ("note", &self.note),
-            ("body", &self.body),
-        ] {
-            if let Some(v) = v {
-                m.insert(k.to_owned(), v.clone());
+impl ActionPost {
+    fn parse(pairs: Vec<(String, String)>) -> Result<Self, PageError> {
+        let (mut csrf, mut back) = (String::new(), None);
+        let mut rest = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            match k.as_str() {
+                "_csrf" => csrf = v,
+                "back" => back = Some(v),
+                _ => rest.push((k, v)),
             }
         }
-        m
-    }
-
-    /// The API's body for `action`: only the fields that action takes, empty ones left out.
-    fn body(&self, action: ActionKind) -> Result<ActionBody, PageError> {
-        use ActionKind as A;
-        let text = |v: &Option<String>| opt(v).map(str::to_owned);
-        let ids = |v: &[String]| -> Result<Vec<i64>, PageError> {
-            v.iter()
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().parse().map_err(|_| PageError::bad_request()))
-                .collect()
-        };
-        let mut b = ActionBody {
-            expected_version: self.expected_version,
-            ..ActionBody::default()
-        };
-        match action {
-            A::Dispatch => {
-                b.accountable_leader_id = opt_id(&self.accountable_leader_id)?;
-                b.department_id = opt_id(&self.department_id)?;
-                b.responsible_person_id = opt_id(&self.responsible_person_id)?;
-                b.tracker_id = opt_id(&self.tracker_id)?;
-            }
-            A::Return => {
-                b.reason = text(&self.reason).map(serde_json::Value::String);
-                b.reason_text = text(&self.reason_text);
-            }
-            A::Escalate => {
-                b.task_force_id = opt_id(&self.task_force_id)?;
-                let co = ids(&self.co_department_ids)?;
-                b.co_department_ids = (!co.is_empty()).then_some(co);
-                b.note = text(&self.note);
-            }
-            A::AddCoDepartments => b.department_ids = Some(ids(&self.department_ids)?),
-            A::RequestExtension => {
-                b.days = match opt(&self.days) {
-                    Some(d) => Some(d.parse().map_err(|_| PageError::bad_request())?),
-                    None => None,
-                };
-                b.reason = text(&self.reason).map(serde_json::Value::String);
-            }
-            A::DecideExtension => {
-                b.approve = opt(&self.approve).map(|a| a == "true");
-                b.note = text(&self.note);
-            }
-            A::Resolve => b.resolution = text(&self.resolution),
-            A::Report => {
-                b.satisfaction = match opt(&self.satisfaction) {
-                    Some(s) => Some(Satisfaction::parse(s).ok_or_else(PageError::bad_request)?),
-                    None => None,
-                };
-                b.feedback = text(&self.feedback);
-            }
-            A::Urge | A::Supervise => b.note = text(&self.note),
-            A::Comment => b.body = text(&self.body),
-            A::Accept => {}
-            A::File | A::Close | A::Reopen => return Err(PageError::not_found()),
-        }
-        Ok(b)
+        let encoded = serde_html_form::to_string(&rest).map_err(|_| PageError::bad_request())?;
+        let fields = serde_html_form::from_str(&encoded).map_err(|e| {
+            tracing::debug!(error = %e, "action form refused");
+            PageError::bad_request()
+        })?;
+        Ok(Self {
+            csrf,
+            back,
+            fields,
+            input: rest.into_iter().collect(),
+        })
     }
 }
 
-/// `POST /tickets/{id}/actions/{action}`: the same path as the API's action endpoint.
+/// `POST /tickets/{id}/actions/{action}`: the same path as the API's action endpoint, and
+/// the same use case.
 pub async fn act(
     State(state): State<AppState>,
     v: Viewer,
     Path((id, action)): Path<(i64, String)>,
-    PageForm(form): PageForm<ActionForm>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&form.csrf)?;
+    let post = ActionPost::parse(pairs)?;
+    v.check_csrf(&post.csrf)?;
     let action = ActionKind::parse(&action).ok_or_else(PageError::not_found)?;
-    let body = form.body(action)?;
-    match perform(&state, &v.auth, id, action, &body).await {
+    match app_tickets::act(&state, &v.auth, id, action, &post.fields).await {
         Ok(_) => {
-            let back = match opt(&form.back) {
+            let back = match opt(&post.back) {
                 Some(b) => crate::session::safe_next(Some(b)),
                 None => format!("/tickets/{id}?done={action}"),
             };
@@ -439,16 +364,16 @@ pub async fn act(
         }
         // Invalid values and stale versions: the page again, with the message by the form
         // and what was typed kept.
-        Err(e) if matches!(e.status().as_u16(), 409 | 422) => {
+        Err(e) if matches!(e.kind(), ErrorKind::Conflict | ErrorKind::Invalid) => {
             let t = visible_ticket(&state, &v.auth, id).await?;
             let failed = Failed {
                 action: action.as_str().to_owned(),
                 field: e.field_name().unwrap_or_default().to_owned(),
                 message: pick(v.lang, e.message()),
-                input: form.input(),
+                input: post.input,
             };
             let mut res = render(&state, &v, &t, None, Some(failed)).await?;
-            *res.status_mut() = e.status();
+            *res.status_mut() = status_of(&e);
             Ok(res)
         }
         Err(e) => Err(e.into()),
@@ -462,5 +387,8 @@ pub async fn attachment(
     Path((id, attachment)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
     let a = visible_attachment(&state, &v.auth, id, attachment).await?;
-    Ok(file_response(a))
+    Ok(download(a)
+        .into_response()
+        .map(axum::body::Body::from)
+        .into_response())
 }

@@ -1,4 +1,4 @@
-//! What every handler can reach.
+//! What every use case can reach: one `AppState`, with every cache inside it.
 
 use std::sync::Arc;
 

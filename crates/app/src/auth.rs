@@ -1,0 +1,481 @@
+//! Authentication: argon2id password hashes, short-lived HS256 JWTs, and the [`Caller`]
+//! extractor. Permission is not decided here: handlers ask the rules in `domain`.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Utc};
+use gridline_domain::{Actor, Role, UserId};
+use gridline_store::entity::users;
+use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+const ISSUER: &str = "gridline";
+const AUDIENCE: &str = "gridline-api";
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+    /// When the password was checked (a renewed session keeps it; absent in older tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    /// The user's token epoch when this was issued: signing out, a new password,
+    /// deactivation or a role change raise the user's, and older tokens are refused.
+    #[serde(default)]
+    pub epoch: i64,
+}
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct HashCost {
+    /// Memory in KiB.
+    pub m_cost: u32,
+    /// Iterations.
+    pub t_cost: u32,
+    /// Lanes.
+    pub p_cost: u32,
+}
+
+impl Default for HashCost {
+    /// OWASP's recommended minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
+    fn default() -> Self {
+        Self {
+            m_cost: 19 * 1024,
+            t_cost: 2,
+            p_cost: 1,
+        }
+    }
+}
+
+/// How many login attempts are allowed per minute, per account and per client address.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_account_per_minute: u32,
+    pub per_address_per_minute: u32,
+}
+
+type Keyed<K> = governor::DefaultKeyedRateLimiter<K>;
+
+/// Throttles password guessing: attempts are counted per account and per address.
+///
+/// The per-account count must not let a stranger lock a user out by guessing wrong on
+/// purpose. An address the account has signed in from before therefore counts against its
+/// own per-account-and-address quota instead of the account's shared one: guessing from
+/// elsewhere exhausts only the shared quota, and the user, from where they usually sign in,
+/// still gets in. (Remembered per process, up to [`KNOWN_PAIRS_CAP`] pairs, for
+/// [`KNOWN_PAIR_DAYS`] days.)
+pub struct LoginLimiter {
+    account: Keyed<String>,
+    address: Keyed<std::net::IpAddr>,
+    known: Keyed<(String, std::net::IpAddr)>,
+    known_pairs:
+        std::sync::Mutex<std::collections::HashMap<(String, std::net::IpAddr), std::time::Instant>>,
+}
+
+/// How many account-and-address pairs that signed in are remembered.
+pub const KNOWN_PAIRS_CAP: usize = 100_000;
+/// How long a successful sign-in keeps its address known.
+pub const KNOWN_PAIR_DAYS: u64 = 30;
+
+impl LoginLimiter {
+    /// Limiters with the given quotas (at least one attempt a minute each).
+    pub fn new(limits: LoginLimits) -> Self {
+        let quota = |n: u32| {
+            governor::Quota::per_minute(
+                std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN),
+            )
+        };
+        Self {
+            account: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
+            address: governor::RateLimiter::keyed(quota(limits.per_address_per_minute)),
+            known: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
+            known_pairs: std::sync::Mutex::default(),
+        }
+    }
+
+    fn is_known(&self, pair: &(String, std::net::IpAddr)) -> bool {
+        let max_age = std::time::Duration::from_secs(KNOWN_PAIR_DAYS * 86_400);
+        self.known_pairs
+            .lock()
+            .ok()
+            .and_then(|m| m.get(pair).map(|at| at.elapsed() < max_age))
+            .unwrap_or(false)
+    }
+
+    /// Counts an attempt; `Err(seconds)` says how long to wait.
+    pub fn check(&self, username: &str, address: std::net::IpAddr) -> Result<(), u64> {
+        let clock = governor::clock::DefaultClock::default();
+        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
+            use governor::clock::Clock as _;
+            n.wait_time_from(clock.now()).as_secs().max(1)
+        };
+        self.address.check_key(&address).map_err(wait)?;
+        let pair = (username.to_lowercase(), address);
+        if self.is_known(&pair) {
+            self.known.check_key(&pair).map_err(wait)
+        } else {
+            self.account.check_key(&pair.0).map_err(wait)
+        }
+    }
+
+    /// Remembers that `username` signed in from `address`.
+    pub fn remember(&self, username: &str, address: std::net::IpAddr) {
+        if let Ok(mut m) = self.known_pairs.lock() {
+            if m.len() >= KNOWN_PAIRS_CAP {
+                m.clear();
+            }
+            m.insert(
+                (username.to_lowercase(), address),
+                std::time::Instant::now(),
+            );
+        }
+    }
+}
+
+/// Signing keys, token lifetime and password hashing cost.
+pub struct AuthKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    /// Seconds an access token lives.
+    pub token_ttl_secs: i64,
+    cost: HashCost,
+    /// A hash verified when the username is unknown, so timing does not tell.
+    dummy_hash: String,
+    /// Login attempts allowed.
+    pub limiter: LoginLimiter,
+    /// A key for MACs other than tokens (the pages' CSRF tokens), derived from the secret.
+    mac_key: [u8; 32],
+}
+
+impl AuthKeys {
+    /// Builds the keys from the configured secret.
+    pub fn new(
+        secret: &[u8],
+        token_ttl_secs: i64,
+        cost: HashCost,
+        limits: LoginLimits,
+    ) -> Result<Self, String> {
+        let mut validation = Validation::new(JwtAlg::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 5;
+        let mut keys = Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            token_ttl_secs,
+            cost,
+            dummy_hash: String::new(),
+            limiter: LoginLimiter::new(limits),
+            mac_key: Sha256::new()
+                .chain_update(b"gridline mac key\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
+        };
+        keys.dummy_hash = keys.hash_password("not a real password")?;
+        Ok(keys)
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>, String> {
+        let params = Params::new(self.cost.m_cost, self.cost.t_cost, self.cost.p_cost, None)
+            .map_err(|e| e.to_string())?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// Hashes a password to a PHC string (argon2id, random salt). CPU-heavy: call it off the
+    /// async threads.
+    pub fn hash_password(&self, password: &str) -> Result<String, String> {
+        self.argon2()?
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Checks a password against a stored hash (or against a dummy when there is none).
+    pub fn verify_password(&self, password: &str, hash: Option<&str>) -> bool {
+        let target = hash.unwrap_or(&self.dummy_hash);
+        let Ok(parsed) = PasswordHash::new(target) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && hash.is_some()
+    }
+
+    /// HMAC-SHA256 of `message` for `purpose`, base64url: unforgeable without the secret.
+    pub fn mac(&self, purpose: &str, message: &str) -> String {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&self.mac_key) else {
+            return String::new();
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Compares a presented MAC with the expected one in constant time.
+    pub fn verify_mac(&self, purpose: &str, message: &str, presented: &str) -> bool {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(presented) else {
+            return false;
+        };
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&self.mac_key) else {
+            return false;
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        mac.verify_slice(&tag).is_ok()
+    }
+
+    /// Issues an access token under the user's current token epoch.
+    pub fn issue(
+        &self,
+        user: UserId,
+        role: Role,
+        epoch: i64,
+        now: DateTime<Utc>,
+    ) -> Result<String, AppError> {
+        self.sign(user, role, epoch, now, now.timestamp())
+    }
+
+    /// A fresh token for the same sign-in (a session in use): the time of the password
+    /// check carries over, so a session can be bounded however long it is kept alive.
+    pub fn renew(
+        &self,
+        claims: &Claims,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<String, AppError> {
+        let user = claims
+            .sub
+            .parse::<i64>()
+            .map_err(|_| AppError::unauthorized("invalid_token"))?;
+        self.sign(
+            UserId(user),
+            role,
+            claims.epoch,
+            now,
+            claims.auth_time.unwrap_or(claims.iat),
+        )
+    }
+
+    fn sign(
+        &self,
+        user: UserId,
+        role: Role,
+        epoch: i64,
+        now: DateTime<Utc>,
+        auth_time: i64,
+    ) -> Result<String, AppError> {
+        let iat = now.timestamp();
+        let claims = Claims {
+            auth_time: Some(auth_time),
+            epoch,
+            sub: user.0.to_string(),
+            role: role.as_str().to_owned(),
+            iat,
+            nbf: iat,
+            exp: iat + self.token_ttl_secs,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(JwtAlg::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::internal(&e))
+    }
+
+    /// Verifies a token: signature, algorithm, issuer, audience, expiry, not-before.
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "token refused");
+                AppError::unauthorized("invalid_token")
+            })
+    }
+}
+
+/// Recently loaded callers, so a burst of requests costs one lookup, not one per request.
+/// Entries live `ttl`; organisation writes in this process clear it at once (another process
+/// sees a change within `ttl`).
+pub struct ActorCache {
+    ttl: std::time::Duration,
+    map: std::sync::RwLock<
+        std::collections::HashMap<i64, (std::time::Instant, users::Model, Actor)>,
+    >,
+}
+
+impl ActorCache {
+    /// A cache whose entries live `ttl` (zero: no caching).
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            map: std::sync::RwLock::default(),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<(users::Model, Actor)> {
+        let map = self.map.read().ok()?;
+        let (at, user, actor) = map.get(&id)?;
+        (at.elapsed() < self.ttl).then(|| (user.clone(), actor.clone()))
+    }
+
+    fn put(&self, id: i64, user: &users::Model, actor: &Actor) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut map) = self.map.write() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(id, (std::time::Instant::now(), user.clone(), actor.clone()));
+        }
+    }
+
+    /// Forgets one user (after they signed out or their password changed), so this process
+    /// refuses their older tokens at once; other processes do within the entries' `ttl`.
+    pub fn forget(&self, id: i64) {
+        if let Ok(mut map) = self.map.write() {
+            map.remove(&id);
+        }
+    }
+
+    /// Forgets everyone (after users or grids change).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.write() {
+            map.clear();
+        }
+    }
+}
+
+/// Who is calling: authenticated (by a Bearer token or a page session) and still active.
+/// Every use case takes one.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user's row.
+    pub user: users::Model,
+    /// The rules' view of the caller.
+    pub actor: Actor,
+}
+
+/// Checks a token (from a header or a session cookie) and loads the active user behind it.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, AppError> {
+    let claims = state.auth.verify(token)?;
+    authenticate_claims(state, &claims).await
+}
+
+/// Loads the active user behind verified claims (their role must still be the token's).
+pub async fn authenticate_claims(state: &AppState, claims: &Claims) -> Result<Caller, AppError> {
+    let id = claims
+        .sub
+        .parse::<i64>()
+        .map_err(|_| AppError::unauthorized("invalid_token"))?;
+    let (user, actor) = match state.actors.get(id) {
+        Some(hit) => hit,
+        None => {
+            let found = state
+                .store
+                .actor(UserId(id))
+                .await?
+                .ok_or_else(|| AppError::unauthorized("invalid_token"))?;
+            state.actors.put(id, &found.0, &found.1);
+            found
+        }
+    };
+    // A token issued before a role change no longer speaks for the user, nor one issued
+    // before they signed out or their password was changed or reset.
+    if claims.role != actor.role().as_str() {
+        return Err(AppError::unauthorized("invalid_token"));
+    }
+    if claims.epoch != user.token_epoch {
+        return Err(AppError::unauthorized("token_revoked"));
+    }
+    Ok(Caller { user, actor })
+}
+
+impl Caller {
+    /// Refuses callers who are not admins.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.actor.role() == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                "admin_only",
+                "only administrators may do this / 仅系统管理员可执行此操作",
+            ))
+        }
+    }
+}
+
+/// Checks a username and password (throttled per account and address) and issues a token.
+/// The API's login and the pages' login both come through here.
+pub async fn sign_in(
+    state: &AppState,
+    address: std::net::IpAddr,
+    username: &str,
+    password: String,
+) -> AppResult<String> {
+    if let Err(wait) = state.auth.limiter.check(username, address) {
+        tracing::warn!(%username, %address, "login attempts throttled");
+        return Err(AppError::too_many_requests(wait));
+    }
+    // A username is printable: a NUL would reach the database (a 500 on PostgreSQL).
+    if username.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "username",
+            "control_character",
+            "contains a control character / 含有控制字符",
+        ));
+    }
+    let user = if username.len() <= 64 {
+        state.store.user_by_username(username).await?
+    } else {
+        None
+    };
+    let user = user.filter(|u| u.active);
+    let auth = state.auth.clone();
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    // Hashing is deliberately slow: keep it off the async worker threads.
+    let ok = tokio::task::spawn_blocking(move || auth.verify_password(&password, hash.as_deref()))
+        .await
+        .map_err(|e| AppError::internal(&e))?;
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!(%username, "failed login");
+        return Err(AppError::unauthorized("invalid_credentials")
+            .detail("wrong username or password / 用户名或密码错误"));
+    };
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| AppError::internal(&format!("stored role {}", user.role)))?;
+    state.auth.limiter.remember(username, address);
+    state
+        .auth
+        .issue(UserId(user.id), role, user.token_epoch, state.now())
+}
+
+/// Signs the user out everywhere: every token issued to them before, API tokens and page
+/// sessions alike, is refused from now on (on other processes within
+/// `auth.actor_cache_secs`).
+pub async fn sign_out(state: &AppState, user: UserId) -> AppResult<()> {
+    state.store.revoke_tokens(user).await?;
+    state.actors.forget(user.0);
+    Ok(())
+}

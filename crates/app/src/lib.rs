@@ -1,0 +1,26 @@
+//! Gridline's application layer: the use cases every door calls.
+//!
+//! The JSON API, the pages and the CLI are doors: they turn what they received into the
+//! inputs here, call one use case, and translate its answer ([`AppError`] included) into
+//! their own form. Rules live in `gridline-domain`, rows in `gridline-store`; this crate
+//! holds what sits between: [`AppState`] (every cache, the clock), authentication and the
+//! [`Caller`], the error policy, and the use cases (`tickets`, `org`).
+
+pub mod auth;
+pub mod error;
+pub mod org;
+pub mod state;
+pub mod tickets;
+
+pub use auth::Caller;
+
+/// The length a request declares (`Content-Length`), for doors that refuse an oversize body
+/// before reading it.
+pub fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+pub use error::{AppError, AppResult, ErrorKind};
+pub use state::{AppState, Clock, SystemClock, Uploads};
