@@ -22,11 +22,21 @@ const NOT_YET: [(&str, &str); 4] = [
 /// Each workspace package's normal (non-dev) dependencies.
 fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     meta["packages"]
         .as_array()
@@ -51,20 +61,30 @@ fn doors_reach_the_rules_through_the_application_layer() {
     let mut broken = vec![];
     for door in DOORS {
         let of = &deps[door];
-        assert!(of.contains("gridline-app") || door == "gridline-notifier", "{door} uses app");
+        assert!(
+            of.contains("gridline-app") || door == "gridline-notifier",
+            "{door} uses app"
+        );
         for dep in of {
-            let forbidden = (DOORS.contains(&dep.as_str()) && dep != door) || dep == "gridline-store";
+            let forbidden =
+                (DOORS.contains(&dep.as_str()) && dep != door) || dep == "gridline-store";
             if forbidden && !NOT_YET.contains(&(door, dep.as_str())) {
                 broken.push(format!("{door} -> {dep}"));
             }
         }
     }
-    assert!(broken.is_empty(), "doors reaching past the application layer: {broken:?}");
+    assert!(
+        broken.is_empty(),
+        "doors reaching past the application layer: {broken:?}"
+    );
     let stale: Vec<_> = NOT_YET
         .iter()
         .filter(|(from, to)| !deps[*from].contains(*to))
         .collect();
-    assert!(stale.is_empty(), "remove from NOT_YET, the edge is gone: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "remove from NOT_YET, the edge is gone: {stale:?}"
+    );
 }
 
 #[test]
@@ -73,11 +93,25 @@ fn rules_and_use_cases_stay_free_of_transport() {
     for (krate, banned) in [
         (
             "gridline-domain",
-            &["axum", "sea-orm", "tokio", "lettre", "gridline-store", "gridline-app"][..],
+            &[
+                "axum",
+                "sea-orm",
+                "tokio",
+                "lettre",
+                "gridline-store",
+                "gridline-app",
+            ][..],
         ),
         (
             "gridline-app",
-            &["axum", "axum-extra", "tower-http", "lettre", "minijinja", "utoipa-axum"][..],
+            &[
+                "axum",
+                "axum-extra",
+                "tower-http",
+                "lettre",
+                "minijinja",
+                "utoipa-axum",
+            ][..],
         ),
     ] {
         for b in banned {
