@@ -65,6 +65,25 @@ async fn production_refuses_the_default_secret() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("without a real SMTP server"));
 }
 
+/// A digest time that is not a time stops the server from starting, instead of quietly
+/// becoming 09:00.
+#[tokio::test]
+async fn a_bad_digest_time_is_refused() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    let out = gridline(&db)
+        .env("GRIDLINE__DIGEST__SEND_AT", "25:00")
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("HH:MM"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 async fn migrate_is_idempotent(engine: Engine) {
     let db = TestDb::new(engine).await;
     let first = run(&db, &["migrate"], &[]);

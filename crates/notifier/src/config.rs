@@ -83,8 +83,11 @@ pub struct NoticeSettings {
 #[serde(deny_unknown_fields)]
 pub struct DigestSettings {
     pub enabled: bool,
-    /// Local time of day digests go out (Monday for weekly, the first working day for monthly).
-    pub send_at: String,
+    /// Local time of day digests go out (Monday for weekly, the first working day for
+    /// monthly), as `HH:MM`. A value that is not a time stops the configuration from loading
+    /// (it used to become 09:00 silently).
+    #[serde(deserialize_with = "hh_mm")]
+    pub send_at: chrono::NaiveTime,
     /// After downtime, digests whose time passed within this many days are still sent.
     pub catch_up_days: i64,
 }
@@ -106,4 +109,10 @@ impl NotifierConfig {
             supervise_after_days: self.notices.supervise_after_days,
         }
     }
+}
+
+fn hh_mm<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono::NaiveTime, D::Error> {
+    let s = String::deserialize(d)?;
+    chrono::NaiveTime::parse_from_str(&s, "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a time of day as HH:MM")))
 }

@@ -48,8 +48,7 @@ impl Notifier {
 
     /// The local time digests go out.
     pub fn digest_time(&self) -> NaiveTime {
-        NaiveTime::parse_from_str(&self.config.digest.send_at, "%H:%M")
-            .unwrap_or_else(|_| NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN))
+        self.config.digest.send_at
     }
 
     /// Starts the worker and the sweeper; they stop after `shutdown` turns true, the worker

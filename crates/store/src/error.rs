@@ -45,6 +45,20 @@ impl StoreError {
             message: message.into(),
         }
     }
+
+    /// For a lookup of a command's field: a missing row is invalid input on that field; any
+    /// other failure (the database gone) stays what it is, never disguised as bad input.
+    pub fn missing_is_invalid(
+        self,
+        field: &'static str,
+        code: &'static str,
+        message: &'static str,
+    ) -> Self {
+        match self {
+            Self::NotFound(_) => Self::invalid(field, code, message),
+            other => other,
+        }
+    }
 }
 
 /// Stable codes for unique constraints, found by the column or index the database names.
@@ -106,5 +120,30 @@ impl From<DbErr> for StoreError {
             DbErr::RecordNotFound(_) => StoreError::NotFound("record"),
             other => StoreError::Db(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    /// A lookup that failed because the database is gone is not "no such task force".
+    #[test]
+    fn only_a_missing_row_becomes_invalid_input() {
+        let invalid = StoreError::NotFound("task force").missing_is_invalid(
+            "task_force_id",
+            "unknown_task_force",
+            "x",
+        );
+        assert!(matches!(
+            invalid,
+            StoreError::Invalid {
+                code: "unknown_task_force",
+                ..
+            }
+        ));
+        let outage = StoreError::Unavailable(sea_orm::DbErr::Custom("pool timed out".into()))
+            .missing_is_invalid("task_force_id", "unknown_task_force", "x");
+        assert!(matches!(outage, StoreError::Unavailable(_)));
     }
 }

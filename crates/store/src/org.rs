@@ -202,8 +202,8 @@ impl Store {
         };
         facts.check_attachments()?;
         if let Some(d) = new.department_id {
-            self.department(d).await.map_err(|_| {
-                StoreError::invalid(
+            self.department(d).await.map_err(|e| {
+                e.missing_is_invalid(
                     "department_id",
                     "unknown_department",
                     "no such department / 部门不存在",
@@ -211,8 +211,8 @@ impl Store {
             })?;
         }
         if let Some(t) = new.task_force_id {
-            self.task_force(t).await.map_err(|_| {
-                StoreError::invalid(
+            self.task_force(t).await.map_err(|e| {
+                e.missing_is_invalid(
                     "task_force_id",
                     "unknown_task_force",
                     "no such task force / 专班不存在",
@@ -220,8 +220,8 @@ impl Store {
             })?;
         }
         if let Some(g) = new.grid_id {
-            self.grid(g).await.map_err(|_| {
-                StoreError::invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
+            self.grid(g).await.map_err(|e| {
+                e.missing_is_invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
             })?;
         }
         Ok(users::ActiveModel {
@@ -354,8 +354,8 @@ impl Store {
         new: NewGrid,
         now: DateTime<Utc>,
     ) -> Result<grids::Model, StoreError> {
-        self.task_force(new.task_force_id).await.map_err(|_| {
-            StoreError::invalid(
+        self.task_force(new.task_force_id).await.map_err(|e| {
+            e.missing_is_invalid(
                 "task_force_id",
                 "unknown_task_force",
                 "no such task force / 专班不存在",
@@ -406,8 +406,8 @@ impl Store {
         new: NewEnterprise,
         now: DateTime<Utc>,
     ) -> Result<enterprises::Model, StoreError> {
-        self.grid(new.grid_id).await.map_err(|_| {
-            StoreError::invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
+        self.grid(new.grid_id).await.map_err(|e| {
+            e.missing_is_invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
         })?;
         Ok(enterprises::ActiveModel {
             name: Set(new.name),

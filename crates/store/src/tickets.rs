@@ -235,17 +235,21 @@ fn changes(t: &Ticket) -> tickets::ActiveModel {
     }
 }
 
-fn stored_event(m: ticket_events::Model) -> StoredEvent {
-    StoredEvent {
+/// An event as stored. A payload that is not JSON is corruption, reported as such (never
+/// read as an empty payload).
+fn stored_event(m: ticket_events::Model) -> Result<StoredEvent, StoreError> {
+    let payload = serde_json::from_str(&m.payload)
+        .map_err(|e| StoreError::Corrupt(format!("payload of event {}: {e}", m.id)))?;
+    Ok(StoredEvent {
         id: m.id,
         ticket_id: TicketId(m.ticket_id),
         actor_id: UserId(m.actor_id),
         action: m.action,
         from: m.from_status,
         to: m.to_status,
-        payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
+        payload,
         at: from_ms(m.created_at),
-    }
+    })
 }
 
 /// Writes events and, for those that notify, their outbox rows.
@@ -292,7 +296,7 @@ async fn write_events(
             .insert(txn)
             .await?;
         }
-        out.push(stored_event(row));
+        out.push(stored_event(row)?);
     }
     Ok(out)
 }
@@ -687,7 +691,7 @@ impl Store {
             .await?
             .into_iter()
             .map(stored_event)
-            .collect())
+            .collect::<Result<_, _>>()?)
     }
 
     /// Outbox rows of a ticket (tests and admins look at them).
@@ -875,7 +879,8 @@ impl Store {
             .order_by_asc(E::Id)
             .stream(&self.read)
             .await?
-            .map_ok(stored_event)
+            .map_err(StoreError::from)
+            .and_then(|m| std::future::ready(stored_event(m)))
             .try_collect()
             .await?)
     }
@@ -888,6 +893,6 @@ impl Store {
             .one(&self.read)
             .await?
             .map(stored_event)
-            .ok_or(StoreError::NotFound("event"))
+            .ok_or(StoreError::NotFound("event"))?
     }
 }

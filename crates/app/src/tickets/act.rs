@@ -204,8 +204,8 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionFields) -> AppR
         A::Escalate => {
             only(b, action, &["task_force_id", "co_department_ids", "note"])?;
             let tf = TaskForceId(req(b.task_force_id, "task_force_id", action)?);
-            store.task_force(tf).await.map_err(|_| {
-                AppError::invalid(
+            store.task_force(tf).await.map_err(|e| {
+                e.missing_is_invalid(
                     "task_force_id",
                     "unknown_task_force",
                     "no such task force / 专班不存在",
