@@ -35,6 +35,41 @@ pub struct NewOutbox {
     pub payload: serde_json::Value,
 }
 
+/// The notification row of a ticket event, written in the event's own transaction (so an
+/// event that notifies is never without its mail, nor a mail without its event).
+pub(crate) async fn enqueue_event(
+    txn: &sea_orm::DatabaseTransaction,
+    ticket: TicketId,
+    event_id: i64,
+    action: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::ActiveModelTrait as _;
+    outbox::ActiveModel {
+        id: NotSet,
+        ticket_id: Set(Some(ticket.0)),
+        event_id: Set(Some(event_id)),
+        dedupe_key: Set(None),
+        locked_until: Set(None),
+        kind: Set(action.to_owned()),
+        payload: Set(serde_json::json!({
+            "ticket_id": ticket.0,
+            "event_id": event_id,
+            "action": action,
+        })
+        .to_string()),
+        state: Set(state::PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(to_ms(at)),
+        last_error: Set(None),
+        created_at: Set(to_ms(at)),
+        sent_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Writes a row unless one with its dedupe key exists. Returns whether it was written.
     pub async fn enqueue(&self, row: NewOutbox, now: DateTime<Utc>) -> Result<bool, StoreError> {

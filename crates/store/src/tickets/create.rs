@@ -1,0 +1,169 @@
+//! Filing: the ticket, its first event, its attachments, under the idempotency guard.
+
+use chrono::Datelike;
+use gridline_domain::attachment::NewAttachment;
+use gridline_domain::calendar::ZONE;
+use gridline_domain::ticket::NewTicket;
+use gridline_domain::{Event, GridId, Status, Ticket, UserId};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    NotSet, QueryFilter, Set, Statement, TransactionTrait,
+};
+
+use super::events::write_events;
+use super::mapping::{hex_sha256, to_ticket};
+use super::{Created, Idempotency};
+use crate::entity::{attachments, tickets};
+use crate::{Store, StoreError, to_ms};
+
+/// The next ticket number of a year: `GL-2026-000123`.
+pub(super) async fn next_number(
+    txn: &DatabaseTransaction,
+    year: i32,
+) -> Result<String, StoreError> {
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO ticket_counters (year, last) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
+        }
+        _ => {
+            "INSERT INTO ticket_counters (year, last) VALUES (?, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
+        }
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [year.into()]))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("ticket counter returned nothing".into()))?;
+    let n: i64 = row.try_get("", "last")?;
+    Ok(format!("GL-{year}-{n:06}"))
+}
+
+impl Store {
+    /// Files a ticket with its attachments, in one transaction. With an idempotency key, a
+    /// retry returns the first ticket.
+    pub async fn create_ticket(
+        &self,
+        new: NewTicket,
+        grid: GridId,
+        filed: Event,
+        idempotency: Option<Idempotency>,
+        files: &[NewAttachment],
+    ) -> Result<Created, StoreError> {
+        if let Some(idem) = &idempotency
+            && let Some(existing) = self.find_idempotent(filed.actor, idem).await?
+        {
+            return Ok(Created::Replayed(existing));
+        }
+        let result = self
+            .insert_ticket(&new, grid, &filed, idempotency.as_ref(), files)
+            .await;
+        match (result, &idempotency) {
+            // Another request with the same key won the race: answer with its ticket.
+            (
+                Err(StoreError::Conflict {
+                    code: "idempotency_conflict",
+                    ..
+                }),
+                Some(idem),
+            ) => self
+                .find_idempotent(filed.actor, idem)
+                .await?
+                .map(Created::Replayed)
+                .ok_or(StoreError::NotFound("ticket")),
+            (other, _) => other.map(Created::New),
+        }
+    }
+
+    async fn find_idempotent(
+        &self,
+        user: UserId,
+        idem: &Idempotency,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let Some(row) = tickets::Entity::find()
+            .filter(tickets::Column::FiledBy.eq(user.0))
+            .filter(tickets::Column::IdempotencyKey.eq(idem.key.as_str()))
+            .one(&self.write)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if row.idempotency_hash.as_deref() != Some(idem.request_hash.as_str()) {
+            return Err(StoreError::invalid(
+                "Idempotency-Key",
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request / 该幂等键已用于另一个请求",
+            ));
+        }
+        Ok(Some(self.hydrate(vec![row]).await?.remove(0)))
+    }
+
+    async fn insert_ticket(
+        &self,
+        new: &NewTicket,
+        grid: GridId,
+        filed: &Event,
+        idem: Option<&Idempotency>,
+        files: &[NewAttachment],
+    ) -> Result<Ticket, StoreError> {
+        let now = filed.at;
+        let txn = self.write.begin().await?;
+        let number = next_number(&txn, now.with_timezone(&ZONE).year()).await?;
+        let row = tickets::ActiveModel {
+            id: NotSet,
+            number: Set(number),
+            status: Set(Status::Submitted.as_str().to_owned()),
+            enterprise_id: Set(new.enterprise_id.0),
+            grid_id: Set(grid.0),
+            category: Set(new.category.as_str().to_owned()),
+            priority: Set(new.priority.as_str().to_owned()),
+            title: Set(new.title.as_str().to_owned()),
+            description: Set(new.description.as_str().to_owned()),
+            filed_by: Set(filed.actor.0),
+            accountable_leader_id: Set(None),
+            department_id: Set(None),
+            responsible_person_id: Set(None),
+            tracker_id: Set(None),
+            task_force_id: Set(None),
+            response_due_at: Set(None),
+            resolution_due_at: Set(None),
+            next_due_at: Set(None),
+            dispatched_at: Set(None),
+            accepted_at: Set(None),
+            resolved_at: Set(None),
+            closed_at: Set(None),
+            reopen_count: Set(0),
+            return_count: Set(0),
+            satisfaction: Set(None),
+            last_return: Set(None),
+            pending_extension: Set(None),
+            version: Set(1),
+            created_at: Set(to_ms(now)),
+            updated_at: Set(to_ms(now)),
+            idempotency_key: Set(idem.map(|i| i.key.clone())),
+            idempotency_hash: Set(idem.map(|i| i.request_hash.clone())),
+        }
+        .insert(&txn)
+        .await?;
+        let ticket = to_ticket(row, vec![])?;
+        write_events(&txn, ticket.id, std::slice::from_ref(filed)).await?;
+        for f in files {
+            attachments::ActiveModel {
+                id: NotSet,
+                ticket_id: Set(ticket.id.0),
+                filename: Set(f.filename.clone()),
+                content_type: Set(f.kind.mime().to_owned()),
+                size: Set(i64::try_from(f.data.len()).unwrap_or(i64::MAX)),
+                sha256: Set(hex_sha256(&f.data)),
+                data: Set(f.data.clone()),
+                uploaded_by: Set(filed.actor.0),
+                created_at: Set(to_ms(now)),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(ticket)
+    }
+}

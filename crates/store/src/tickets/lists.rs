@@ -1,0 +1,200 @@
+//! Scoped, filtered, keyset-paginated lists and counts.
+
+use chrono::{DateTime, Utc};
+use gridline_domain::{GridId, Scope, Status};
+use sea_orm::sea_query::{Expr, LikeExpr, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{Cursor, Page, Sort, TicketFilter};
+use crate::entity::{ticket_co_departments as co, ticket_events, tickets};
+use crate::org::like_pattern;
+use crate::{Store, StoreError, to_ms};
+
+/// The WHERE of a ticket list: the caller's scope and the filter (not the cursor).
+pub(super) fn filter_condition(
+    scope: &Scope,
+    filter: &TicketFilter,
+    now: DateTime<Utc>,
+) -> Condition {
+    use tickets::Column as C;
+    let mut cond = Condition::all().add(scope_condition(scope));
+    if let Some(s) = filter.status {
+        cond = cond.add(C::Status.eq(s.as_str()));
+    }
+    if let Some(d) = filter.department_id {
+        cond = cond.add(C::DepartmentId.eq(d.0));
+    }
+    if let Some(g) = filter.grid_id {
+        cond = cond.add(C::GridId.eq(g.0));
+    }
+    if let Some(e) = filter.enterprise_id {
+        cond = cond.add(C::EnterpriseId.eq(e.0));
+    }
+    if let Some(c) = filter.category {
+        cond = cond.add(C::Category.eq(c.as_str()));
+    }
+    if filter.overdue {
+        cond = cond.add(C::NextDueAt.lt(to_ms(now)));
+    }
+    if filter.open_only {
+        let open: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
+        cond = cond.add(C::Status.is_in(open));
+    }
+    if filter.pending_extension {
+        cond = cond.add(C::PendingExtension.is_not_null());
+    }
+    if let Some(q) = &filter.q {
+        let p = like_pattern(q.as_str());
+        cond = cond.add(
+            Condition::any()
+                .add(C::Title.like(LikeExpr::new(p.clone()).escape('\\')))
+                .add(C::Description.like(LikeExpr::new(p).escape('\\'))),
+        );
+    }
+    cond
+}
+
+pub(super) fn scope_condition(scope: &Scope) -> Condition {
+    use tickets::Column as C;
+    let ids = |v: &[GridId]| v.iter().map(|g| g.0).collect::<Vec<_>>();
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Grids(grids) => Condition::all().add(C::GridId.is_in(ids(grids))),
+        Scope::Department(d) => Condition::any().add(C::DepartmentId.eq(d.0)).add(
+            C::Id.in_subquery(
+                Query::select()
+                    .column(co::Column::TicketId)
+                    .from(co::Entity)
+                    .and_where(co::Column::DepartmentId.eq(d.0))
+                    .to_owned(),
+            ),
+        ),
+        Scope::TaskForce(tf) => Condition::all().add(C::TaskForceId.eq(tf.0)),
+        Scope::Tracker(u) => Condition::all().add(C::TrackerId.eq(u.0)),
+        Scope::Leader { grids, user } => Condition::any()
+            .add(C::GridId.is_in(ids(grids)))
+            .add(C::AccountableLeaderId.eq(user.0)),
+        Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
+    }
+}
+
+impl Store {
+    /// The id of the newest event: it changes with every command, so it tells whether
+    /// anything about any ticket changed since it was last read (one index lookup).
+    pub async fn last_event_id(&self) -> Result<i64, StoreError> {
+        let max: Option<Option<i64>> = ticket_events::Entity::find()
+            .select_only()
+            .column_as(ticket_events::Column::Id.max(), "max_id")
+            .into_tuple()
+            .one(&self.read)
+            .await?;
+        Ok(max.flatten().unwrap_or(0))
+    }
+
+    /// How many tickets a list would hold (all pages).
+    pub async fn count_tickets(
+        &self,
+        scope: &Scope,
+        filter: &TicketFilter,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(tickets::Entity::find()
+            .filter(filter_condition(scope, filter, now))
+            .count(&self.read)
+            .await?)
+    }
+
+    /// One page of the tickets in `scope` that match `filter`, with keyset pagination.
+    pub async fn list_tickets(
+        &self,
+        scope: &Scope,
+        filter: &TicketFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Page, StoreError> {
+        use tickets::Column as C;
+        let limit = filter.limit.clamp(1, 100);
+        let cond = filter_condition(scope, filter, now);
+        let rows = match filter.sort {
+            Sort::CreatedAt => {
+                let mut c = cond;
+                if let Some(cur) = filter.after {
+                    let k = cur.key.unwrap_or(i64::MAX);
+                    c = c.add(
+                        Condition::any().add(C::CreatedAt.lt(k)).add(
+                            Condition::all()
+                                .add(C::CreatedAt.eq(k))
+                                .add(C::Id.lt(cur.id)),
+                        ),
+                    );
+                }
+                tickets::Entity::find()
+                    .filter(c)
+                    .order_by_desc(C::CreatedAt)
+                    .order_by_desc(C::Id)
+                    .limit(limit + 1)
+                    .all(&self.read)
+                    .await?
+            }
+            Sort::Deadline => {
+                let mut rows = Vec::new();
+                // Part one: tickets with a running deadline, nearest first.
+                if filter.after.is_none_or(|c| c.key.is_some()) {
+                    let mut c = cond.clone().add(C::NextDueAt.is_not_null());
+                    if let Some(Cursor {
+                        key: Some(k), id, ..
+                    }) = filter.after
+                    {
+                        c = c.add(
+                            Condition::any()
+                                .add(C::NextDueAt.gt(k))
+                                .add(Condition::all().add(C::NextDueAt.eq(k)).add(C::Id.gt(id))),
+                        );
+                    }
+                    rows = tickets::Entity::find()
+                        .filter(c)
+                        .order_by_asc(C::NextDueAt)
+                        .order_by_asc(C::Id)
+                        .limit(limit + 1)
+                        .all(&self.read)
+                        .await?;
+                }
+                // Part two, once part one runs out: tickets without a deadline, by id.
+                if (rows.len() as u64) <= limit && !filter.overdue {
+                    let mut c = cond.add(C::NextDueAt.is_null());
+                    if let Some(Cursor { key: None, id, .. }) = filter.after {
+                        c = c.add(C::Id.gt(id));
+                    }
+                    let more = tickets::Entity::find()
+                        .filter(c)
+                        .order_by_asc(C::Id)
+                        .limit(limit + 1 - rows.len() as u64)
+                        .all(&self.read)
+                        .await?;
+                    rows.extend(more);
+                }
+                rows
+            }
+        };
+        let has_more = rows.len() as u64 > limit;
+        let mut items = self.hydrate(rows).await?;
+        items.truncate(limit as usize);
+        let next = if has_more {
+            items.last().map(|t| Cursor {
+                sort: filter.sort,
+                key: match filter.sort {
+                    Sort::CreatedAt => Some(to_ms(t.created_at)),
+                    Sort::Deadline => t.next_due_at().map(to_ms),
+                },
+                id: t.id.0,
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+}

@@ -1,0 +1,139 @@
+//! Rows to domain values and back.
+
+use gridline_domain::ticket::PendingExtension;
+use gridline_domain::{
+    Category, DepartmentId, EnterpriseId, GridId, Priority, ReturnReason, Satisfaction, Status,
+    TaskForceId, Ticket, TicketId, UserId,
+};
+use sea_orm::{NotSet, Set};
+
+use super::StoredEvent;
+use crate::entity::{ticket_events, tickets};
+use crate::{StoreError, from_ms, to_ms};
+
+pub(super) fn hex_sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(super) fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {v}"))
+}
+
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    s: &Option<String>,
+    what: &str,
+) -> Result<Option<T>, StoreError> {
+    s.as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt(what, &e.to_string()))
+}
+
+pub(super) fn to_ticket(
+    m: tickets::Model,
+    co_departments: Vec<DepartmentId>,
+) -> Result<Ticket, StoreError> {
+    let last_return: Option<ReturnReason> = parse_json(&m.last_return, "last_return")?;
+    let pending_extension: Option<PendingExtension> =
+        parse_json(&m.pending_extension, "pending_extension")?;
+    Ok(Ticket {
+        id: TicketId(m.id),
+        status: Status::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,
+        enterprise_id: EnterpriseId(m.enterprise_id),
+        grid_id: GridId(m.grid_id),
+        category: Category::parse(&m.category).ok_or_else(|| corrupt("category", &m.category))?,
+        priority: Priority::parse(&m.priority).ok_or_else(|| corrupt("priority", &m.priority))?,
+        satisfaction: match &m.satisfaction {
+            Some(s) => Some(Satisfaction::parse(s).ok_or_else(|| corrupt("satisfaction", s))?),
+            None => None,
+        },
+        number: m.number,
+        title: m.title,
+        description: m.description,
+        filed_by: UserId(m.filed_by),
+        accountable_leader_id: m.accountable_leader_id.map(UserId),
+        department_id: m.department_id.map(DepartmentId),
+        responsible_person_id: m.responsible_person_id.map(UserId),
+        tracker_id: m.tracker_id.map(UserId),
+        task_force_id: m.task_force_id.map(TaskForceId),
+        co_department_ids: co_departments,
+        response_due_at: m.response_due_at.map(from_ms),
+        resolution_due_at: m.resolution_due_at.map(from_ms),
+        dispatched_at: m.dispatched_at.map(from_ms),
+        accepted_at: m.accepted_at.map(from_ms),
+        resolved_at: m.resolved_at.map(from_ms),
+        closed_at: m.closed_at.map(from_ms),
+        reopen_count: m.reopen_count,
+        return_count: m.return_count,
+        last_return,
+        pending_extension,
+        version: m.version,
+        created_at: from_ms(m.created_at),
+        updated_at: from_ms(m.updated_at),
+    })
+}
+
+/// Every column the rules may change, from the ticket as it will be stored.
+pub(super) fn changes(t: &Ticket) -> tickets::ActiveModel {
+    tickets::ActiveModel {
+        id: NotSet,
+        number: NotSet,
+        enterprise_id: NotSet,
+        grid_id: NotSet,
+        category: NotSet,
+        priority: NotSet,
+        title: NotSet,
+        description: NotSet,
+        filed_by: NotSet,
+        created_at: NotSet,
+        idempotency_key: NotSet,
+        idempotency_hash: NotSet,
+        status: Set(t.status.as_str().to_owned()),
+        accountable_leader_id: Set(t.accountable_leader_id.map(|u| u.0)),
+        department_id: Set(t.department_id.map(|d| d.0)),
+        responsible_person_id: Set(t.responsible_person_id.map(|u| u.0)),
+        tracker_id: Set(t.tracker_id.map(|u| u.0)),
+        task_force_id: Set(t.task_force_id.map(|x| x.0)),
+        response_due_at: Set(t.response_due_at.map(to_ms)),
+        resolution_due_at: Set(t.resolution_due_at.map(to_ms)),
+        next_due_at: Set(t.next_due_at().map(to_ms)),
+        dispatched_at: Set(t.dispatched_at.map(to_ms)),
+        accepted_at: Set(t.accepted_at.map(to_ms)),
+        resolved_at: Set(t.resolved_at.map(to_ms)),
+        closed_at: Set(t.closed_at.map(to_ms)),
+        reopen_count: Set(t.reopen_count),
+        return_count: Set(t.return_count),
+        satisfaction: Set(t.satisfaction.map(|s| s.as_str().to_owned())),
+        last_return: Set(t
+            .last_return
+            .as_ref()
+            .and_then(|r| serde_json::to_string(r).ok())),
+        pending_extension: Set(t
+            .pending_extension
+            .as_ref()
+            .and_then(|p| serde_json::to_string(p).ok())),
+        version: Set(t.version),
+        updated_at: Set(to_ms(t.updated_at)),
+    }
+}
+
+/// An event as stored. A payload that is not JSON is corruption, reported as such (never
+/// read as an empty payload).
+pub(super) fn stored_event(m: ticket_events::Model) -> Result<StoredEvent, StoreError> {
+    let payload = serde_json::from_str(&m.payload)
+        .map_err(|e| StoreError::Corrupt(format!("payload of event {}: {e}", m.id)))?;
+    Ok(StoredEvent {
+        id: m.id,
+        ticket_id: TicketId(m.ticket_id),
+        actor_id: UserId(m.actor_id),
+        action: m.action,
+        from: m.from_status,
+        to: m.to_status,
+        payload,
+        at: from_ms(m.created_at),
+    })
+}

@@ -1,0 +1,118 @@
+//! One command on one ticket: one transaction, version-checked.
+
+use gridline_domain::{DepartmentId, DomainError, Event, Ticket, TicketId};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use super::StoredEvent;
+use super::events::write_events;
+use super::mapping::{changes, to_ticket};
+use crate::entity::{ticket_co_departments as co, tickets};
+use crate::{Store, StoreError};
+
+impl Store {
+    pub(super) async fn co_departments(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, DepartmentId)>, StoreError> {
+        let mut out = Vec::new();
+        // Chunks keep each statement under SQLite's limit on bound variables.
+        for chunk in ids.chunks(1000) {
+            out.extend(
+                co::Entity::find()
+                    .filter(co::Column::TicketId.is_in(chunk.to_vec()))
+                    .order_by_asc(co::Column::TicketId)
+                    .all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.ticket_id, DepartmentId(r.department_id))),
+            );
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn hydrate(
+        &self,
+        rows: Vec<tickets::Model>,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut co: std::collections::HashMap<i64, Vec<DepartmentId>> =
+            std::collections::HashMap::new();
+        for (t, d) in self.co_departments(&ids).await? {
+            co.entry(t).or_default().push(d);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let mine = co.remove(&r.id).unwrap_or_default();
+                to_ticket(r, mine)
+            })
+            .collect()
+    }
+
+    /// One ticket, whoever asks (the caller checks visibility with the rules).
+    pub async fn ticket(&self, id: TicketId) -> Result<Ticket, StoreError> {
+        let row = tickets::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        Ok(self.hydrate(vec![row]).await?.remove(0))
+    }
+
+    /// Runs a command in one transaction: reads the ticket, asks `decide` (the rules) for the
+    /// new ticket and its events, and writes the row (only if its version is unchanged), the
+    /// events and their outbox rows.
+    pub async fn transition<F>(
+        &self,
+        id: TicketId,
+        decide: F,
+    ) -> Result<(Ticket, Vec<StoredEvent>), StoreError>
+    where
+        F: FnOnce(&Ticket) -> Result<(Ticket, Vec<Event>), DomainError>,
+    {
+        let txn = self.write.begin().await?;
+        let row = tickets::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        let co_rows = co::Entity::find()
+            .filter(co::Column::TicketId.eq(id.0))
+            .all(&txn)
+            .await?;
+        let before = to_ticket(
+            row,
+            co_rows
+                .iter()
+                .map(|r| DepartmentId(r.department_id))
+                .collect(),
+        )?;
+        let (after, events) = decide(&before)?;
+        let updated = tickets::Entity::update_many()
+            .set(changes(&after))
+            .filter(tickets::Column::Id.eq(id.0))
+            .filter(tickets::Column::Version.eq(before.version))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(StoreError::Domain(DomainError::StaleVersion {
+                expected: before.version,
+                actual: before.version + 1,
+            }));
+        }
+        for d in after
+            .co_department_ids
+            .iter()
+            .filter(|d| !before.co_department_ids.contains(d))
+        {
+            co::ActiveModel {
+                ticket_id: Set(id.0),
+                department_id: Set(d.0),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let stored = write_events(&txn, id, &events).await?;
+        txn.commit().await?;
+        Ok((after, stored))
+    }
+}
