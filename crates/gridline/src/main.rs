@@ -2,29 +2,31 @@
 //!
 //! anyhow is used here and only here: errors end at this binary.
 
+mod calendar_cmd;
 mod config;
+mod digest_cmd;
 mod seed;
 mod server;
+mod users;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
-use chrono::{Datelike, NaiveDate, Utc};
-use clap::{Args, Parser, Subcommand};
+use anyhow::Context;
+use chrono::{Datelike, Utc};
+use clap::{Parser, Subcommand};
 use gridline_app::auth::{ActorCache, AuthKeys, HashCost, LoginLimits};
 use gridline_app::{AppState, SystemClock, Uploads};
 use gridline_domain::calendar::ZONE;
-use gridline_domain::digest::Period;
-use gridline_domain::text::{Email, Name, NewPassword, Username};
-use gridline_domain::{DepartmentId, GridId, Role, TaskForceId, UserId, WorkCalendar};
 use gridline_notifier::{Notifier, SmtpMailer, Templates};
 use gridline_store::Store;
-use gridline_store::org::NewUser;
 use tracing_subscriber::EnvFilter;
 
+use crate::calendar_cmd::{CalendarCommand, calendar};
 use crate::config::Config;
+use crate::digest_cmd::{DigestCommand, digest};
+use crate::users::{UserCommand, add_user, set_password};
 
 #[derive(Parser)]
 #[command(
@@ -93,71 +95,6 @@ enum Command {
     },
 }
 
-#[derive(Subcommand)]
-enum DigestCommand {
-    /// Renders one leader's digest as HTML on standard output, without sending or recording.
-    Preview {
-        #[arg(long)]
-        leader: i64,
-        /// `2026-W48` (ISO week) or `2026-11` (month).
-        #[arg(long)]
-        period: String,
-    },
-    /// Queues the digest of a period for every leader who has not had it, then sends.
-    Send {
-        #[arg(long)]
-        period: String,
-        /// Show who would get what, and send nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Creates a user. The password is read from GRIDLINE_PASSWORD or standard input.
-    Add(UserAdd),
-    /// Resets a user's password (read like `add`'s) and signs them out everywhere: every
-    /// token and page session issued before is refused.
-    SetPassword {
-        #[arg(long)]
-        username: String,
-    },
-}
-
-#[derive(Args)]
-struct UserAdd {
-    #[arg(long)]
-    username: String,
-    #[arg(long)]
-    display_name: String,
-    /// admin | dispatcher | liaison | department_officer | task_force_member | tracker | leader
-    #[arg(long)]
-    role: String,
-    #[arg(long)]
-    email: Option<String>,
-    #[arg(long)]
-    department_id: Option<i64>,
-    #[arg(long)]
-    grid_id: Option<i64>,
-    #[arg(long)]
-    task_force_id: Option<i64>,
-    /// A top leader sees the whole zone.
-    #[arg(long)]
-    top_leader: bool,
-    /// A dispatcher of the service centre dispatches for every grid.
-    #[arg(long)]
-    service_centre: bool,
-}
-
-#[derive(Subcommand)]
-enum CalendarCommand {
-    /// Lists a year's statutory days off and make-up working days.
-    Show { year: i32 },
-    /// Prints the resolution deadline of a ticket accepted on DATE with a DAYS target.
-    Due { date: NaiveDate, days: u32 },
-}
-
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
@@ -214,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn notifier(config: &Config, store: Store) -> anyhow::Result<Arc<Notifier>> {
+pub(crate) async fn notifier(config: &Config, store: Store) -> anyhow::Result<Arc<Notifier>> {
     let settings = config.notifier();
     let mailer =
         SmtpMailer::new(&settings.mail).map_err(|e| anyhow::anyhow!("mail settings: {e}"))?;
@@ -247,76 +184,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn digest(config: Config, command: DigestCommand) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
-    store.migrate().await?;
-    let n = notifier(&config, store.clone()).await?;
-    let parse = |p: &str| {
-        Period::parse(p).with_context(|| format!("period {p:?}: expected 2026-W48 or 2026-11"))
-    };
-    match command {
-        DigestCommand::Preview { leader, period } => {
-            let d = gridline_notifier::digest::build(
-                &n.store,
-                &n.templates,
-                &n.calendar,
-                &n.config.mail.base_url,
-                UserId(leader),
-                parse(&period)?,
-            )
-            .await?
-            .with_context(|| format!("user {leader} is not an active leader"))?;
-            print!("{}", d.html);
-        }
-        DigestCommand::Send { period, dry_run } => {
-            let period = parse(&period)?;
-            if dry_run {
-                for leader in store
-                    .users(Some(Role::Leader))
-                    .await?
-                    .into_iter()
-                    .filter(|u| u.active)
-                {
-                    let d = gridline_notifier::digest::build(
-                        &n.store,
-                        &n.templates,
-                        &n.calendar,
-                        &n.config.mail.base_url,
-                        UserId(leader.id),
-                        period,
-                    )
-                    .await?;
-                    if let Some(d) = d {
-                        println!(
-                            "would send to {} <{}>: {} (filed {}, resolved {}, overdue {}; {} bytes of xlsx)",
-                            d.leader.display_name,
-                            d.leader.email.as_deref().unwrap_or("no address"),
-                            d.subject,
-                            d.stats.filed,
-                            d.stats.resolved,
-                            d.stats.overdue_at_end,
-                            d.xlsx.bytes.len()
-                        );
-                    }
-                }
-                return Ok(());
-            }
-            let queued = n.enqueue_digests(period).await?;
-            println!(
-                "queued {queued} digest(s) for {period} (leaders who already had it are skipped)"
-            );
-            let report = n.drain().await?;
-            println!(
-                "outbox drained: sent {} message(s) (these digests and anything else waiting), failed {} (will retry), dead {}, skipped {}",
-                report.sent, report.failed, report.dead, report.skipped
-            );
-        }
-    }
-    store.close().await;
-    Ok(())
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let opts = config.store_options();
     if let Some(path) = opts
         .url
@@ -333,7 +201,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
         .with_context(|| "connecting to the database")
 }
 
-fn auth_keys(config: &Config) -> anyhow::Result<AuthKeys> {
+pub(crate) fn auth_keys(config: &Config) -> anyhow::Result<AuthKeys> {
     let a = &config.settings.auth;
     AuthKeys::new(
         a.jwt_secret.as_bytes(),
@@ -439,121 +307,4 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
-    let role = Role::parse(&args.role).with_context(|| format!("unknown role {}", args.role))?;
-    let username = Username::parse(&args.username)?;
-    let display_name = Name::parse(&args.display_name)?;
-    let email = args.email.as_deref().map(Email::parse).transpose()?;
-    let password = read_password()?;
-    let store = open_store(&config).await?;
-    store.migrate().await?;
-    let auth = auth_keys(&config)?;
-    let hash = auth
-        .hash_password(password.expose())
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let user = store
-        .create_user(
-            NewUser {
-                username: username.as_str().to_owned(),
-                display_name: display_name.into_inner(),
-                password_hash: hash,
-                role,
-                email: email.map(|e| e.as_str().to_owned()),
-                department_id: args.department_id.map(DepartmentId),
-                grid_id: args.grid_id.map(GridId),
-                task_force_id: args.task_force_id.map(TaskForceId),
-                top_leader: args.top_leader,
-                service_centre: args.service_centre,
-            },
-            Utc::now(),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!(
-        "created user {} ({}) with id {}",
-        user.username, user.role, user.id
-    );
-    Ok(())
-}
-
-/// A new password from GRIDLINE_PASSWORD or standard input, checked by the password rules.
-fn read_password() -> anyhow::Result<NewPassword> {
-    let password = match std::env::var("GRIDLINE_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => {
-            eprintln!("password (read from standard input):");
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line)?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
-    Ok(NewPassword::parse(&password)?)
-}
-
-async fn set_password(config: Config, username: &str) -> anyhow::Result<()> {
-    let password = read_password()?;
-    let store = open_store(&config).await?;
-    store.migrate().await?;
-    let user = store
-        .user_by_username(username)
-        .await?
-        .with_context(|| format!("no user {username}"))?;
-    let hash = auth_keys(&config)?
-        .hash_password(password.expose())
-        .map_err(|e| anyhow::anyhow!(e))?;
-    store.set_password(UserId(user.id), hash).await?;
-    println!("password of {username} reset; every earlier session of theirs is signed out");
-    Ok(())
-}
-
-fn calendar(cal: &WorkCalendar, command: CalendarCommand) -> anyhow::Result<()> {
-    match command {
-        CalendarCommand::Show { year } => {
-            if !cal.covers(year) {
-                bail!(
-                    "no calendar for {year}: add calendars/{year}.toml from the State Council's notice; loaded years: {:?}",
-                    cal.years().collect::<Vec<_>>()
-                );
-            }
-            println!("{year} 法定节假日 / statutory days off:");
-            for d in cal.off_days(year) {
-                println!("  {d} {}", weekday_zh(d));
-            }
-            println!("{year} 调休上班 / make-up working days:");
-            for d in cal.makeup_days(year) {
-                println!("  {d} {}", weekday_zh(d));
-            }
-            let working = NaiveDate::from_ymd_opt(year, 1, 1)
-                .map(|start| {
-                    start
-                        .iter_days()
-                        .take_while(|d| d.year() == year)
-                        .filter(|d| cal.is_working_day(*d))
-                        .count()
-                })
-                .unwrap_or(0);
-            println!("{year} 工作日合计 / working days in all: {working}");
-            Ok(())
-        }
-        CalendarCommand::Due { date, days } => {
-            if days == 0 {
-                bail!("the target must be at least 1 working day");
-            }
-            let accepted = gridline_domain::calendar::local_instant(date, cal.hours().start);
-            let due = cal.resolution_due(accepted, days).with_timezone(&ZONE);
-            println!(
-                "accepted {date}, {days} working day(s): due {} {} (Asia/Shanghai)",
-                due.format("%Y-%m-%d %H:%M"),
-                weekday_zh(due.date_naive())
-            );
-            Ok(())
-        }
-    }
-}
-
-fn weekday_zh(d: NaiveDate) -> &'static str {
-    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
-        [d.weekday().num_days_from_monday() as usize]
 }
