@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::calendar::{WorkCalendar, ZONE, local_instant};
 use crate::ids::{DepartmentId, TicketId, UserId};
-use crate::ticket::{ActionKind, Satisfaction, Ticket};
+use crate::kinds::{ActionKind, Satisfaction};
+use crate::ticket::Ticket;
 
 /// A digest period: an ISO week or a calendar month, in Asia/Shanghai.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,6 +1,6 @@
 //! The one error type the rules return. The API maps each variant to one HTTP status.
 
-use crate::ticket::{ActionKind, Status};
+use crate::kinds::{ActionKind, Status};
 
 /// Why a command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

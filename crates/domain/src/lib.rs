@@ -10,6 +10,7 @@ pub mod credit_code;
 pub mod digest;
 pub mod error;
 pub mod ids;
+pub mod kinds;
 pub mod notice;
 pub mod org;
 pub mod permission;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::WorkCalendar;
-use crate::ticket::{ActionKind, Status, Ticket};
+use crate::kinds::{ActionKind, Status};
+use crate::ticket::Ticket;
 
 /// A person or mailbox, named by their relation to the ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

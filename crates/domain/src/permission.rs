@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use crate::ids::{DepartmentId, GridId, TaskForceId, UserId};
+use crate::kinds::{ActionKind, Status};
 use crate::org::{Actor, Role};
-use crate::ticket::{ActionKind, Status, Ticket, allowed_from};
+use crate::ticket::{Ticket, allowed_from};
 
 /// The tickets a user may see. The store turns this into a query; [`Scope::admits`] is the
 /// same rule for one ticket in memory.

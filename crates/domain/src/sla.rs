@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::ticket::{Category, Priority};
+use crate::kinds::{Category, Priority};
 
 /// How long a department has: to sign (working hours from dispatch) and to resolve
 /// (working days after the day it signed).

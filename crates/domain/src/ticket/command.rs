@@ -1,0 +1,84 @@
+//! What someone asks of a ticket, with the facts the rules need.
+
+use chrono::{DateTime, Utc};
+
+use super::ReturnReason;
+use crate::calendar::WorkCalendar;
+use crate::ids::{DepartmentId, TaskForceId};
+use crate::kinds::{ActionKind, Satisfaction};
+use crate::org::UserFacts;
+use crate::sla::SlaTargets;
+use crate::text::Remark;
+
+/// What the dispatcher chose, with the facts about the chosen people that the rules check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchOrder {
+    pub leader: UserFacts,
+    pub department_id: DepartmentId,
+    pub person: UserFacts,
+    pub tracker: Option<UserFacts>,
+}
+
+/// A request to change a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Dispatch(DispatchOrder),
+    Accept,
+    Return(ReturnReason),
+    Escalate {
+        task_force_id: TaskForceId,
+        co_department_ids: Vec<DepartmentId>,
+        note: Option<Remark>,
+    },
+    AddCoDepartments(Vec<DepartmentId>),
+    RequestExtension {
+        days: u32,
+        reason: Remark,
+    },
+    DecideExtension {
+        approve: bool,
+        note: Option<Remark>,
+    },
+    Resolve(Remark),
+    Report {
+        satisfaction: Satisfaction,
+        feedback: Option<Remark>,
+    },
+    Urge(Option<Remark>),
+    Supervise(Option<Remark>),
+    Comment(Remark),
+}
+
+impl Command {
+    /// The action this command asks for.
+    pub fn action(&self) -> ActionKind {
+        match self {
+            Command::Dispatch(_) => ActionKind::Dispatch,
+            Command::Accept => ActionKind::Accept,
+            Command::Return(_) => ActionKind::Return,
+            Command::Escalate { .. } => ActionKind::Escalate,
+            Command::AddCoDepartments(_) => ActionKind::AddCoDepartments,
+            Command::RequestExtension { .. } => ActionKind::RequestExtension,
+            Command::DecideExtension { .. } => ActionKind::DecideExtension,
+            Command::Resolve(_) => ActionKind::Resolve,
+            Command::Report { .. } => ActionKind::Report,
+            Command::Urge(_) => ActionKind::Urge,
+            Command::Supervise(_) => ActionKind::Supervise,
+            Command::Comment(_) => ActionKind::Comment,
+        }
+    }
+}
+
+/// The longest extension one request may ask for, in working days.
+pub const MAX_EXTENSION_DAYS: u32 = 60;
+
+/// What a decision needs besides the ticket, the actor and the command.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub calendar: &'a WorkCalendar,
+    /// The targets for this ticket's category and priority.
+    pub sla: SlaTargets,
+    /// The version the caller last read.
+    pub expected_version: i64,
+}

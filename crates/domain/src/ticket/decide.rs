@@ -1,0 +1,403 @@
+//! The transition function: which states an action starts from, which actions an actor may
+//! take now, and what a command does (one function per action).
+
+use super::{
+    Command, Context, DispatchOrder, Event, EventKind, MAX_EXTENSION_DAYS, ReturnReason, ThreeOnes,
+    Ticket,
+};
+use crate::error::DomainError;
+use crate::ids::{DepartmentId, TaskForceId};
+use crate::kinds::{ActionKind, Satisfaction, Status};
+use crate::org::{Actor, Role};
+use crate::permission::{Access, access};
+use crate::text::Remark;
+
+/// The states from which an action may be taken.
+pub fn allowed_from(action: ActionKind) -> &'static [Status] {
+    use Status::*;
+    match action {
+        ActionKind::File => &[],
+        ActionKind::Dispatch => &[Submitted],
+        ActionKind::Accept | ActionKind::Return => &[Dispatched],
+        ActionKind::Escalate => &[Accepted],
+        ActionKind::AddCoDepartments => &[Escalated],
+        ActionKind::RequestExtension | ActionKind::DecideExtension | ActionKind::Resolve => {
+            &[Accepted, Escalated]
+        }
+        ActionKind::Report => &[Resolved],
+        ActionKind::Close | ActionKind::Reopen => &[Reported],
+        ActionKind::Urge | ActionKind::Supervise => &[Submitted, Dispatched, Accepted, Escalated],
+        ActionKind::Comment => &[
+            Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed,
+        ],
+    }
+}
+
+/// The actions `actor` may take on `ticket` as it is: the permission table, the states each
+/// action starts from, and the preconditions [`decide`] checks before it looks at a command's
+/// values. The pages show exactly these as buttons; `decide` still has the last word.
+pub fn available_actions(ticket: &Ticket, actor: &Actor) -> Vec<ActionKind> {
+    use ActionKind as A;
+    A::ALL
+        .iter()
+        .copied()
+        .filter(|a| !matches!(a, A::File | A::Close | A::Reopen))
+        .filter(|a| access(actor, *a, ticket) == Access::Allowed)
+        .filter(|a| allowed_from(*a).contains(&ticket.status))
+        .filter(|a| match a {
+            A::RequestExtension => ticket.pending_extension.is_none(),
+            A::DecideExtension => ticket.pending_extension.is_some(),
+            _ => true,
+        })
+        .collect()
+}
+
+/// Decides what a command does to a ticket.
+///
+/// Checks, in order: the actor sees the ticket (else [`DomainError::NotVisible`]), their role
+/// may take the action ([`DomainError::Forbidden`]), the version is current
+/// ([`DomainError::StaleVersion`]), the state allows it ([`DomainError::InvalidTransition`]),
+/// and the command's values ([`DomainError::Invalid`]).
+pub fn decide(
+    ticket: &Ticket,
+    actor: &Actor,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    let action = command.action();
+    match access(actor, action, ticket) {
+        Access::Hidden => return Err(DomainError::NotVisible),
+        Access::Denied => return Err(DomainError::Forbidden { action }),
+        Access::Allowed => {}
+    }
+    if ctx.expected_version != ticket.version {
+        return Err(DomainError::StaleVersion {
+            expected: ctx.expected_version,
+            actual: ticket.version,
+        });
+    }
+    if !allowed_from(action).contains(&ticket.status) {
+        return Err(DomainError::InvalidTransition {
+            action,
+            status: ticket.status,
+        });
+    }
+    let emit = Emit {
+        actor: actor.id(),
+        from: ticket.status,
+        at: ctx.now,
+    };
+    match command {
+        Command::Dispatch(order) => dispatch(&emit, order, ctx),
+        Command::Accept => Ok(accept(&emit, ctx)),
+        Command::Return(reason) => return_to_dispatcher(ticket, &emit, reason),
+        Command::Escalate {
+            task_force_id,
+            co_department_ids,
+            note,
+        } => Ok(escalate(
+            ticket,
+            &emit,
+            *task_force_id,
+            co_department_ids,
+            note.as_ref(),
+        )),
+        Command::AddCoDepartments(ids) => add_co_departments(ticket, &emit, ids),
+        Command::RequestExtension { days, reason } => {
+            request_extension(ticket, &emit, *days, reason)
+        }
+        Command::DecideExtension { approve, note } => {
+            decide_extension(ticket, &emit, *approve, note.as_ref(), ctx)
+        }
+        Command::Resolve(resolution) => Ok(resolve(&emit, resolution)),
+        Command::Report {
+            satisfaction,
+            feedback,
+        } => Ok(report(ticket, &emit, *satisfaction, feedback.as_ref(), ctx)),
+        Command::Urge(note) => Ok(emit.same(EventKind::Urged {
+            note: text(note.as_ref()),
+        })),
+        Command::Supervise(note) => Ok(emit.same(EventKind::Supervised {
+            note: text(note.as_ref()),
+        })),
+        Command::Comment(body) => Ok(emit.same(EventKind::Commented {
+            body: body.as_str().to_owned(),
+        })),
+    }
+}
+
+/// Who acts, from which state, when: what every event of one command shares.
+struct Emit {
+    actor: crate::ids::UserId,
+    from: Status,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Emit {
+    /// One event moving the ticket to `to`.
+    fn to(&self, kind: EventKind, to: Status) -> Vec<Event> {
+        vec![self.event(kind, self.from, to)]
+    }
+
+    /// One event that leaves the state as it is.
+    fn same(&self, kind: EventKind) -> Vec<Event> {
+        self.to(kind, self.from)
+    }
+
+    fn event(&self, kind: EventKind, from: Status, to: Status) -> Event {
+        Event {
+            kind,
+            actor: self.actor,
+            from,
+            to,
+            at: self.at,
+        }
+    }
+}
+
+fn text(r: Option<&Remark>) -> Option<String> {
+    r.map(|n| n.as_str().to_owned())
+}
+
+/// 派发: the three-ones are set and the response clock starts.
+fn dispatch(
+    emit: &Emit,
+    order: &DispatchOrder,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    let three_ones = check_dispatch(order)?;
+    Ok(emit.to(
+        EventKind::Dispatched {
+            three_ones,
+            tracker_id: order.tracker.as_ref().map(|t| t.id),
+            response_due_at: ctx
+                .calendar
+                .add_working_hours(emit.at, ctx.sla.response_hours),
+        },
+        Status::Dispatched,
+    ))
+}
+
+/// 签收: the response clock stops and the resolution clock starts.
+fn accept(emit: &Emit, ctx: &Context<'_>) -> Vec<Event> {
+    emit.to(
+        EventKind::Accepted {
+            resolution_due_at: ctx
+                .calendar
+                .resolution_due(emit.at, ctx.sla.resolution_days),
+        },
+        Status::Accepted,
+    )
+}
+
+/// 退回: back to the dispatcher, keeping the three-ones it had in the event.
+fn return_to_dispatcher(
+    ticket: &Ticket,
+    emit: &Emit,
+    reason: &ReturnReason,
+) -> Result<Vec<Event>, DomainError> {
+    let previous = ticket.three_ones().ok_or_else(|| {
+        DomainError::invalid("ticket", "no_three_ones", "ticket has no three-ones")
+    })?;
+    Ok(emit.to(
+        EventKind::Returned {
+            reason: reason.clone(),
+            previous,
+        },
+        Status::Submitted,
+    ))
+}
+
+/// 提交专班: a task force takes over, with any new co-handling departments.
+fn escalate(
+    ticket: &Ticket,
+    emit: &Emit,
+    task_force_id: TaskForceId,
+    co_department_ids: &[DepartmentId],
+    note: Option<&Remark>,
+) -> Vec<Event> {
+    emit.to(
+        EventKind::Escalated {
+            task_force_id,
+            co_department_ids: new_co_departments(ticket, co_department_ids),
+            note: text(note),
+        },
+        Status::Escalated,
+    )
+}
+
+/// 增加协办部门: only departments not already on the ticket.
+fn add_co_departments(
+    ticket: &Ticket,
+    emit: &Emit,
+    ids: &[DepartmentId],
+) -> Result<Vec<Event>, DomainError> {
+    let department_ids = new_co_departments(ticket, ids);
+    if department_ids.is_empty() {
+        return Err(DomainError::invalid(
+            "department_ids",
+            "nothing_to_add",
+            "every department given already handles this ticket / 所选部门均已在办理该工单",
+        ));
+    }
+    Ok(emit.same(EventKind::CoDepartmentsAdded { department_ids }))
+}
+
+/// 申请延期: one request at a time, 1 to [`MAX_EXTENSION_DAYS`] working days.
+fn request_extension(
+    ticket: &Ticket,
+    emit: &Emit,
+    days: u32,
+    reason: &Remark,
+) -> Result<Vec<Event>, DomainError> {
+    if ticket.pending_extension.is_some() {
+        return Err(DomainError::invalid(
+            "days",
+            "extension_pending",
+            "an extension request is already waiting for a decision / 已有待审批的延期申请",
+        ));
+    }
+    if !(1..=MAX_EXTENSION_DAYS).contains(&days) {
+        return Err(DomainError::invalid(
+            "days",
+            "out_of_range",
+            format!(
+                "between 1 and {MAX_EXTENSION_DAYS} working days / 延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间"
+            ),
+        ));
+    }
+    Ok(emit.same(EventKind::ExtensionRequested {
+        days,
+        reason: reason.as_str().to_owned(),
+    }))
+}
+
+/// 审批延期: an approval moves the resolution deadline by the days asked.
+fn decide_extension(
+    ticket: &Ticket,
+    emit: &Emit,
+    approve: bool,
+    note: Option<&Remark>,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    let pending = ticket.pending_extension.as_ref().ok_or_else(|| {
+        DomainError::invalid(
+            "approve",
+            "no_pending_extension",
+            "there is no extension request to decide / 没有待审批的延期申请",
+        )
+    })?;
+    let resolution_due_at = match (approve, ticket.resolution_due_at) {
+        (true, Some(due)) => Some(ctx.calendar.extend(due, pending.days)),
+        _ => None,
+    };
+    Ok(emit.same(EventKind::ExtensionDecided {
+        approved: approve,
+        days: pending.days,
+        note: text(note),
+        resolution_due_at,
+    }))
+}
+
+/// 办结: what was done.
+fn resolve(emit: &Emit, resolution: &Remark) -> Vec<Event> {
+    emit.to(
+        EventKind::Resolved {
+            resolution: resolution.as_str().to_owned(),
+        },
+        Status::Resolved,
+    )
+}
+
+/// 反馈: the enterprise's verdict, then at once either closed (satisfied, basically
+/// satisfied) or reopened to the department with a fresh resolution deadline (重办).
+fn report(
+    ticket: &Ticket,
+    emit: &Emit,
+    satisfaction: Satisfaction,
+    feedback: Option<&Remark>,
+    ctx: &Context<'_>,
+) -> Vec<Event> {
+    let mut out = emit.to(
+        EventKind::Reported {
+            satisfaction,
+            feedback: text(feedback),
+        },
+        Status::Reported,
+    );
+    let (follow, to) = if satisfaction == Satisfaction::Unsatisfied {
+        let reopened = EventKind::Reopened {
+            reopen_count: ticket.reopen_count + 1,
+            resolution_due_at: ctx
+                .calendar
+                .resolution_due(emit.at, ctx.sla.resolution_days),
+        };
+        (reopened, Status::Accepted)
+    } else {
+        (EventKind::Closed, Status::Closed)
+    };
+    out.push(emit.event(follow, Status::Reported, to));
+    out
+}
+
+/// Decides, applies the events and bumps the version: the ticket as it will be stored.
+pub fn execute(
+    ticket: &Ticket,
+    actor: &Actor,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<(Ticket, Vec<Event>), DomainError> {
+    let events = decide(ticket, actor, command, ctx)?;
+    let mut next = ticket.clone();
+    for e in &events {
+        next.apply(e);
+    }
+    next.version += 1;
+    Ok((next, events))
+}
+
+fn new_co_departments(ticket: &Ticket, ids: &[DepartmentId]) -> Vec<DepartmentId> {
+    let mut out: Vec<DepartmentId> = Vec::new();
+    for d in ids {
+        if Some(*d) != ticket.department_id
+            && !ticket.co_department_ids.contains(d)
+            && !out.contains(d)
+        {
+            out.push(*d);
+        }
+    }
+    out
+}
+
+fn check_dispatch(order: &DispatchOrder) -> Result<ThreeOnes, DomainError> {
+    if order.leader.role != Role::Leader {
+        return Err(DomainError::invalid(
+            "accountable_leader_id",
+            "not_a_leader",
+            "the accountable leader must be a leader / 班子成员必须是领导",
+        ));
+    }
+    if order.person.role != Role::DepartmentOfficer
+        || order.person.department_id != Some(order.department_id)
+    {
+        return Err(DomainError::invalid(
+            "responsible_person_id",
+            "not_in_department",
+            "the responsible person must be an officer of the responsible department / 负责人员必须是责任部门的经办人",
+        ));
+    }
+    if let Some(t) = &order.tracker
+        && t.role != Role::Tracker
+    {
+        return Err(DomainError::invalid(
+            "tracker_id",
+            "not_a_tracker",
+            "the tracker must be a service tracking commissioner / 跟踪人员必须是服务跟踪专员",
+        ));
+    }
+    Ok(ThreeOnes {
+        accountable_leader_id: order.leader.id,
+        department_id: order.department_id,
+        responsible_person_id: order.person.id,
+    })
+}

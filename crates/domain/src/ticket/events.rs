@@ -1,0 +1,127 @@
+//! What happened to a ticket: the events commands produce and the history keeps.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ReturnReason, ThreeOnes};
+use crate::ids::{DepartmentId, TaskForceId, UserId};
+use crate::kinds::{ActionKind, Satisfaction, Status};
+
+/// What happened to a ticket. The history is the list of these; nothing is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum EventKind {
+    #[serde(rename = "file")]
+    Filed,
+    #[serde(rename = "dispatch")]
+    Dispatched {
+        three_ones: ThreeOnes,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        tracker_id: Option<UserId>,
+        response_due_at: DateTime<Utc>,
+    },
+    #[serde(rename = "accept")]
+    Accepted { resolution_due_at: DateTime<Utc> },
+    #[serde(rename = "return")]
+    Returned {
+        reason: ReturnReason,
+        /// The three-ones the ticket had, so the return counts against routing.
+        previous: ThreeOnes,
+    },
+    #[serde(rename = "escalate")]
+    Escalated {
+        task_force_id: TaskForceId,
+        co_department_ids: Vec<DepartmentId>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        note: Option<String>,
+    },
+    #[serde(rename = "add_co_departments")]
+    CoDepartmentsAdded { department_ids: Vec<DepartmentId> },
+    #[serde(rename = "request_extension")]
+    ExtensionRequested { days: u32, reason: String },
+    #[serde(rename = "decide_extension")]
+    ExtensionDecided {
+        approved: bool,
+        days: u32,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        note: Option<String>,
+        /// The new resolution deadline, when approved.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        resolution_due_at: Option<DateTime<Utc>>,
+    },
+    #[serde(rename = "resolve")]
+    Resolved { resolution: String },
+    #[serde(rename = "report")]
+    Reported {
+        satisfaction: Satisfaction,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        feedback: Option<String>,
+    },
+    #[serde(rename = "close")]
+    Closed,
+    #[serde(rename = "reopen")]
+    Reopened {
+        reopen_count: i32,
+        resolution_due_at: DateTime<Utc>,
+    },
+    #[serde(rename = "urge")]
+    Urged { note: Option<String> },
+    #[serde(rename = "supervise")]
+    Supervised { note: Option<String> },
+    #[serde(rename = "comment")]
+    Commented { body: String },
+}
+
+impl EventKind {
+    /// The action this event records.
+    pub fn action(&self) -> ActionKind {
+        match self {
+            EventKind::Filed => ActionKind::File,
+            EventKind::Dispatched { .. } => ActionKind::Dispatch,
+            EventKind::Accepted { .. } => ActionKind::Accept,
+            EventKind::Returned { .. } => ActionKind::Return,
+            EventKind::Escalated { .. } => ActionKind::Escalate,
+            EventKind::CoDepartmentsAdded { .. } => ActionKind::AddCoDepartments,
+            EventKind::ExtensionRequested { .. } => ActionKind::RequestExtension,
+            EventKind::ExtensionDecided { .. } => ActionKind::DecideExtension,
+            EventKind::Resolved { .. } => ActionKind::Resolve,
+            EventKind::Reported { .. } => ActionKind::Report,
+            EventKind::Closed => ActionKind::Close,
+            EventKind::Reopened { .. } => ActionKind::Reopen,
+            EventKind::Urged { .. } => ActionKind::Urge,
+            EventKind::Supervised { .. } => ActionKind::Supervise,
+            EventKind::Commented { .. } => ActionKind::Comment,
+        }
+    }
+
+    /// The event's data without the action name, as stored in the history.
+    pub fn payload(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("action");
+        }
+        v
+    }
+
+    /// Rebuilds an event from its action name and payload (the inverse of [`Self::payload`]).
+    pub fn from_parts(action: &str, payload: &serde_json::Value) -> Option<EventKind> {
+        let mut obj = payload.as_object().cloned().unwrap_or_default();
+        obj.insert("action".into(), serde_json::Value::String(action.into()));
+        serde_json::from_value(serde_json::Value::Object(obj)).ok()
+    }
+
+    /// Whether someone is told of it by mail (an outbox row is written with the event).
+    pub fn notifies(&self) -> bool {
+        !crate::notice::event_recipients(self.action()).is_empty()
+    }
+}
+
+/// One entry in a ticket's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub kind: EventKind,
+    pub actor: UserId,
+    pub from: Status,
+    pub to: Status,
+    pub at: DateTime<Utc>,
+}

@@ -1,0 +1,18 @@
+//! Tickets (工单): states, commands, events, and the transition function.
+//!
+//! [`decide`] is a pure function of (ticket, actor, command, context) that returns the events
+//! a command produces, or why it is refused. [`Ticket::apply`] folds an event into the
+//! ticket. [`execute`] does both and bumps the version once per command.
+
+mod command;
+mod decide;
+mod events;
+mod filing;
+mod model;
+
+pub use crate::kinds::{ActionKind, Category, Priority, ReturnCode, Satisfaction, Status};
+pub use command::{Command, Context, DispatchOrder, MAX_EXTENSION_DAYS};
+pub use decide::{allowed_from, available_actions, decide, execute};
+pub use events::{Event, EventKind};
+pub use filing::{NewTicket, file};
+pub use model::{PendingExtension, ReturnReason, ThreeOnes, Ticket};

@@ -1,0 +1,204 @@
+//! The ticket as the rules see it, and how an event changes it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Event, EventKind};
+use crate::error::DomainError;
+use crate::ids::{DepartmentId, EnterpriseId, GridId, TaskForceId, TicketId, UserId};
+use crate::kinds::{Category, Priority, ReturnCode, Satisfaction, Status};
+use crate::text::Remark;
+
+/// A return reason: one of the fixed list; `other` needs a text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnReason {
+    pub code: ReturnCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl ReturnReason {
+    /// Validates: `other` requires a text; the others take an optional one.
+    pub fn parse(code: ReturnCode, text: Option<&str>) -> Result<Self, DomainError> {
+        let text = match text {
+            Some(t) if !t.trim().is_empty() => Some(Remark::parse(t)?.into_inner()),
+            _ => None,
+        };
+        if code == ReturnCode::Other && text.is_none() {
+            return Err(DomainError::invalid(
+                "reason_text",
+                "required",
+                "a return for another reason needs an explanation / 选择“其他”时须填写原因",
+            ));
+        }
+        Ok(Self { code, text })
+    }
+}
+
+/// The three-ones (三个一): accountable leader, responsible department, responsible person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreeOnes {
+    pub accountable_leader_id: UserId,
+    pub department_id: DepartmentId,
+    pub responsible_person_id: UserId,
+}
+
+/// An extension waiting for a leader's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingExtension {
+    pub days: u32,
+    pub reason: String,
+    pub requested_by: UserId,
+    pub requested_at: DateTime<Utc>,
+}
+
+/// A ticket's current state: the fold of its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub number: String,
+    pub status: Status,
+    pub enterprise_id: EnterpriseId,
+    pub grid_id: GridId,
+    pub category: Category,
+    pub priority: Priority,
+    pub title: String,
+    pub description: String,
+    pub filed_by: UserId,
+    pub accountable_leader_id: Option<UserId>,
+    pub department_id: Option<DepartmentId>,
+    pub responsible_person_id: Option<UserId>,
+    pub tracker_id: Option<UserId>,
+    pub task_force_id: Option<TaskForceId>,
+    pub co_department_ids: Vec<DepartmentId>,
+    pub response_due_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub reopen_count: i32,
+    pub return_count: i32,
+    pub satisfaction: Option<Satisfaction>,
+    pub last_return: Option<ReturnReason>,
+    pub pending_extension: Option<PendingExtension>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Ticket {
+    /// The deadline that is running now: the response deadline until the department signs,
+    /// then the resolution deadline until it is resolved; none afterwards.
+    pub fn next_due_at(&self) -> Option<DateTime<Utc>> {
+        match self.status {
+            Status::Dispatched => self.response_due_at,
+            Status::Accepted | Status::Escalated => self.resolution_due_at,
+            _ => None,
+        }
+    }
+
+    /// Whether the running deadline has passed.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.next_due_at().is_some_and(|due| due < now)
+    }
+
+    /// The three-ones, if all are set.
+    pub fn three_ones(&self) -> Option<ThreeOnes> {
+        Some(ThreeOnes {
+            accountable_leader_id: self.accountable_leader_id?,
+            department_id: self.department_id?,
+            responsible_person_id: self.responsible_person_id?,
+        })
+    }
+
+    /// Folds one event into the ticket.
+    pub fn apply(&mut self, event: &Event) {
+        self.status = event.to;
+        self.updated_at = event.at;
+        match &event.kind {
+            EventKind::Filed => {}
+            EventKind::Dispatched {
+                three_ones,
+                tracker_id,
+                response_due_at,
+            } => {
+                self.accountable_leader_id = Some(three_ones.accountable_leader_id);
+                self.department_id = Some(three_ones.department_id);
+                self.responsible_person_id = Some(three_ones.responsible_person_id);
+                self.tracker_id = tracker_id.or(self.tracker_id);
+                self.response_due_at = Some(*response_due_at);
+                self.dispatched_at = Some(event.at);
+                self.last_return = None;
+            }
+            EventKind::Accepted { resolution_due_at } => {
+                self.accepted_at = Some(event.at);
+                self.resolution_due_at = Some(*resolution_due_at);
+            }
+            EventKind::Returned { reason, .. } => {
+                self.accountable_leader_id = None;
+                self.department_id = None;
+                self.responsible_person_id = None;
+                self.response_due_at = None;
+                self.dispatched_at = None;
+                self.return_count += 1;
+                self.last_return = Some(reason.clone());
+            }
+            EventKind::Escalated {
+                task_force_id,
+                co_department_ids,
+                ..
+            } => {
+                self.task_force_id = Some(*task_force_id);
+                add_unique(&mut self.co_department_ids, co_department_ids);
+            }
+            EventKind::CoDepartmentsAdded { department_ids } => {
+                add_unique(&mut self.co_department_ids, department_ids);
+            }
+            EventKind::ExtensionRequested { days, reason } => {
+                self.pending_extension = Some(PendingExtension {
+                    days: *days,
+                    reason: reason.clone(),
+                    requested_by: event.actor,
+                    requested_at: event.at,
+                });
+            }
+            EventKind::ExtensionDecided {
+                resolution_due_at, ..
+            } => {
+                self.pending_extension = None;
+                if let Some(due) = resolution_due_at {
+                    self.resolution_due_at = Some(*due);
+                }
+            }
+            EventKind::Resolved { .. } => {
+                self.resolved_at = Some(event.at);
+                self.pending_extension = None;
+            }
+            EventKind::Reported { satisfaction, .. } => {
+                self.satisfaction = Some(*satisfaction);
+            }
+            EventKind::Closed => self.closed_at = Some(event.at),
+            EventKind::Reopened {
+                reopen_count,
+                resolution_due_at,
+            } => {
+                self.reopen_count = *reopen_count;
+                self.resolution_due_at = Some(*resolution_due_at);
+                self.resolved_at = None;
+                self.accepted_at = Some(event.at);
+            }
+            EventKind::Urged { .. }
+            | EventKind::Supervised { .. }
+            | EventKind::Commented { .. } => {}
+        }
+    }
+}
+
+fn add_unique(into: &mut Vec<DepartmentId>, more: &[DepartmentId]) {
+    for d in more {
+        if !into.contains(d) {
+            into.push(*d);
+        }
+    }
+}
