@@ -7,6 +7,7 @@
 //! [`Caller`], the error policy, and the use cases (`tickets`, `org`).
 
 pub mod auth;
+pub mod digest;
 pub mod error;
 pub mod org;
 pub mod state;

@@ -380,7 +380,7 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
     let mut times = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        gridline_notifier::digest::stats_for(
+        gridline_app::digest::stats_for(
             &store,
             &calendar,
             &gridline_domain::Scope::of(&actor),

@@ -1,7 +1,7 @@
 //! The leaders' dashboard (驾驶舱): cards, the department ranking, the trend, the overdue
 //! list with a supervise (督办) button, and extension requests to decide. The period numbers
-//! are the digest's own ([`gridline_notifier::digest::stats_for`]), so the page and the mail
-//! agree.
+//! are the digest's own ([`gridline_app::digest::stats_for`], drawn by `gridline-report`), so
+//! the page and the mail agree.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -10,11 +10,12 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Datelike;
 use gridline_app::AppState;
+use gridline_app::digest::stats_for;
 use gridline_domain::calendar::ZONE;
 use gridline_domain::digest::{DigestStats, Period};
 use gridline_domain::ticket::available_actions;
 use gridline_domain::{ActionKind, GridId, Role, Scope};
-use gridline_notifier::digest::{stats_for, trend_svg};
+use gridline_report::trend_svg;
 use gridline_store::tickets::{Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
 

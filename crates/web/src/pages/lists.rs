@@ -277,54 +277,44 @@ pub async fn task_force(
 
 /// The rows as a workbook.
 fn workbook(lang: Lang, kind: Kind, rows: &[Row]) -> Result<Response, PageError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let build = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-        let mut wb = Workbook::new();
-        let bold = Format::new().set_bold();
-        let sheet = wb.add_worksheet();
-        let heads = [
-            "col.number",
-            "col.title",
-            "col.enterprise",
-            "col.grid",
-            "col.category",
-            "col.priority",
-            "col.status",
-            "col.department",
-            "col.person",
-            "col.due",
-            "col.days_left",
-            "col.created",
-        ];
-        for (c, h) in heads.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, tr(lang, h), &bold)?;
-        }
-        for (i, r) in rows.iter().enumerate() {
-            let n = i as u32 + 1;
-            let cells = [
-                r.number.clone(),
-                r.title.clone(),
-                r.enterprise.clone(),
-                r.grid.clone(),
-                tr(lang, &format!("category.{}", r.category)),
-                tr(lang, &format!("priority.{}", r.priority)),
-                tr(lang, &format!("status.{}", r.status)),
-                r.department.clone(),
-                r.person.clone(),
-                r.due.clone().unwrap_or_default(),
-            ];
-            for (c, v) in cells.iter().enumerate() {
-                sheet.write_string(n, c as u16, v)?;
-            }
-            if let Some(d) = r.days_left {
-                sheet.write_number(n, 10, d as f64)?;
-            }
-            sheet.write_string(n, 11, &r.created)?;
-        }
-        sheet.set_column_width(1, 40)?;
-        sheet.set_column_width(2, 24)?;
-        wb.save_to_buffer()
-    };
+    use gridline_report::{Cell, table_workbook};
+    let heads: Vec<String> = [
+        "col.number",
+        "col.title",
+        "col.enterprise",
+        "col.grid",
+        "col.category",
+        "col.priority",
+        "col.status",
+        "col.department",
+        "col.person",
+        "col.due",
+        "col.days_left",
+        "col.created",
+    ]
+    .iter()
+    .map(|h| tr(lang, h))
+    .collect();
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.number.clone()),
+                Cell::Text(r.title.clone()),
+                Cell::Text(r.enterprise.clone()),
+                Cell::Text(r.grid.clone()),
+                Cell::Text(tr(lang, &format!("category.{}", r.category))),
+                Cell::Text(tr(lang, &format!("priority.{}", r.priority))),
+                Cell::Text(tr(lang, &format!("status.{}", r.status))),
+                Cell::Text(r.department.clone()),
+                Cell::Text(r.person.clone()),
+                Cell::Text(r.due.clone().unwrap_or_default()),
+                r.days_left.map_or(Cell::Empty, |d| Cell::Number(d as f64)),
+                Cell::Text(r.created.clone()),
+            ]
+        })
+        .collect();
+    let build = || table_workbook(&heads, &cells, &[(1, 40.0), (2, 24.0)]);
     let bytes = build().map_err(|e| PageError::internal(&e))?;
     let name = format!("gridline-{}.xlsx", kind.path().trim_start_matches('/'));
     Ok((
