@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test fmt-check clippy calendar-check pg-up python-deps browser-deps mail-sink bench fuzz-api build clean
+.PHONY: run test fmt-check clippy calendar-check pg-up python-deps browser-deps mail-sink bench fuzz-api build clean deny unused-deps
 
 ## run: build, migrate, seed the demo on first start, serve on http://127.0.0.1:8080 (SQLite in ./data)
 run:
@@ -20,6 +20,17 @@ test: fmt-check clippy calendar-check python-deps browser-deps pg-up
 
 fmt-check:
 	$(CARGO) fmt --all --check
+
+## deny: licences, duplicate crates (each reasoned in deny.toml) and sources (CI runs it;
+## RustSec advisories are not checked: their database lives on GitHub, out of reach here)
+deny:
+	@command -v cargo-deny >/dev/null 2>&1 || $(CARGO) install --locked cargo-deny
+	$(CARGO) deny check bans licenses sources
+
+## unused-deps: dependencies declared but used by no code (CI runs it)
+unused-deps:
+	@command -v cargo-machete >/dev/null 2>&1 || $(CARGO) install --locked cargo-machete
+	cargo machete
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
