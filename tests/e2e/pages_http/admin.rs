@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use super::*;
+use super::{get, sign_in};
 use crate::both_engines;
 use crate::support::{Engine, TestApp};
 use crate::world::World;

@@ -4,7 +4,7 @@ use calamine::{Reader, Xlsx};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
-use super::*;
+use super::{get, input_value, sign_in};
 use crate::both_engines;
 use crate::support::{Engine, TestApp};
 use crate::world::World;

@@ -4,7 +4,7 @@
 use calamine::{Reader, Xlsx};
 use reqwest::StatusCode;
 
-use super::*;
+use super::{client, csrf, get, input_value, sign_in, sign_in_with};
 use crate::both_engines;
 use crate::support::{Engine, TestApp};
 use crate::world::World;
