@@ -161,7 +161,7 @@ pub(crate) async fn notifier(config: &Config, store: Store) -> anyhow::Result<Ar
         templates: Templates::new()?,
         calendar: Arc::new(config.calendar()?),
         config: settings,
-        now: Arc::new(Utc::now),
+        clock: Arc::new(SystemClock),
     }))
 }
 

@@ -16,7 +16,7 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::NaiveTime;
 use gridline_domain::WorkCalendar;
 use gridline_domain::notice::NoticePolicy;
 use gridline_store::Store;
@@ -27,9 +27,6 @@ pub use config::NotifierConfig;
 pub use mailer::{Email, MailError, Mailer, SmtpMailer};
 pub use templates::Templates;
 
-/// Where "now" comes from (tests and the digest CLI set it).
-pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
 /// The notifier: everything the worker and the sweeper need.
 pub struct Notifier {
     pub store: Store,
@@ -37,7 +34,8 @@ pub struct Notifier {
     pub templates: Templates,
     pub calendar: Arc<WorkCalendar>,
     pub config: NotifierConfig,
-    pub now: Now,
+    /// The application's one time source (tests control it).
+    pub clock: Arc<dyn gridline_app::Clock>,
 }
 
 impl Notifier {

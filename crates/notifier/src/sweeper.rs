@@ -23,7 +23,7 @@ const BATCH: u64 = 500;
 impl Notifier {
     /// Writes the deadline notices and digests due now.
     pub async fn sweep_once(&self) -> Result<SweepReport, StoreError> {
-        let now = (self.now)();
+        let now = self.clock.now();
         let policy = self.notice_policy();
         let mut report = SweepReport::default();
         let mut after = 0;
@@ -75,7 +75,7 @@ impl Notifier {
 
     /// Queues the digest of `period` for every active leader (once per leader and period).
     pub async fn enqueue_digests(&self, period: Period) -> Result<usize, StoreError> {
-        let now = (self.now)();
+        let now = self.clock.now();
         let mut written = 0;
         for leader in self.store.users(Some(Role::Leader)).await? {
             if !leader.active {

@@ -95,7 +95,7 @@ impl Notifier {
     /// Claims one batch of due rows and sends them. Errors of one row are recorded on it;
     /// only a database failure on the batch itself is returned.
     pub async fn drain_once(&self) -> Result<DrainReport, StoreError> {
-        let now = (self.now)();
+        let now = self.clock.now();
         let w = &self.config.worker;
         let rows = self
             .store
@@ -121,13 +121,13 @@ impl Notifier {
             };
             match result {
                 Ok(()) => {
-                    self.store.outbox_sent(row.id, (self.now)()).await?;
+                    self.store.outbox_sent(row.id, self.clock.now()).await?;
                     tracing::debug!(outbox = row.id, kind = %row.kind, "sent");
                     report.sent += 1;
                 }
                 Err(error) => {
                     let dead = row.attempts >= w.max_attempts;
-                    let retry_at = (!dead).then(|| (self.now)() + self.backoff(row.attempts));
+                    let retry_at = (!dead).then(|| self.clock.now() + self.backoff(row.attempts));
                     if dead {
                         tracing::error!(outbox = row.id, kind = %row.kind, attempts = row.attempts, %error, "giving up on a message: it is dead until an admin retries it");
                         report.dead += 1;
