@@ -129,6 +129,33 @@ impl DeadlineNotice {
     }
 }
 
+impl DeadlineNotice {
+    /// Whether the reason for this notice still stands when it is about to be sent: the
+    /// deadline it is about is still the one running (a response notice for a ticket already
+    /// signed, or a resolution notice after the ticket was resolved or its deadline moved by
+    /// an extension, is obsolete). `Err` says why not, for the record.
+    pub fn still_due(&self, t: &Ticket) -> Result<(), &'static str> {
+        let running = match self.kind {
+            NoticeKind::ResponseWarning | NoticeKind::ResponseOverdue => {
+                (t.status == Status::Dispatched).then_some(t.response_due_at)
+            }
+            NoticeKind::ResolutionWarning
+            | NoticeKind::ResolutionOverdue
+            | NoticeKind::ResolutionSupervise => {
+                matches!(t.status, Status::Accepted | Status::Escalated)
+                    .then_some(t.resolution_due_at)
+            }
+        };
+        match running {
+            None => Err("the ticket has moved past this deadline / 工单已不在该期限内"),
+            Some(due) if due != Some(self.due_at) => {
+                Err("the deadline has moved since / 期限已变更")
+            }
+            Some(_) => Ok(()),
+        }
+    }
+}
+
 /// The running deadline's start and due instants, if a deadline is running.
 fn running(t: &Ticket) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     match t.status {

@@ -276,6 +276,37 @@ fn deadline_notices_warn_then_overdue_then_supervise() {
     assert!(kinds(&t, "2026-03-16T10:00:00+08:00").is_empty());
 }
 
+/// A notice is sent only while its reason stands: the response warning of a ticket already
+/// signed, or a resolution notice after resolution or an extension, is obsolete.
+#[test]
+fn notices_are_obsolete_once_their_deadline_is_gone() {
+    let cal = calendar();
+    let policy = NoticePolicy {
+        warn_share: 0.75,
+        supervise_after_days: 2,
+    };
+    let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
+    t.status = Status::Dispatched;
+    t.dispatched_at = Some(at("2026-03-09T09:00:00+08:00"));
+    t.response_due_at = Some(at("2026-03-09T17:00:00+08:00"));
+    let warn = deadline_notices(&t, at("2026-03-09T15:00:00+08:00"), &cal, &policy)[0];
+    assert_eq!(warn.kind, NoticeKind::ResponseWarning);
+    assert!(warn.still_due(&t).is_ok());
+    // Signed before the warning went out: the warning is obsolete.
+    t.status = Status::Accepted;
+    t.accepted_at = Some(at("2026-03-09T15:30:00+08:00"));
+    t.resolution_due_at = Some(at("2026-03-12T18:00:00+08:00"));
+    assert!(warn.still_due(&t).is_err());
+    let overdue = deadline_notices(&t, at("2026-03-13T10:00:00+08:00"), &cal, &policy)[0];
+    assert!(overdue.still_due(&t).is_ok());
+    // An approved extension moves the deadline: the old deadline's notice is obsolete.
+    t.resolution_due_at = Some(at("2026-03-17T18:00:00+08:00"));
+    assert!(overdue.still_due(&t).is_err());
+    t.resolution_due_at = Some(at("2026-03-12T18:00:00+08:00"));
+    t.status = Status::Resolved;
+    assert!(overdue.still_due(&t).is_err());
+}
+
 /// The pages' traffic light (红黄灯) turns yellow exactly when the warning mail is due and
 /// red exactly when the overdue one is, minute by minute over a whole resolution period.
 #[test]

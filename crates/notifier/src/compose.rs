@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use gridline_domain::calendar::ZONE;
-use gridline_domain::notice::{NoticeKind, Recipient, event_recipients};
+use gridline_domain::notice::{DeadlineNotice, NoticeKind, Recipient, event_recipients};
 use gridline_domain::ticket::ReturnCode;
-use gridline_domain::{ActionKind, DepartmentId, ThreeOnes, Ticket, TicketId, UserId};
+use gridline_domain::{ActionKind, DepartmentId, Status, ThreeOnes, Ticket, TicketId, UserId};
 use gridline_store::entity::{outbox, users};
 use gridline_store::{Store, StoreError};
 use minijinja::Value;
@@ -30,6 +30,8 @@ pub enum ComposeError {
 pub enum Composed {
     Email(Email),
     NoRecipients(String),
+    /// The reason for the message is gone (a notice about a deadline no longer running).
+    Obsolete(String),
 }
 
 /// A local time as shown in messages: `2026-10-10 18:00 周六`.
@@ -323,11 +325,31 @@ pub(crate) async fn ticket_message(
         .ok_or_else(|| ComposeError::Payload("no ticket".into()))?;
     let mut t = store.ticket(TicketId(ticket_id)).await?;
     let payload: serde_json::Value = match row.event_id {
-        Some(e) => store.event(e).await?.payload,
+        Some(e) => {
+            // The message tells of the event as it was: a "to sign for" mail sent late must
+            // not say the ticket is closed.
+            let event = store.event(e).await?;
+            t.status = Status::parse(&event.to)
+                .ok_or_else(|| ComposeError::Payload(format!("status {}", event.to)))?;
+            event.payload
+        }
         None => {
             serde_json::from_str(&row.payload).map_err(|e| ComposeError::Payload(e.to_string()))?
         }
     };
+    // A deadline notice whose deadline is no longer the one running is not sent.
+    if row.event_id.is_none()
+        && let Some(kind) = NoticeKind::parse(&row.kind)
+    {
+        let due_at = payload
+            .get("due_at")
+            .and_then(|d| d.as_i64())
+            .and_then(DateTime::from_timestamp_millis)
+            .ok_or_else(|| ComposeError::Payload("a notice without due_at".into()))?;
+        if let Err(why) = (DeadlineNotice { kind, due_at }).still_due(&t) {
+            return Ok(Composed::Obsolete(why.to_owned()));
+        }
+    }
     as_of_event(&mut t, &payload);
     let dir = Directory { store };
     let to = dir.addresses(&t, recipients).await?;

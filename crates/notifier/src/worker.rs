@@ -111,7 +111,7 @@ impl Notifier {
                     let to: Vec<String> = email.to.iter().map(|(_, a)| mask(a)).collect();
                     format!("{e} (to {})", to.join(", "))
                 }),
-                Ok(Composed::NoRecipients(reason)) => {
+                Ok(Composed::NoRecipients(reason) | Composed::Obsolete(reason)) => {
                     tracing::info!(outbox = row.id, kind = %row.kind, %reason, "nothing to send");
                     self.store.outbox_skipped(row.id, reason).await?;
                     report.skipped += 1;

@@ -340,9 +340,17 @@ async fn outage_then_recovery(engine: Engine) {
         "recipients are masked in logs"
     );
 
+    // The first ticket is signed for while its mail waits: the mail still tells of the
+    // dispatch as it was (composed from the event, not from the ticket at send time).
+    w.step(&app, "officer_d1", tickets[0], "accept", json!({}))
+        .await;
     let sink = SmtpSink::start(port, None);
     let mails = sink.wait_for(6, 30).await;
     assert_eq!(mails.len(), 6, "every notification arrives, none twice");
+    for m in by_subject(&mails, "新工单待签收") {
+        assert!(m.text.contains("已派发 / dispatched"), "{}", m.text);
+        assert!(!m.text.contains("已签收"), "{}", m.text);
+    }
     assert_eq!(
         mails
             .iter()
