@@ -44,13 +44,7 @@ pub async fn page_cookie(app: &TestApp, user: &str) -> (String, String) {
         set_cookie(&r, "gl_session"),
         set_cookie(&r, "gl_sid")
     );
-    let r = c
-        .get(app.url("/tickets"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    let html = r.text().await.unwrap();
+    let html = get_as(app, &cookie, "/tickets").await.text().await.unwrap();
     (cookie, csrf(&html))
 }
 
@@ -62,6 +56,16 @@ pub fn set_cookie(r: &reqwest::Response, name: &str) -> String {
         .find_map(|v| v.strip_prefix(&format!("{name}=")))
         .map(|v| v.split(';').next().unwrap().to_owned())
         .unwrap_or_else(|| panic!("no {name} cookie set"))
+}
+
+/// GETs `path` as the browser whose cookies are `cookie` (no redirect followed).
+pub async fn get_as(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    client()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub fn location(r: &reqwest::Response) -> String {

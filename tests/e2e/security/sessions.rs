@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::both_engines;
 use crate::pages_http::{client, csrf, get, input_value};
-use crate::security::{execute, location, page_cookie};
+use crate::security::{execute, get_as, location, page_cookie};
 use crate::support::{Engine, PASSWORD, TestApp, run};
 use crate::world::World;
 
@@ -106,13 +106,10 @@ async fn tokens_are_revoked(engine: Engine) {
     // Pages: the session cookie replayed after signing out.
     let (cookie, token) = page_cookie(&app, "liaison.a").await;
     let c = client();
-    let r = c
-        .get(app.url("/tickets"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        get_as(&app, &cookie, "/tickets").await.status(),
+        StatusCode::OK
+    );
     let r = c
         .post(app.url("/logout"))
         .header("cookie", &cookie)
@@ -121,12 +118,7 @@ async fn tokens_are_revoked(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = c
-        .get(app.url("/tickets"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let r = get_as(&app, &cookie, "/tickets").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the old cookie is out");
     assert!(location(&r).starts_with("/login"));
     // A password reset (the operator's command) ends the sessions made with the old one.
@@ -142,13 +134,10 @@ async fn tokens_are_revoked(engine: Engine) {
         app.get(&before, "/api/v1/me").await.0,
         StatusCode::UNAUTHORIZED
     );
-    let r = c
-        .get(app.url("/inbox"))
-        .header("cookie", &page_before)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get_as(&app, &page_before, "/inbox").await.status(),
+        StatusCode::SEE_OTHER
+    );
     let after = app.login_with("officer.d1", "a brand new passphrase").await;
     assert_eq!(app.get(&after, "/api/v1/me").await.0, StatusCode::OK);
     // Deactivation and a role change (made in the database: no form changes them yet).
