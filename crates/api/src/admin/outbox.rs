@@ -32,20 +32,22 @@ pub struct OutboxDto {
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl From<outbox::Model> for OutboxDto {
-    fn from(r: outbox::Model) -> Self {
-        Self {
+impl TryFrom<outbox::Model> for OutboxDto {
+    type Error = gridline_store::StoreError;
+
+    fn try_from(r: outbox::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             id: r.id,
             kind: r.kind,
             ticket_id: r.ticket_id,
             event_id: r.event_id,
             state: r.state,
             attempts: r.attempts,
-            next_attempt_at: from_ms(r.next_attempt_at),
+            next_attempt_at: from_ms(r.next_attempt_at)?,
             last_error: r.last_error,
-            created_at: from_ms(r.created_at),
-            sent_at: r.sent_at.map(from_ms),
-        }
+            created_at: from_ms(r.created_at)?,
+            sent_at: r.sent_at.map(from_ms).transpose()?,
+        })
     }
 }
 
@@ -88,7 +90,11 @@ pub async fn list_outbox(
         .store
         .outbox(q.state.as_deref(), q.limit.unwrap_or(100).clamp(1, 500))
         .await?;
-    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(OutboxDto::try_from)
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
 }
 
 /// Puts a dead (or skipped) message back in the queue (admins only).
@@ -107,5 +113,5 @@ pub async fn retry_outbox(
 ) -> ApiResult<axum::Json<OutboxDto>> {
     auth.require_admin()?;
     let row = state.store.outbox_retry(id, state.now()).await?;
-    Ok(axum::Json(row.into()))
+    Ok(axum::Json(OutboxDto::try_from(row)?))
 }

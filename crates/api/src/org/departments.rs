@@ -24,14 +24,16 @@ pub struct DepartmentDto {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<departments::Model> for DepartmentDto {
-    fn from(d: departments::Model) -> Self {
-        Self {
+impl TryFrom<departments::Model> for DepartmentDto {
+    type Error = gridline_store::StoreError;
+
+    fn try_from(d: departments::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             id: d.id,
             name: d.name,
             email: d.email,
-            created_at: from_ms(d.created_at),
-        }
+            created_at: from_ms(d.created_at)?,
+        })
     }
 }
 
@@ -50,7 +52,10 @@ pub async fn create_department(
     Json(req): Json<NewDepartmentInput>,
 ) -> ApiResult<(StatusCode, axum::Json<DepartmentDto>)> {
     let row = org::create_department(&state, &auth, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(row.into())))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(DepartmentDto::try_from(row)?),
+    ))
 }
 
 /// Lists departments.
@@ -66,5 +71,9 @@ pub async fn list_departments(
     _auth: AuthUser,
 ) -> ApiResult<axum::Json<Vec<DepartmentDto>>> {
     let rows = state.store.departments().await?;
-    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(DepartmentDto::try_from)
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
 }

@@ -32,17 +32,19 @@ pub struct EnterpriseDto {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<enterprises::Model> for EnterpriseDto {
-    fn from(e: enterprises::Model) -> Self {
-        Self {
+impl TryFrom<enterprises::Model> for EnterpriseDto {
+    type Error = gridline_store::StoreError;
+
+    fn try_from(e: enterprises::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             id: e.id,
             name: e.name,
             credit_code: e.credit_code,
             cluster: e.cluster,
             grid_id: e.grid_id,
             above_size: e.above_size,
-            created_at: from_ms(e.created_at),
-        }
+            created_at: from_ms(e.created_at)?,
+        })
     }
 }
 
@@ -66,7 +68,10 @@ pub async fn create_enterprise(
     Json(req): Json<NewEnterpriseInput>,
 ) -> ApiResult<(StatusCode, axum::Json<EnterpriseDto>)> {
     let row = org::create_enterprise(&state, &auth, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(row.into())))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(EnterpriseDto::try_from(row)?),
+    ))
 }
 
 /// Filters for the enterprise list.
@@ -102,7 +107,11 @@ pub async fn list_enterprises(
         .store
         .enterprises(&filter, q.limit.unwrap_or(100).clamp(1, 500))
         .await?;
-    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(EnterpriseDto::try_from)
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
 }
 
 /// One enterprise.
@@ -119,7 +128,6 @@ pub async fn get_enterprise(
     _auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<EnterpriseDto>> {
-    Ok(axum::Json(
-        state.store.enterprise(EnterpriseId(id)).await?.into(),
-    ))
+    let row = state.store.enterprise(EnterpriseId(id)).await?;
+    Ok(axum::Json(EnterpriseDto::try_from(row)?))
 }

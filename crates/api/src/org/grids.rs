@@ -33,9 +33,11 @@ pub struct GridDto {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<grids::Model> for GridDto {
-    fn from(g: grids::Model) -> Self {
-        Self {
+impl TryFrom<grids::Model> for GridDto {
+    type Error = gridline_store::StoreError;
+
+    fn try_from(g: grids::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             id: g.id,
             name: g.name,
             linked_leader_id: g.linked_leader_id,
@@ -43,8 +45,8 @@ impl From<grids::Model> for GridDto {
             task_force_id: g.task_force_id,
             liaison_id: g.liaison_id,
             team: g.team,
-            created_at: from_ms(g.created_at),
-        }
+            created_at: from_ms(g.created_at)?,
+        })
     }
 }
 
@@ -63,7 +65,7 @@ pub async fn create_grid(
     Json(req): Json<NewGridInput>,
 ) -> ApiResult<(StatusCode, axum::Json<GridDto>)> {
     let row = org::create_grid(&state, &auth, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(row.into())))
+    Ok((StatusCode::CREATED, axum::Json(GridDto::try_from(row)?)))
 }
 
 /// Lists grids.
@@ -79,7 +81,11 @@ pub async fn list_grids(
     _auth: AuthUser,
 ) -> ApiResult<axum::Json<Vec<GridDto>>> {
     let rows = state.store.grids().await?;
-    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(GridDto::try_from)
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
 }
 
 /// One grid.
@@ -96,5 +102,6 @@ pub async fn get_grid(
     _auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<GridDto>> {
-    Ok(axum::Json(state.store.grid(GridId(id)).await?.into()))
+    let row = state.store.grid(GridId(id)).await?;
+    Ok(axum::Json(GridDto::try_from(row)?))
 }

@@ -23,14 +23,16 @@ pub struct TaskForceDto {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<task_forces::Model> for TaskForceDto {
-    fn from(t: task_forces::Model) -> Self {
-        Self {
+impl TryFrom<task_forces::Model> for TaskForceDto {
+    type Error = gridline_store::StoreError;
+
+    fn try_from(t: task_forces::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             id: t.id,
             name: t.name,
             description: t.description,
-            created_at: from_ms(t.created_at),
-        }
+            created_at: from_ms(t.created_at)?,
+        })
     }
 }
 
@@ -49,7 +51,10 @@ pub async fn create_task_force(
     Json(req): Json<NewTaskForceInput>,
 ) -> ApiResult<(StatusCode, axum::Json<TaskForceDto>)> {
     let row = org::create_task_force(&state, &auth, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(row.into())))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(TaskForceDto::try_from(row)?),
+    ))
 }
 
 /// Lists task forces.
@@ -65,5 +70,9 @@ pub async fn list_task_forces(
     _auth: AuthUser,
 ) -> ApiResult<axum::Json<Vec<TaskForceDto>>> {
     let rows = state.store.task_forces().await?;
-    Ok(axum::Json(rows.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(TaskForceDto::try_from)
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
 }

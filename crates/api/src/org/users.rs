@@ -39,19 +39,21 @@ pub struct UserDto {
 impl UserDto {
     /// The user as `viewer` may see them: addresses are for administrators (who manage
     /// them) and for the user themselves, not a directory for everyone signed in.
-    pub fn seen_by(u: users::Model, viewer: &Caller) -> Self {
+    pub fn seen_by(u: users::Model, viewer: &Caller) -> Result<Self, gridline_store::StoreError> {
         let shows_email = viewer.actor.role() == Role::Admin || viewer.user.id == u.id;
-        let mut dto = Self::from(u);
+        let mut dto = Self::try_from(u)?;
         if !shows_email {
             dto.email = None;
         }
-        dto
+        Ok(dto)
     }
 }
 
-impl From<users::Model> for UserDto {
-    fn from(u: users::Model) -> Self {
-        Self {
+impl TryFrom<users::Model> for UserDto {
+    type Error = gridline_store::StoreError;
+
+    fn try_from(u: users::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             id: u.id,
             username: u.username,
             display_name: u.display_name,
@@ -63,8 +65,8 @@ impl From<users::Model> for UserDto {
             top_leader: u.top_leader,
             service_centre: u.service_centre,
             active: u.active,
-            created_at: from_ms(u.created_at),
-        }
+            created_at: from_ms(u.created_at)?,
+        })
     }
 }
 
@@ -88,7 +90,7 @@ pub async fn create_user(
     Json(req): Json<NewUserInput>,
 ) -> ApiResult<(StatusCode, axum::Json<UserDto>)> {
     let row = org::create_user(&state, &auth, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(row.into())))
+    Ok((StatusCode::CREATED, axum::Json(UserDto::try_from(row)?)))
 }
 
 /// Filters for the user list.
@@ -118,7 +120,7 @@ pub async fn list_users(
     Ok(axum::Json(
         rows.into_iter()
             .map(|u| UserDto::seen_by(u, &auth))
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     ))
 }
 
@@ -137,5 +139,5 @@ pub async fn get_user(
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<UserDto>> {
     let row = state.store.user(gridline_domain::UserId(id)).await?;
-    Ok(axum::Json(UserDto::seen_by(row, &auth)))
+    Ok(axum::Json(UserDto::seen_by(row, &auth)?))
 }

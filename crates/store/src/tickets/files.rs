@@ -26,19 +26,18 @@ impl Store {
             .into_tuple()
             .all(&self.read)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, ticket_id, filename, content_type, size, at)| AttachmentMeta {
+        rows.into_iter()
+            .map(|(id, ticket_id, filename, content_type, size, at)| {
+                Ok(AttachmentMeta {
                     id,
                     ticket_id: TicketId(ticket_id),
                     filename,
                     content_type,
                     size,
-                    created_at: from_ms(at),
-                },
-            )
-            .collect())
+                    created_at: from_ms(at)?,
+                })
+            })
+            .collect()
     }
 
     /// One attachment with its bytes (the caller checks that its ticket is visible).

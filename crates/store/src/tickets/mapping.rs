@@ -61,19 +61,19 @@ pub(super) fn to_ticket(
         tracker_id: m.tracker_id.map(UserId),
         task_force_id: m.task_force_id.map(TaskForceId),
         co_department_ids: co_departments,
-        response_due_at: m.response_due_at.map(from_ms),
-        resolution_due_at: m.resolution_due_at.map(from_ms),
-        dispatched_at: m.dispatched_at.map(from_ms),
-        accepted_at: m.accepted_at.map(from_ms),
-        resolved_at: m.resolved_at.map(from_ms),
-        closed_at: m.closed_at.map(from_ms),
+        response_due_at: m.response_due_at.map(from_ms).transpose()?,
+        resolution_due_at: m.resolution_due_at.map(from_ms).transpose()?,
+        dispatched_at: m.dispatched_at.map(from_ms).transpose()?,
+        accepted_at: m.accepted_at.map(from_ms).transpose()?,
+        resolved_at: m.resolved_at.map(from_ms).transpose()?,
+        closed_at: m.closed_at.map(from_ms).transpose()?,
         reopen_count: m.reopen_count,
         return_count: m.return_count,
         last_return,
         pending_extension,
         version: m.version,
-        created_at: from_ms(m.created_at),
-        updated_at: from_ms(m.updated_at),
+        created_at: from_ms(m.created_at)?,
+        updated_at: from_ms(m.updated_at)?,
     })
 }
 
@@ -134,6 +134,6 @@ pub(super) fn stored_event(m: ticket_events::Model) -> Result<StoredEvent, Store
         from: m.from_status,
         to: m.to_status,
         payload,
-        at: from_ms(m.created_at),
+        at: from_ms(m.created_at)?,
     })
 }
