@@ -1,9 +1,85 @@
 //! The digest's numbers for a scope and period: what the leaders' mail and the dashboard
 //! both show (`gridline-report` draws them).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
 use gridline_domain::digest::{DigestStats, EventFact, Period, compute};
 use gridline_domain::{ActionKind, DepartmentId, Satisfaction, Scope, WorkCalendar};
 use gridline_store::{Store, StoreError};
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+type Key = (String, Period);
+
+/// Computed period numbers, each with the newest event id it saw, and the lock of each
+/// scope and period being computed (in `AppState`).
+#[derive(Default)]
+pub struct DigestCache {
+    stats: Mutex<HashMap<Key, (i64, Arc<DigestStats>)>>,
+    turns: Mutex<HashMap<Key, Weak<tokio::sync::Mutex<()>>>>,
+}
+
+impl DigestCache {
+    fn hit(&self, key: &Key, version: i64) -> Option<Arc<DigestStats>> {
+        let cache = self.stats.lock().ok()?;
+        let (v, stats) = cache.get(key)?;
+        (*v == version).then(|| stats.clone())
+    }
+
+    /// The lock of one scope and period (kept only while someone holds or waits for it).
+    fn turn(&self, key: &Key) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut turns) = self.turns.lock() else {
+            return Arc::default();
+        };
+        if let Some(live) = turns.get(key).and_then(Weak::upgrade) {
+            return live;
+        }
+        turns.retain(|_, w| w.strong_count() > 0);
+        let fresh = Arc::new(tokio::sync::Mutex::new(()));
+        turns.insert(key.clone(), Arc::downgrade(&fresh));
+        fresh
+    }
+
+    fn keep(&self, key: Key, version: i64, stats: Arc<DigestStats>) {
+        if let Ok(mut cache) = self.stats.lock() {
+            if cache.len() >= 256 {
+                cache.clear();
+            }
+            cache.insert(key, (version, stats));
+        }
+    }
+}
+
+/// The period's numbers for a page view (the leaders' dashboard). The digest reads every
+/// ticket of the period, which is fine once a week per leader but not per page view: a
+/// Monday morning of leaders opening the dashboard would recompute it for each. An entry is
+/// used only while no event has been written since (one index lookup tells), so the page
+/// is never stale, in this process or across several on one database. One computation per
+/// scope and period at a time: a burst of leaders asking for the same numbers waits for the
+/// first and shares it; different numbers never wait for each other, so no request can hold
+/// up another leader's dashboard.
+pub async fn period_stats(
+    state: &AppState,
+    scope: &Scope,
+    period: Period,
+) -> AppResult<Arc<DigestStats>> {
+    let version = state.store.last_event_id().await?;
+    let key = (format!("{scope:?}"), period);
+    let cache = &state.digests;
+    if let Some(hit) = cache.hit(&key, version) {
+        return Ok(hit);
+    }
+    let turn = cache.turn(&key);
+    let _turn = turn.lock().await;
+    if let Some(hit) = cache.hit(&key, version) {
+        return Ok(hit);
+    }
+    let stats = Arc::new(stats_for(&state.store, &state.calendar, scope, period).await?);
+    cache.keep(key, version, stats.clone());
+    Ok(stats)
+}
 
 /// The numbers of one scope for a period: the period's tickets and events, folded by the
 /// rules (`domain::digest::compute`).

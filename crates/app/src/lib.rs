@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod digest;
+pub mod directory;
 pub mod error;
 pub mod org;
 pub mod state;

@@ -44,6 +44,10 @@ pub struct AppState {
     pub notice: NoticePolicy,
     /// Uploads being read at once (each holds its files in memory until it is stored).
     pub uploads: Arc<Uploads>,
+    /// The organisation's names, kept until the organisation changes.
+    pub directory: Arc<crate::directory::DirectoryCache>,
+    /// The digest's numbers per scope and period, kept until an event is written.
+    pub digests: Arc<crate::digest::DigestCache>,
 }
 
 /// The bound on uploads read at once.

@@ -256,6 +256,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             config.settings.server.max_concurrent_uploads,
             std::time::Duration::from_secs(config.settings.server.upload_wait_secs),
         )),
+        directory: Arc::default(),
+        digests: Arc::default(),
     };
     let listener = tokio::net::TcpListener::bind(&config.settings.server.addr)
         .await

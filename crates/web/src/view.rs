@@ -2,120 +2,17 @@
 //! working days left and the traffic light.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use gridline_app::AppState;
+use gridline_domain::Ticket;
 use gridline_domain::calendar::ZONE;
 use gridline_domain::notice::{Light, light};
-use gridline_domain::{Scope, Ticket};
-use gridline_store::entity::{grids, users};
-use gridline_store::org::OrgVersion;
 use serde::Serialize;
 
+pub use gridline_app::directory::Directory;
+
 use crate::render::PageError;
-
-/// Names of the organisation, loaded once per page (a zone has hundreds of these, not
-/// millions).
-pub struct Directory {
-    pub departments: Vec<(i64, String)>,
-    pub task_forces: Vec<(i64, String)>,
-    pub grids: Vec<grids::Model>,
-    pub users: Vec<users::Model>,
-    dept: HashMap<i64, String>,
-    user: HashMap<i64, String>,
-    grid: HashMap<i64, String>,
-    tf: HashMap<i64, String>,
-}
-
-/// How long a loaded directory is trusted even when the marker has not moved (a change
-/// made straight in the database, say).
-const DIRECTORY_TTL: Duration = Duration::from_secs(60);
-
-type Cached = Mutex<Option<(OrgVersion, Instant, Arc<Directory>)>>;
-
-impl Directory {
-    /// The directory, reloaded only when the organisation changed (one small query tells)
-    /// or the copy is a minute old: every page needs names, and on SQLite each row costs a
-    /// thread hop.
-    pub async fn load(state: &AppState) -> Result<Arc<Directory>, PageError> {
-        static CACHE: OnceLock<Cached> = OnceLock::new();
-        let cache = CACHE.get_or_init(Mutex::default);
-        let version = state.store.org_version().await?;
-        if let Ok(c) = cache.lock()
-            && let Some((v, at, dir)) = c.as_ref()
-            && *v == version
-            && at.elapsed() < DIRECTORY_TTL
-        {
-            return Ok(dir.clone());
-        }
-        let dir = Arc::new(Self::read(state).await?);
-        if let Ok(mut c) = cache.lock() {
-            *c = Some((version, Instant::now(), dir.clone()));
-        }
-        Ok(dir)
-    }
-
-    async fn read(state: &AppState) -> Result<Directory, PageError> {
-        let s = &state.store;
-        let departments: Vec<(i64, String)> = s
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
-        let task_forces: Vec<(i64, String)> = s
-            .task_forces()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
-        let grids = s.grids().await?;
-        let users = s.users(None).await?;
-        Ok(Directory {
-            dept: departments.iter().cloned().collect(),
-            tf: task_forces.iter().cloned().collect(),
-            grid: grids.iter().map(|g| (g.id, g.name.clone())).collect(),
-            user: users
-                .iter()
-                .map(|u| (u.id, u.display_name.clone()))
-                .collect(),
-            departments,
-            task_forces,
-            grids,
-            users,
-        })
-    }
-
-    pub fn department(&self, id: Option<i64>) -> String {
-        id.and_then(|i| self.dept.get(&i).cloned())
-            .unwrap_or_default()
-    }
-
-    pub fn user(&self, id: Option<i64>) -> String {
-        id.and_then(|i| self.user.get(&i).cloned())
-            .unwrap_or_default()
-    }
-
-    pub fn grid(&self, id: i64) -> String {
-        self.grid.get(&id).cloned().unwrap_or_default()
-    }
-
-    pub fn task_force(&self, id: Option<i64>) -> String {
-        id.and_then(|i| self.tf.get(&i).cloned())
-            .unwrap_or_default()
-    }
-
-    /// The grids a scope covers (all of them for zone-wide scopes).
-    pub fn grids_in(&self, scope: &Scope) -> Vec<(i64, String)> {
-        self.grids
-            .iter()
-            .filter(|g| scope.covers_grid(gridline_domain::GridId(g.id)))
-            .map(|g| (g.id, g.name.clone()))
-            .collect()
-    }
-}
 
 /// A local date and time, `2026-11-26 14:05`.
 pub fn local(t: DateTime<Utc>) -> String {

@@ -3,16 +3,13 @@
 //! are the digest's own ([`gridline_app::digest::stats_for`], drawn by `gridline-report`), so
 //! the page and the mail agree.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Datelike;
 use gridline_app::AppState;
-use gridline_app::digest::stats_for;
+use gridline_app::digest::period_stats;
 use gridline_domain::calendar::ZONE;
-use gridline_domain::digest::{DigestStats, Period};
+use gridline_domain::digest::Period;
 use gridline_domain::ticket::available_actions;
 use gridline_domain::{ActionKind, GridId, Role, Scope};
 use gridline_report::trend_svg;
@@ -54,73 +51,6 @@ fn responsive(svg: String) -> String {
         "<svg viewBox=\"0 0 640 220\" role=\"img\"",
         1,
     )
-}
-
-type StatsKey = (String, Period);
-type StatsCache = Mutex<HashMap<StatsKey, (i64, Arc<DigestStats>)>>;
-
-/// Computed period numbers, each with the newest event id it saw. The digest reads every
-/// ticket of the period, which is fine once a week per leader but not per page view: a
-/// Monday morning of leaders opening the dashboard would recompute it for each. An entry is
-/// used only while no event has been written since (one index lookup tells), so the page
-/// is never stale, in this process or across several on one database.
-fn stats_cache() -> &'static StatsCache {
-    static CACHE: OnceLock<StatsCache> = OnceLock::new();
-    CACHE.get_or_init(Mutex::default)
-}
-
-type Turns = Mutex<HashMap<StatsKey, std::sync::Weak<tokio::sync::Mutex<()>>>>;
-
-/// The lock of one scope and period (kept only while someone holds or waits for it).
-fn computing(key: &StatsKey) -> Arc<tokio::sync::Mutex<()>> {
-    static TURNS: OnceLock<Turns> = OnceLock::new();
-    let Ok(mut turns) = TURNS.get_or_init(Mutex::default).lock() else {
-        return Arc::default();
-    };
-    if let Some(live) = turns.get(key).and_then(std::sync::Weak::upgrade) {
-        return live;
-    }
-    turns.retain(|_, w| w.strong_count() > 0);
-    let fresh = Arc::new(tokio::sync::Mutex::new(()));
-    turns.insert(key.clone(), Arc::downgrade(&fresh));
-    fresh
-}
-
-async fn period_stats(
-    state: &AppState,
-    scope: &Scope,
-    period: Period,
-) -> Result<Arc<DigestStats>, PageError> {
-    let version = state.store.last_event_id().await?;
-    let key = (format!("{scope:?}"), period);
-    let cached = || {
-        let cache = stats_cache().lock().ok()?;
-        let (v, stats) = cache.get(&key)?;
-        (*v == version).then(|| stats.clone())
-    };
-    if let Some(hit) = cached() {
-        return Ok(hit);
-    }
-    // One computation per scope and period at a time: a burst of leaders asking for the same
-    // numbers waits for the first and shares it. Different numbers never wait for each other,
-    // so no request can hold up another leader's dashboard.
-    let turn = computing(&key);
-    let _turn = turn.lock().await;
-    if let Some(hit) = cached() {
-        return Ok(hit);
-    }
-    let stats = Arc::new(
-        stats_for(&state.store, &state.calendar, scope, period)
-            .await
-            .map_err(|e| PageError::internal(&e))?,
-    );
-    if let Ok(mut cache) = stats_cache().lock() {
-        if cache.len() >= 256 {
-            cache.clear();
-        }
-        cache.insert(key, (version, stats.clone()));
-    }
-    Ok(stats)
 }
 
 /// `GET /dashboard?period=2026-11&grid=3`.
