@@ -11,6 +11,7 @@ pub mod digest;
 pub mod directory;
 pub mod error;
 pub mod org;
+pub mod present;
 pub mod state;
 pub mod tickets;
 

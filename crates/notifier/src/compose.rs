@@ -1,9 +1,10 @@
 //! Turning an outbox row about a ticket into a message: who gets it, and what it says.
 
 use chrono::{DateTime, Datelike, Utc};
+use gridline_app::present::{Value as FactValue, facts};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::notice::{DeadlineNotice, NoticeKind, Recipient, event_recipients};
-use gridline_domain::ticket::ReturnCode;
+use gridline_domain::ticket::EventKind;
 use gridline_domain::{ActionKind, DepartmentId, Status, ThreeOnes, Ticket, TicketId, UserId};
 use gridline_store::entity::{outbox, users};
 use gridline_store::{Store, StoreError};
@@ -170,10 +171,6 @@ impl Directory<'_> {
     }
 }
 
-fn payload_str(p: &serde_json::Value, key: &str) -> Option<String> {
-    p.get(key).and_then(|v| v.as_str()).map(str::to_owned)
-}
-
 fn line(label: &str, value: impl Into<String>) -> Line {
     Line {
         label: label.into(),
@@ -181,110 +178,68 @@ fn line(label: &str, value: impl Into<String>) -> Line {
     }
 }
 
-/// What the event or notice adds to the message.
+/// What the event or notice adds to the message: an event's facts as the application
+/// presents them (the same as on the ticket page), or a notice's deadline.
 async fn details(
     dir: &Directory<'_>,
     kind: &str,
     payload: &serde_json::Value,
-    t: &Ticket,
     now: DateTime<Utc>,
     calendar: &gridline_domain::WorkCalendar,
-) -> Result<Vec<Line>, StoreError> {
+) -> Result<Vec<Line>, ComposeError> {
     let mut out = Vec::new();
-    match kind {
-        "return" => {
-            let reason = payload.get("reason");
-            let code = reason
-                .and_then(|r| r.get("code"))
-                .and_then(|c| c.as_str())
-                .and_then(ReturnCode::parse);
-            if let Some(c) = code {
-                out.push(line(
-                    "退回原因 Reason",
-                    format!("{} / {}", c.label_zh(), c.as_str()),
-                ));
-            }
-            if let Some(text) = reason.and_then(|r| payload_str(r, "text")) {
-                out.push(line("说明 Explanation", text));
-            }
-            let dept = payload
-                .get("previous")
-                .and_then(|p| p.get("department_id"))
-                .and_then(|d| d.as_i64())
-                .map(DepartmentId);
-            if let Some(name) = dir.department_name(dept).await? {
-                out.push(line("退回部门 Returned by", name));
-            }
+    if ActionKind::parse(kind).is_some() {
+        let event = EventKind::from_parts(kind, payload)
+            .ok_or_else(|| ComposeError::Payload(format!("a {kind} event that does not parse")))?;
+        for (fact, value) in facts(&event) {
+            out.push(line(fact.label(), named(dir, value).await?));
         }
-        "escalate" => {
-            if let Some(tf) = t.task_force_id {
-                out.push(line(
-                    "专班 Task force",
-                    dir.store.task_force(tf).await?.name,
-                ));
-            }
-            if let Some(note) = payload_str(payload, "note") {
-                out.push(line("说明 Note", note));
-            }
-        }
-        "request_extension" => {
-            if let Some(d) = payload.get("days").and_then(|d| d.as_u64()) {
-                out.push(line(
-                    "申请延期 Extension asked",
-                    format!("{d} 个工作日 / working days"),
-                ));
-            }
-            if let Some(r) = payload_str(payload, "reason") {
-                out.push(line("理由 Reason", r));
-            }
-        }
-        "decide_extension" => {
-            let approved = payload
-                .get("approved")
-                .and_then(|a| a.as_bool())
-                .unwrap_or(false);
+        return Ok(out);
+    }
+    if let Some(due) = payload
+        .get("due_at")
+        .and_then(|d| d.as_i64())
+        .and_then(DateTime::from_timestamp_millis)
+    {
+        out.push(line("期限 Deadline", local_time(due)));
+        if due < now {
             out.push(line(
-                "审批结果 Decision",
-                if approved {
-                    "同意 / approved"
-                } else {
-                    "不同意 / refused"
-                },
+                "超期工作日 Working days overdue",
+                calendar.working_days_between(due, now).to_string(),
             ));
-            if let Some(n) = payload_str(payload, "note") {
-                out.push(line("审批意见 Note", n));
-            }
-        }
-        "resolve" => {
-            if let Some(r) = payload_str(payload, "resolution") {
-                out.push(line("办理结果 Resolution", r));
-            }
-        }
-        "reopen" => {
-            out.push(line("重办次数 Times reopened", t.reopen_count.to_string()));
-        }
-        "urge" | "supervise" => {
-            if let Some(n) = payload_str(payload, "note") {
-                out.push(line("说明 Note", n));
-            }
-        }
-        _ => {
-            if let Some(due) = payload
-                .get("due_at")
-                .and_then(|d| d.as_i64())
-                .and_then(DateTime::from_timestamp_millis)
-            {
-                out.push(line("期限 Deadline", local_time(due)));
-                if due < now {
-                    out.push(line(
-                        "超期工作日 Working days overdue",
-                        calendar.working_days_between(due, now).to_string(),
-                    ));
-                }
-            }
         }
     }
     Ok(out)
+}
+
+/// A fact's value in a message, ids named.
+async fn named(dir: &Directory<'_>, value: FactValue) -> Result<String, StoreError> {
+    let dash = || "—".to_owned();
+    Ok(match value {
+        FactValue::Text(t) => t,
+        FactValue::Person(u) => dir.user_name(Some(u)).await?.unwrap_or_else(dash),
+        FactValue::Department(d) => dir.department_name(Some(d)).await?.unwrap_or_else(dash),
+        FactValue::Departments(ds) => {
+            let mut names = Vec::with_capacity(ds.len());
+            for d in ds {
+                names.push(dir.department_name(Some(d)).await?.unwrap_or_else(dash));
+            }
+            names.join("、")
+        }
+        FactValue::TaskForce(t) => dir.store.task_force(t).await?.name,
+        FactValue::Time(at) => local_time(at),
+        FactValue::Number(n) => n.to_string(),
+        FactValue::ReturnCode(c) => format!("{} / {}", c.label_zh(), c.as_str()),
+        FactValue::Satisfaction(s) => format!("{} / {}", s.label_zh(), s.as_str()),
+        FactValue::Decision { approved, days } => format!(
+            "{} ({days} 个工作日 / working days)",
+            if approved {
+                "同意 / approved"
+            } else {
+                "不同意 / refused"
+            }
+        ),
+    })
 }
 
 /// The ticket may have moved on since the event (a dispatch followed by a return clears the
@@ -382,7 +337,7 @@ pub(crate) async fn ticket_message(
         "person": dir.user_name(t.responsible_person_id).await?,
         "response_due": t.response_due_at.map(local_time),
         "resolution_due": t.resolution_due_at.map(local_time),
-        "details": details(&dir, &row.kind, &payload, &t, now, calendar).await?,
+        "details": details(&dir, &row.kind, &payload, now, calendar).await?,
         "link": format!("{}/tickets/{}", base_url.trim_end_matches('/'), t.id),
     }));
     Ok(Composed::Email(Email {

@@ -289,6 +289,31 @@ async fn notifications_reach_the_right_people(engine: Engine) {
         returned.text.contains("职责交叉"),
         "the return reason is in the message"
     );
+    // The event's facts are the ones the ticket page shows (one presenter for both doors):
+    // a dispatch names its three-ones; an approved extension, its decision and new deadline.
+    let dispatched = by_subject(&mails, "新工单待签收")[0];
+    for fact in [
+        "班子成员 Accountable leader",
+        "测试leader_a",
+        "负责人员 Responsible person",
+        "测试officer_d1",
+    ] {
+        assert!(
+            dispatched.text.contains(fact),
+            "{fact}: {}",
+            dispatched.text
+        );
+    }
+    let decided = by_subject(&mails, "延期")
+        .into_iter()
+        .find(|m| m.text.contains("审批结果"))
+        .expect("the decision mail");
+    assert!(
+        decided.text.contains("同意 / approved")
+            && decided.text.contains("办结期限 Resolution due"),
+        "{}",
+        decided.text
+    );
 
     // The outbox shows them sent; comments and signatures send nothing.
     let (_, rows) = app.get(&w.admin, "/api/v1/admin/outbox?state=sent").await;

@@ -43,130 +43,35 @@ fn names(dir: &Directory, ids: &[gridline_domain::DepartmentId]) -> String {
         .join("、")
 }
 
+/// What an event adds, in the page's language: the application's typed facts, named here.
 fn details(lang: Lang, dir: &Directory, kind: &EventKind) -> Vec<(String, String)> {
+    use gridline_app::present::{Value, facts};
     let l = |k: &str| tr(lang, k);
-    match kind {
-        EventKind::Filed | EventKind::Closed => vec![],
-        EventKind::Dispatched {
-            three_ones,
-            tracker_id,
-            response_due_at,
-        } => {
-            let mut v = vec![
-                (
-                    l("ticket.leader"),
-                    dir.user(Some(three_ones.accountable_leader_id.0)),
-                ),
-                (
-                    l("ticket.department"),
-                    dir.department(Some(three_ones.department_id.0)),
-                ),
-                (
-                    l("ticket.person"),
-                    dir.user(Some(three_ones.responsible_person_id.0)),
-                ),
-                (l("ticket.response_due"), local(*response_due_at)),
-            ];
-            if let Some(t) = tracker_id {
-                v.push((l("ticket.tracker"), dir.user(Some(t.0))));
-            }
-            v
-        }
-        EventKind::Accepted { resolution_due_at } => {
-            vec![(l("ticket.resolution_due"), local(*resolution_due_at))]
-        }
-        EventKind::Returned { reason, previous } => {
-            let mut v = vec![
-                (
-                    l("ticket.return_reason"),
-                    l(&format!("return.{}", reason.code)),
-                ),
-                (
-                    l("ticket.department"),
-                    dir.department(Some(previous.department_id.0)),
-                ),
-            ];
-            if let Some(t) = &reason.text {
-                v.push((l("ticket.remark"), t.clone()));
-            }
-            v
-        }
-        EventKind::Escalated {
-            task_force_id,
-            co_department_ids,
-            note,
-        } => {
-            let mut v = vec![(
-                l("ticket.task_force"),
-                dir.task_force(Some(task_force_id.0)),
-            )];
-            if !co_department_ids.is_empty() {
-                v.push((l("ticket.co_departments"), names(dir, co_department_ids)));
-            }
-            if let Some(n) = note {
-                v.push((l("ticket.remark"), n.clone()));
-            }
-            v
-        }
-        EventKind::CoDepartmentsAdded { department_ids } => {
-            vec![(l("ticket.co_departments"), names(dir, department_ids))]
-        }
-        EventKind::ExtensionRequested { days, reason } => vec![
-            (l("ticket.days"), days.to_string()),
-            (l("ticket.remark"), reason.clone()),
-        ],
-        EventKind::ExtensionDecided {
-            approved,
-            days,
-            note,
-            resolution_due_at,
-        } => {
-            let mut v = vec![(
-                l("ticket.decision"),
-                format!(
+    facts(kind)
+        .into_iter()
+        .map(|(fact, value)| {
+            let shown = match value {
+                Value::Text(t) => t,
+                Value::Person(u) => dir.user(Some(u.0)),
+                Value::Department(d) => dir.department(Some(d.0)),
+                Value::Departments(ds) => names(dir, &ds),
+                Value::TaskForce(t) => dir.task_force(Some(t.0)),
+                Value::Time(at) => local(at),
+                Value::Number(n) => n.to_string(),
+                Value::ReturnCode(c) => l(&format!("return.{}", c.as_str())),
+                Value::Satisfaction(s) => l(&format!("satisfaction.{s}")),
+                Value::Decision { approved, days } => format!(
                     "{} ({days})",
-                    l(if *approved {
+                    l(if approved {
                         "ticket.approved"
                     } else {
                         "ticket.refused"
                     })
                 ),
-            )];
-            if let Some(d) = resolution_due_at {
-                v.push((l("ticket.resolution_due"), local(*d)));
-            }
-            if let Some(n) = note {
-                v.push((l("ticket.remark"), n.clone()));
-            }
-            v
-        }
-        EventKind::Resolved { resolution } => vec![(l("ticket.resolution"), resolution.clone())],
-        EventKind::Reported {
-            satisfaction,
-            feedback,
-        } => {
-            let mut v = vec![(
-                l("ticket.satisfaction"),
-                l(&format!("satisfaction.{satisfaction}")),
-            )];
-            if let Some(f) = feedback {
-                v.push((l("ticket.feedback"), f.clone()));
-            }
-            v
-        }
-        EventKind::Reopened {
-            reopen_count,
-            resolution_due_at,
-        } => vec![
-            (l("ticket.reopen_count"), reopen_count.to_string()),
-            (l("ticket.resolution_due"), local(*resolution_due_at)),
-        ],
-        EventKind::Urged { note } | EventKind::Supervised { note } => note
-            .iter()
-            .map(|n| (l("ticket.remark"), n.clone()))
-            .collect(),
-        EventKind::Commented { body } => vec![(l("ticket.remark"), body.clone())],
-    }
+            };
+            (l(fact.key()), shown)
+        })
+        .collect()
 }
 
 /// A deadline, with the working days left (negative: overdue) when it is the one running.

@@ -1,0 +1,186 @@
+//! What an event adds to a ticket's story, typed once for every door that tells it: the
+//! ticket page's timeline and the mail. Each door names the facts in its own way (the pages
+//! by locale key, the mail in Chinese and English) and resolves the ids to names.
+
+use chrono::{DateTime, Utc};
+use gridline_domain::ticket::EventKind;
+use gridline_domain::ticket::ReturnCode;
+use gridline_domain::{DepartmentId, Satisfaction, TaskForceId, UserId};
+
+/// Which fact a line states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    Leader,
+    Department,
+    Person,
+    Tracker,
+    ResponseDue,
+    ResolutionDue,
+    ReturnReason,
+    Remark,
+    TaskForce,
+    CoDepartments,
+    Days,
+    Decision,
+    Resolution,
+    Satisfaction,
+    Feedback,
+    ReopenCount,
+}
+
+impl Fact {
+    /// The pages' locale key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Fact::Leader => "ticket.leader",
+            Fact::Department => "ticket.department",
+            Fact::Person => "ticket.person",
+            Fact::Tracker => "ticket.tracker",
+            Fact::ResponseDue => "ticket.response_due",
+            Fact::ResolutionDue => "ticket.resolution_due",
+            Fact::ReturnReason => "ticket.return_reason",
+            Fact::Remark => "ticket.remark",
+            Fact::TaskForce => "ticket.task_force",
+            Fact::CoDepartments => "ticket.co_departments",
+            Fact::Days => "ticket.days",
+            Fact::Decision => "ticket.decision",
+            Fact::Resolution => "ticket.resolution",
+            Fact::Satisfaction => "ticket.satisfaction",
+            Fact::Feedback => "ticket.feedback",
+            Fact::ReopenCount => "ticket.reopen_count",
+        }
+    }
+
+    /// The label in a message, Chinese then English.
+    pub fn label(self) -> &'static str {
+        match self {
+            Fact::Leader => "班子成员 Accountable leader",
+            Fact::Department => "责任部门 Department",
+            Fact::Person => "负责人员 Responsible person",
+            Fact::Tracker => "跟踪专员 Tracker",
+            Fact::ResponseDue => "签收期限 Response due",
+            Fact::ResolutionDue => "办结期限 Resolution due",
+            Fact::ReturnReason => "退回原因 Reason",
+            Fact::Remark => "说明 Note",
+            Fact::TaskForce => "专班 Task force",
+            Fact::CoDepartments => "协办部门 Co-handling departments",
+            Fact::Days => "延期工作日 Working days",
+            Fact::Decision => "审批结果 Decision",
+            Fact::Resolution => "办理结果 Resolution",
+            Fact::Satisfaction => "满意度 Satisfaction",
+            Fact::Feedback => "企业意见 Feedback",
+            Fact::ReopenCount => "重办次数 Times reopened",
+        }
+    }
+}
+
+/// A fact's value, with ids left for the door to name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Person(UserId),
+    Department(DepartmentId),
+    Departments(Vec<DepartmentId>),
+    TaskForce(TaskForceId),
+    Time(DateTime<Utc>),
+    Number(i64),
+    ReturnCode(ReturnCode),
+    Satisfaction(Satisfaction),
+    Decision { approved: bool, days: u32 },
+}
+
+/// The facts an event adds, in the order they are told.
+pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
+    use Value as V;
+    let text = |s: &String| V::Text(s.clone());
+    let mut out = Vec::new();
+    match kind {
+        EventKind::Filed | EventKind::Closed => {}
+        EventKind::Dispatched {
+            three_ones,
+            tracker_id,
+            response_due_at,
+        } => {
+            out.push((Fact::Leader, V::Person(three_ones.accountable_leader_id)));
+            out.push((Fact::Department, V::Department(three_ones.department_id)));
+            out.push((Fact::Person, V::Person(three_ones.responsible_person_id)));
+            out.push((Fact::ResponseDue, V::Time(*response_due_at)));
+            if let Some(t) = tracker_id {
+                out.push((Fact::Tracker, V::Person(*t)));
+            }
+        }
+        EventKind::Accepted { resolution_due_at } => {
+            out.push((Fact::ResolutionDue, V::Time(*resolution_due_at)));
+        }
+        EventKind::Returned { reason, previous } => {
+            out.push((Fact::ReturnReason, V::ReturnCode(reason.code)));
+            out.push((Fact::Department, V::Department(previous.department_id)));
+            remark(&mut out, &reason.text);
+        }
+        EventKind::Escalated {
+            task_force_id,
+            co_department_ids,
+            note,
+        } => {
+            out.push((Fact::TaskForce, V::TaskForce(*task_force_id)));
+            if !co_department_ids.is_empty() {
+                out.push((
+                    Fact::CoDepartments,
+                    V::Departments(co_department_ids.clone()),
+                ));
+            }
+            remark(&mut out, note);
+        }
+        EventKind::CoDepartmentsAdded { department_ids } => {
+            out.push((Fact::CoDepartments, V::Departments(department_ids.clone())));
+        }
+        EventKind::ExtensionRequested { days, reason } => {
+            out.push((Fact::Days, V::Number(i64::from(*days))));
+            out.push((Fact::Remark, text(reason)));
+        }
+        EventKind::ExtensionDecided {
+            approved,
+            days,
+            note,
+            resolution_due_at,
+        } => {
+            out.push((
+                Fact::Decision,
+                V::Decision {
+                    approved: *approved,
+                    days: *days,
+                },
+            ));
+            if let Some(d) = resolution_due_at {
+                out.push((Fact::ResolutionDue, V::Time(*d)));
+            }
+            remark(&mut out, note);
+        }
+        EventKind::Resolved { resolution } => out.push((Fact::Resolution, text(resolution))),
+        EventKind::Reported {
+            satisfaction,
+            feedback,
+        } => {
+            out.push((Fact::Satisfaction, V::Satisfaction(*satisfaction)));
+            if let Some(f) = feedback {
+                out.push((Fact::Feedback, text(f)));
+            }
+        }
+        EventKind::Reopened {
+            reopen_count,
+            resolution_due_at,
+        } => {
+            out.push((Fact::ReopenCount, V::Number(i64::from(*reopen_count))));
+            out.push((Fact::ResolutionDue, V::Time(*resolution_due_at)));
+        }
+        EventKind::Urged { note } | EventKind::Supervised { note } => remark(&mut out, note),
+        EventKind::Commented { body } => out.push((Fact::Remark, text(body))),
+    }
+    out
+}
+
+fn remark(out: &mut Vec<(Fact, Value)>, note: &Option<String>) {
+    if let Some(n) = note {
+        out.push((Fact::Remark, Value::Text(n.clone())));
+    }
+}
