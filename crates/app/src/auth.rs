@@ -6,11 +6,11 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};
 use gridline_domain::{Actor, Role, UserId};
-use gridline_store::entity::users;
 use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::directory::Person;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -319,9 +319,15 @@ impl AuthKeys {
 /// sees a change within `ttl`).
 pub struct ActorCache {
     ttl: std::time::Duration,
-    map: std::sync::RwLock<
-        std::collections::HashMap<i64, (std::time::Instant, users::Model, Actor)>,
-    >,
+    map: std::sync::RwLock<std::collections::HashMap<i64, (std::time::Instant, Known)>>,
+}
+
+/// A caller as cached: who they are, the token epoch they are at, and the rules' view.
+#[derive(Debug, Clone)]
+struct Known {
+    person: Person,
+    epoch: i64,
+    actor: Actor,
 }
 
 impl ActorCache {
@@ -333,13 +339,13 @@ impl ActorCache {
         }
     }
 
-    fn get(&self, id: i64) -> Option<(users::Model, Actor)> {
+    fn get(&self, id: i64) -> Option<Known> {
         let map = self.map.read().ok()?;
-        let (at, user, actor) = map.get(&id)?;
-        (at.elapsed() < self.ttl).then(|| (user.clone(), actor.clone()))
+        let (at, known) = map.get(&id)?;
+        (at.elapsed() < self.ttl).then(|| known.clone())
     }
 
-    fn put(&self, id: i64, user: &users::Model, actor: &Actor) {
+    fn put(&self, id: i64, known: &Known) {
         if self.ttl.is_zero() {
             return;
         }
@@ -347,7 +353,7 @@ impl ActorCache {
             if map.len() > 10_000 {
                 map.clear();
             }
-            map.insert(id, (std::time::Instant::now(), user.clone(), actor.clone()));
+            map.insert(id, (std::time::Instant::now(), known.clone()));
         }
     }
 
@@ -371,8 +377,8 @@ impl ActorCache {
 /// Every use case takes one.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The user's row.
-    pub user: users::Model,
+    /// Who they are (a read model: never the password hash).
+    pub user: Person,
     /// The rules' view of the caller.
     pub actor: Actor,
 }
@@ -389,27 +395,35 @@ pub async fn authenticate_claims(state: &AppState, claims: &Claims) -> Result<Ca
         .sub
         .parse::<i64>()
         .map_err(|_| AppError::unauthorized("invalid_token"))?;
-    let (user, actor) = match state.actors.get(id) {
+    let known = match state.actors.get(id) {
         Some(hit) => hit,
         None => {
-            let found = state
+            let (row, actor) = state
                 .store
                 .actor(UserId(id))
                 .await?
                 .ok_or_else(|| AppError::unauthorized("invalid_token"))?;
-            state.actors.put(id, &found.0, &found.1);
-            found
+            let known = Known {
+                epoch: row.token_epoch,
+                person: Person::try_from(row)?,
+                actor,
+            };
+            state.actors.put(id, &known);
+            known
         }
     };
     // A token issued before a role change no longer speaks for the user, nor one issued
     // before they signed out or their password was changed or reset.
-    if claims.role != actor.role().as_str() {
+    if claims.role != known.actor.role().as_str() {
         return Err(AppError::unauthorized("invalid_token"));
     }
-    if claims.epoch != user.token_epoch {
+    if claims.epoch != known.epoch {
         return Err(AppError::unauthorized("token_revoked"));
     }
-    Ok(Caller { user, actor })
+    Ok(Caller {
+        user: known.person,
+        actor: known.actor,
+    })
 }
 
 impl Caller {

@@ -26,11 +26,14 @@ pub struct Person {
     pub top_leader: bool,
     pub service_centre: bool,
     pub active: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<users::Model> for Person {
-    fn from(u: users::Model) -> Self {
-        Self {
+impl TryFrom<users::Model> for Person {
+    type Error = gridline_store::StoreError;
+
+    fn try_from(u: users::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             id: u.id,
             username: u.username,
             display_name: u.display_name,
@@ -42,7 +45,8 @@ impl From<users::Model> for Person {
             top_leader: u.top_leader,
             service_centre: u.service_centre,
             active: u.active,
-        }
+            created_at: gridline_store::from_ms(u.created_at)?,
+        })
     }
 }
 
@@ -103,7 +107,12 @@ impl Directory {
             .map(|d| (d.id, d.name))
             .collect();
         let grids = s.grids().await?;
-        let users: Vec<Person> = s.users(None).await?.into_iter().map(Person::from).collect();
+        let users = s
+            .users(None)
+            .await?
+            .into_iter()
+            .map(Person::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Directory {
             dept: departments.iter().cloned().collect(),
             tf: task_forces.iter().cloned().collect(),

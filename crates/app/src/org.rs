@@ -6,11 +6,12 @@ use gridline_domain::text::{Email, Name, NewPassword, Remark, Username};
 use gridline_domain::{
     Cluster, CreditCode, DepartmentId, FiveOnes, GridId, Role, TaskForceId, UserId,
 };
-use gridline_store::entity::{departments, enterprises, grids, task_forces, users};
+use gridline_store::entity::{departments, enterprises, grids, task_forces};
 use gridline_store::org::{NewEnterprise, NewGrid, NewUser};
 use serde::Deserialize;
 
 use crate::auth::Caller;
+use crate::directory::Person;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -54,7 +55,7 @@ pub async fn create_user(
     state: &AppState,
     caller: &Caller,
     input: NewUserInput,
-) -> AppResult<users::Model> {
+) -> AppResult<Person> {
     caller.require_admin()?;
     let username = Username::parse(&input.username)?;
     let display_name =
@@ -86,7 +87,24 @@ pub async fn create_user(
         .await?;
     // Scopes may have changed (a grid attaches its head and liaison).
     state.actors.clear();
-    Ok(row)
+    Ok(Person::try_from(row)?)
+}
+
+/// Everyone (or everyone of one role), as read models. Every signed-in caller may list
+/// people (the pages and the API show who is who); addresses are the door's to withhold.
+pub async fn people(state: &AppState, role: Option<Role>) -> AppResult<Vec<Person>> {
+    Ok(state
+        .store
+        .users(role)
+        .await?
+        .into_iter()
+        .map(Person::try_from)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// One person.
+pub async fn person(state: &AppState, id: UserId) -> AppResult<Person> {
+    Ok(Person::try_from(state.store.user(id).await?)?)
 }
 
 /// A department to create.

@@ -25,10 +25,10 @@ pub struct MeResponse {
     security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = Problem))
 )]
-pub async fn me(auth: AuthUser) -> crate::error::ApiResult<axum::Json<MeResponse>> {
-    Ok(axum::Json(MeResponse {
+pub async fn me(auth: AuthUser) -> axum::Json<MeResponse> {
+    axum::Json(MeResponse {
         role_label: auth.actor.role().label_zh(),
         linked_grid_ids: auth.actor.linked_grids.iter().map(|g| g.0).collect(),
-        user: UserDto::try_from(auth.0.user)?,
-    }))
+        user: UserDto::from(auth.0.user),
+    })
 }

@@ -4,12 +4,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gridline_app::org::{self, NewUserInput};
 use gridline_domain::Role;
-use gridline_store::entity::users;
-use gridline_store::from_ms;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use gridline_app::Caller;
+use gridline_app::directory::Person;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, Problem};
@@ -39,21 +38,19 @@ pub struct UserDto {
 impl UserDto {
     /// The user as `viewer` may see them: addresses are for administrators (who manage
     /// them) and for the user themselves, not a directory for everyone signed in.
-    pub fn seen_by(u: users::Model, viewer: &Caller) -> Result<Self, gridline_store::StoreError> {
-        let shows_email = viewer.actor.role() == Role::Admin || viewer.user.id == u.id;
-        let mut dto = Self::try_from(u)?;
+    pub fn seen_by(p: Person, viewer: &Caller) -> Self {
+        let shows_email = viewer.actor.role() == Role::Admin || viewer.user.id == p.id;
+        let mut dto = Self::from(p);
         if !shows_email {
             dto.email = None;
         }
-        Ok(dto)
+        dto
     }
 }
 
-impl TryFrom<users::Model> for UserDto {
-    type Error = gridline_store::StoreError;
-
-    fn try_from(u: users::Model) -> Result<Self, Self::Error> {
-        Ok(Self {
+impl From<Person> for UserDto {
+    fn from(u: Person) -> Self {
+        Self {
             id: u.id,
             username: u.username,
             display_name: u.display_name,
@@ -65,8 +62,8 @@ impl TryFrom<users::Model> for UserDto {
             top_leader: u.top_leader,
             service_centre: u.service_centre,
             active: u.active,
-            created_at: from_ms(u.created_at)?,
-        })
+            created_at: u.created_at,
+        }
     }
 }
 
@@ -90,7 +87,7 @@ pub async fn create_user(
     Json(req): Json<NewUserInput>,
 ) -> ApiResult<(StatusCode, axum::Json<UserDto>)> {
     let row = org::create_user(&state, &auth, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(UserDto::try_from(row)?)))
+    Ok((StatusCode::CREATED, axum::Json(UserDto::from(row))))
 }
 
 /// Filters for the user list.
@@ -116,11 +113,12 @@ pub async fn list_users(
     auth: AuthUser,
     Query(q): Query<UserQuery>,
 ) -> ApiResult<axum::Json<Vec<UserDto>>> {
-    let rows = state.store.users(q.role).await?;
+    let people = org::people(&state, q.role).await?;
     Ok(axum::Json(
-        rows.into_iter()
-            .map(|u| UserDto::seen_by(u, &auth))
-            .collect::<Result<Vec<_>, _>>()?,
+        people
+            .into_iter()
+            .map(|p| UserDto::seen_by(p, &auth))
+            .collect(),
     ))
 }
 
@@ -138,6 +136,6 @@ pub async fn get_user(
     auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<UserDto>> {
-    let row = state.store.user(gridline_domain::UserId(id)).await?;
-    Ok(axum::Json(UserDto::seen_by(row, &auth)?))
+    let person = org::person(&state, gridline_domain::UserId(id)).await?;
+    Ok(axum::Json(UserDto::seen_by(person, &auth)))
 }
