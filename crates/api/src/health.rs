@@ -1,7 +1,6 @@
 //! Liveness and readiness.
 
 use axum::extract::State;
-use gridline_app::AppError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,9 +27,6 @@ pub async fn healthz() -> axum::Json<Health> {
     responses((status = 200, body = Health), (status = 503, body = Problem))
 )]
 pub async fn readyz(State(state): State<AppState>) -> crate::error::ApiResult<axum::Json<Health>> {
-    state.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "not ready");
-        AppError::unavailable()
-    })?;
+    gridline_app::ready(&state).await?;
     Ok(axum::Json(Health { status: "ready" }))
 }

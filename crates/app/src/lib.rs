@@ -6,6 +6,7 @@
 //! holds what sits between: [`AppState`] (every cache, the clock), authentication and the
 //! [`Caller`], the error policy, and the use cases (`tickets`, `org`).
 
+pub mod admin;
 pub mod auth;
 pub mod digest;
 pub mod directory;
@@ -26,4 +27,12 @@ pub fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 pub use error::{AppError, AppResult, ErrorKind};
+
+/// Whether the service can answer requests: the database is reachable (`/readyz`).
+pub async fn ready(state: &AppState) -> AppResult<()> {
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "not ready");
+        AppError::unavailable()
+    })
+}
 pub use state::{AppState, Clock, SystemClock, Uploads};

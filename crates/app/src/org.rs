@@ -4,16 +4,135 @@
 
 use gridline_domain::text::{Email, Name, NewPassword, Remark, Username};
 use gridline_domain::{
-    Cluster, CreditCode, DepartmentId, FiveOnes, GridId, Role, TaskForceId, UserId,
+    Cluster, CreditCode, DepartmentId, EnterpriseId, FiveOnes, GridId, Role, TaskForceId, UserId,
 };
 use gridline_store::entity::{departments, enterprises, grids, task_forces};
+pub use gridline_store::org::EnterpriseFilter;
 use gridline_store::org::{NewEnterprise, NewGrid, NewUser};
-use serde::Deserialize;
+use gridline_store::{StoreError, from_ms};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::directory::Person;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+// The organisation as the doors show it (read models of the rows).
+
+/// A department (责任部门).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DepartmentDto))]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+    /// The department's shared mailbox.
+    pub email: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<departments::Model> for Department {
+    type Error = StoreError;
+
+    fn try_from(d: departments::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: d.id,
+            name: d.name,
+            email: d.email,
+            created_at: from_ms(d.created_at)?,
+        })
+    }
+}
+
+/// A task force (专班).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TaskForceDto))]
+pub struct TaskForce {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<task_forces::Model> for TaskForce {
+    type Error = StoreError;
+
+    fn try_from(t: task_forces::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: t.id,
+            name: t.name,
+            description: t.description,
+            created_at: from_ms(t.created_at)?,
+        })
+    }
+}
+
+/// A grid and its five-ones.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = GridDto))]
+pub struct Grid {
+    pub id: i64,
+    pub name: String,
+    /// 网格挂钩领导
+    pub linked_leader_id: i64,
+    /// 网格负责人 (dispatches the grid's tickets)
+    pub head_id: i64,
+    /// 网格服务专班
+    pub task_force_id: i64,
+    /// 联络员
+    pub liaison_id: i64,
+    /// 一支队伍
+    pub team: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<grids::Model> for Grid {
+    type Error = StoreError;
+
+    fn try_from(g: grids::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: g.id,
+            name: g.name,
+            linked_leader_id: g.linked_leader_id,
+            head_id: g.head_id,
+            task_force_id: g.task_force_id,
+            liaison_id: g.liaison_id,
+            team: g.team,
+            created_at: from_ms(g.created_at)?,
+        })
+    }
+}
+
+/// An enterprise (企业).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EnterpriseDto))]
+pub struct Enterprise {
+    pub id: i64,
+    pub name: String,
+    /// 统一社会信用代码 (GB 32100-2015).
+    pub credit_code: String,
+    /// electronic_information | food_beverage_water | machinery_moulds | other
+    pub cluster: String,
+    pub grid_id: i64,
+    /// 规上企业: above designated size.
+    pub above_size: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<enterprises::Model> for Enterprise {
+    type Error = StoreError;
+
+    fn try_from(e: enterprises::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: e.id,
+            name: e.name,
+            credit_code: e.credit_code,
+            cluster: e.cluster,
+            grid_id: e.grid_id,
+            above_size: e.above_size,
+            created_at: from_ms(e.created_at)?,
+        })
+    }
+}
 
 /// A user to create.
 #[derive(Deserialize)]
@@ -122,18 +241,19 @@ pub async fn create_department(
     state: &AppState,
     caller: &Caller,
     input: NewDepartmentInput,
-) -> AppResult<departments::Model> {
+) -> AppResult<Department> {
     caller.require_admin()?;
     let name = Name::parse(&input.name).map_err(|e| AppError::on_field(e, "name"))?;
     let email = input.email.as_deref().map(Email::parse).transpose()?;
-    Ok(state
+    let row = state
         .store
         .create_department(
             name.into_inner(),
             email.map(|e| e.as_str().to_owned()),
             state.now(),
         )
-        .await?)
+        .await?;
+    Ok(Department::try_from(row)?)
 }
 
 /// A task force to create.
@@ -151,7 +271,7 @@ pub async fn create_task_force(
     state: &AppState,
     caller: &Caller,
     input: NewTaskForceInput,
-) -> AppResult<task_forces::Model> {
+) -> AppResult<TaskForce> {
     caller.require_admin()?;
     let name = Name::parse(&input.name).map_err(|e| AppError::on_field(e, "name"))?;
     let description = match input
@@ -164,10 +284,11 @@ pub async fn create_task_force(
             .into_inner(),
         None => String::new(),
     };
-    Ok(state
+    let row = state
         .store
         .create_task_force(name.into_inner(), description, state.now())
-        .await?)
+        .await?;
+    Ok(TaskForce::try_from(row)?)
 }
 
 /// A grid to create: all five-ones are required.
@@ -188,7 +309,7 @@ pub async fn create_grid(
     state: &AppState,
     caller: &Caller,
     input: NewGridInput,
-) -> AppResult<grids::Model> {
+) -> AppResult<Grid> {
     caller.require_admin()?;
     let name = Name::parse(&input.name).map_err(|e| AppError::on_field(e, "name"))?;
     let team = Name::parse(&input.team).map_err(|e| AppError::on_field(e, "team"))?;
@@ -222,7 +343,7 @@ pub async fn create_grid(
         .await?;
     // Scopes may have changed (a grid attaches its head and liaison).
     state.actors.clear();
-    Ok(row)
+    Ok(Grid::try_from(row)?)
 }
 
 /// An enterprise to create.
@@ -247,12 +368,12 @@ pub async fn create_enterprise(
     state: &AppState,
     caller: &Caller,
     input: NewEnterpriseInput,
-) -> AppResult<enterprises::Model> {
+) -> AppResult<Enterprise> {
     caller.require_admin()?;
     let name = Name::parse(&input.name).map_err(|e| AppError::on_field(e, "name"))?;
     let credit_code = CreditCode::parse(&input.credit_code)
         .map_err(|e| AppError::invalid("credit_code", e.code(), e.to_string()))?;
-    Ok(state
+    let row = state
         .store
         .create_enterprise(
             NewEnterprise {
@@ -264,5 +385,50 @@ pub async fn create_enterprise(
             },
             state.now(),
         )
-        .await?)
+        .await?;
+    Ok(Enterprise::try_from(row)?)
+}
+
+fn all<R, M>(rows: Vec<M>) -> AppResult<Vec<R>>
+where
+    R: TryFrom<M, Error = StoreError>,
+{
+    Ok(rows
+        .into_iter()
+        .map(R::try_from)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Every department.
+pub async fn departments(state: &AppState) -> AppResult<Vec<Department>> {
+    all(state.store.departments().await?)
+}
+
+/// Every task force.
+pub async fn task_forces(state: &AppState) -> AppResult<Vec<TaskForce>> {
+    all(state.store.task_forces().await?)
+}
+
+/// Every grid.
+pub async fn grids(state: &AppState) -> AppResult<Vec<Grid>> {
+    all(state.store.grids().await?)
+}
+
+/// One grid.
+pub async fn grid(state: &AppState, id: GridId) -> AppResult<Grid> {
+    Ok(Grid::try_from(state.store.grid(id).await?)?)
+}
+
+/// Enterprises matching a filter (a grid, a search), at most `limit` (1–500).
+pub async fn enterprises(
+    state: &AppState,
+    filter: &EnterpriseFilter,
+    limit: u64,
+) -> AppResult<Vec<Enterprise>> {
+    all(state.store.enterprises(filter, limit.clamp(1, 500)).await?)
+}
+
+/// One enterprise.
+pub async fn enterprise(state: &AppState, id: EnterpriseId) -> AppResult<Enterprise> {
+    Ok(Enterprise::try_from(state.store.enterprise(id).await?)?)
 }

@@ -2,40 +2,15 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use gridline_store::entity::departments;
-use gridline_store::from_ms;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use gridline_app::org::{self, NewDepartmentInput};
+
+use gridline_app::org::Department as DepartmentDto;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
 use gridline_app::AppState;
-
-/// A department (责任部门).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DepartmentDto {
-    pub id: i64,
-    pub name: String,
-    /// The department's shared mailbox.
-    pub email: Option<String>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl TryFrom<departments::Model> for DepartmentDto {
-    type Error = gridline_store::StoreError;
-
-    fn try_from(d: departments::Model) -> Result<Self, Self::Error> {
-        Ok(Self {
-            id: d.id,
-            name: d.name,
-            email: d.email,
-            created_at: from_ms(d.created_at)?,
-        })
-    }
-}
 
 /// Creates a department (admins only).
 #[utoipa::path(
@@ -52,10 +27,7 @@ pub async fn create_department(
     Json(req): Json<NewDepartmentInput>,
 ) -> ApiResult<(StatusCode, axum::Json<DepartmentDto>)> {
     let row = org::create_department(&state, &auth, req).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(DepartmentDto::try_from(row)?),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(row)))
 }
 
 /// Lists departments.
@@ -70,10 +42,5 @@ pub async fn list_departments(
     State(state): State<AppState>,
     _auth: AuthUser,
 ) -> ApiResult<axum::Json<Vec<DepartmentDto>>> {
-    let rows = state.store.departments().await?;
-    Ok(axum::Json(
-        rows.into_iter()
-            .map(DepartmentDto::try_from)
-            .collect::<Result<Vec<_>, _>>()?,
-    ))
+    Ok(axum::Json(org::departments(&state).await?))
 }

@@ -11,7 +11,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Path;
 use gridline_app::AppState;
-use gridline_app::tickets::{download, visible_attachment, visible_ticket};
+use gridline_app::tickets::{attachments, download, visible_attachment};
 
 /// An attachment (附件), without its bytes.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,8 +41,7 @@ pub async fn list_attachments(
     auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<AttachmentDto>>> {
-    let t = visible_ticket(&state, &auth, id).await?;
-    let list = state.store.attachments(t.id).await?;
+    let list = attachments(&state, &auth, id).await?;
     Ok(axum::Json(
         list.into_iter()
             .map(|a| AttachmentDto {

@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gridline_app::tickets::{Created, Idempotency};
 use gridline_app::tickets::{NewTicketInput, file, idempotency_for};
 use gridline_app::{AppError, AppState};
-use gridline_store::tickets::{Created, Idempotency};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, Problem};

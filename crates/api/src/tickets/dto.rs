@@ -1,9 +1,9 @@
 //! How tickets and their events look on the wire.
 
 use chrono::{DateTime, Utc};
+use gridline_app::tickets::StoredEvent;
 use gridline_domain::ticket::PendingExtension;
 use gridline_domain::{ActionKind, ReturnReason, Ticket};
-use gridline_store::tickets::StoredEvent;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -1,7 +1,7 @@
 //! `GET /api/v1/tickets/{id}` and `GET /api/v1/tickets/{id}/events`.
 
 use axum::extract::State;
-use gridline_app::tickets::visible_ticket;
+use gridline_app::tickets::{events, visible_ticket};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, Problem};
@@ -41,7 +41,6 @@ pub async fn ticket_events(
     auth: AuthUser,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<EventDto>>> {
-    let t = visible_ticket(&state, &auth, id).await?;
-    let events = state.store.events(t.id).await?;
+    let events = events(&state, &auth, id).await?;
     Ok(axum::Json(events.into_iter().map(Into::into).collect()))
 }

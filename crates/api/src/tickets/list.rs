@@ -2,9 +2,9 @@
 
 use axum::extract::State;
 use gridline_app::AppError;
+use gridline_app::tickets::{self, Cursor, Sort, TicketFilter};
 use gridline_domain::text::SearchText;
-use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Scope, Status};
-use gridline_store::tickets::{Cursor, Sort, TicketFilter};
+use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Status};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -100,10 +100,7 @@ pub async fn list_tickets(
         limit,
     };
     let now = state.now();
-    let page = state
-        .store
-        .list_tickets(&Scope::of(&auth.actor), &filter, now)
-        .await?;
+    let page = tickets::list(&state, &auth, &filter).await?;
     Ok(axum::Json(TicketPage {
         items: page.items.iter().map(|t| TicketDto::new(t, now)).collect(),
         next_cursor: page.next.map(|c| c.encode()),

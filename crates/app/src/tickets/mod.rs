@@ -3,9 +3,14 @@
 mod act;
 mod download;
 mod file;
+mod list;
 mod read;
 
 pub use act::{ActionFields, act, unknown_action};
 pub use download::{Download, download};
 pub use file::{NewTicketInput, file, idempotency_for};
+pub use list::{
+    AttachmentMeta, Created, Cursor, Idempotency, Page, Sort, StoredEvent, TicketFilter,
+    attachments, events, list,
+};
 pub use read::{visible_attachment, visible_ticket};
