@@ -428,6 +428,11 @@ pub async fn enterprises(
     all(state.store.enterprises(filter, limit.clamp(1, 500)).await?)
 }
 
+/// The enterprises with these ids (missing ones are left out): names for a list of tickets.
+pub async fn enterprises_by_ids(state: &AppState, ids: &[i64]) -> AppResult<Vec<Enterprise>> {
+    all(state.store.enterprises_by_ids(ids).await?)
+}
+
 /// One enterprise.
 pub async fn enterprise(state: &AppState, id: EnterpriseId) -> AppResult<Enterprise> {
     Ok(Enterprise::try_from(state.store.enterprise(id).await?)?)

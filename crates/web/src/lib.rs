@@ -1,9 +1,9 @@
 //! Gridline's pages: server-rendered HTML (minijinja) for the people who use the system —
 //! liaisons on phones, officers at desks, task forces, leaders and admins.
 //!
-//! The pages are a second door to the same house: every write is the application layer's use
-//! case (`gridline-app`), the one the API calls, so the rules exist once; reads still go
-//! through the store with the caller's [`Scope`](gridline_domain::Scope).
+//! The pages are a second door to the same house: every read and write is a use case of the
+//! application layer (`gridline-app`), the ones the API calls, so the rules exist once and
+//! every list is bounded by the caller's [`Scope`](gridline_domain::Scope).
 //!
 //! Sessions are the API's JWTs in an HttpOnly, SameSite=Lax cookie; every form carries a
 //! CSRF token bound to a per-browser random id (see [`session`]).

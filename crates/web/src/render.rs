@@ -263,12 +263,6 @@ impl From<gridline_domain::DomainError> for PageError {
     }
 }
 
-impl From<gridline_store::StoreError> for PageError {
-    fn from(e: gridline_store::StoreError) -> Self {
-        AppError::from(e).into()
-    }
-}
-
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.status;

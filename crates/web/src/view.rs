@@ -68,9 +68,7 @@ pub async fn rows(
     let mut ids: Vec<i64> = tickets.iter().map(|t| t.enterprise_id.0).collect();
     ids.sort_unstable();
     ids.dedup();
-    let names: HashMap<i64, String> = state
-        .store
-        .enterprises_by_ids(&ids)
+    let names: HashMap<i64, String> = gridline_app::org::enterprises_by_ids(state, &ids)
         .await?
         .into_iter()
         .map(|e| (e.id, e.name))

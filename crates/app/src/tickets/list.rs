@@ -1,6 +1,6 @@
 //! Reading tickets as the caller may: lists, a ticket's history, its attachments.
 
-use gridline_domain::Scope;
+use gridline_domain::{Scope, Ticket};
 
 pub use gridline_store::tickets::{
     AttachmentMeta, Created, Cursor, Idempotency, Page, Sort, StoredEvent, TicketFilter,
@@ -22,7 +22,27 @@ pub async fn list(state: &AppState, caller: &Caller, filter: &TicketFilter) -> A
 /// A visible ticket's whole history, oldest first.
 pub async fn events(state: &AppState, caller: &Caller, id: i64) -> AppResult<Vec<StoredEvent>> {
     let t = visible_ticket(state, caller, id).await?;
-    Ok(state.store.events(t.id).await?)
+    history(state, &t).await
+}
+
+/// The history of a ticket already loaded with [`visible_ticket`] (no second visibility read).
+pub async fn history(state: &AppState, visible: &Ticket) -> AppResult<Vec<StoredEvent>> {
+    Ok(state.store.events(visible.id).await?)
+}
+
+/// One page of the tickets in `scope` that match `filter`. The scope must be the caller's
+/// (`Scope::of`) or a narrowing of it (`Scope::covers_grid`): the pages' queue, inbox and
+/// dashboard grid filter.
+pub async fn list_in(state: &AppState, scope: &Scope, filter: &TicketFilter) -> AppResult<Page> {
+    Ok(state.store.list_tickets(scope, filter, state.now()).await?)
+}
+
+/// How many tickets in `scope` (as for [`list_in`]) match `filter`, over all pages.
+pub async fn count_in(state: &AppState, scope: &Scope, filter: &TicketFilter) -> AppResult<u64> {
+    Ok(state
+        .store
+        .count_tickets(scope, filter, state.now())
+        .await?)
 }
 
 /// A visible ticket's attachments, without their bytes.
@@ -32,5 +52,10 @@ pub async fn attachments(
     id: i64,
 ) -> AppResult<Vec<AttachmentMeta>> {
     let t = visible_ticket(state, caller, id).await?;
-    Ok(state.store.attachments(t.id).await?)
+    files_of(state, &t).await
+}
+
+/// The attachments of a ticket already loaded with [`visible_ticket`].
+pub async fn files_of(state: &AppState, visible: &Ticket) -> AppResult<Vec<AttachmentMeta>> {
+    Ok(state.store.attachments(visible.id).await?)
 }

@@ -11,6 +11,6 @@ pub use download::{Download, download};
 pub use file::{NewTicketInput, file, idempotency_for};
 pub use list::{
     AttachmentMeta, Created, Cursor, Idempotency, Page, Sort, StoredEvent, TicketFilter,
-    attachments, events, list,
+    attachments, count_in, events, files_of, history, list, list_in,
 };
 pub use read::{visible_attachment, visible_ticket};

@@ -8,12 +8,12 @@ use axum::response::Response;
 use chrono::Datelike;
 use gridline_app::AppState;
 use gridline_app::digest::period_stats;
+use gridline_app::tickets::{self, Sort, TicketFilter};
 use gridline_domain::calendar::ZONE;
 use gridline_domain::digest::Period;
 use gridline_domain::ticket::available_actions;
 use gridline_domain::{ActionKind, GridId, Role, Scope};
 use gridline_report::trend_svg;
-use gridline_store::tickets::{Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::pages::{opt, opt_id};
@@ -79,7 +79,7 @@ pub async fn show(
     let stats = period_stats(&state, &scope, period).await?;
     let count = |f: TicketFilter| {
         let (state, scope) = (&state, &scope);
-        async move { state.store.count_tickets(scope, &f, now).await }
+        async move { tickets::count_in(state, scope, &f).await }
     };
     let open_now = count(TicketFilter {
         open_only: true,
@@ -100,11 +100,7 @@ pub async fn show(
                 limit: 20,
                 ..f
             };
-            state
-                .store
-                .list_tickets(scope, &f, now)
-                .await
-                .map(|p| p.items)
+            tickets::list_in(state, scope, &f).await.map(|p| p.items)
         }
     };
     let overdue = first(TicketFilter {

@@ -3,8 +3,9 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use gridline_app::AppState;
+use gridline_app::org;
+use gridline_app::tickets::{self, TicketFilter};
 use gridline_domain::{EnterpriseId, Scope};
-use gridline_store::tickets::TicketFilter;
 
 use crate::render::{PageError, page};
 use crate::session::Viewer;
@@ -16,25 +17,20 @@ pub async fn show(
     v: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let e = state
-        .store
-        .enterprise(EnterpriseId(id))
-        .await
-        .map_err(|_| PageError::not_found())?;
+    // A missing enterprise is the 404 page; a database failure is what it is.
+    let e = org::enterprise(&state, EnterpriseId(id)).await?;
     let scope = Scope::of(&v.auth.actor);
-    let tickets = state
-        .store
-        .list_tickets(
-            &scope,
-            &TicketFilter {
-                enterprise_id: Some(EnterpriseId(id)),
-                limit: 100,
-                ..TicketFilter::default()
-            },
-            state.now(),
-        )
-        .await?
-        .items;
+    let tickets = tickets::list_in(
+        &state,
+        &scope,
+        &TicketFilter {
+            enterprise_id: Some(EnterpriseId(id)),
+            limit: 100,
+            ..TicketFilter::default()
+        },
+    )
+    .await?
+    .items;
     let dir = Directory::load(&state).await?;
     let list = rows(&state, &dir, &tickets).await?;
     let mine = v.auth.actor.user.grid_id == Some(gridline_domain::GridId(e.grid_id));

@@ -7,13 +7,13 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use gridline_app::AppState;
 use gridline_app::ErrorKind;
+use gridline_app::org::EnterpriseFilter;
 use gridline_app::tickets::{self as app_tickets, NewTicketInput, idempotency_for};
+use gridline_app::tickets::{Created, Idempotency};
 use gridline_domain::attachment::{MAX_BYTES, MAX_FILES, NewAttachment};
 use gridline_domain::text::{Description, SearchText, TicketTitle};
 use gridline_domain::ticket::file;
 use gridline_domain::{Category, DomainError, EnterpriseId, GridId, Priority, Role};
-use gridline_store::org::EnterpriseFilter;
-use gridline_store::tickets::{Created, Idempotency};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -40,16 +40,15 @@ pub async fn pick_enterprise(
 ) -> Result<Response, PageError> {
     let grid = my_grid(&v)?;
     let text = SearchText::parse_opt(opt(&q.q)).map_err(PageError::from)?;
-    let found = state
-        .store
-        .enterprises(
-            &EnterpriseFilter {
-                grid_id: Some(grid),
-                q: text.clone(),
-            },
-            50,
-        )
-        .await?;
+    let found = gridline_app::org::enterprises(
+        &state,
+        &EnterpriseFilter {
+            grid_id: Some(grid),
+            q: text.clone(),
+        },
+        50,
+    )
+    .await?;
     let list: Vec<_> = found
         .iter()
         .map(|e| serde_json::json!({"id": e.id, "name": e.name, "credit_code": e.credit_code}))
@@ -79,11 +78,7 @@ async fn show_form(
     errors: &BTreeMap<String, String>,
 ) -> Result<Response, PageError> {
     v.require(&[Role::Liaison])?;
-    let e = state
-        .store
-        .enterprise(EnterpriseId(enterprise))
-        .await
-        .map_err(|_| PageError::not_found())?;
+    let e = gridline_app::org::enterprise(state, EnterpriseId(enterprise)).await?;
     // The rule that decides who may file for this enterprise decides whose form this is.
     if file(&v.auth.actor, GridId(e.grid_id), state.now()).is_err() {
         return Err(PageError::not_found());

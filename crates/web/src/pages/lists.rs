@@ -5,9 +5,9 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use gridline_app::AppState;
+use gridline_app::tickets::{self, Cursor, Sort, TicketFilter};
 use gridline_domain::text::SearchText;
 use gridline_domain::{Category, DepartmentId, EnterpriseId, GridId, Role, Scope, Status, Ticket};
-use gridline_store::tickets::{Cursor, Sort, TicketFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, t as tr};
@@ -121,11 +121,10 @@ async fn fetch(
     filter: &TicketFilter,
     all: bool,
 ) -> Result<(Vec<Ticket>, Option<Cursor>), PageError> {
-    let now = state.now();
     let mut f = filter.clone();
     let mut out = vec![];
     loop {
-        let page = state.store.list_tickets(scope, &f, now).await?;
+        let page = tickets::list_in(state, scope, &f).await?;
         out.extend(page.items);
         match page.next {
             Some(next) if all && out.len() < XLSX_MAX => f.after = Some(next),

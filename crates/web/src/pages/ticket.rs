@@ -110,7 +110,7 @@ async fn render(
 ) -> Result<Response, PageError> {
     let dir = Directory::load(state).await?;
     let lang = v.lang;
-    let events = state.store.events(t.id).await?;
+    let events = app_tickets::history(state, t).await?;
     let timeline: Vec<Entry> = events
         .iter()
         .map(|e| Entry {
@@ -124,9 +124,7 @@ async fn render(
                 .unwrap_or_default(),
         })
         .collect();
-    let attachments: Vec<_> = state
-        .store
-        .attachments(t.id)
+    let attachments: Vec<_> = app_tickets::files_of(state, t)
         .await?
         .into_iter()
         .map(|a| {
@@ -138,7 +136,7 @@ async fn render(
             })
         })
         .collect();
-    let enterprise = state.store.enterprise(t.enterprise_id).await?;
+    let enterprise = gridline_app::org::enterprise(state, t.enterprise_id).await?;
     let actions: Vec<&str> = available_actions(t, &v.auth.actor)
         .into_iter()
         .map(ActionKind::as_str)
