@@ -12,21 +12,38 @@ use gridline_store::org::OrgVersion;
 use crate::error::AppResult;
 use crate::state::AppState;
 
-/// A person as listed: never the password hash or the token epoch.
-#[derive(Debug, Clone)]
+/// A user as shown (never the password hash).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UserDto))]
 pub struct Person {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    /// admin | dispatcher | liaison | department_officer | task_force_member | tracker | leader
     pub role: String,
+    /// Shown to administrators and to the user themselves; `null` for everyone else.
     pub email: Option<String>,
     pub department_id: Option<i64>,
     pub grid_id: Option<i64>,
     pub task_force_id: Option<i64>,
     pub top_leader: bool,
+    /// A dispatcher of the service centre: dispatches for every grid.
     pub service_centre: bool,
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Person {
+    /// The person as `viewer` may see them: addresses are for administrators (who manage
+    /// them) and for the person themselves, not a directory for everyone signed in.
+    pub fn seen_by(mut self, viewer: &crate::Caller) -> Self {
+        let shows_email =
+            viewer.actor.role() == gridline_domain::Role::Admin || viewer.user.id == self.id;
+        if !shows_email {
+            self.email = None;
+        }
+        self
+    }
 }
 
 impl TryFrom<users::Model> for Person {

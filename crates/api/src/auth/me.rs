@@ -29,6 +29,6 @@ pub async fn me(auth: AuthUser) -> axum::Json<MeResponse> {
     axum::Json(MeResponse {
         role_label: auth.actor.role().label_zh(),
         linked_grid_ids: auth.actor.linked_grids.iter().map(|g| g.0).collect(),
-        user: UserDto::from(auth.0.user),
+        user: auth.0.user,
     })
 }
