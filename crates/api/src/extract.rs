@@ -101,6 +101,10 @@ pub async fn refuse_declared_oversize(
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     if gridline_app::declared_length(req.headers()).is_some_and(|n| n > limit as u64) {
+        // Read and drop what the client is sending (a little, briefly), so it reads this
+        // answer rather than a connection reset mid-upload.
+        let drain = axum::body::to_bytes(req.into_body(), gridline_app::DRAIN_MAX);
+        let _ = tokio::time::timeout(gridline_app::DRAIN_TIME, drain).await;
         return ApiError::from(AppError::too_large(format!(
             "the request body is larger than {limit} bytes / 请求体超过上限"
         )))

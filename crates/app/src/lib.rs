@@ -18,6 +18,12 @@ pub mod tickets;
 
 pub use auth::Caller;
 
+/// How much of a refused oversize body a door reads and drops before answering (so the
+/// client reads the 413 instead of a reset connection), and for how long at most.
+pub const DRAIN_MAX: usize = 1 << 20;
+/// See [`DRAIN_MAX`].
+pub const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The length a request declares (`Content-Length`), for doors that refuse an oversize body
 /// before reading it.
 pub fn declared_length(headers: &http::HeaderMap) -> Option<u64> {

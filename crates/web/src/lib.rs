@@ -74,6 +74,9 @@ async fn refuse_declared_oversize(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     if gridline_app::declared_length(req.headers()).is_some_and(|n| n > limit as u64) {
+        // As the API does: drop a little of what is being sent, so the browser reads the page.
+        let drain = axum::body::to_bytes(req.into_body(), gridline_app::DRAIN_MAX);
+        let _ = tokio::time::timeout(gridline_app::DRAIN_TIME, drain).await;
         return render::PageError::too_large().into_response();
     }
     next.run(req).await
