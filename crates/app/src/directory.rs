@@ -37,9 +37,8 @@ impl Person {
     /// The person as `viewer` may see them: addresses are for administrators (who manage
     /// them) and for the person themselves, not a directory for everyone signed in.
     pub fn seen_by(mut self, viewer: &crate::Caller) -> Self {
-        let shows_email =
-            viewer.actor.role() == gridline_domain::Role::Admin || viewer.user.id == self.id;
-        if !shows_email {
+        let person = gridline_domain::UserId(self.id);
+        if !gridline_domain::permission::sees_address_of(&viewer.actor, person) {
             self.email = None;
         }
         self

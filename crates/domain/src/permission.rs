@@ -133,6 +133,12 @@ fn rule(action: ActionKind, role: Role) -> Option<Rule> {
     }
 }
 
+/// Whether the actor may see a person's email address: administrators (who manage them) and
+/// the person themselves. The directory of names is for everyone signed in; addresses are not.
+pub fn sees_address_of(actor: &Actor, person: UserId) -> bool {
+    actor.role() == Role::Admin || actor.id() == person
+}
+
 /// Whether the actor sees the ticket.
 pub fn can_see(actor: &Actor, ticket: &Ticket) -> bool {
     Scope::of(actor).admits(ticket)
@@ -197,5 +203,25 @@ mod tests {
         assert!(leader.covers_grid(b) && !leader.covers_grid(a));
         assert!(!Scope::Department(DepartmentId(1)).covers_grid(a));
         assert!(!Scope::Nothing.covers_grid(a));
+    }
+
+    #[test]
+    fn addresses_are_for_admins_and_oneself() {
+        use crate::org::UserFacts;
+        let actor = |id: i64, role: Role| Actor {
+            user: UserFacts {
+                id: UserId(id),
+                role,
+                department_id: None,
+                grid_id: None,
+                task_force_id: None,
+                top_leader: false,
+                service_centre: false,
+            },
+            linked_grids: vec![],
+        };
+        assert!(sees_address_of(&actor(1, Role::Admin), UserId(2)));
+        assert!(sees_address_of(&actor(2, Role::Liaison), UserId(2)));
+        assert!(!sees_address_of(&actor(3, Role::Leader), UserId(2)));
     }
 }
