@@ -226,17 +226,28 @@ fn periods_parse_and_fall_due() {
     );
 }
 
-#[test]
-fn deadline_notices_warn_then_overdue_then_supervise() {
-    let cal = calendar();
-    let policy = NoticePolicy {
+/// The notice policy of the tests: warn at 75%, supervise after two working days overdue.
+fn policy() -> NoticePolicy {
+    NoticePolicy {
         warn_share: 0.75,
         supervise_after_days: 2,
-    };
+    }
+}
+
+/// A ticket dispatched on Monday 9 March 2026 at 09:00, to sign for by 17:00.
+fn dispatched() -> Ticket {
     let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
     t.status = Status::Dispatched;
     t.dispatched_at = Some(at("2026-03-09T09:00:00+08:00"));
     t.response_due_at = Some(at("2026-03-09T17:00:00+08:00"));
+    t
+}
+
+#[test]
+fn deadline_notices_warn_then_overdue_then_supervise() {
+    let cal = calendar();
+    let policy = policy();
+    let mut t = dispatched();
     let kinds = |t: &Ticket, now: &str| -> Vec<NoticeKind> {
         deadline_notices(t, at(now), &cal, &policy)
             .iter()
@@ -281,14 +292,8 @@ fn deadline_notices_warn_then_overdue_then_supervise() {
 #[test]
 fn notices_are_obsolete_once_their_deadline_is_gone() {
     let cal = calendar();
-    let policy = NoticePolicy {
-        warn_share: 0.75,
-        supervise_after_days: 2,
-    };
-    let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
-    t.status = Status::Dispatched;
-    t.dispatched_at = Some(at("2026-03-09T09:00:00+08:00"));
-    t.response_due_at = Some(at("2026-03-09T17:00:00+08:00"));
+    let policy = policy();
+    let mut t = dispatched();
     let warn = deadline_notices(&t, at("2026-03-09T15:00:00+08:00"), &cal, &policy)[0];
     assert_eq!(warn.kind, NoticeKind::ResponseWarning);
     assert!(warn.still_due(&t).is_ok());
@@ -313,10 +318,7 @@ fn notices_are_obsolete_once_their_deadline_is_gone() {
 fn traffic_light_agrees_with_the_mails() {
     use gridline_domain::notice::{Light, light};
     let cal = calendar();
-    let policy = NoticePolicy {
-        warn_share: 0.75,
-        supervise_after_days: 2,
-    };
+    let policy = policy();
     let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
     assert_eq!(
         light(&t, at("2026-03-09T10:00:00+08:00"), &policy),
