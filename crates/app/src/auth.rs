@@ -453,13 +453,7 @@ pub async fn sign_in(
         return Err(AppError::too_many_requests(wait));
     }
     // A username is printable: a NUL would reach the database (a 500 on PostgreSQL).
-    if username.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "username",
-            "control_character",
-            "contains a control character / 含有控制字符",
-        ));
-    }
+    gridline_domain::text::refuse_control_characters("username", username, false)?;
     let user = if username.len() <= 64 {
         state.store.user_by_username(username).await?
     } else {

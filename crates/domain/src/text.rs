@@ -11,6 +11,26 @@ use crate::error::DomainError;
 /// Longest search text accepted, in characters (a search is a few words, not a document).
 pub const MAX_SEARCH_CHARS: usize = 100;
 
+/// Refuses text holding a control character (line breaks and tabs too, unless `multiline`):
+/// a NUL must never reach a database, and nothing typed into a field needs the others.
+pub fn refuse_control_characters(
+    field: &'static str,
+    raw: &str,
+    multiline: bool,
+) -> Result<(), DomainError> {
+    let bad = raw
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
+    if bad {
+        return Err(DomainError::invalid(
+            field,
+            "control_character",
+            "contains a control character / 含有控制字符",
+        ));
+    }
+    Ok(())
+}
+
 fn check_text(
     field: &'static str,
     raw: &str,
@@ -33,16 +53,7 @@ fn check_text(
             format!("at most {max_chars} characters, got {chars} / 不能超过 {max_chars} 个字符"),
         ));
     }
-    let bad_control = value
-        .chars()
-        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
-    if bad_control {
-        return Err(DomainError::invalid(
-            field,
-            "control_character",
-            "contains a control character / 含有控制字符",
-        ));
-    }
+    refuse_control_characters(field, value, multiline)?;
     Ok(value.to_owned())
 }
 
@@ -129,13 +140,7 @@ pub struct Username(String);
 impl Username {
     /// Validates `raw` (not trimmed: a username with spaces is a mistake worth reporting).
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        if raw.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "username",
-                "control_character",
-                "contains a control character / 含有控制字符",
-            ));
-        }
+        refuse_control_characters("username", raw, false)?;
         let len = raw.len();
         if !(3..=32).contains(&len) {
             return Err(DomainError::invalid(
