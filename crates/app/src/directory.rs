@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gridline_domain::Scope;
-use gridline_store::entity::{grids, users};
+use gridline_store::entity::users;
 use gridline_store::org::OrgVersion;
 
 use crate::error::AppResult;
@@ -71,7 +71,7 @@ impl TryFrom<users::Model> for Person {
 pub struct Directory {
     pub departments: Vec<(i64, String)>,
     pub task_forces: Vec<(i64, String)>,
-    pub grids: Vec<grids::Model>,
+    pub grids: Vec<crate::org::Grid>,
     /// Everyone, as the pages list them (no password hashes).
     pub users: Vec<Person>,
     dept: HashMap<i64, String>,
@@ -122,7 +122,7 @@ impl Directory {
             .into_iter()
             .map(|d| (d.id, d.name))
             .collect();
-        let grids = s.grids().await?;
+        let grids = crate::org::grids(state).await?;
         let users = s
             .users(None)
             .await?
