@@ -430,6 +430,45 @@ fn extension_approval_moves_the_deadline_and_refusal_does_not() {
     );
 }
 
+/// A ticket the task force resolved and the enterprise sent back (重办) is `accepted` again and
+/// the department's: the task force still sees it (it keeps `task_force_id`) and may comment,
+/// but not resolve it; the responsible department resolves. The matrix above never builds
+/// this case (its task force sees nothing before escalation).
+#[test]
+fn reopened_after_escalation_is_the_departments_again() {
+    use gridline_domain::ticket::available_actions;
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let mut t = ticket(Status::Accepted);
+    t.task_force_id = Some(TF);
+    t.reopen_count = 1;
+    let ctx = Context {
+        now: now(),
+        calendar: &calendar,
+        sla: SlaTargets {
+            response_hours: 8,
+            resolution_days: 5,
+        },
+        expected_version: t.version,
+    };
+    let tf = actor(Role::TaskForceMember, true);
+    let resolve = Command::Resolve(Remark::parse("再次办结").unwrap());
+    assert_eq!(
+        execute(&t, &tf, &resolve, &ctx).unwrap_err(),
+        DomainError::Forbidden {
+            action: ActionKind::Resolve
+        }
+    );
+    let shown = available_actions(&t, &tf);
+    assert!(!shown.contains(&ActionKind::Resolve), "{shown:?}");
+    assert!(shown.contains(&ActionKind::Comment), "{shown:?}");
+    let comment = Command::Comment(Remark::parse("专班意见").unwrap());
+    assert!(execute(&t, &tf, &comment, &ctx).is_ok());
+    let officer = actor(Role::DepartmentOfficer, true);
+    assert!(available_actions(&t, &officer).contains(&ActionKind::Resolve));
+    let (next, _) = execute(&t, &officer, &resolve, &ctx).unwrap();
+    assert_eq!(next.status, Status::Resolved);
+}
+
 #[test]
 fn event_payload_round_trips() {
     let kind = EventKind::Escalated {
