@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use gridline_domain::digest::{DigestStats, EventFact, Period, compute};
-use gridline_domain::{ActionKind, DepartmentId, Satisfaction, Scope, WorkCalendar};
+use gridline_domain::ticket::EventKind;
+use gridline_domain::{Scope, WorkCalendar};
 use gridline_store::{Store, StoreError};
 
 use crate::error::AppResult;
@@ -95,24 +96,26 @@ pub async fn stats_for(
         .digest_events(scope, start, end)
         .await?
         .into_iter()
-        .filter_map(|e| {
-            Some(EventFact {
+        .map(|e| {
+            // The event as the rules wrote it: a stored payload that does not parse is a
+            // corrupt row, not a fact to leave out of the numbers.
+            let kind = EventKind::from_parts(&e.action, &e.payload).ok_or_else(|| {
+                StoreError::Corrupt(format!("event {} of ticket {}", e.action, e.ticket_id))
+            })?;
+            Ok(EventFact {
                 ticket_id: e.ticket_id,
-                action: ActionKind::parse(&e.action)?,
+                action: kind.action(),
                 at: e.at,
-                satisfaction: e
-                    .payload
-                    .get("satisfaction")
-                    .and_then(|s| s.as_str())
-                    .and_then(Satisfaction::parse),
-                department_id: e
-                    .payload
-                    .get("previous")
-                    .and_then(|p| p.get("department_id"))
-                    .and_then(|d| d.as_i64())
-                    .map(DepartmentId),
+                satisfaction: match &kind {
+                    EventKind::Reported { satisfaction, .. } => Some(*satisfaction),
+                    _ => None,
+                },
+                department_id: match &kind {
+                    EventKind::Returned { previous, .. } => Some(previous.department_id),
+                    _ => None,
+                },
             })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
     Ok(compute(period, &tickets, &events, calendar))
 }

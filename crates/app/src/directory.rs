@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gridline_domain::Scope;
+use gridline_domain::notice::Recipient;
+use gridline_domain::{Scope, Ticket};
 use gridline_store::entity::users;
 use gridline_store::org::OrgVersion;
 
@@ -75,7 +76,9 @@ pub struct Directory {
     /// Everyone, as the pages list them (no password hashes).
     pub users: Vec<Person>,
     dept: HashMap<i64, String>,
+    dept_email: HashMap<i64, String>,
     user: HashMap<i64, String>,
+    person: HashMap<i64, usize>,
     grid: HashMap<i64, String>,
     tf: HashMap<i64, String>,
 }
@@ -110,12 +113,12 @@ impl Directory {
 
     async fn read(state: &AppState) -> AppResult<Directory> {
         let s = &state.store;
-        let departments: Vec<(i64, String)> = s
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
+        let rows = s.departments().await?;
+        let dept_email: HashMap<i64, String> = rows
+            .iter()
+            .filter_map(|d| Some((d.id, d.email.clone().filter(|e| !e.is_empty())?)))
             .collect();
+        let departments: Vec<(i64, String)> = rows.into_iter().map(|d| (d.id, d.name)).collect();
         let task_forces: Vec<(i64, String)> = s
             .task_forces()
             .await?
@@ -131,6 +134,8 @@ impl Directory {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Directory {
             dept: departments.iter().cloned().collect(),
+            dept_email,
+            person: users.iter().enumerate().map(|(i, u)| (u.id, i)).collect(),
             tf: task_forces.iter().cloned().collect(),
             grid: grids.iter().map(|g| (g.id, g.name.clone())).collect(),
             user: users
@@ -161,6 +166,59 @@ impl Directory {
     pub fn task_force(&self, id: Option<i64>) -> String {
         id.and_then(|i| self.tf.get(&i).cloned())
             .unwrap_or_default()
+    }
+
+    /// A person by id.
+    pub fn person(&self, id: i64) -> Option<&Person> {
+        self.person.get(&id).map(|&i| &self.users[i])
+    }
+
+    /// (name, address) of each of a ticket's recipients who has an address and is active,
+    /// without repeats, in the order asked.
+    pub fn addresses(&self, t: &Ticket, who: &[Recipient]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut push = |name: &str, email: Option<&str>| {
+            if let Some(e) = email.filter(|e| !e.is_empty())
+                && !out.iter().any(|(_, a)| a == e)
+            {
+                out.push((name.to_owned(), e.to_owned()));
+            }
+        };
+        let grid = self.grids.iter().find(|g| g.id == t.grid_id.0);
+        let people = |id: Option<i64>, push: &mut dyn FnMut(&str, Option<&str>)| {
+            if let Some(p) = id.and_then(|i| self.person(i)).filter(|p| p.active) {
+                push(&p.display_name, p.email.as_deref());
+            }
+        };
+        for r in who {
+            match r {
+                Recipient::ResponsiblePerson => {
+                    people(t.responsible_person_id.map(|u| u.0), &mut push)
+                }
+                Recipient::AccountableLeader => {
+                    people(t.accountable_leader_id.map(|u| u.0), &mut push)
+                }
+                Recipient::LinkedLeader => people(grid.map(|g| g.linked_leader_id), &mut push),
+                Recipient::GridDispatcher => people(grid.map(|g| g.head_id), &mut push),
+                Recipient::GridLiaison => people(grid.map(|g| g.liaison_id), &mut push),
+                Recipient::TaskForceMembers => {
+                    if let Some(tf) = t.task_force_id {
+                        for p in self.users.iter().filter(|u| u.task_force_id == Some(tf.0)) {
+                            people(Some(p.id), &mut push);
+                        }
+                    }
+                }
+                Recipient::DepartmentMailbox => {
+                    if let Some(d) = t.department_id {
+                        push(
+                            &self.department(Some(d.0)),
+                            self.dept_email.get(&d.0).map(String::as_str),
+                        );
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The grids a scope covers (all of them for zone-wide scopes).

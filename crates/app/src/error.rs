@@ -237,6 +237,14 @@ impl AppError {
     }
 }
 
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message())
+    }
+}
+
+impl std::error::Error for AppError {}
+
 impl AppError {
     /// A rule's error about a generic value (a name, a remark), reported on the request's own
     /// field name.

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod digest;
 pub mod directory;
 pub mod error;
+pub mod mail;
 pub mod org;
 pub mod present;
 pub mod state;

@@ -2,11 +2,12 @@
 
 use anyhow::Context;
 use clap::Subcommand;
+use gridline_app::mail::Prepared;
+use gridline_domain::UserId;
 use gridline_domain::digest::Period;
-use gridline_domain::{Role, UserId};
 
 use crate::config::Config;
-use crate::{notifier, open_store};
+use crate::{app_state, notifier, open_store};
 
 #[derive(Subcommand)]
 pub enum DigestCommand {
@@ -31,43 +32,38 @@ pub enum DigestCommand {
 pub async fn digest(config: Config, command: DigestCommand) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     store.migrate().await?;
-    let n = notifier(&config, store.clone()).await?;
+    let n = notifier(&config, app_state(&config, store.clone())?)?;
     let parse = |p: &str| {
         Period::parse(p).with_context(|| format!("period {p:?}: expected 2026-W48 or 2026-11"))
     };
     match command {
         DigestCommand::Preview { leader, period } => {
-            let d = gridline_notifier::digest::build(
-                &n.store,
+            let Prepared::Ready(d) = gridline_notifier::digest::build(
+                &n.app,
                 &n.templates,
-                &n.calendar,
                 &n.config.mail.base_url,
                 UserId(leader),
                 parse(&period)?,
             )
             .await?
-            .with_context(|| format!("user {leader} is not an active leader"))?;
+            else {
+                anyhow::bail!("user {leader} is not an active leader");
+            };
             print!("{}", d.html);
         }
         DigestCommand::Send { period, dry_run } => {
             let period = parse(&period)?;
             if dry_run {
-                for leader in store
-                    .users(Some(Role::Leader))
-                    .await?
-                    .into_iter()
-                    .filter(|u| u.active)
-                {
+                for leader in gridline_app::mail::active_leaders(&n.app).await? {
                     let d = gridline_notifier::digest::build(
-                        &n.store,
+                        &n.app,
                         &n.templates,
-                        &n.calendar,
                         &n.config.mail.base_url,
                         UserId(leader.id),
                         period,
                     )
                     .await?;
-                    if let Some(d) = d {
+                    if let Prepared::Ready(d) = d {
                         println!(
                             "would send to {} <{}>: {} (filed {}, resolved {}, overdue {}; {} bytes of xlsx)",
                             d.leader.display_name,

@@ -151,17 +151,37 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-pub(crate) async fn notifier(config: &Config, store: Store) -> anyhow::Result<Arc<Notifier>> {
+/// The application over `store`, as configured: what every door and command runs on.
+pub(crate) fn app_state(config: &Config, store: Store) -> anyhow::Result<AppState> {
+    Ok(AppState {
+        store,
+        auth: Arc::new(auth_keys(config)?),
+        calendar: Arc::new(config.calendar()?),
+        sla: Arc::new(config.settings.sla.clone()),
+        clock: Arc::new(SystemClock),
+        actors: Arc::new(ActorCache::new(std::time::Duration::from_secs(
+            config.settings.auth.actor_cache_secs,
+        ))),
+        notice: config.notifier().notice_policy(),
+        uploads: Arc::new(Uploads::new(
+            config.settings.server.max_concurrent_uploads,
+            std::time::Duration::from_secs(config.settings.server.upload_wait_secs),
+        )),
+        directory: Arc::default(),
+        digests: Arc::default(),
+    })
+}
+
+/// The mail door over the application.
+pub(crate) fn notifier(config: &Config, app: AppState) -> anyhow::Result<Arc<Notifier>> {
     let settings = config.notifier();
     let mailer =
         SmtpMailer::new(&settings.mail).map_err(|e| anyhow::anyhow!("mail settings: {e}"))?;
     Ok(Arc::new(Notifier {
-        store,
+        app,
         mailer: Arc::new(mailer),
         templates: Templates::new()?,
-        calendar: Arc::new(config.calendar()?),
         config: settings,
-        clock: Arc::new(SystemClock),
     }))
 }
 
@@ -169,7 +189,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     config.check_production()?;
     let store = open_store(&config).await?;
     store.migrate().await.context("applying migrations")?;
-    let n = notifier(&config, store.clone()).await?;
+    let n = notifier(&config, app_state(&config, store.clone())?)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let tasks = n.spawn(stopped);
     tracing::info!("worker running");
@@ -225,47 +245,35 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         config.check_demo_allowed()?;
     }
     let started = std::time::Instant::now();
-    let calendar = config.calendar()?;
+    let store = open_store(&config).await?;
+    store.migrate().await.context("applying migrations")?;
+    let state = app_state(&config, store.clone())?;
     let this_year = Utc::now().with_timezone(&ZONE).year();
-    if !calendar.covers(this_year) {
+    if !state.calendar.covers(this_year) {
         tracing::warn!(
             year = this_year,
             "no official calendar for this year: only weekends are days off until calendars/{this_year}.toml is added"
         );
     }
-    let store = open_store(&config).await?;
-    store.migrate().await.context("applying migrations")?;
-    let auth = Arc::new(auth_keys(&config)?);
     if demo
-        && let Some(report) =
-            seed::demo(&store, &auth, &calendar, &config.settings.sla, Utc::now()).await?
+        && let Some(report) = seed::demo(
+            &store,
+            &state.auth,
+            &state.calendar,
+            &config.settings.sla,
+            Utc::now(),
+        )
+        .await?
     {
         println!("{report}");
     }
-    let state = AppState {
-        store: store.clone(),
-        auth,
-        calendar: Arc::new(calendar),
-        sla: Arc::new(config.settings.sla.clone()),
-        clock: Arc::new(SystemClock),
-        actors: Arc::new(ActorCache::new(std::time::Duration::from_secs(
-            config.settings.auth.actor_cache_secs,
-        ))),
-        notice: config.notifier().notice_policy(),
-        uploads: Arc::new(Uploads::new(
-            config.settings.server.max_concurrent_uploads,
-            std::time::Duration::from_secs(config.settings.server.upload_wait_secs),
-        )),
-        directory: Arc::default(),
-        digests: Arc::default(),
-    };
     let listener = tokio::net::TcpListener::bind(&config.settings.server.addr)
         .await
         .with_context(|| format!("binding {}", config.settings.server.addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let background = if config.settings.worker.in_process {
-        notifier(&config, store.clone()).await?.spawn(stopped)
+        notifier(&config, state.clone())?.spawn(stopped)
     } else {
         vec![]
     };

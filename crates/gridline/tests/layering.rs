@@ -10,10 +10,6 @@ use std::process::Command;
 
 const DOORS: [&str; 3] = ["gridline-api", "gridline-web", "gridline-notifier"];
 
-/// Edges the application layer has not yet taken over (issue 10 continues): each must go,
-/// and the test fails when one is gone but still listed, so this list only shrinks.
-const NOT_YET: [(&str, &str); 1] = [("gridline-notifier", "gridline-store")];
-
 /// Each workspace package's normal (non-dev) dependencies.
 fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
     let out = Command::new(env!("CARGO"))
@@ -63,7 +59,7 @@ fn doors_reach_the_rules_through_the_application_layer() {
         for dep in of {
             let forbidden =
                 (DOORS.contains(&dep.as_str()) && dep != door) || dep == "gridline-store";
-            if forbidden && !NOT_YET.contains(&(door, dep.as_str())) {
+            if forbidden {
                 broken.push(format!("{door} -> {dep}"));
             }
         }
@@ -71,14 +67,6 @@ fn doors_reach_the_rules_through_the_application_layer() {
     assert!(
         broken.is_empty(),
         "doors reaching past the application layer: {broken:?}"
-    );
-    let stale: Vec<_> = NOT_YET
-        .iter()
-        .filter(|(from, to)| !deps[*from].contains(*to))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "remove from NOT_YET, the edge is gone: {stale:?}"
     );
 }
 

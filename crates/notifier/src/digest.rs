@@ -1,63 +1,50 @@
 //! The leaders' digest: numbers from `domain::digest`, rendered as HTML and text with a trend
 //! chart (SVG) and the same tables as an .xlsx workbook.
 
-use std::collections::HashMap;
-
 use chrono::Duration;
+use gridline_app::AppState;
+use gridline_app::directory::Person;
+use gridline_app::mail::{Prepared, leader_digest};
+use gridline_domain::UserId;
 use gridline_domain::digest::{DigestStats, Period};
-use gridline_domain::{DepartmentId, Role, Scope, UserId, WorkCalendar};
 use gridline_report::{OverdueRow, RankRow, TrendRow, pct, summary, trend_svg, workbook};
-use gridline_store::Store;
-use gridline_store::entity::users;
 use minijinja::Value;
 
-use crate::compose::{ComposeError, Directory, local_time};
+use crate::compose::{ComposeError, local_time};
 use crate::mailer::Attachment;
 use crate::templates::Templates;
 
 /// A rendered digest.
 pub struct DigestContent {
-    pub leader: users::Model,
+    pub leader: Person,
     pub subject: String,
     pub text: String,
     pub html: String,
     pub xlsx: Attachment,
-    pub stats: DigestStats,
+    pub stats: std::sync::Arc<DigestStats>,
 }
 
-/// Renders one leader's digest for a period. `None` if the user is not an active leader.
+/// Renders one leader's digest for a period; nothing to send if the user is not an active
+/// leader.
 pub async fn build(
-    store: &Store,
+    app: &AppState,
     templates: &Templates,
-    calendar: &WorkCalendar,
     base_url: &str,
     leader: UserId,
     period: Period,
-) -> Result<Option<DigestContent>, ComposeError> {
-    let Some((user, actor)) = store.actor(leader).await? else {
-        return Ok(None);
+) -> Result<Prepared<DigestContent>, ComposeError> {
+    let Some(d) = leader_digest(app, leader, period).await? else {
+        return Ok(Prepared::NoRecipients(
+            "not an active leader / 非在职领导".into(),
+        ));
     };
-    if actor.role() != Role::Leader {
-        return Ok(None);
-    }
-    let scope = Scope::of(&actor);
-    let stats = gridline_app::digest::stats_for(store, calendar, &scope, period).await?;
-    let dir = Directory { store };
-    let departments: HashMap<i64, String> = store
-        .departments()
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect();
-    let dept_name = |d: Option<DepartmentId>| {
-        d.and_then(|d| departments.get(&d.0).cloned())
-            .unwrap_or_else(|| "—".into())
-    };
+    let (stats, names, user) = (&d.stats, &d.names, &d.leader);
+    let name = |n: String| if n.is_empty() { "—".to_owned() } else { n };
     let ranking: Vec<RankRow> = stats
         .ranking
         .iter()
         .map(|l| RankRow {
-            name: dept_name(Some(l.department_id)),
+            name: name(names.department(Some(l.department_id.0))),
             signed: l.signed,
             signing_rate: pct(l.signing_rate),
             resolved: l.resolved,
@@ -68,43 +55,28 @@ pub async fn build(
         })
         .collect();
     let base = base_url.trim_end_matches('/');
-    let mut overdue = Vec::new();
-    for o in &stats.overdue {
-        overdue.push(OverdueRow {
+    let overdue: Vec<OverdueRow> = stats
+        .overdue
+        .iter()
+        .map(|o| OverdueRow {
             number: o.number.clone(),
             title: o.title.clone(),
-            leader: dir
-                .user_name(o.accountable_leader_id)
-                .await?
-                .unwrap_or_else(|| "—".into()),
-            department: dept_name(o.department_id),
-            person: dir
-                .user_name(o.responsible_person_id)
-                .await?
-                .unwrap_or_else(|| "—".into()),
+            leader: name(names.user(o.accountable_leader_id.map(|u| u.0))),
+            department: name(names.department(o.department_id.map(|d| d.0))),
+            person: name(names.user(o.responsible_person_id.map(|u| u.0))),
             due: local_time(o.due_at),
             days: o.days_overdue,
             link: format!("{base}/tickets/{}", o.ticket_id),
-        });
-    }
-    let grid_names: Vec<String> = if user.top_leader {
-        vec![]
-    } else {
-        let grids = store.grids().await?;
-        actor
-            .linked_grids
-            .iter()
-            .filter_map(|g| grids.iter().find(|x| x.id == g.0).map(|x| x.name.clone()))
-            .collect()
-    };
+        })
+        .collect();
     let scope_label = if user.top_leader {
         "全区 / whole zone".to_owned()
-    } else if grid_names.is_empty() {
+    } else if d.grids.is_empty() {
         "负责的工单 / tickets you are accountable for".to_owned()
     } else {
         format!(
             "{} 及负责的工单 / linked grids and tickets you are accountable for",
-            grid_names.join("、")
+            d.grids.join("、")
         )
     };
     let (cadence_zh, cadence_en) = match period {
@@ -112,7 +84,7 @@ pub async fn build(
         Period::Month { .. } => ("月报", "Monthly"),
     };
     let attachment = format!("gridline-digest-{period}.xlsx");
-    let chart_svg = trend_svg(&stats);
+    let chart_svg = trend_svg(stats);
     let trend: Vec<TrendRow> = stats
         .trend
         .iter()
@@ -130,7 +102,7 @@ pub async fn build(
         "scope": scope_label,
         "cadence_zh": cadence_zh,
         "cadence_en": cadence_en,
-        "summary": summary(&stats),
+        "summary": summary(stats),
         "ranking": ranking,
         "overdue": overdue,
         "trend": trend,
@@ -138,9 +110,9 @@ pub async fn build(
         "attachment": attachment,
         "link": base,
     }));
-    let bytes = workbook(period, &stats, &ranking, &overdue)
-        .map_err(|e| ComposeError::Payload(format!("xlsx: {e}")))?;
-    Ok(Some(DigestContent {
+    let bytes = workbook(period, stats, &ranking, &overdue)
+        .map_err(|e| gridline_app::mail::PrepareError::Payload(format!("xlsx: {e}")))?;
+    Ok(Prepared::Ready(DigestContent {
         subject: templates
             .render("digest/subject.txt", &ctx)?
             .trim()
@@ -153,12 +125,7 @@ pub async fn build(
                 .into(),
             bytes,
         },
-        leader: user,
-        stats,
+        leader: d.leader.clone(),
+        stats: d.stats.clone(),
     }))
-}
-
-/// The dedupe key of a leader's digest for a period: it is sent once.
-pub fn dedupe_key(period: Period, leader: UserId) -> String {
-    format!("digest:{period}:{leader}")
 }

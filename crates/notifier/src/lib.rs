@@ -1,9 +1,11 @@
-//! Gridline's mail. Every notification is an outbox row written in the same transaction as
-//! the event that causes it (by the store); here a worker claims due rows, renders them from
-//! template files, sends them over SMTP, records the result and retries with backoff. A
-//! sweeper writes deadline notices and schedules the leaders' digests, each exactly once.
+//! Gridline's mail door. Every notification is an outbox row written in the same transaction
+//! as the event that causes it; here a worker claims due rows, renders them from template
+//! files, sends them over SMTP, records the result and retries with backoff. A sweeper has
+//! the application write deadline notices and the leaders' digests, each exactly once.
 //!
-//! The API does not depend on this crate, nor this crate on the API: the binary wires both.
+//! Like the other doors, this crate reads and writes nothing itself: what a message says
+//! comes from the application (`gridline_app::mail`), the numbers and tables of a digest
+//! from `gridline-report`. The binary wires it beside the API and the pages.
 
 pub mod compose;
 pub mod config;
@@ -17,9 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveTime;
-use gridline_domain::WorkCalendar;
-use gridline_domain::notice::NoticePolicy;
-use gridline_store::Store;
+use gridline_app::AppState;
+use gridline_app::mail::DigestSchedule;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -29,24 +30,25 @@ pub use templates::Templates;
 
 /// The notifier: everything the worker and the sweeper need.
 pub struct Notifier {
-    pub store: Store,
+    /// The application (its clock is the one time source; tests control it).
+    pub app: AppState,
     pub mailer: Arc<dyn Mailer>,
     pub templates: Templates,
-    pub calendar: Arc<WorkCalendar>,
     pub config: NotifierConfig,
-    /// The application's one time source (tests control it).
-    pub clock: Arc<dyn gridline_app::Clock>,
 }
 
 impl Notifier {
-    /// The deadline notice policy.
-    pub fn notice_policy(&self) -> NoticePolicy {
-        self.config.notice_policy()
-    }
-
     /// The local time digests go out.
     pub fn digest_time(&self) -> NaiveTime {
         self.config.digest.send_at
+    }
+
+    /// When digests go out, if they are on.
+    pub fn digest_schedule(&self) -> Option<DigestSchedule> {
+        self.config.digest.enabled.then_some(DigestSchedule {
+            send_at: self.config.digest.send_at,
+            catch_up_days: self.config.digest.catch_up_days,
+        })
     }
 
     /// Starts the worker and the sweeper; they stop after `shutdown` turns true, the worker

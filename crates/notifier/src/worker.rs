@@ -1,10 +1,10 @@
 //! The outbox worker: claim, render, send, record; back off on failure; dead after N tries.
 
 use chrono::{DateTime, Duration, Utc};
+use gridline_app::AppResult;
+use gridline_app::mail::{self, Due, PrepareError, Prepared};
 use gridline_domain::UserId;
 use gridline_domain::digest::Period;
-use gridline_store::StoreError;
-use gridline_store::entity::outbox;
 
 use crate::Notifier;
 use crate::compose::{ComposeError, Composed, message_id, ticket_message};
@@ -33,38 +33,33 @@ impl Notifier {
     }
 
     /// Composes the message of a row.
-    pub async fn compose(
-        &self,
-        row: &outbox::Model,
-        now: DateTime<Utc>,
-    ) -> Result<Composed, ComposeError> {
+    pub async fn compose(&self, row: &Due, now: DateTime<Utc>) -> Result<Composed, ComposeError> {
         let mail = &self.config.mail;
         if row.kind == "digest" {
             let payload: serde_json::Value = serde_json::from_str(&row.payload)
-                .map_err(|e| ComposeError::Payload(e.to_string()))?;
+                .map_err(|e| PrepareError::Payload(e.to_string()))?;
             let leader = payload
                 .get("leader_id")
                 .and_then(|v| v.as_i64())
                 .map(UserId)
-                .ok_or_else(|| ComposeError::Payload("leader_id".into()))?;
+                .ok_or_else(|| PrepareError::Payload("leader_id".into()))?;
             let period = payload
                 .get("period")
                 .and_then(|v| v.as_str())
                 .and_then(Period::parse)
-                .ok_or_else(|| ComposeError::Payload("period".into()))?;
-            let Some(d) = crate::digest::build(
-                &self.store,
+                .ok_or_else(|| PrepareError::Payload("period".into()))?;
+            let d = match crate::digest::build(
+                &self.app,
                 &self.templates,
-                &self.calendar,
                 &mail.base_url,
                 leader,
                 period,
             )
             .await?
-            else {
-                return Ok(Composed::NoRecipients(
-                    "not an active leader / 非在职领导".into(),
-                ));
+            {
+                Prepared::Ready(d) => d,
+                Prepared::NoRecipients(why) => return Ok(Composed::NoRecipients(why)),
+                Prepared::Obsolete(why) => return Ok(Composed::Obsolete(why)),
             };
             let Some(address) = d.leader.email.clone().filter(|e| !e.is_empty()) else {
                 return Ok(Composed::NoRecipients(
@@ -81,9 +76,8 @@ impl Notifier {
             }));
         }
         ticket_message(
-            &self.store,
+            &self.app,
             &self.templates,
-            &self.calendar,
             &mail.base_url,
             &mail.message_id_domain,
             row,
@@ -94,13 +88,11 @@ impl Notifier {
 
     /// Claims one batch of due rows and sends them. Errors of one row are recorded on it;
     /// only a database failure on the batch itself is returned.
-    pub async fn drain_once(&self) -> Result<DrainReport, StoreError> {
-        let now = self.clock.now();
+    pub async fn drain_once(&self) -> AppResult<DrainReport> {
+        let now = self.app.now();
         let w = &self.config.worker;
-        let rows = self
-            .store
-            .claim_outbox(now, (w.lease_secs * 1000) as i64, w.batch)
-            .await?;
+        let lease = std::time::Duration::from_secs(w.lease_secs);
+        let rows = mail::claim(&self.app, lease, w.batch).await?;
         let mut report = DrainReport {
             claimed: rows.len(),
             ..Default::default()
@@ -113,7 +105,7 @@ impl Notifier {
                 }),
                 Ok(Composed::NoRecipients(reason) | Composed::Obsolete(reason)) => {
                     tracing::info!(outbox = row.id, kind = %row.kind, %reason, "nothing to send");
-                    self.store.outbox_skipped(row.id, reason).await?;
+                    mail::skipped(&self.app, row.id, reason).await?;
                     report.skipped += 1;
                     continue;
                 }
@@ -121,13 +113,13 @@ impl Notifier {
             };
             match result {
                 Ok(()) => {
-                    self.store.outbox_sent(row.id, self.clock.now()).await?;
+                    mail::sent(&self.app, row.id).await?;
                     tracing::debug!(outbox = row.id, kind = %row.kind, "sent");
                     report.sent += 1;
                 }
                 Err(error) => {
                     let dead = row.attempts >= w.max_attempts;
-                    let retry_at = (!dead).then(|| self.clock.now() + self.backoff(row.attempts));
+                    let retry_at = (!dead).then(|| self.app.now() + self.backoff(row.attempts));
                     if dead {
                         tracing::error!(outbox = row.id, kind = %row.kind, attempts = row.attempts, %error, "giving up on a message: it is dead until an admin retries it");
                         report.dead += 1;
@@ -135,7 +127,7 @@ impl Notifier {
                         tracing::warn!(outbox = row.id, kind = %row.kind, attempts = row.attempts, retry_at = ?retry_at, %error, "sending failed; will retry");
                         report.failed += 1;
                     }
-                    self.store.outbox_failed(row.id, error, retry_at).await?;
+                    mail::failed(&self.app, row.id, error, retry_at).await?;
                 }
             }
         }
@@ -143,7 +135,7 @@ impl Notifier {
     }
 
     /// Sends until nothing is due (tests and the CLI use it).
-    pub async fn drain(&self) -> Result<DrainReport, StoreError> {
+    pub async fn drain(&self) -> AppResult<DrainReport> {
         let mut total = DrainReport::default();
         loop {
             let r = self.drain_once().await?;
