@@ -373,3 +373,45 @@ macro_rules! both_engines {
         )* }
     };
 }
+
+/// The time a test server runs on: a clock file (`clock.file`, development and tests only)
+/// holding an instant; the server's time is that instant plus the time since it was
+/// written. Moving it moves the server, its worker and its sweeper.
+pub struct TestClock {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl TestClock {
+    /// A clock set to `at`.
+    pub fn at(at: chrono::DateTime<chrono::Utc>) -> TestClock {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("gridline-clock-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let clock = TestClock {
+            path: dir.join("now"),
+            dir,
+        };
+        clock.set(at);
+        clock
+    }
+
+    /// Moves the time to `at` (written whole, then renamed, so no reader sees half a file).
+    pub fn set(&self, at: chrono::DateTime<chrono::Utc>) {
+        let tmp = self.dir.join("now.tmp");
+        std::fs::write(&tmp, at.to_rfc3339()).unwrap();
+        std::fs::rename(&tmp, &self.path).unwrap();
+    }
+
+    /// The setting that puts a `gridline` process on this clock.
+    pub fn env(&self) -> (&'static str, String) {
+        ("GRIDLINE__CLOCK__FILE", self.path.display().to_string())
+    }
+}
+
+impl Drop for TestClock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -171,8 +171,10 @@ impl AuthKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 5;
+        // Expiry and not-before are checked against the application's clock (`verify`),
+        // not the library's reading of the system time: one time source.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         let mut keys = Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -303,14 +305,27 @@ impl AuthKeys {
             .map_err(|e| AppError::internal(&e))
     }
 
-    /// Verifies a token: signature, algorithm, issuer, audience, expiry, not-before.
-    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+    /// Verifies a token: signature, algorithm, issuer, audience, and expiry and not-before
+    /// at `now` (five seconds' leeway for clocks of several processes).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, AppError> {
+        const LEEWAY: i64 = 5;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
             .map_err(|e| {
                 tracing::debug!(error = %e, "token refused");
                 AppError::unauthorized("invalid_token")
-            })
+            })?;
+        let now = now.timestamp();
+        if claims.exp < now - LEEWAY || claims.nbf > now + LEEWAY {
+            tracing::debug!(
+                exp = claims.exp,
+                nbf = claims.nbf,
+                now,
+                "token out of its time"
+            );
+            return Err(AppError::unauthorized("invalid_token"));
+        }
+        Ok(claims)
     }
 }
 
@@ -385,7 +400,7 @@ pub struct Caller {
 
 /// Checks a token (from a header or a session cookie) and loads the active user behind it.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, AppError> {
-    let claims = state.auth.verify(token)?;
+    let claims = state.auth.verify(token, state.now())?;
     authenticate_claims(state, &claims).await
 }
 
@@ -486,4 +501,54 @@ pub async fn sign_out(state: &AppState, user: UserId) -> AppResult<()> {
     state.store.revoke_tokens(user).await?;
     state.actors.forget(user.0);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    fn keys() -> AuthKeys {
+        AuthKeys::new(
+            b"a test secret that is long enough for HS256",
+            3600,
+            HashCost {
+                m_cost: 8,
+                t_cost: 1,
+                p_cost: 1,
+            },
+            LoginLimits {
+                per_account_per_minute: 5,
+                per_address_per_minute: 20,
+            },
+        )
+        .unwrap()
+    }
+
+    /// A token's lifetime is read on the application's clock, whatever the system time:
+    /// valid from its issue to its expiry, refused before and after (tests that move the
+    /// clock days ahead sign in again, as people would).
+    #[test]
+    fn token_time_is_the_application_clock() {
+        let k = keys();
+        let issued = DateTime::parse_from_rfc3339("2031-03-02T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let token = k.issue(UserId(7), Role::Liaison, 0, issued).unwrap();
+        let at = |secs: i64| issued + chrono::Duration::seconds(secs);
+        assert_eq!(k.verify(&token, at(0)).unwrap().sub, "7");
+        assert!(k.verify(&token, at(3599)).is_ok());
+        assert!(
+            k.verify(&token, at(3600 + 5)).is_ok(),
+            "five seconds' leeway"
+        );
+        let late = k.verify(&token, at(3600 + 6)).unwrap_err();
+        assert_eq!(late.code(), "invalid_token");
+        assert!(k.verify(&token, at(-5)).is_ok());
+        assert!(
+            k.verify(&token, at(-6)).is_err(),
+            "not valid before it was issued"
+        );
+    }
 }

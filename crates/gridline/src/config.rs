@@ -27,6 +27,14 @@ pub struct Settings {
     pub worker: gridline_notifier::config::WorkerSettings,
     pub notices: gridline_notifier::config::NoticeSettings,
     pub digest: gridline_notifier::config::DigestSettings,
+    pub clock: ClockSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSettings {
+    /// Development and tests only: a file that sets the time (see `clock.rs`).
+    pub file: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +163,24 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The time source: the system clock, or in development and tests the clock file.
+    pub fn clock(&self) -> anyhow::Result<std::sync::Arc<dyn gridline_app::Clock>> {
+        let file = self.settings.clock.file.trim();
+        if file.is_empty() {
+            return Ok(std::sync::Arc::new(gridline_app::SystemClock));
+        }
+        if !self.is_development() {
+            bail!(
+                "clock.file moves time for tests; the {} environment runs on the system clock",
+                self.env
+            );
+        }
+        tracing::warn!(file, "time is set by a clock file (tests)");
+        Ok(std::sync::Arc::new(crate::clock::FileClock::open(
+            file.into(),
+        )?))
     }
 
     /// How to reach the database.

@@ -3,6 +3,7 @@
 //! anyhow is used here and only here: errors end at this binary.
 
 mod calendar_cmd;
+mod clock;
 mod config;
 mod digest_cmd;
 mod seed;
@@ -17,7 +18,7 @@ use anyhow::Context;
 use chrono::{Datelike, Utc};
 use clap::{Parser, Subcommand};
 use gridline_app::auth::{ActorCache, AuthKeys, HashCost, LoginLimits};
-use gridline_app::{AppState, SystemClock, Uploads};
+use gridline_app::{AppState, Uploads};
 use gridline_domain::calendar::ZONE;
 use gridline_notifier::{Notifier, SmtpMailer, Templates};
 use gridline_store::Store;
@@ -136,7 +137,10 @@ async fn main() -> anyhow::Result<()> {
                 &auth,
                 &config.calendar()?,
                 &config.settings.sla,
-                now.unwrap_or_else(Utc::now),
+                match now {
+                    Some(at) => at,
+                    None => config.clock()?.now(),
+                },
             )
             .await?
             {
@@ -158,7 +162,7 @@ pub(crate) fn app_state(config: &Config, store: Store) -> anyhow::Result<AppStat
         auth: Arc::new(auth_keys(config)?),
         calendar: Arc::new(config.calendar()?),
         sla: Arc::new(config.settings.sla.clone()),
-        clock: Arc::new(SystemClock),
+        clock: config.clock()?,
         actors: Arc::new(ActorCache::new(std::time::Duration::from_secs(
             config.settings.auth.actor_cache_secs,
         ))),
@@ -248,7 +252,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     store.migrate().await.context("applying migrations")?;
     let state = app_state(&config, store.clone())?;
-    let this_year = Utc::now().with_timezone(&ZONE).year();
+    let this_year = state.now().with_timezone(&ZONE).year();
     if !state.calendar.covers(this_year) {
         tracing::warn!(
             year = this_year,
@@ -261,7 +265,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             &state.auth,
             &state.calendar,
             &config.settings.sla,
-            Utc::now(),
+            state.now(),
         )
         .await?
     {

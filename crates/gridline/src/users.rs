@@ -1,7 +1,6 @@
 //! `gridline user …`: accounts made and passwords reset from the command line.
 
 use anyhow::Context;
-use chrono::Utc;
 use clap::{Args, Subcommand};
 use gridline_domain::text::{Email, Name, NewPassword, Username};
 use gridline_domain::{DepartmentId, GridId, Role, TaskForceId, UserId};
@@ -73,7 +72,7 @@ pub async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
                 top_leader: args.top_leader,
                 service_centre: args.service_centre,
             },
-            Utc::now(),
+            config.clock()?.now(),
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

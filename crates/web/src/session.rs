@@ -131,7 +131,10 @@ impl FromRequestParts<AppState> for Viewer {
         let (Some(token), Some(sid)) = (jar.get(SESSION), jar.get(SID)) else {
             return Err(to_login());
         };
-        let claims = state.auth.verify(token.value()).map_err(|_| to_login())?;
+        let claims = state
+            .auth
+            .verify(token.value(), state.now())
+            .map_err(|_| to_login())?;
         let auth = match authenticate_claims(state, &claims).await {
             Ok(a) => a,
             Err(e) if matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) => {

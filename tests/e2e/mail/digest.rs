@@ -10,7 +10,7 @@ use calamine::{Reader, Xlsx};
 use serde_json::json;
 
 use super::{Mail, SmtpSink, by_subject, free_port, mail_env};
-use crate::support::{Engine, TestApp, TestDb, gridline, run};
+use crate::support::{Engine, TestApp, TestClock, TestDb, gridline, run};
 
 /// A reproducible demo zone: seeded as if it were 2026-11-20 10:00 (Friday of week 47).
 fn seeded(db: &TestDb) {
@@ -152,14 +152,16 @@ fn regex_lite_redact(s: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_exactly_once_on_postgres() {
     let db = TestDb::new(Engine::Postgres).await;
-    // Seeded ten days ago: deadlines have passed, notices and last week's digests are due.
-    let ten_days_ago = (chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339();
-    run(&db, &["seed", "--demo", "--now", &ten_days_ago], &[]);
+    // Seeded now, then ten days pass: deadlines have passed, notices and last week's
+    // digests are due.
+    run(&db, &["seed", "--demo"], &[]);
+    let clock = TestClock::at(chrono::Utc::now() + chrono::Duration::days(10));
     let sink = SmtpSink::start(free_port(), None);
     let mut env = mail_env(sink.port);
     env.retain(|(k, _)| *k != "GRIDLINE__WORKER__IN_PROCESS");
     env.push(("GRIDLINE__WORKER__BATCH", "2".into()));
     env.push(("GRIDLINE__DIGEST__ENABLED", "true".into()));
+    env.push(clock.env());
     let workers: Vec<Child> = (0..2)
         .map(|_| {
             let mut cmd = gridline(&db);
@@ -172,7 +174,7 @@ async fn two_workers_exactly_once_on_postgres() {
             cmd.spawn().unwrap()
         })
         .collect();
-    let app = TestApp::serve(Engine::Postgres, db).await;
+    let app = TestApp::serve_with(Engine::Postgres, db, &[clock.env()]).await;
     let (_, login) = app
         .call(
             reqwest::Method::POST,

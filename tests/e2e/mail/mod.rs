@@ -13,7 +13,7 @@ use serde_json::json;
 mod digest;
 
 use crate::both_engines;
-use crate::support::{Engine, TestApp, workspace_dir};
+use crate::support::{Engine, TestApp, TestClock, workspace_dir};
 use crate::world::World;
 
 /// The SMTP server: a Python aiosmtpd process writing each message to a file.
@@ -498,4 +498,103 @@ async fn dead_letters_and_retry() {
     );
 }
 
-both_engines!(notifications_reach_the_right_people, outage_then_recovery);
+/// Deadlines run on the application's clock: as a test moves it, the running server warns
+/// before the response deadline, tells of it once passed, starts the resolution deadline
+/// from the moment the ticket is signed (on that clock), and has the linked leader
+/// supervise work overdue for two working days. Each notice once, to the people the rules
+/// name, and none early.
+async fn deadline_notices_follow_the_clock(engine: Engine) {
+    let sink = SmtpSink::start(free_port(), None);
+    let start = chrono::Utc::now();
+    let clock = TestClock::at(start);
+    let mut env = mail_env(sink.port);
+    env.push(clock.env());
+    // Tokens outlive the days the test moves through.
+    env.push(("GRIDLINE__AUTH__TOKEN_TTL_SECS", (60 * 86_400).to_string()));
+    let app = TestApp::start_with(engine, &env).await;
+    let w = World::build(&app).await;
+    let id = w.file(&app, "雨污管网改造").await;
+    w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+        .await;
+    sink.wait_for(1, 30).await;
+    let due = |t: &serde_json::Value, field: &str| {
+        chrono::DateTime::parse_from_rfc3339(t[field].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let t = app.ticket(&w.admin, id).await;
+    let response_due = due(&t, "response_due_at");
+    assert!(response_due > start);
+
+    // Nothing is due before the warning point: two sweeps pass and no notice is written.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(sink.raw().len(), 1, "no notice before its time");
+
+    clock.set(response_due - chrono::Duration::minutes(1));
+    let mails = sink.wait_for(2, 30).await;
+    let warned = by_subject(&mails, "签收期限临近");
+    assert_eq!(warned.len(), 1, "one response warning");
+    assert_eq!(
+        warned[0].to.iter().cloned().collect::<HashSet<_>>(),
+        set(&["officer_d1@test.example"]),
+        "a warning goes to the responsible person"
+    );
+    assert!(by_subject(&mails, "超期").is_empty(), "not overdue yet");
+
+    clock.set(response_due + chrono::Duration::minutes(1));
+    let mails = sink.wait_for(3, 30).await;
+    let overdue = by_subject(&mails, "工单超期未签收");
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(
+        overdue[0].to.iter().cloned().collect::<HashSet<_>>(),
+        set(&["officer_d1@test.example", "leader_a@test.example"]),
+        "overdue: the responsible person and the accountable leader"
+    );
+
+    // Signed on the test's clock: the resolution deadline counts from then.
+    w.step(&app, "officer_d1", id, "accept", json!({})).await;
+    let t = app.ticket(&w.admin, id).await;
+    let resolution_due = due(&t, "resolution_due_at");
+    assert!(
+        resolution_due > response_due + chrono::Duration::days(5),
+        "five working days (land: fifteen) from the moment signed: {resolution_due}"
+    );
+    let (_, history) = app
+        .get(&w.admin, &format!("/api/v1/tickets/{id}/events"))
+        .await;
+    let accepted = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "accept")
+        .unwrap();
+    let accepted_at = due(accepted, "at");
+    assert!(
+        accepted_at >= response_due && accepted_at < response_due + chrono::Duration::hours(1),
+        "the event is stamped with the server's clock: {accepted_at}"
+    );
+
+    // Four calendar weeks later: overdue, and past the two working days of supervision.
+    clock.set(resolution_due + chrono::Duration::days(28));
+    let mails = sink.wait_for(5, 30).await;
+    assert_eq!(by_subject(&mails, "工单超期未办结").len(), 1);
+    let supervise = by_subject(&mails, "超期工单督办提醒");
+    assert_eq!(supervise.len(), 1);
+    assert_eq!(
+        supervise[0].to.iter().cloned().collect::<HashSet<_>>(),
+        set(&["leader_a@test.example", "officer_d1@test.example"]),
+        "supervision: the grid's linked leader, and the responsible person"
+    );
+    assert!(
+        by_subject(&mails, "办结期限临近").is_empty(),
+        "no warning once the deadline has passed"
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(sink.raw().len(), 5, "each notice once");
+}
+
+both_engines!(
+    notifications_reach_the_right_people,
+    outage_then_recovery,
+    deadline_notices_follow_the_clock
+);

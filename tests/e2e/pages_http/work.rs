@@ -291,13 +291,15 @@ async fn task_force_and_dashboard_scope(engine: Engine) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-/// Work left for ten days turns red: the inbox shows it first and red, the ticket page says
+/// Work left for ten days (the server's clock moved on) turns red: the inbox shows it first and red, the ticket page says
 /// by how many working days, and the overdue download holds it.
 async fn late_work_is_red(engine: Engine) {
     let db = crate::support::TestDb::new(engine).await;
-    let ten_days_ago = (chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339();
-    crate::support::run(&db, &["seed", "--demo", "--now", &ten_days_ago], &[]);
-    let app = TestApp::serve(engine, db).await;
+    let clock = crate::support::TestClock::at(chrono::Utc::now());
+    crate::support::run(&db, &["seed", "--demo"], &[]);
+    // Ten days pass.
+    clock.set(chrono::Utc::now() + chrono::Duration::days(10));
+    let app = TestApp::serve_with(engine, db, &[clock.env()]).await;
     let (c, _) = sign_in_with(&app, "officer.land", "gridline-demo").await;
     let (status, inbox) = get(&c, &app, "/inbox").await;
     assert_eq!(status, StatusCode::OK);
