@@ -138,6 +138,25 @@ pub fn keys(lang: Lang) -> Vec<String> {
     }
 }
 
+/// What a page says for an error: the text for its code (and field) in `locales`, or, for
+/// a code whose message carries values (a length, a state), that message in `lang`.
+pub fn error_text(lang: Lang, code: &str, field: Option<&str>, message: &str) -> String {
+    let mut keys = Vec::with_capacity(3);
+    if let Some(f) = field {
+        keys.push(format!("code.{code}.{f}"));
+    }
+    keys.push(format!("code.{code}._"));
+    keys.push(format!("code.{code}"));
+    keys.iter()
+        .find(|k| has(lang, k))
+        .map_or_else(|| pick(lang, message), |k| t(lang, k))
+}
+
+/// [`error_text`] for an application error.
+pub fn app_error_text(lang: Lang, e: &gridline_app::AppError) -> String {
+    error_text(lang, e.code(), e.field_name(), e.message())
+}
+
 /// Picks one language out of the bilingual messages the rules and the API give
 /// (`"english / 中文"` or `"中文 / English"`).
 pub fn pick(lang: Lang, message: &str) -> String {
@@ -203,6 +222,57 @@ mod tests {
             used > 50,
             "found only {used} keys: is the scan still right?"
         );
+    }
+
+    /// Error texts come from the locale by code, per field where a code means different
+    /// things; a code not listed keeps its message, in the page's language.
+    #[test]
+    fn error_texts_by_code() {
+        assert_eq!(
+            error_text(
+                Lang::En,
+                "stale_version",
+                None,
+                "the ticket is at version 3, not 2"
+            ),
+            t(Lang::En, "code.stale_version")
+        );
+        assert_eq!(
+            error_text(Lang::Zh, "length", Some("password"), "x / y"),
+            "密码须为 10 至 128 个字符。"
+        );
+        assert_eq!(
+            error_text(
+                Lang::En,
+                "required",
+                Some("days"),
+                "request_extension needs days"
+            ),
+            "Required."
+        );
+        assert_eq!(
+            error_text(
+                Lang::Zh,
+                "too_long",
+                Some("title"),
+                "at most 200 characters / 不能超过 200 个字符"
+            ),
+            "不能超过 200 个字符"
+        );
+        let codes = |lang| {
+            let mut k: Vec<String> = keys(lang)
+                .into_iter()
+                .filter(|k| k.starts_with("code."))
+                .collect();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            codes(Lang::Zh),
+            codes(Lang::En),
+            "both languages say every code"
+        );
+        assert!(codes(Lang::Zh).len() > 30);
     }
 
     #[test]

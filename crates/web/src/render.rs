@@ -14,7 +14,7 @@ use gridline_domain::Role;
 use minijinja::{Environment, State, Value};
 use serde::Serialize;
 
-use crate::i18n::{Lang, pick, t};
+use crate::i18n::{Lang, error_text, pick, t};
 use crate::session::{Viewer, lang_of};
 
 macro_rules! templates {
@@ -283,7 +283,7 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     };
     let message = match err.message.strip_prefix('@') {
         Some(key) => t(lang, key),
-        None => pick(lang, &err.message),
+        None => error_text(lang, &err.code, None, &err.message),
     };
     let ctx = Ctx::anonymous(lang, &path, String::new());
     let html = render(

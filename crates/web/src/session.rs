@@ -312,7 +312,7 @@ pub async fn login(
         }
         Err(e) if !matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) => {
             let lang = lang_of(&jar);
-            let msg = crate::i18n::pick(lang, e.message());
+            let msg = crate::i18n::app_error_text(lang, &e);
             Ok(login_view(
                 &state,
                 jar,

@@ -34,6 +34,10 @@ async fn refused_actions_keep_the_input(engine: Engine) {
     let body = r.text().await.unwrap();
     assert!(body.contains("data-field=\"reason_text\""), "{body}");
     assert!(
+        body.contains("选择“其他”时须填写原因。"),
+        "the page's own text for the code and field"
+    );
+    assert!(
         body.contains("<option value=\"other\" selected>"),
         "the reason stays chosen"
     );
@@ -54,6 +58,10 @@ async fn refused_actions_keep_the_input(engine: Engine) {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = r.text().await.unwrap();
     assert!(body.contains("data-test=\"action-error\""), "{body}");
+    assert!(
+        body.contains("工单已被他人修改，请刷新后重试。"),
+        "the page's own text for stale_version"
+    );
     assert!(
         body.contains("需要协调三个部门"),
         "the reason typed is kept"

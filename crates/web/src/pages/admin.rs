@@ -11,7 +11,7 @@ use gridline_app::{AppError, AppState, Caller, ErrorKind};
 use gridline_domain::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::pick;
+use crate::i18n::app_error_text;
 use crate::pages::{PageForm, opt, opt_id};
 use crate::render::{PageError, page};
 use crate::session::Viewer;
@@ -119,7 +119,7 @@ async fn refused(
     let mut errors = BTreeMap::new();
     errors.insert(
         e.field_name().unwrap_or("form").to_owned(),
-        pick(v.lang, e.message()),
+        app_error_text(v.lang, &e),
     );
     show(state, v, template, path, false, Form { errors, input }).await
 }

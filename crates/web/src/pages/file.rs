@@ -17,7 +17,7 @@ use gridline_domain::{Category, DomainError, EnterpriseId, GridId, Priority, Rol
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::i18n::{Lang, pick};
+use crate::i18n::{Lang, app_error_text, error_text, pick};
 use crate::pages::opt;
 use crate::render::{PageError, page};
 use crate::session::Viewer;
@@ -118,7 +118,14 @@ pub async fn form(
 
 fn field_error(lang: Lang, e: &DomainError) -> (String, String) {
     match e {
-        DomainError::Invalid { field, message, .. } => ((*field).to_owned(), pick(lang, message)),
+        DomainError::Invalid {
+            field,
+            code,
+            message,
+        } => (
+            (*field).to_owned(),
+            error_text(lang, code, Some(field), message),
+        ),
         other => ("form".to_owned(), other.to_string()),
     }
 }
@@ -280,7 +287,7 @@ pub async fn submit(
         Err(e) if e.kind() == ErrorKind::Invalid => {
             errors.insert(
                 e.field_name().unwrap_or("form").to_owned(),
-                pick(lang, e.message()),
+                app_error_text(lang, &e),
             );
             show_form(&state, &v, enterprise, &input, &errors).await
         }

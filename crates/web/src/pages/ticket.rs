@@ -15,7 +15,7 @@ use gridline_domain::ticket::{ReturnCode, available_actions};
 use gridline_domain::{ActionKind, EventKind, Role, Satisfaction, Status, Ticket};
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{Lang, pick, t as tr};
+use crate::i18n::{Lang, app_error_text, t as tr};
 use crate::pages::{PageForm, opt};
 use crate::render::{PageError, page, status_of};
 use crate::session::Viewer;
@@ -272,7 +272,7 @@ pub async fn act(
             let failed = Failed {
                 action: action.as_str().to_owned(),
                 field: e.field_name().unwrap_or_default().to_owned(),
-                message: pick(v.lang, e.message()),
+                message: app_error_text(v.lang, &e),
                 input: post.input,
             };
             let mut res = render(&state, &v, &t, None, Some(failed)).await?;
