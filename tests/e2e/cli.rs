@@ -65,6 +65,29 @@ async fn production_refuses_the_default_secret() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("without a real SMTP server"));
 }
 
+/// A clock file moves time for tests; production runs on the system clock and refuses it.
+#[tokio::test]
+async fn production_refuses_a_clock_file() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    let clock = crate::support::TestClock::at(Utc::now());
+    let (key, path) = clock.env();
+    let out = gridline(&db)
+        .env("GRIDLINE_ENV", "production")
+        .env("GRIDLINE__MAIL__HOST", "127.0.0.1")
+        .env("GRIDLINE__MAIL__FROM", "网格通 <gridline@zone.example.cn>")
+        .env(key, &path)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("runs on the system clock"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A digest time that is not a time stops the server from starting, instead of quietly
 /// becoming 09:00.
 #[tokio::test]
