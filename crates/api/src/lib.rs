@@ -128,8 +128,14 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
         .routes(routes!(org::users::create_user, org::users::list_users))
-        .routes(routes!(org::users::get_user))
+        .routes(routes!(org::users::get_user, org::users::update_user))
+        .routes(routes!(org::users::deactivate_user))
+        .routes(routes!(org::users::reactivate_user))
+        .routes(routes!(org::users::user_holdings))
+        .routes(routes!(org::users::reset_password))
+        .routes(routes!(admin::audit::list_audit))
         .routes(routes!(
             org::departments::create_department,
             org::departments::list_departments

@@ -442,6 +442,19 @@ pub async fn authenticate_claims(state: &AppState, claims: &Claims) -> Result<Ca
 }
 
 impl Caller {
+    /// Refuses everything but changing the password (and signing out) while an
+    /// administrator's reset waits for the user to choose a new one.
+    pub fn require_current_password(&self) -> Result<(), AppError> {
+        if self.user.must_change_password {
+            Err(AppError::forbidden(
+                "password_change_required",
+                "choose a new password first / 请先设置新密码",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Refuses callers who are not admins.
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.actor.role() == Role::Admin {
@@ -455,6 +468,14 @@ impl Caller {
     }
 }
 
+/// A successful sign-in.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub token: String,
+    /// An administrator reset the password: nothing but choosing a new one is allowed yet.
+    pub must_change_password: bool,
+}
+
 /// Checks a username and password (throttled per account and address) and issues a token.
 /// The API's login and the pages' login both come through here.
 pub async fn sign_in(
@@ -462,7 +483,7 @@ pub async fn sign_in(
     address: std::net::IpAddr,
     username: &str,
     password: String,
-) -> AppResult<String> {
+) -> AppResult<SignedIn> {
     if let Err(wait) = state.auth.limiter.check(username, address) {
         tracing::warn!(%username, %address, "login attempts throttled");
         return Err(AppError::too_many_requests(wait));
@@ -489,9 +510,12 @@ pub async fn sign_in(
     let role = Role::parse(&user.role)
         .ok_or_else(|| AppError::internal(&format!("stored role {}", user.role)))?;
     state.auth.limiter.remember(username, address);
-    state
-        .auth
-        .issue(UserId(user.id), role, user.token_epoch, state.now())
+    Ok(SignedIn {
+        token: state
+            .auth
+            .issue(UserId(user.id), role, user.token_epoch, state.now())?,
+        must_change_password: user.must_change_password,
+    })
 }
 
 /// Signs the user out everywhere: every token issued to them before, API tokens and page

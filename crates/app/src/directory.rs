@@ -32,6 +32,12 @@ pub struct Person {
     pub service_centre: bool,
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Shown like the email: to administrators and to the person themselves.
+    pub phone: Option<String>,
+    /// The version an edit names (`expected_version`).
+    pub version: i64,
+    /// An administrator reset the password: the person chooses a new one before anything else.
+    pub must_change_password: bool,
 }
 
 impl Person {
@@ -41,6 +47,7 @@ impl Person {
         let person = gridline_domain::UserId(self.id);
         if !gridline_domain::permission::sees_address_of(&viewer.actor, person) {
             self.email = None;
+            self.phone = None;
         }
         self
     }
@@ -63,6 +70,9 @@ impl TryFrom<users::Model> for Person {
             service_centre: u.service_centre,
             active: u.active,
             created_at: gridline_store::from_ms(u.created_at)?,
+            phone: u.phone,
+            version: u.version,
+            must_change_password: u.must_change_password,
         })
     }
 }

@@ -279,6 +279,7 @@ impl From<DomainError> for AppError {
                     action.label_zh()
                 ),
             ),
+            DomainError::HandoverNeeded(h) => AppError::conflict("handover_needed", h.describe()),
             DomainError::Invalid {
                 field,
                 code,

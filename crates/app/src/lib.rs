@@ -7,12 +7,14 @@
 //! [`Caller`], the error policy, and the use cases (`tickets`, `org`).
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod digest;
 pub mod directory;
 pub mod error;
 pub mod mail;
 pub mod org;
+pub mod people;
 pub mod present;
 pub mod state;
 pub mod tickets;

@@ -17,6 +17,9 @@ pub enum DomainError {
     /// The action is not allowed in the ticket's current state.
     #[error("cannot {action} a ticket that is {status}")]
     InvalidTransition { action: ActionKind, status: Status },
+    /// The person still holds open tickets or grid seats: someone must take them over first.
+    #[error("{}", .0.describe())]
+    HandoverNeeded(crate::handover::Holdings),
     /// A value in the command breaks a rule. `field` names the input, `code` is stable.
     #[error("{field}: {message}")]
     Invalid {

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod credit_code;
 pub mod digest;
 pub mod error;
+pub mod handover;
 pub mod ids;
 pub mod kinds;
 pub mod notice;

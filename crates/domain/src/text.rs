@@ -168,6 +168,34 @@ impl Username {
     }
 }
 
+/// A phone number as offices write them: digits, with `+`, `-`, spaces and parentheses
+/// (`0571-8888 6666`, `+86 138 0000 0000`); 5 to 20 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Validates and trims `raw`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let value = raw.trim();
+        let digits = value.chars().filter(char::is_ascii_digit).count();
+        let allowed = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')');
+        if !(5..=20).contains(&digits) || value.len() > 32 || !value.chars().all(allowed) {
+            return Err(DomainError::invalid(
+                "phone",
+                "format",
+                "not a phone number (5 to 20 digits) / 电话号码格式不正确（5 至 20 位数字）",
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The number as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An email address, checked for shape only (one `@`, a dotted domain, no spaces).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -303,6 +331,27 @@ mod tests {
         ));
         assert!(Description::parse("line one\nline two").is_ok());
         assert!(TicketTitle::parse("line one\nline two").is_err());
+    }
+
+    #[test]
+    fn phones() {
+        for good in [
+            "0571-8888 6666",
+            "+86 138 0000 0000",
+            "(0571)88886666",
+            "12345",
+        ] {
+            assert_eq!(Phone::parse(good).unwrap().as_str(), good);
+        }
+        for bad in [
+            "",
+            "1234",
+            "138-0000-0000 ext 5",
+            "电话",
+            "1".repeat(21).as_str(),
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! anyway; this avoids `SQLITE_BUSY` under load) while reads use a pool; on PostgreSQL both
 //! are the same pool and concurrent commands are ordered by the version check.
 
+pub mod audit;
 pub mod entity;
 mod error;
 pub mod org;

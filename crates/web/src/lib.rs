@@ -121,6 +121,20 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox", get(pages::lists::inbox))
         .route("/task-force", get(pages::lists::task_force))
         .route("/dashboard", get(pages::dashboard::show))
+        .route(
+            "/admin/users/{id}",
+            get(pages::people::show).post(pages::people::edit),
+        )
+        .route("/admin/users/{id}/active", post(pages::people::set_active))
+        .route(
+            "/admin/users/{id}/password",
+            post(pages::people::reset_password),
+        )
+        .route("/admin/audit", get(pages::people::audit_log))
+        .route(
+            "/account/password",
+            get(pages::people::password).post(pages::people::change_password),
+        )
         .route("/enterprises/{id}", get(pages::enterprise::show))
         .route(
             "/admin/users",

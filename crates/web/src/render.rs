@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin_departments.html",
     "admin_task_forces.html",
     "admin_grids.html",
+    "admin_user.html",
+    "admin_audit.html",
+    "audit_rows.html",
+    "account_password.html",
 );
 
 fn lang_of_state(state: &State) -> Lang {
@@ -124,6 +128,7 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/admin/grids", "nav.grids"),
             ("/admin/departments", "nav.departments"),
             ("/admin/task-forces", "nav.task_forces"),
+            ("/admin/audit", "nav.audit"),
         ],
     };
     links
@@ -237,6 +242,25 @@ impl PageError {
         tracing::error!(error = %cause, "page failed");
         Self::keyed(StatusCode::INTERNAL_SERVER_ERROR, "internal")
     }
+}
+
+/// A workbook download named `name`.
+pub fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// The status a page answers an application error with.

@@ -142,6 +142,12 @@ impl FromRequestParts<AppState> for Viewer {
             }
             Err(_) => return Err(to_login()),
         };
+        // After an administrator's reset, choosing a new password comes first.
+        if auth.require_current_password().is_err()
+            && !matches!(parts.uri.path(), PASSWORD_PAGE | "/logout")
+        {
+            return Err(Redirect::to(PASSWORD_PAGE).into_response());
+        }
         // Renew a session past half its life, so an officer working all morning stays in;
         // but not past a working day from the password check.
         let now = state.now().timestamp();
@@ -279,6 +285,16 @@ pub struct LoginForm {
     csrf: String,
 }
 
+/// The page where everyone changes their own password.
+pub const PASSWORD_PAGE: &str = "/account/password";
+
+/// A session for `token` in a fresh browser id: a token planted before is worthless after.
+pub fn start_session(jar: CookieJar, headers: &HeaderMap, token: String) -> CookieJar {
+    let secure = https(headers);
+    jar.add(cookie(SESSION, token, true, secure))
+        .add(cookie(SID, new_sid(), true, secure))
+}
+
 /// `POST /login`: checks the password as the API does, then starts a session.
 pub async fn login(
     State(state): State<AppState>,
@@ -299,16 +315,14 @@ pub async fn login(
         a.ip()
     });
     match sign_in(&state, address, form.username.trim(), form.password).await {
-        Ok(token) => {
-            let secure = https(&headers);
-            // A fresh browser id: a token planted before login is worthless after it.
-            let jar = jar.add(cookie(SESSION, token, true, secure)).add(cookie(
-                SID,
-                new_sid(),
-                true,
-                secure,
-            ));
-            Ok((jar, Redirect::to(&next)).into_response())
+        Ok(signed) => {
+            let jar = start_session(jar, &headers, signed.token);
+            let to = if signed.must_change_password {
+                PASSWORD_PAGE
+            } else {
+                &next
+            };
+            Ok((jar, Redirect::to(to)).into_response())
         }
         Err(e) if !matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) => {
             let lang = lang_of(&jar);

@@ -1,3 +1,4 @@
-//! Administration: the outbox of notifications.
+//! Administration: the outbox of notifications and the audit log.
 
+pub mod audit;
 pub mod outbox;

@@ -38,6 +38,10 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     /// Seconds until the token expires.
     pub expires_in: i64,
+    /// An administrator reset the password: every call but `/api/v1/me`, sign-out and
+    /// `POST /api/v1/auth/password` answers 403 `password_change_required` until a new one
+    /// is chosen.
+    pub must_change_password: bool,
 }
 
 /// Signs out: every token of the caller's, this one included, stops working.
@@ -53,7 +57,7 @@ pub struct TokenResponse {
 )]
 pub async fn logout(
     State(state): State<AppState>,
-    auth: crate::auth::AuthUser,
+    auth: crate::auth::AnyAuthUser,
 ) -> ApiResult<axum::http::StatusCode> {
     sign_out(&state, auth.actor.id()).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
@@ -80,10 +84,11 @@ pub async fn login(
     let address = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ConnectInfo(a))| {
         a.ip()
     });
-    let token = sign_in(&state, address, &req.username, req.password).await?;
+    let signed = sign_in(&state, address, &req.username, req.password).await?;
     Ok(axum::Json(TokenResponse {
-        access_token: token,
+        access_token: signed.token,
         token_type: "Bearer",
         expires_in: state.auth.token_ttl_secs,
+        must_change_password: signed.must_change_password,
     }))
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
+use crate::auth::AnyAuthUser;
 use crate::error::Problem;
 use crate::org::users::UserDto;
 
@@ -25,7 +25,7 @@ pub struct MeResponse {
     security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = Problem))
 )]
-pub async fn me(auth: AuthUser) -> axum::Json<MeResponse> {
+pub async fn me(auth: AnyAuthUser) -> axum::Json<MeResponse> {
     axum::Json(MeResponse {
         role_label: auth.actor.role().label_zh(),
         linked_grid_ids: auth.actor.linked_grids.iter().map(|g| g.0).collect(),

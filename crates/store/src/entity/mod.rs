@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Timestamps are epoch milliseconds (see the migrations).
 
 pub mod attachments;
+pub mod audit_log;
 pub mod departments;
 pub mod enterprises;
 pub mod grids;

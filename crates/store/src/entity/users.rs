@@ -22,6 +22,11 @@ pub struct Model {
     pub token_epoch: i64,
     pub active: bool,
     pub created_at: i64,
+    pub phone: Option<String>,
+    /// Raised by every edit; an edit names the version it was made on.
+    pub version: i64,
+    /// Set by an administrator's reset: a new password comes before anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

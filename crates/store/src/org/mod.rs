@@ -15,6 +15,7 @@ use crate::entity::{departments, enterprises, grids, task_forces, users};
 use crate::{Store, StoreError, to_ms};
 
 mod accounts;
+pub mod people;
 
 /// A user to create. The password is already hashed.
 #[derive(Debug, Clone)]
@@ -331,11 +332,12 @@ impl Store {
     }
 }
 
-/// A marker of the organisation tables: the newest id of each. The application only ever
-/// adds departments, task forces, users and grids (a new grid is also what changes users'
-/// grids), so an unchanged marker means unchanged names and five-ones.
+/// A marker of the organisation tables: the newest id of each, and of the audit log. Rows
+/// are added (a new grid is also what changes users' grids) or changed by an edit that
+/// appends its audit row in the same transaction, so an unchanged marker means unchanged
+/// names, addresses and five-ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OrgVersion(pub [i64; 4]);
+pub struct OrgVersion(pub [i64; 5]);
 
 impl Store {
     /// The organisation's [`OrgVersion`], in one statement.
@@ -343,14 +345,15 @@ impl Store {
         use sea_orm::{ConnectionTrait, Statement};
         let backend = self.read.get_database_backend();
         let sql = "SELECT (SELECT MAX(id) FROM departments) AS d, (SELECT MAX(id) FROM task_forces) AS t, \
-                   (SELECT MAX(id) FROM users) AS u, (SELECT MAX(id) FROM grids) AS g";
+                   (SELECT MAX(id) FROM users) AS u, (SELECT MAX(id) FROM grids) AS g, \
+                   (SELECT MAX(id) FROM audit_log) AS a";
         let row = self
             .read
             .query_one_raw(Statement::from_string(backend, sql))
             .await?
             .ok_or_else(|| StoreError::Corrupt("org version returned nothing".into()))?;
-        let mut v = [0i64; 4];
-        for (i, col) in ["d", "t", "u", "g"].iter().enumerate() {
+        let mut v = [0i64; 5];
+        for (i, col) in ["d", "t", "u", "g", "a"].iter().enumerate() {
             v[i] = row.try_get::<Option<i64>>("", col)?.unwrap_or(0);
         }
         Ok(OrgVersion(v))

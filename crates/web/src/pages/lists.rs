@@ -2,8 +2,7 @@
 //! department's inbox, the task force's list. Each downloads as .xlsx with its filters.
 
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use gridline_app::AppState;
 use gridline_app::tickets::{self, Cursor, Sort, TicketFilter};
 use gridline_domain::text::SearchText;
@@ -316,18 +315,5 @@ fn workbook(lang: Lang, kind: Kind, rows: &[Row]) -> Result<Response, PageError>
     let build = || table_workbook(&heads, &cells, &[(1, 40.0), (2, 24.0)]);
     let bytes = build().map_err(|e| PageError::internal(&e))?;
     let name = format!("gridline-{}.xlsx", kind.path().trim_start_matches('/'));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::render::xlsx(&name, bytes))
 }

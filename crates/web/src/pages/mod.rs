@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod enterprise;
 pub mod file;
 pub mod lists;
+pub mod people;
 pub mod ticket;
 
 use axum::extract::{FromRequest, Request};
