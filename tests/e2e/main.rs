@@ -12,6 +12,7 @@ mod input;
 mod lists;
 mod mail;
 mod pages_http;
+mod people;
 mod reliability;
 mod security;
 mod support;

@@ -61,7 +61,8 @@ impl Holdings {
         self.responsible.is_empty() && self.tracking.is_empty() && self.seats.is_empty()
     }
 
-    /// What must be handed over, in both languages (the first tickets by number).
+    /// What must be handed over: the Chinese sentence, then the English one (the first
+    /// tickets by number).
     pub fn describe(&self) -> String {
         let numbers = |ts: &[HeldTicket]| {
             let mut s: Vec<&str> = ts.iter().take(5).map(|t| t.number.as_str()).collect();
@@ -70,27 +71,26 @@ impl Holdings {
             }
             s.join(", ")
         };
-        let mut parts = Vec::new();
-        if !self.responsible.is_empty() {
-            parts.push(format!(
-                "负责 {} 件未办结工单 / responsible for {} open tickets ({})",
-                self.responsible.len(),
-                self.responsible.len(),
-                numbers(&self.responsible)
-            ));
-        }
-        if !self.tracking.is_empty() {
-            parts.push(format!(
-                "跟踪 {} 件未办结工单 / tracking {} open tickets ({})",
-                self.tracking.len(),
-                self.tracking.len(),
-                numbers(&self.tracking)
-            ));
+        let (mut zh, mut en) = (Vec::new(), Vec::new());
+        for (ts, zh_what, en_what) in [
+            (&self.responsible, "负责", "responsible for"),
+            (&self.tracking, "跟踪", "tracking"),
+        ] {
+            if !ts.is_empty() {
+                zh.push(format!("{zh_what} {} 件未办结工单（{}）", ts.len(), numbers(ts)));
+                en.push(format!("{en_what} {} open tickets ({})", ts.len(), numbers(ts)));
+            }
         }
         for s in &self.seats {
-            parts.push(format!("{}:{}", s.grid, s.seat.label()));
+            let (seat_zh, seat_en) = s.seat.label().split_once(" / ").unwrap_or_default();
+            zh.push(format!("{}{seat_zh}", s.grid));
+            en.push(format!("{seat_en} of {}", s.grid));
         }
-        format!("请先交接 / hand over first: {}", parts.join("; "))
+        format!(
+            "请先交接：{} / hand over first: {}",
+            zh.join("；"),
+            en.join("; ")
+        )
     }
 }
 
@@ -151,10 +151,12 @@ mod tests {
             }],
         };
         let d = h.describe();
+        assert!(d.starts_with("请先交接：负责 7 件未办结工单（GL-2026-000001"));
         assert!(d.contains("responsible for 7 open tickets"));
         assert!(d.contains("GL-2026-000005, …"));
         assert!(!d.contains("GL-2026-000006"));
-        assert!(d.contains("科创园网格:联络员 / liaison"));
+        assert!(d.contains("科创园网格联络员 / "));
+        assert!(d.ends_with("liaison of 科创园网格"));
         assert!(Holdings::default().is_empty());
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod attachments;
+mod people;
 mod work;
 
 use reqwest::StatusCode;
