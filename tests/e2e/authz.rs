@@ -58,6 +58,8 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("supervise", "accepted", [403, 403, 403, 403, 404, 403, 200]),
     ("comment", "accepted", [200, 200, 200, 200, 404, 200, 200]),
     ("comment", "escalated", [200, 200, 200, 200, 200, 200, 200]),
+    ("reassign", "accepted", [200, 403, 403, 200, 404, 403, 200]),
+    ("reassign", "escalated", [200, 403, 403, 200, 403, 403, 200]),
 ];
 
 fn body(w: &World, action: &str) -> Value {
@@ -73,6 +75,7 @@ fn body(w: &World, action: &str) -> Value {
         "report" => json!({"satisfaction": "satisfied"}),
         "urge" | "supervise" => json!({"note": "请尽快"}),
         "comment" => json!({"body": "意见"}),
+        "reassign" => json!({"tracker_id": w.id("tracker2"), "reason": "原跟踪专员调岗"}),
         other => panic!("{other}"),
     }
 }

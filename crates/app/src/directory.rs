@@ -211,6 +211,7 @@ impl Directory {
                 Recipient::LinkedLeader => people(grid.map(|g| g.linked_leader_id), &mut push),
                 Recipient::GridDispatcher => people(grid.map(|g| g.head_id), &mut push),
                 Recipient::GridLiaison => people(grid.map(|g| g.liaison_id), &mut push),
+                Recipient::Tracker => people(t.tracker_id.map(|u| u.0), &mut push),
                 Recipient::TaskForceMembers => {
                     if let Some(tf) = t.task_force_id {
                         for p in self.users.iter().filter(|u| u.task_force_id == Some(tf.0)) {

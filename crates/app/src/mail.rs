@@ -227,7 +227,7 @@ pub async fn ticket_mail(
     state: &AppState,
     due: &Due,
 ) -> Result<Prepared<TicketMail>, PrepareError> {
-    let recipients: &[Recipient] = if let Some(a) = ActionKind::parse(&due.kind) {
+    let mut recipients: &[Recipient] = if let Some(a) = ActionKind::parse(&due.kind) {
         event_recipients(a)
     } else if let Some(n) = NoticeKind::parse(&due.kind) {
         n.recipients()
@@ -258,6 +258,30 @@ pub async fn ticket_mail(
             t.accountable_leader_id = Some(three.accountable_leader_id);
             t.department_id = Some(three.department_id);
             t.responsible_person_id = Some(three.responsible_person_id);
+        }
+        if let EventKind::Reassigned {
+            responsible_person,
+            tracker,
+            ..
+        } = &kind
+        {
+            // Only who took a post over hears of it: the person it was handed to.
+            recipients = match (responsible_person, tracker) {
+                (Some(p), Some(tr)) => {
+                    t.responsible_person_id = Some(p.to);
+                    t.tracker_id = Some(tr.to);
+                    &[Recipient::ResponsiblePerson, Recipient::Tracker]
+                }
+                (Some(p), None) => {
+                    t.responsible_person_id = Some(p.to);
+                    &[Recipient::ResponsiblePerson]
+                }
+                (None, Some(tr)) => {
+                    t.tracker_id = Some(tr.to);
+                    &[Recipient::Tracker]
+                }
+                (None, None) => &[],
+            };
         }
         event = Some(kind);
     } else {

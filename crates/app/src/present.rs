@@ -26,6 +26,8 @@ pub enum Fact {
     Satisfaction,
     Feedback,
     ReopenCount,
+    PreviousPerson,
+    PreviousTracker,
 }
 
 impl Fact {
@@ -48,6 +50,8 @@ impl Fact {
             Fact::Satisfaction => "ticket.satisfaction",
             Fact::Feedback => "ticket.feedback",
             Fact::ReopenCount => "ticket.reopen_count",
+            Fact::PreviousPerson => "ticket.previous_person",
+            Fact::PreviousTracker => "ticket.previous_tracker",
         }
     }
 
@@ -70,6 +74,8 @@ impl Fact {
             Fact::Satisfaction => "满意度 Satisfaction",
             Fact::Feedback => "企业意见 Feedback",
             Fact::ReopenCount => "重办次数 Times reopened",
+            Fact::PreviousPerson => "原负责人员 Previous responsible person",
+            Fact::PreviousTracker => "原跟踪专员 Previous tracker",
         }
     }
 }
@@ -175,6 +181,24 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
         }
         EventKind::Urged { note } | EventKind::Supervised { note } => remark(&mut out, note),
         EventKind::Commented { body } => out.push((Fact::Remark, text(body))),
+        EventKind::Reassigned {
+            responsible_person,
+            tracker,
+            reason,
+        } => {
+            for (h, now, before) in [
+                (responsible_person, Fact::Person, Fact::PreviousPerson),
+                (tracker, Fact::Tracker, Fact::PreviousTracker),
+            ] {
+                if let Some(h) = h {
+                    out.push((now, V::Person(h.to)));
+                    if let Some(from) = h.from {
+                        out.push((before, V::Person(from)));
+                    }
+                }
+            }
+            out.push((Fact::Remark, text(reason)));
+        }
     }
     out
 }

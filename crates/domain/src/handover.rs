@@ -77,8 +77,16 @@ impl Holdings {
             (&self.tracking, "跟踪", "tracking"),
         ] {
             if !ts.is_empty() {
-                zh.push(format!("{zh_what} {} 件未办结工单（{}）", ts.len(), numbers(ts)));
-                en.push(format!("{en_what} {} open tickets ({})", ts.len(), numbers(ts)));
+                zh.push(format!(
+                    "{zh_what} {} 件未办结工单（{}）",
+                    ts.len(),
+                    numbers(ts)
+                ));
+                en.push(format!(
+                    "{en_what} {} open tickets ({})",
+                    ts.len(),
+                    numbers(ts)
+                ));
             }
         }
         for s in &self.seats {

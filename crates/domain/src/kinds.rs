@@ -112,6 +112,7 @@ string_enum! {
         Urge = "urge" / "催办",
         Supervise = "supervise" / "督办",
         Comment = "comment" / "评论",
+        Reassign = "reassign" / "改派",
     }
 }
 

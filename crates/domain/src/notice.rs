@@ -27,6 +27,8 @@ pub enum Recipient {
     TaskForceMembers,
     /// 联络员 of the grid.
     GridLiaison,
+    /// The ticket's service tracking commissioner (跟踪专员).
+    Tracker,
 }
 
 /// Who hears of an event. Empty: nobody is mailed (the history still has it).
@@ -42,6 +44,8 @@ pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
         ActionKind::Reopen => &[ResponsiblePerson, AccountableLeader],
         // Pressing a ticket is pointless if the person pressed does not hear of it.
         ActionKind::Urge | ActionKind::Supervise => &[ResponsiblePerson],
+        // The people who now hold it (the mail goes to the ticket's current holders).
+        ActionKind::Reassign => &[ResponsiblePerson, Tracker],
         _ => &[],
     }
 }

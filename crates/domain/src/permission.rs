@@ -129,6 +129,10 @@ fn rule(action: ActionKind, role: Role) -> Option<Rule> {
         (A::Urge, R::Tracker | R::Leader) => any(InScope),
         (A::Supervise, R::Leader) => any(InScope),
         (A::Comment, _) => any(InScope),
+        // Handing a ticket to a colleague (改派): the responsible department itself, a leader
+        // over it, or an administrator when someone leaves (the bulk handover).
+        (A::Reassign, R::DepartmentOfficer) => any(ResponsibleDepartment),
+        (A::Reassign, R::Leader | R::Admin) => any(InScope),
         _ => None,
     }
 }

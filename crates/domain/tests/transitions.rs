@@ -151,6 +151,15 @@ fn command(action: ActionKind) -> Option<Command> {
         ActionKind::Urge => Command::Urge(None),
         ActionKind::Supervise => Command::Supervise(None),
         ActionKind::Comment => Command::Comment(Remark::parse("备注").unwrap()),
+        ActionKind::Reassign => Command::Reassign {
+            person: Some({
+                let mut colleague = facts(OFFICER.0 + 50, Role::DepartmentOfficer);
+                colleague.department_id = Some(DEPT);
+                colleague
+            }),
+            tracker: None,
+            reason: Remark::parse("原负责人调岗").unwrap(),
+        },
         ActionKind::File | ActionKind::Close | ActionKind::Reopen => return None,
     })
 }
@@ -177,6 +186,11 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
         ActionKind::Report => (&[Liaison], &[Resolved], Some(Closed)),
         ActionKind::Urge => (&[Tracker, Leader], OPEN, None),
         ActionKind::Supervise => (&[Leader], OPEN, None),
+        ActionKind::Reassign => (
+            &[DepartmentOfficer, Leader, Admin],
+            &[Dispatched, Accepted, Escalated],
+            None,
+        ),
         ActionKind::Comment => (
             &Role::ALL,
             &[
@@ -287,7 +301,7 @@ fn every_state_action_and_role() {
             }
         }
     }
-    assert_eq!(checked, 7 * 12 * 7);
+    assert_eq!(checked, 7 * 13 * 7);
 }
 
 #[test]
@@ -524,5 +538,5 @@ fn available_actions_agree_with_execute() {
             }
         }
     }
-    assert_eq!(checked, 7 * 2 * 7 * 2 * 12);
+    assert_eq!(checked, 7 * 2 * 7 * 2 * 13);
 }

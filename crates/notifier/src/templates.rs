@@ -32,6 +32,8 @@ const FILES: &[(&str, &str)] = template_files!(
     "reopen/lead.txt",
     "urge/subject.txt",
     "urge/lead.txt",
+    "reassign/subject.txt",
+    "reassign/lead.txt",
     "supervise/subject.txt",
     "supervise/lead.txt",
     "response_warning/subject.txt",

@@ -162,7 +162,7 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     wait_until(&officer, |u| u.ends_with(&format!("/tickets/{id}"))).await;
     let mut actions = offered(&officer).await;
     actions.sort();
-    assert_eq!(actions, vec!["accept", "comment", "return"]);
+    assert_eq!(actions, vec!["accept", "comment", "reassign", "return"]);
     open_action(&officer, "accept").await;
     submit_action(&officer, "accept").await;
     assert_eq!(status(&officer).await, "accepted");

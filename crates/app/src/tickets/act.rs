@@ -35,6 +35,7 @@ use crate::tickets::read::visible_ticket;
 /// | report | `satisfaction` (satisfied, basically_satisfied, unsatisfied), optional `feedback` |
 /// | urge, supervise | optional `note` |
 /// | comment | `body` |
+/// | reassign | `responsible_person_id` and/or `tracker_id` (who takes over), `reason` |
 #[derive(Debug, Default, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ActionBody))]
 #[serde(deny_unknown_fields)]
@@ -227,14 +228,30 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionFields) -> AppR
         }
         A::RequestExtension => {
             only(b, action, &["days", "reason"])?;
-            let reason = match &b.reason {
-                Some(serde_json::Value::String(s)) => Some(s.as_str()),
-                Some(_) => return Err(AppError::invalid("reason", "invalid", "reason is text")),
-                None => None,
-            };
             Command::RequestExtension {
                 days: req(b.days, "days", action)?,
-                reason: required_remark(reason, "reason", action)?,
+                reason: required_remark(text_reason(b)?, "reason", action)?,
+            }
+        }
+        A::Reassign => {
+            only(
+                b,
+                action,
+                &["responsible_person_id", "tracker_id", "reason"],
+            )?;
+            if b.responsible_person_id.is_none() && b.tracker_id.is_none() {
+                return Err(missing("responsible_person_id", action));
+            }
+            let facts = |id: Option<i64>, field: &'static str| async move {
+                match id {
+                    Some(u) => store.user_facts_for(UserId(u), field).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            Command::Reassign {
+                person: facts(b.responsible_person_id, "responsible_person_id").await?,
+                tracker: facts(b.tracker_id, "tracker_id").await?,
+                reason: required_remark(text_reason(b)?, "reason", action)?,
             }
         }
         A::DecideExtension => {
@@ -273,6 +290,15 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionFields) -> AppR
         }
         A::File | A::Close | A::Reopen => return Err(unknown_action()),
     })
+}
+
+/// `reason` as text (a return's reason is a code; the others' are text).
+fn text_reason(b: &ActionFields) -> AppResult<Option<&str>> {
+    match &b.reason {
+        Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(AppError::invalid("reason", "invalid", "reason is text")),
+        None => Ok(None),
+    }
 }
 
 /// 404 for an action name that is not one (or not one a door may take).

@@ -47,6 +47,13 @@ pub enum Command {
     Urge(Option<Remark>),
     Supervise(Option<Remark>),
     Comment(Remark),
+    /// A new responsible person (an officer of the responsible department), a new tracker,
+    /// or both, with the reason (改派).
+    Reassign {
+        person: Option<UserFacts>,
+        tracker: Option<UserFacts>,
+        reason: Remark,
+    },
 }
 
 impl Command {
@@ -65,6 +72,7 @@ impl Command {
             Command::Urge(_) => ActionKind::Urge,
             Command::Supervise(_) => ActionKind::Supervise,
             Command::Comment(_) => ActionKind::Comment,
+            Command::Reassign { .. } => ActionKind::Reassign,
         }
     }
 }

@@ -2,8 +2,8 @@
 //! take now, and what a command does (one function per action).
 
 use super::{
-    Command, Context, DispatchOrder, Event, EventKind, MAX_EXTENSION_DAYS, ReturnReason, ThreeOnes,
-    Ticket,
+    Command, Context, DispatchOrder, Event, EventKind, Handover, MAX_EXTENSION_DAYS, ReturnReason,
+    ThreeOnes, Ticket,
 };
 use crate::error::DomainError;
 use crate::ids::{DepartmentId, TaskForceId};
@@ -27,6 +27,7 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
         ActionKind::Report => &[Resolved],
         ActionKind::Close | ActionKind::Reopen => &[Reported],
         ActionKind::Urge | ActionKind::Supervise => &[Submitted, Dispatched, Accepted, Escalated],
+        ActionKind::Reassign => &[Dispatched, Accepted, Escalated],
         ActionKind::Comment => &[
             Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed,
         ],
@@ -123,7 +124,66 @@ pub fn decide(
         Command::Comment(body) => Ok(emit.same(EventKind::Commented {
             body: body.as_str().to_owned(),
         })),
+        Command::Reassign {
+            person,
+            tracker,
+            reason,
+        } => reassign(ticket, &emit, person.as_ref(), tracker.as_ref(), reason),
     }
+}
+
+/// Hands a ticket's responsible person, tracker or both to someone else (改派): the new
+/// person is an officer of the responsible department, the new tracker a tracker, and at
+/// least one of them is new.
+fn reassign(
+    ticket: &Ticket,
+    emit: &Emit,
+    person: Option<&crate::org::UserFacts>,
+    tracker: Option<&crate::org::UserFacts>,
+    reason: &Remark,
+) -> Result<Vec<Event>, DomainError> {
+    if let Some(p) = person
+        && (p.role != Role::DepartmentOfficer || p.department_id != ticket.department_id)
+    {
+        return Err(DomainError::invalid(
+            "responsible_person_id",
+            "not_in_department",
+            "the responsible person must be an officer of the responsible department / 负责人员必须是责任部门的经办人",
+        ));
+    }
+    if let Some(t) = tracker
+        && t.role != Role::Tracker
+    {
+        return Err(DomainError::invalid(
+            "tracker_id",
+            "not_a_tracker",
+            "the tracker must be a service tracking commissioner / 跟踪人员必须是服务跟踪专员",
+        ));
+    }
+    let responsible_person = person
+        .filter(|p| Some(p.id) != ticket.responsible_person_id)
+        .map(|p| Handover {
+            from: ticket.responsible_person_id,
+            to: p.id,
+        });
+    let new_tracker = tracker
+        .filter(|t| Some(t.id) != ticket.tracker_id)
+        .map(|t| Handover {
+            from: ticket.tracker_id,
+            to: t.id,
+        });
+    if responsible_person.is_none() && new_tracker.is_none() {
+        return Err(DomainError::invalid(
+            "responsible_person_id",
+            "nothing_to_change",
+            "name a new responsible person or tracker / 请选择新的负责人员或跟踪专员",
+        ));
+    }
+    Ok(emit.same(EventKind::Reassigned {
+        responsible_person,
+        tracker: new_tracker,
+        reason: reason.as_str().to_owned(),
+    }))
 }
 
 /// Who acts, from which state, when: what every event of one command shares.

@@ -70,6 +70,21 @@ pub enum EventKind {
     Supervised { note: Option<String> },
     #[serde(rename = "comment")]
     Commented { body: String },
+    #[serde(rename = "reassign")]
+    Reassigned {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        responsible_person: Option<Handover>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        tracker: Option<Handover>,
+        reason: String,
+    },
+}
+
+/// Who held a post of a ticket, and who holds it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    pub from: Option<UserId>,
+    pub to: UserId,
 }
 
 impl EventKind {
@@ -91,6 +106,7 @@ impl EventKind {
             EventKind::Urged { .. } => ActionKind::Urge,
             EventKind::Supervised { .. } => ActionKind::Supervise,
             EventKind::Commented { .. } => ActionKind::Comment,
+            EventKind::Reassigned { .. } => ActionKind::Reassign,
         }
     }
 

@@ -188,6 +188,18 @@ impl Ticket {
                 self.resolved_at = None;
                 self.accepted_at = Some(event.at);
             }
+            EventKind::Reassigned {
+                responsible_person,
+                tracker,
+                ..
+            } => {
+                if let Some(h) = responsible_person {
+                    self.responsible_person_id = Some(h.to);
+                }
+                if let Some(h) = tracker {
+                    self.tracker_id = Some(h.to);
+                }
+            }
             EventKind::Urged { .. }
             | EventKind::Supervised { .. }
             | EventKind::Commented { .. } => {}

@@ -180,6 +180,7 @@ async fn render(
                 "last_return": t.last_return.as_ref().map(|r| serde_json::json!({"code": r.code.as_str(), "text": r.text})),
                 "pending": t.pending_extension.as_ref().map(|p| serde_json::json!({"days": p.days, "reason": p.reason, "by": dir.user(Some(p.requested_by.0))})),
                 "version": t.version,
+                "department_id": t.department_id.map(|d| d.0),
             },
             "enterprise": {"id": enterprise.id, "name": enterprise.name, "credit_code": enterprise.credit_code},
             "timeline": timeline,
