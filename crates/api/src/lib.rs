@@ -135,6 +135,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::users::reactivate_user))
         .routes(routes!(org::users::user_holdings))
         .routes(routes!(org::users::reset_password))
+        .routes(routes!(org::users::hand_over))
         .routes(routes!(admin::audit::list_audit))
         .routes(routes!(
             org::departments::create_department,

@@ -234,3 +234,103 @@ pub async fn change_own_password(
         .ok_or_else(|| AppError::internal(&format!("stored role {}", fresh.role)))?;
     state.auth.issue(id, role, fresh.token_epoch, state.now())
 }
+
+/// What a bulk handover did.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = HandoverReport))]
+pub struct HandedOver {
+    /// The tickets whose responsible person is now the colleague.
+    pub responsible: Vec<i64>,
+    /// The tickets the colleague now tracks.
+    pub tracking: Vec<i64>,
+}
+
+/// Hands every open ticket `from` holds — as responsible person or as tracker — to `to`, one
+/// reassign event per ticket, all or nothing (admins only; each ticket is still decided by
+/// the rules: the colleague must be an officer of the ticket's department, or a tracker).
+pub async fn hand_over(
+    state: &AppState,
+    caller: &Caller,
+    from: UserId,
+    to: UserId,
+    reason: &str,
+) -> AppResult<HandedOver> {
+    use gridline_domain::text::Remark;
+    use gridline_domain::ticket::execute;
+    use gridline_domain::{Command, Context};
+    caller.require_admin()?;
+    if from == to {
+        return Err(AppError::invalid(
+            "to_user_id",
+            "same_person",
+            "hand over to someone else / 请选择另一位同事",
+        ));
+    }
+    let reason = Remark::parse(reason).map_err(|e| AppError::on_field(e, "reason"))?;
+    state.store.user(from).await?;
+    let colleague = state.store.user_facts_for(to, "to_user_id").await?;
+    let held = state.store.holdings(from).await?;
+    let mut report = HandedOver {
+        responsible: vec![],
+        tracking: vec![],
+    };
+    let now = state.now();
+    let actor = caller.actor.clone();
+    for (tickets, as_person) in [(&held.responsible, true), (&held.tracking, false)] {
+        if tickets.is_empty() {
+            continue;
+        }
+        let ids: Vec<_> = tickets.iter().map(|t| t.id).collect();
+        let command = Command::Reassign {
+            person: as_person.then(|| colleague.clone()),
+            tracker: (!as_person).then(|| colleague.clone()),
+            reason: reason.clone(),
+        };
+        let field = if as_person {
+            "responsible_person_id"
+        } else {
+            "tracker_id"
+        };
+        let done = state
+            .store
+            .transition_all(&ids, |t| {
+                let ctx = Context {
+                    now,
+                    calendar: &state.calendar,
+                    sla: state.sla.targets(t.category, t.priority),
+                    expected_version: t.version,
+                };
+                execute(t, &actor, &command, &ctx)
+            })
+            .await
+            .map_err(|(id, e)| {
+                let number = tickets
+                    .iter()
+                    .find(|t| t.id == id)
+                    .map(|t| t.number.clone())
+                    .unwrap_or_default();
+                match AppError::from(e) {
+                    e if e.kind() == crate::ErrorKind::Invalid => AppError::invalid(
+                        "to_user_id",
+                        e.code(),
+                        format!("{number}: {}", e.message()),
+                    ),
+                    e => e,
+                }
+            })?;
+        let list = if as_person {
+            &mut report.responsible
+        } else {
+            &mut report.tracking
+        };
+        list.extend(done.iter().map(|(t, _)| t.id.0));
+        tracing::info!(
+            from = from.0,
+            to = to.0,
+            tickets = done.len(),
+            field,
+            "handed over"
+        );
+    }
+    Ok(report)
+}

@@ -126,6 +126,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::people::show).post(pages::people::edit),
         )
         .route("/admin/users/{id}/active", post(pages::people::set_active))
+        .route("/admin/users/{id}/handover", post(pages::people::hand_over))
         .route(
             "/admin/users/{id}/password",
             post(pages::people::reset_password),

@@ -254,4 +254,90 @@ async fn reset_then_choose_a_new_password(engine: Engine) {
     assert_eq!(get(&o, &app, "/admin/audit").await.0, StatusCode::FORBIDDEN);
 }
 
-both_engines!(admin_edits_a_user, reset_then_choose_a_new_password);
+/// From a departing officer's page: everything they hold goes to a colleague, then the
+/// account can be deactivated.
+async fn hand_over_then_deactivate(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let colleague = app
+        .post_ok(
+            &w.admin,
+            "/api/v1/users",
+            serde_json::json!({"username": "officer.d1b", "display_name": "王经办",
+                "password": crate::support::PASSWORD, "role": "department_officer",
+                "department_id": w.id("d1")}),
+            201,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let tickets = [
+        w.prepare(&app, "dispatched").await,
+        w.prepare(&app, "accepted").await,
+    ];
+    let (c, token) = sign_in(&app, "admin").await;
+    let id = w.id("officer_d1");
+    let path = format!("/admin/users/{id}");
+    let (_, html) = get(&c, &app, &path).await;
+    assert!(html.contains("data-test=\"handover\""));
+    assert!(html.contains("王经办"), "the colleague is offered");
+    // No reason: the form again, nothing moved.
+    let (status, html, _) = post(
+        &c,
+        &app,
+        &format!("{path}/handover"),
+        &[
+            ("_csrf", &token),
+            ("to_user_id", &colleague.to_string()),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("data-test=\"handover-error\""));
+    let (status, _, to) = post(
+        &c,
+        &app,
+        &format!("{path}/handover"),
+        &[
+            ("_csrf", &token),
+            ("to_user_id", &colleague.to_string()),
+            ("reason", "干部轮岗"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(to.unwrap().contains("done=handed_over"));
+    for t in tickets {
+        assert_eq!(
+            app.ticket(&w.admin, t).await["responsible_person_id"],
+            colleague
+        );
+        let (_, page) = get(&c, &app, &format!("/tickets/{t}")).await;
+        assert!(
+            page.contains("data-action=\"reassign\""),
+            "the history shows it"
+        );
+    }
+    let (_, html) = get(&c, &app, &path).await;
+    assert!(html.contains("data-test=\"holds-nothing\""));
+    let version = input_value(&html, "expected_version");
+    let (status, _, _) = post(
+        &c,
+        &app,
+        &format!("{path}/active"),
+        &[
+            ("_csrf", &token),
+            ("expected_version", &version),
+            ("active", "off"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "nothing left to hand over");
+}
+
+both_engines!(
+    admin_edits_a_user,
+    reset_then_choose_a_new_password,
+    hand_over_then_deactivate
+);

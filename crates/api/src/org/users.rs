@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use gridline_app::org::{self, NewUserInput};
-use gridline_app::people::{self, UserPatch, Versioned};
+use gridline_app::people::{self, HandedOver, UserPatch, Versioned};
 use gridline_domain::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -285,4 +285,48 @@ impl From<gridline_domain::handover::Holdings> for HoldingsDto {
                 .collect(),
         }
     }
+}
+
+/// A bulk handover: who takes over, and why.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverRequest {
+    /// The colleague: an officer of the same department (for tickets someone is responsible
+    /// for) or a tracker (for tickets someone tracks).
+    pub to_user_id: i64,
+    pub reason: String,
+}
+
+/// Hands every open ticket the user holds to a colleague (admins only): one reassign event
+/// per ticket, each mailed to the colleague, all or nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/handover",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = HandoverRequest,
+    responses(
+        (status = 200, body = HandedOver),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 422, description = "the colleague cannot take one of the tickets (none moved)", body = Problem),
+    )
+)]
+pub async fn hand_over(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<HandoverRequest>,
+) -> ApiResult<axum::Json<HandedOver>> {
+    Ok(axum::Json(
+        people::hand_over(
+            &state,
+            &auth,
+            UserId(id),
+            UserId(req.to_user_id),
+            &req.reason,
+        )
+        .await?,
+    ))
 }

@@ -2,7 +2,8 @@
 
 use gridline_domain::{DepartmentId, DomainError, Event, Ticket, TicketId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 
 use super::StoredEvent;
@@ -71,48 +72,85 @@ impl Store {
         F: FnOnce(&Ticket) -> Result<(Ticket, Vec<Event>), DomainError>,
     {
         let txn = self.write.begin().await?;
-        let row = tickets::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound("ticket"))?;
-        let co_rows = co::Entity::find()
-            .filter(co::Column::TicketId.eq(id.0))
-            .all(&txn)
-            .await?;
-        let before = to_ticket(
-            row,
-            co_rows
-                .iter()
-                .map(|r| DepartmentId(r.department_id))
-                .collect(),
-        )?;
-        let (after, events) = decide(&before)?;
-        let updated = tickets::Entity::update_many()
-            .set(changes(&after))
-            .filter(tickets::Column::Id.eq(id.0))
-            .filter(tickets::Column::Version.eq(before.version))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            return Err(StoreError::Domain(DomainError::StaleVersion {
-                expected: before.version,
-                actual: before.version + 1,
-            }));
-        }
-        for d in after
-            .co_department_ids
-            .iter()
-            .filter(|d| !before.co_department_ids.contains(d))
-        {
-            co::ActiveModel {
-                ticket_id: Set(id.0),
-                department_id: Set(d.0),
-            }
-            .insert(&txn)
-            .await?;
-        }
-        let stored = write_events(&txn, id, &events).await?;
+        let done = transition_in(&txn, id, decide).await?;
         txn.commit().await?;
-        Ok((after, stored))
+        Ok(done)
     }
+
+    /// Runs one command on each of `ids` in one transaction: every ticket changes, or none
+    /// does (the first refusal is returned with the ticket it refused).
+    pub async fn transition_all<F>(
+        &self,
+        ids: &[TicketId],
+        decide: F,
+    ) -> Result<Vec<(Ticket, Vec<StoredEvent>)>, (TicketId, StoreError)>
+    where
+        F: Fn(&Ticket) -> Result<(Ticket, Vec<Event>), DomainError>,
+    {
+        let first = ids.first().copied().unwrap_or(TicketId(0));
+        let txn = self.write.begin().await.map_err(|e| (first, e.into()))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            out.push(
+                transition_in(&txn, id, &decide)
+                    .await
+                    .map_err(|e| (id, e))?,
+            );
+        }
+        txn.commit().await.map_err(|e| (first, e.into()))?;
+        Ok(out)
+    }
+}
+
+/// One command on one ticket inside a transaction.
+async fn transition_in<F>(
+    txn: &DatabaseTransaction,
+    id: TicketId,
+    decide: F,
+) -> Result<(Ticket, Vec<StoredEvent>), StoreError>
+where
+    F: FnOnce(&Ticket) -> Result<(Ticket, Vec<Event>), DomainError>,
+{
+    let row = tickets::Entity::find_by_id(id.0)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("ticket"))?;
+    let co_rows = co::Entity::find()
+        .filter(co::Column::TicketId.eq(id.0))
+        .all(txn)
+        .await?;
+    let before = to_ticket(
+        row,
+        co_rows
+            .iter()
+            .map(|r| DepartmentId(r.department_id))
+            .collect(),
+    )?;
+    let (after, events) = decide(&before)?;
+    let updated = tickets::Entity::update_many()
+        .set(changes(&after))
+        .filter(tickets::Column::Id.eq(id.0))
+        .filter(tickets::Column::Version.eq(before.version))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::Domain(DomainError::StaleVersion {
+            expected: before.version,
+            actual: before.version + 1,
+        }));
+    }
+    for d in after
+        .co_department_ids
+        .iter()
+        .filter(|d| !before.co_department_ids.contains(d))
+    {
+        co::ActiveModel {
+            ticket_id: Set(id.0),
+            department_id: Set(d.0),
+        }
+        .insert(txn)
+        .await?;
+    }
+    let stored = write_events(txn, id, &events).await?;
+    Ok((after, stored))
 }

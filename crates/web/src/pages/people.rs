@@ -146,6 +146,14 @@ async fn user_page(
             "departments": dir.departments,
             "task_forces": dir.task_forces,
             "grids": dir.grids.iter().map(|g| (g.id, g.name.clone())).collect::<Vec<_>>(),
+            // Who could take their tickets over: officers of the same department, or trackers.
+            "colleagues": dir
+                .users
+                .iter()
+                .filter(|c| c.active && c.id != person.id && c.role == person.role)
+                .filter(|c| person.role != Role::DepartmentOfficer.as_str() || c.department_id == person.department_id)
+                .map(|c| (c.id, c.display_name.clone()))
+                .collect::<Vec<_>>(),
             "roles": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             "trail": trail.iter().map(|e| audit_row(&dir, v.lang, e)).collect::<Vec<_>>(),
             "done": done,
@@ -245,6 +253,34 @@ pub async fn set_active(
             Ok(Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response())
         }
         Err(e) => refused(&state, &v, id, "active", e, f.input()).await,
+    }
+}
+
+/// `POST /admin/users/{id}/handover`: every open ticket the user holds goes to a colleague.
+pub async fn hand_over(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<Fields>,
+) -> Result<Response, PageError> {
+    v.require(&[Role::Admin])?;
+    v.check_csrf(&f.csrf)?;
+    let Some(to) = f.id("to_user_id")? else {
+        let e = AppError::invalid(
+            "to_user_id",
+            "required",
+            "choose a colleague / 请选择接手的同事",
+        );
+        return refused(&state, &v, id, "handover", e, f.input()).await;
+    };
+    let reason = f.get("reason").unwrap_or_default();
+    match people::hand_over(&state, &v.auth, UserId(id), UserId(to), &reason).await {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "/admin/users/{id}?done=handed_over&n={}",
+            done.responsible.len() + done.tracking.len()
+        ))
+        .into_response()),
+        Err(e) => refused(&state, &v, id, "handover", e, f.input()).await,
     }
 }
 
