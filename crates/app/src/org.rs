@@ -201,7 +201,7 @@ pub async fn create_user(
                 top_leader: input.top_leader,
                 service_centre: input.service_centre,
             },
-            state.now(),
+            crate::people::audit(state, caller),
         )
         .await?;
     // Scopes may have changed (a grid attaches its head and liaison).
@@ -250,7 +250,7 @@ pub async fn create_department(
         .create_department(
             name.into_inner(),
             email.map(|e| e.as_str().to_owned()),
-            state.now(),
+            crate::people::audit(state, caller),
         )
         .await?;
     Ok(Department::try_from(row)?)
@@ -286,7 +286,11 @@ pub async fn create_task_force(
     };
     let row = state
         .store
-        .create_task_force(name.into_inner(), description, state.now())
+        .create_task_force(
+            name.into_inner(),
+            description,
+            crate::people::audit(state, caller),
+        )
         .await?;
     Ok(TaskForce::try_from(row)?)
 }
@@ -338,7 +342,7 @@ pub async fn create_grid(
                 liaison_id: five.liaison.id,
                 team: five.team,
             },
-            state.now(),
+            crate::people::audit(state, caller),
         )
         .await?;
     // Scopes may have changed (a grid attaches its head and liaison).
@@ -383,7 +387,7 @@ pub async fn create_enterprise(
                 grid_id: GridId(input.grid_id),
                 above_size: input.above_size,
             },
-            state.now(),
+            crate::people::audit(state, caller),
         )
         .await?;
     Ok(Enterprise::try_from(row)?)

@@ -63,7 +63,7 @@ pub struct Versioned {
     pub expected_version: i64,
 }
 
-fn audit(state: &AppState, caller: &Caller) -> Audit {
+pub(crate) fn audit(state: &AppState, caller: &Caller) -> Audit {
     Audit {
         actor: Some(UserId(caller.user.id)),
         at: state.now(),

@@ -249,7 +249,7 @@ async fn reset_then_choose_a_new_password(engine: Engine) {
         Xlsx::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     let actions: Vec<String> = sheet.rows().skip(1).map(|r| r[3].to_string()).collect();
-    assert_eq!(actions, ["修改密码", "重置密码"]);
+    assert_eq!(actions, ["修改密码", "重置密码", "新建"]);
     let (o, _) = sign_in(&app, "officer.d1").await;
     assert_eq!(get(&o, &app, "/admin/audit").await.0, StatusCode::FORBIDDEN);
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub email: Option<String>,
     pub created_at: i64,
+    pub version: i64,
+    pub active: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,11 @@ pub struct Model {
     pub grid_id: i64,
     pub above_size: bool,
     pub created_at: i64,
+    pub version: i64,
+    pub active: bool,
+    pub address: Option<String>,
+    pub contact_person: Option<String>,
+    pub contact_phone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ pub struct Model {
     pub liaison_id: i64,
     pub team: String,
     pub created_at: i64,
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

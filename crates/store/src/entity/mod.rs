@@ -4,6 +4,8 @@ pub mod attachments;
 pub mod audit_log;
 pub mod departments;
 pub mod enterprises;
+pub mod grid_seats;
+pub mod grid_team;
 pub mod grids;
 pub mod outbox;
 pub mod task_forces;

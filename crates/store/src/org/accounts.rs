@@ -1,10 +1,10 @@
 //! Users: accounts, their sign-in epochs, and the rules' view of a user (the actor).
 
-use chrono::{DateTime, Utc};
 use gridline_domain::{Actor, GridId, Role, UserFacts, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 
 use super::{NewUser, user_facts};
@@ -16,8 +16,10 @@ impl Store {
     pub async fn create_user(
         &self,
         new: NewUser,
-        now: DateTime<Utc>,
+        audit: impl Into<super::people::Audit>,
     ) -> Result<users::Model, StoreError> {
+        let audit = audit.into();
+        let now = audit.at;
         let facts = UserFacts {
             id: UserId(0),
             role: new.role,
@@ -51,7 +53,7 @@ impl Store {
                 e.missing_is_invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
             })?;
         }
-        Ok(users::ActiveModel {
+        let row = users::ActiveModel {
             username: Set(new.username),
             display_name: Set(new.display_name),
             password_hash: Set(new.password_hash),
@@ -66,9 +68,16 @@ impl Store {
             active: Set(true),
             created_at: Set(to_ms(now)),
             ..Default::default()
-        }
-        .insert(&self.write)
-        .await?)
+        };
+        let txn = self.write.begin().await?;
+        let row = row.insert(&txn).await?;
+        let after = serde_json::json!({
+            "username": row.username, "display_name": row.display_name, "role": row.role,
+            "department_id": row.department_id, "task_force_id": row.task_force_id,
+        });
+        super::created(&txn, audit, ("user", row.id), after).await?;
+        txn.commit().await?;
+        Ok(row)
     }
 
     /// All users, optionally of one role.

@@ -1,6 +1,5 @@
 //! Users, departments, task forces, grids and enterprises.
 
-use chrono::{DateTime, Utc};
 use gridline_domain::text::SearchText;
 use gridline_domain::{
     Cluster, CreditCode, DepartmentId, GridId, Role, TaskForceId, UserFacts, UserId,
@@ -16,6 +15,30 @@ use crate::{Store, StoreError, to_ms};
 
 mod accounts;
 pub mod people;
+pub mod structure;
+
+use people::{Audit, append_audit};
+
+/// The audit row of a creation: no "before", the new record "after".
+async fn created<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    audit: Audit,
+    object: (&str, i64),
+    after: serde_json::Value,
+) -> Result<(), StoreError> {
+    append_audit(db, audit, object, "create", serde_json::json!({}), after).await?;
+    Ok(())
+}
+
+/// A grid's seats and who holds them.
+pub(crate) fn grid_seats(g: &grids::Model) -> [(&'static str, i64); 4] {
+    [
+        ("linked_leader", g.linked_leader_id),
+        ("head", g.head_id),
+        ("task_force", g.task_force_id),
+        ("liaison", g.liaison_id),
+    ]
+}
 
 /// A user to create. The password is already hashed.
 #[derive(Debug, Clone)]
@@ -103,16 +126,22 @@ impl Store {
         &self,
         name: String,
         email: Option<String>,
-        now: DateTime<Utc>,
+        audit: impl Into<Audit>,
     ) -> Result<departments::Model, StoreError> {
-        Ok(departments::ActiveModel {
+        let audit = audit.into();
+        let txn = self.write.begin().await?;
+        let row = departments::ActiveModel {
             name: Set(name),
             email: Set(email),
-            created_at: Set(to_ms(now)),
+            created_at: Set(to_ms(audit.at)),
             ..Default::default()
         }
-        .insert(&self.write)
-        .await?)
+        .insert(&txn)
+        .await?;
+        let after = serde_json::json!({"name": row.name, "email": row.email});
+        created(&txn, audit, ("department", row.id), after).await?;
+        txn.commit().await?;
+        Ok(row)
     }
 
     /// All departments, by name.
@@ -160,16 +189,27 @@ impl Store {
         &self,
         name: String,
         description: String,
-        now: DateTime<Utc>,
+        audit: impl Into<Audit>,
     ) -> Result<task_forces::Model, StoreError> {
-        Ok(task_forces::ActiveModel {
+        let audit = audit.into();
+        let txn = self.write.begin().await?;
+        let row = task_forces::ActiveModel {
             name: Set(name),
             description: Set(description),
-            created_at: Set(to_ms(now)),
+            created_at: Set(to_ms(audit.at)),
             ..Default::default()
         }
-        .insert(&self.write)
-        .await?)
+        .insert(&txn)
+        .await?;
+        created(
+            &txn,
+            audit,
+            ("task_force", row.id),
+            serde_json::json!({"name": row.name}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(row)
     }
 
     /// All task forces.
@@ -192,8 +232,10 @@ impl Store {
     pub async fn create_grid(
         &self,
         new: NewGrid,
-        now: DateTime<Utc>,
+        audit: impl Into<Audit>,
     ) -> Result<grids::Model, StoreError> {
+        let audit = audit.into();
+        let now = audit.at;
         self.task_force(new.task_force_id).await.map_err(|e| {
             e.missing_is_invalid(
                 "task_force_id",
@@ -220,6 +262,14 @@ impl Store {
             .filter(users::Column::Id.is_in([new.head_id.0, new.liaison_id.0]))
             .exec(&txn)
             .await?;
+        for (seat, holder) in grid_seats(&grid) {
+            structure::seat_taken(&txn, grid.id, seat, holder, now).await?;
+        }
+        let after = serde_json::json!({
+            "name": grid.name, "linked_leader_id": grid.linked_leader_id, "head_id": grid.head_id,
+            "task_force_id": grid.task_force_id, "liaison_id": grid.liaison_id, "team": grid.team,
+        });
+        created(&txn, audit, ("grid", grid.id), after).await?;
         txn.commit().await?;
         Ok(grid)
     }
@@ -244,22 +294,28 @@ impl Store {
     pub async fn create_enterprise(
         &self,
         new: NewEnterprise,
-        now: DateTime<Utc>,
+        audit: impl Into<Audit>,
     ) -> Result<enterprises::Model, StoreError> {
+        let audit = audit.into();
         self.grid(new.grid_id).await.map_err(|e| {
             e.missing_is_invalid("grid_id", "unknown_grid", "no such grid / 网格不存在")
         })?;
-        Ok(enterprises::ActiveModel {
+        let txn = self.write.begin().await?;
+        let row = enterprises::ActiveModel {
             name: Set(new.name),
             credit_code: Set(new.credit_code.as_str().to_owned()),
             cluster: Set(new.cluster.as_str().to_owned()),
             grid_id: Set(new.grid_id.0),
             above_size: Set(new.above_size),
-            created_at: Set(to_ms(now)),
+            created_at: Set(to_ms(audit.at)),
             ..Default::default()
         }
-        .insert(&self.write)
-        .await?)
+        .insert(&txn)
+        .await?;
+        let after = serde_json::json!({"name": row.name, "credit_code": row.credit_code, "grid_id": row.grid_id});
+        created(&txn, audit, ("enterprise", row.id), after).await?;
+        txn.commit().await?;
+        Ok(row)
     }
 
     /// Enterprises matching a filter, at most `limit`.

@@ -24,6 +24,13 @@ pub struct Audit {
     pub at: DateTime<Utc>,
 }
 
+impl From<DateTime<Utc>> for Audit {
+    /// A change made on the server's command line (no signed-in user).
+    fn from(at: DateTime<Utc>) -> Self {
+        Self { actor: None, at }
+    }
+}
+
 /// The fields of a user to change; `None` leaves one as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UserChange {
