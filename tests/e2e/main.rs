@@ -15,5 +15,6 @@ mod pages_http;
 mod people;
 mod reliability;
 mod security;
+mod structure;
 mod support;
 mod world;

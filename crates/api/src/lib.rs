@@ -146,7 +146,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             org::task_forces::list_task_forces
         ))
         .routes(routes!(org::grids::create_grid, org::grids::list_grids))
-        .routes(routes!(org::grids::get_grid))
+        .routes(routes!(org::grids::get_grid, org::grids::update_grid))
+        .routes(routes!(org::grids::grid_seats))
+        .routes(routes!(org::departments::update_department))
+        .routes(routes!(org::task_forces::update_task_force))
         .routes(routes!(
             org::enterprises::create_enterprise,
             org::enterprises::list_enterprises

@@ -44,3 +44,31 @@ pub async fn list_departments(
 ) -> ApiResult<axum::Json<Vec<DepartmentDto>>> {
     Ok(axum::Json(org::departments(&state).await?))
 }
+
+/// Edits a department (admins only): name, mailbox, or `active: false` to deactivate it
+/// (refused while it is responsible for open tickets: 422 `department_in_use`).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/departments/{id}",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = org::DepartmentPatch,
+    responses(
+        (status = 200, body = DepartmentDto),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "stale_version", body = Problem),
+        (status = 422, body = Problem),
+    )
+)]
+pub async fn update_department(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    crate::extract::Path(id): crate::extract::Path<i64>,
+    Json(req): Json<org::DepartmentPatch>,
+) -> ApiResult<axum::Json<DepartmentDto>> {
+    Ok(axum::Json(
+        org::edit_department(&state, &auth, gridline_domain::DepartmentId(id), req).await?,
+    ))
+}

@@ -44,3 +44,31 @@ pub async fn list_task_forces(
 ) -> ApiResult<axum::Json<Vec<TaskForceDto>>> {
     Ok(axum::Json(org::task_forces(&state).await?))
 }
+
+/// Edits a task force (admins only): name, description, or `active: false` to deactivate
+/// it (refused while it coordinates open tickets or serves a grid: 422 `task_force_in_use`).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/task-forces/{id}",
+    tag = "organisation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = org::TaskForcePatch,
+    responses(
+        (status = 200, body = TaskForceDto),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "stale_version", body = Problem),
+        (status = 422, body = Problem),
+    )
+)]
+pub async fn update_task_force(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    crate::extract::Path(id): crate::extract::Path<i64>,
+    Json(req): Json<org::TaskForcePatch>,
+) -> ApiResult<axum::Json<TaskForceDto>> {
+    Ok(axum::Json(
+        org::edit_task_force(&state, &auth, gridline_domain::TaskForceId(id), req).await?,
+    ))
+}

@@ -205,13 +205,20 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionFields) -> AppR
         A::Escalate => {
             only(b, action, &["task_force_id", "co_department_ids", "note"])?;
             let tf = TaskForceId(req(b.task_force_id, "task_force_id", action)?);
-            store.task_force(tf).await.map_err(|e| {
-                e.missing_is_invalid(
+            let unknown = || {
+                AppError::invalid(
                     "task_force_id",
                     "unknown_task_force",
-                    "no such task force / 专班不存在",
+                    "no such active task force / 专班不存在或已停用",
                 )
+            };
+            let row = store.task_force(tf).await.map_err(|e| match e {
+                gridline_store::StoreError::NotFound(_) => unknown(),
+                other => other.into(),
             })?;
+            if !row.active {
+                return Err(unknown());
+            }
             let co = dept_ids(b.co_department_ids.as_deref().unwrap_or_default())?;
             store.check_departments(&co, "co_department_ids").await?;
             Command::Escalate {

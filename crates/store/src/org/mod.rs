@@ -169,6 +169,7 @@ impl Store {
         let raw: Vec<i64> = ids.iter().map(|d| d.0).collect();
         let found = departments::Entity::find()
             .filter(departments::Column::Id.is_in(raw.clone()))
+            .filter(departments::Column::Active.eq(true))
             .count(&self.read)
             .await?;
         let mut unique = raw;
@@ -178,7 +179,7 @@ impl Store {
             return Err(StoreError::invalid(
                 field,
                 "unknown_department",
-                "no such department / 部门不存在",
+                "no such active department / 部门不存在或已停用",
             ));
         }
         Ok(())
