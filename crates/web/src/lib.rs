@@ -133,6 +133,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/audit", get(pages::people::audit_log))
         .route(
+            "/admin/departments/{id}",
+            get(pages::structure::department).post(pages::structure::edit_department),
+        )
+        .route(
+            "/admin/task-forces/{id}",
+            get(pages::structure::task_force).post(pages::structure::edit_task_force),
+        )
+        .route(
+            "/admin/grids/{id}",
+            get(pages::structure::grid).post(pages::structure::edit_grid),
+        )
+        .route(
             "/account/password",
             get(pages::people::password).post(pages::people::change_password),
         )

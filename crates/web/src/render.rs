@@ -42,6 +42,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin_audit.html",
     "audit_rows.html",
     "account_password.html",
+    "admin_unit.html",
+    "admin_grid.html",
 );
 
 fn lang_of_state(state: &State) -> Lang {

@@ -4,6 +4,7 @@
 mod admin;
 mod attachments;
 mod people;
+mod structure;
 mod work;
 
 use reqwest::StatusCode;

@@ -23,24 +23,31 @@ use crate::view::Directory;
 #[derive(Debug, Deserialize)]
 pub struct Fields {
     #[serde(rename = "_csrf", default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(flatten)]
-    fields: BTreeMap<String, String>,
+    pub(crate) fields: BTreeMap<String, String>,
 }
 
 impl Fields {
-    fn get(&self, k: &str) -> Option<String> {
+    /// The fields of a form read as pairs (the CSRF token taken out).
+    pub(crate) fn from_map(mut fields: BTreeMap<String, String>) -> Self {
+        Self {
+            csrf: fields.remove("_csrf").unwrap_or_default(),
+            fields,
+        }
+    }
+    pub(crate) fn get(&self, k: &str) -> Option<String> {
         opt(&self.fields.get(k).cloned()).map(str::to_owned)
     }
-    fn id(&self, k: &str) -> Result<Option<i64>, PageError> {
+    pub(crate) fn id(&self, k: &str) -> Result<Option<i64>, PageError> {
         opt_id(&self.fields.get(k).cloned())
     }
-    fn version(&self) -> Result<i64, PageError> {
+    pub(crate) fn version(&self) -> Result<i64, PageError> {
         self.id("expected_version")?
             .ok_or_else(PageError::bad_request)
     }
     /// What was typed, to show again (never a password).
-    fn input(&self) -> BTreeMap<String, String> {
+    pub(crate) fn input(&self) -> BTreeMap<String, String> {
         self.fields
             .iter()
             .filter(|(k, _)| !k.contains("password"))
@@ -50,7 +57,7 @@ impl Fields {
 }
 
 #[derive(Debug, Default, Serialize)]
-struct Failed {
+pub(crate) struct Failed {
     /// Which form failed: edit | active | password
     form: &'static str,
     errors: BTreeMap<String, String>,
@@ -58,7 +65,12 @@ struct Failed {
 }
 
 impl Failed {
-    fn of(form: &'static str, lang: Lang, e: &AppError, input: BTreeMap<String, String>) -> Self {
+    pub(crate) fn of(
+        form: &'static str,
+        lang: Lang,
+        e: &AppError,
+        input: BTreeMap<String, String>,
+    ) -> Self {
         let mut errors = BTreeMap::new();
         errors.insert(
             e.field_name().unwrap_or("form").to_owned(),
@@ -74,7 +86,16 @@ impl Failed {
 
 #[derive(Debug, Deserialize)]
 pub struct Done {
-    done: Option<String>,
+    pub(crate) done: Option<String>,
+}
+
+/// Audit rows as the pages show them.
+pub(crate) fn audit_rows(
+    dir: &Directory,
+    lang: Lang,
+    rows: &[AuditEntry],
+) -> Vec<serde_json::Value> {
+    rows.iter().map(|e| audit_row(dir, lang, e)).collect()
 }
 
 /// An audit row as the pages show it.
