@@ -11,6 +11,7 @@ mod m20261127_000002_pending_extension_index;
 mod m20261128_000001_user_security;
 mod m20261129_000001_day_two;
 mod m20261129_000002_register;
+mod m20261129_000003_staged_imports;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_user_security::Migration),
             Box::new(m20261129_000001_day_two::Migration),
             Box::new(m20261129_000002_register::Migration),
+            Box::new(m20261129_000003_staged_imports::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod lists;
 mod mail;
 mod pages_http;
 mod people;
+mod register;
 mod reliability;
 mod security;
 mod structure;

@@ -31,6 +31,9 @@ pub use gridline_app::{AppState, Clock, SystemClock};
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// A register file sent to the import is refused with 413 above this.
+pub const IMPORT_LIMIT: usize = gridline_app::register::read::MAX_FILE_BYTES;
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -122,7 +125,7 @@ struct ApiDoc;
 
 /// The API's routes and their OpenAPI document.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let main = OpenApiRouter::new()
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(auth::login))
@@ -166,6 +169,25 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::actions::take_action))
         .routes(routes!(admin::outbox::list_outbox))
         .routes(routes!(admin::outbox::retry_outbox))
+        .routes(routes!(org::register::update_enterprise))
+        .routes(routes!(org::register::import_template))
+        .routes(routes!(org::register::export_enterprises))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            BODY_LIMIT,
+            extract::refuse_declared_oversize,
+        ));
+    // Register files are larger than any JSON body.
+    let bulk = OpenApiRouter::new()
+        .routes(routes!(org::register::import_enterprises))
+        .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            IMPORT_LIMIT,
+            extract::refuse_declared_oversize,
+        ));
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(main)
+        .merge(bulk)
         .split_for_parts();
     // The paths exist only now, after the routes were added.
     ProblemResponses.modify(&mut doc);
@@ -198,21 +220,22 @@ pub fn internal_error() -> axum::response::Response {
 pub fn router() -> Router<AppState> {
     let (api, doc) = routes();
     let doc_json = doc.clone();
-    api.route(
-        "/api/openapi.json",
-        axum::routing::get(move || {
-            let d = doc_json.clone();
-            async move { axum::Json(d) }
-        }),
-    )
-    .merge(Scalar::with_url("/api/docs", doc))
-    .route("/api/{*rest}", axum::routing::any(api_not_found))
-    .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-    .layer(axum::middleware::from_fn_with_state(
-        BODY_LIMIT,
-        extract::refuse_declared_oversize,
-    ))
-    .layer(TimeoutLayer::with_status_code(
+    let rest = Router::new()
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let d = doc_json.clone();
+                async move { axum::Json(d) }
+            }),
+        )
+        .merge(Scalar::with_url("/api/docs", doc))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            BODY_LIMIT,
+            extract::refuse_declared_oversize,
+        ));
+    api.merge(rest).layer(TimeoutLayer::with_status_code(
         StatusCode::SERVICE_UNAVAILABLE,
         Duration::from_secs(30),
     ))

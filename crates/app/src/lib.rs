@@ -16,6 +16,7 @@ pub mod mail;
 pub mod org;
 pub mod people;
 pub mod present;
+pub mod register;
 pub mod state;
 pub mod tickets;
 

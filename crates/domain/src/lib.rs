@@ -15,6 +15,7 @@ pub mod kinds;
 pub mod notice;
 pub mod org;
 pub mod permission;
+pub mod register;
 pub mod sla;
 pub mod text;
 pub mod ticket;

@@ -178,6 +178,24 @@ impl Cluster {
     pub fn parse(s: &str) -> Option<Cluster> {
         Cluster::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// The Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Cluster::ElectronicInformation => "电子信息",
+            Cluster::FoodBeverageWater => "食品饮料和水经济",
+            Cluster::MachineryMoulds => "机械与模具",
+            Cluster::Other => "其他",
+        }
+    }
+
+    /// The stable name or the Chinese one, as a register file may hold either.
+    pub fn parse_either(s: &str) -> Option<Cluster> {
+        let s = s.trim();
+        Cluster::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s || c.label_zh() == s)
+    }
 }
 
 /// The five-ones (五个一) of a grid, every one required.

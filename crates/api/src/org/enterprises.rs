@@ -46,6 +46,14 @@ pub struct EnterpriseQuery {
     pub grid_id: Option<i64>,
     /// Substring of the name, or the start of the credit code.
     pub q: Option<String>,
+    /// electronic_information | food_beverage_water | machinery_moulds | other
+    pub cluster: Option<String>,
+    /// 规上企业 only (`true`) or the others (`false`).
+    pub above_size: Option<bool>,
+    /// Deactivated enterprises too (default: only active ones).
+    pub include_inactive: Option<bool>,
+    /// Only ids after this one (the next page: the last id seen).
+    pub after: Option<i64>,
     /// At most this many (1–500, default 100).
     pub limit: Option<u64>,
 }
@@ -67,6 +75,10 @@ pub async fn list_enterprises(
     let filter = EnterpriseFilter {
         grid_id: q.grid_id.map(GridId),
         q: SearchText::parse_opt(q.q.as_deref())?,
+        cluster: org::cluster_param(q.cluster.as_deref())?,
+        above_size: q.above_size,
+        include_inactive: q.include_inactive.unwrap_or(false),
+        after_id: q.after,
     };
     Ok(axum::Json(
         org::enterprises(&state, &filter, q.limit.unwrap_or(100)).await?,

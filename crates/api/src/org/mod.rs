@@ -4,5 +4,6 @@
 pub mod departments;
 pub mod enterprises;
 pub mod grids;
+pub mod register;
 pub mod task_forces;
 pub mod users;

@@ -311,6 +311,20 @@ pub async fn grid(state: &AppState, id: GridId) -> AppResult<Grid> {
     Ok(Grid::try_from(state.store.grid(id).await?)?)
 }
 
+/// A cluster named in a query (`None` for none); an unknown one is a 422 on `cluster`.
+pub fn cluster_param(raw: Option<&str>) -> AppResult<Option<gridline_domain::Cluster>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => gridline_domain::Cluster::parse_either(s).map(Some).ok_or_else(|| {
+            AppError::invalid(
+                "cluster",
+                "unknown_cluster",
+                "cluster is one of electronic_information, food_beverage_water, machinery_moulds, other",
+            )
+        }),
+    }
+}
+
 /// Enterprises matching a filter (a grid, a search), at most `limit` (1–500).
 pub async fn enterprises(
     state: &AppState,

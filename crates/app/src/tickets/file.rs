@@ -83,6 +83,13 @@ pub async fn file(
         }
         Err(e) => return Err(e.into()),
     };
+    if !enterprise.active {
+        return Err(AppError::invalid(
+            "enterprise_id",
+            "enterprise_inactive",
+            "the enterprise has left the register (moved away or closed) / 该企业已从名录停用（迁出或注销）",
+        ));
+    }
     let grid = GridId(enterprise.grid_id);
     let filed = gridline_domain::ticket::file(&caller.actor, grid, state.now())?;
     Ok(state

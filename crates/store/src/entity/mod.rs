@@ -8,6 +8,7 @@ pub mod grid_seats;
 pub mod grid_team;
 pub mod grids;
 pub mod outbox;
+pub mod staged_imports;
 pub mod task_forces;
 pub mod ticket_co_departments;
 pub mod ticket_events;

@@ -15,6 +15,7 @@ use crate::{Store, StoreError, to_ms};
 
 mod accounts;
 pub mod people;
+pub mod register;
 pub mod structure;
 
 use people::{Audit, append_audit};
@@ -83,6 +84,12 @@ pub struct EnterpriseFilter {
     pub grid_id: Option<GridId>,
     /// Substring of the name, or a prefix of the credit code.
     pub q: Option<SearchText>,
+    pub cluster: Option<Cluster>,
+    pub above_size: Option<bool>,
+    /// Deactivated ones too (the register); otherwise only active ones (the filing picker).
+    pub include_inactive: bool,
+    /// Only ids after this one (the next page).
+    pub after_id: Option<i64>,
 }
 
 /// The role stored for a user, read back.
@@ -328,6 +335,18 @@ impl Store {
         let mut q = enterprises::Entity::find().order_by_asc(enterprises::Column::Id);
         if let Some(g) = filter.grid_id {
             q = q.filter(enterprises::Column::GridId.eq(g.0));
+        }
+        if let Some(c) = filter.cluster {
+            q = q.filter(enterprises::Column::Cluster.eq(c.as_str()));
+        }
+        if let Some(a) = filter.above_size {
+            q = q.filter(enterprises::Column::AboveSize.eq(a));
+        }
+        if !filter.include_inactive {
+            q = q.filter(enterprises::Column::Active.eq(true));
+        }
+        if let Some(after) = filter.after_id {
+            q = q.filter(enterprises::Column::Id.gt(after));
         }
         if let Some(text) = &filter.q {
             let text = text.as_str();

@@ -45,6 +45,7 @@ pub async fn pick_enterprise(
         &EnterpriseFilter {
             grid_id: Some(grid),
             q: text.clone(),
+            ..EnterpriseFilter::default()
         },
         50,
     )

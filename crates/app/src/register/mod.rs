@@ -1,0 +1,449 @@
+//! The enterprise register (企业名录): edits and deactivation by administrators and
+//! dispatchers (a grid's head for their grid's enterprises), imports from .xlsx and .csv
+//! with a dry run first, and exports with the same columns, so an export imports back.
+
+pub mod read;
+
+use std::collections::HashMap;
+
+use gridline_domain::register::{COLUMNS, RegisterRow, check, columns};
+use gridline_domain::text::{Name, Phone};
+use gridline_domain::{Cluster, EnterpriseId, GridId, Role, Scope};
+use gridline_report::{Cell, table_workbook};
+use gridline_store::entity::enterprises;
+use gridline_store::org::EnterpriseFilter;
+use gridline_store::org::register::EnterpriseChange;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult};
+use crate::org::Enterprise;
+use crate::people::audit;
+use crate::state::AppState;
+
+/// Administrators and dispatchers keep the register.
+fn keeper(caller: &Caller) -> AppResult<Scope> {
+    match caller.actor.role() {
+        Role::Admin | Role::Dispatcher => Ok(Scope::of(&caller.actor)),
+        _ => Err(AppError::forbidden(
+            "register_keepers_only",
+            "only administrators and dispatchers keep the enterprise register / 仅管理员和调度员可维护企业名录",
+        )),
+    }
+}
+
+/// Zone-wide keepers only (an import may touch any grid).
+fn zone_keeper(caller: &Caller) -> AppResult<()> {
+    if keeper(caller)? == Scope::All {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "zone_keepers_only",
+            "imports are for administrators and the service centre / 仅管理员和服务中心可导入名录",
+        ))
+    }
+}
+
+/// Absent: leave as it is; `null`: clear; a value: set.
+fn double<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// What to change of an enterprise (fields left out stay; `null` clears the optional ones).
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UpdateEnterprise))]
+#[serde(deny_unknown_fields)]
+pub struct EnterprisePatch {
+    pub expected_version: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// electronic_information | food_beverage_water | machinery_moulds | other
+    #[serde(default)]
+    pub cluster: Option<String>,
+    #[serde(default)]
+    pub above_size: Option<bool>,
+    #[serde(default)]
+    pub grid_id: Option<i64>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub contact_person: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub contact_phone: Option<Option<String>>,
+    /// `false`: moved away or closed (its tickets stay); `true`: back.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+fn text_field(
+    v: Option<Option<String>>,
+    field: &'static str,
+    phone: bool,
+) -> AppResult<Option<Option<String>>> {
+    Ok(match v {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(s)) if s.trim().is_empty() => Some(None),
+        Some(Some(s)) if phone => Some(Some(Phone::parse(&s)?.as_str().to_owned())),
+        Some(Some(s)) => Some(Some(
+            gridline_domain::text::Remark::parse(&s)
+                .map_err(|e| AppError::on_field(e, field))?
+                .as_str()
+                .to_owned(),
+        )),
+    })
+}
+
+/// Edits an enterprise: administrators and the service centre anywhere, a grid's head for
+/// their grid's enterprises (and only into a grid of theirs).
+pub async fn edit_enterprise(
+    state: &AppState,
+    caller: &Caller,
+    id: EnterpriseId,
+    patch: EnterprisePatch,
+) -> AppResult<Enterprise> {
+    let scope = keeper(caller)?;
+    let now = state.store.enterprise(id).await?;
+    if !scope.covers_grid(GridId(now.grid_id)) {
+        return Err(AppError::not_found("enterprise"));
+    }
+    if let Some(g) = patch.grid_id
+        && !scope.covers_grid(GridId(g))
+    {
+        return Err(AppError::invalid(
+            "grid_id",
+            "unknown_grid",
+            "no such grid / 网格不存在",
+        ));
+    }
+    let change = EnterpriseChange {
+        name: patch
+            .name
+            .as_deref()
+            .map(|n| Name::parse(n).map_err(|e| AppError::on_field(e, "name")))
+            .transpose()?
+            .map(Name::into_inner),
+        cluster: crate::org::cluster_param(patch.cluster.as_deref())?,
+        above_size: patch.above_size,
+        grid_id: patch.grid_id.map(GridId),
+        address: text_field(patch.address, "address", false)?,
+        contact_person: text_field(patch.contact_person, "contact_person", false)?,
+        contact_phone: text_field(patch.contact_phone, "contact_phone", true)
+            .map_err(|e| AppError::invalid("contact_phone", e.code(), e.message().to_owned()))?,
+        active: patch.active,
+    };
+    let row = state
+        .store
+        .update_enterprise(id, patch.expected_version, change, audit(state, caller))
+        .await?;
+    Ok(Enterprise::try_from(row)?)
+}
+
+/// One row's outcome in an import report.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ImportRow))]
+pub struct RowReport {
+    /// The line in the file (the header is line 1).
+    pub line: usize,
+    pub credit_code: String,
+    pub name: String,
+    /// new | update | unchanged | invalid
+    pub outcome: &'static str,
+    /// What is wrong (invalid rows): field, stable code, message in Chinese then English.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub problems: Vec<gridline_domain::register::Problem>,
+}
+
+/// How many rows of each outcome.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ImportCounts))]
+pub struct Counts {
+    pub new: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub invalid: usize,
+}
+
+/// What an import found, and whether it was written.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ImportReport))]
+pub struct ImportReport {
+    /// Written (all rows), or not (a dry run, or a file with invalid rows: none written).
+    pub committed: bool,
+    /// For the pages: confirm this checked file without sending it again.
+    pub token: Option<String>,
+    pub counts: Counts,
+    /// Every row, in file order.
+    pub rows: Vec<RowReport>,
+}
+
+/// What to write: the new rows, and the changed ones with the record they change.
+struct Plan {
+    new: Vec<RegisterRow>,
+    changed: Vec<(enterprises::Model, RegisterRow)>,
+}
+
+fn same(e: &enterprises::Model, r: &RegisterRow) -> bool {
+    e.name == r.name
+        && e.cluster == r.cluster.as_str()
+        && e.above_size == r.above_size
+        && e.grid_id == r.grid_id.0
+        && e.address == r.address
+        && e.contact_person == r.contact_person
+        && e.contact_phone == r.contact_phone
+}
+
+/// Checks a file's rows against the rules and the register.
+async fn plan(state: &AppState, rows: &[Vec<String>]) -> AppResult<(ImportReport, Plan)> {
+    let at = columns(&rows[0]).map_err(|p| AppError::invalid("file", &p.code, p.message))?;
+    let grids: HashMap<String, GridId> = state
+        .store
+        .grids()
+        .await?
+        .into_iter()
+        .map(|g| (g.name, GridId(g.id)))
+        .collect();
+    let mut register: HashMap<String, enterprises::Model> = state
+        .store
+        .register()
+        .await?
+        .into_iter()
+        .map(|e| (e.credit_code.clone(), e))
+        .collect();
+    let mut counts = Counts::default();
+    let mut report = Vec::with_capacity(rows.len() - 1);
+    let mut plan = Plan {
+        new: vec![],
+        changed: vec![],
+    };
+    for c in check(&rows[1..], &at, &grids) {
+        let outcome = match c.row {
+            Err(problems) => {
+                counts.invalid += 1;
+                report.push(RowReport {
+                    line: c.line,
+                    credit_code: c.credit_code,
+                    name: c.name,
+                    outcome: "invalid",
+                    problems,
+                });
+                continue;
+            }
+            Ok(row) => match register.remove(row.credit_code.as_str()) {
+                None => {
+                    counts.new += 1;
+                    plan.new.push(row);
+                    "new"
+                }
+                Some(e) if same(&e, &row) => {
+                    counts.unchanged += 1;
+                    "unchanged"
+                }
+                Some(e) => {
+                    counts.update += 1;
+                    plan.changed.push((e, row));
+                    "update"
+                }
+            },
+        };
+        report.push(RowReport {
+            line: c.line,
+            credit_code: c.credit_code,
+            name: c.name,
+            outcome,
+            problems: vec![],
+        });
+    }
+    Ok((
+        ImportReport {
+            committed: false,
+            token: None,
+            counts,
+            rows: report,
+        },
+        plan,
+    ))
+}
+
+async fn write(
+    state: &AppState,
+    caller: &Caller,
+    mut report: ImportReport,
+    plan: Plan,
+) -> AppResult<ImportReport> {
+    if report.counts.invalid > 0 {
+        return Ok(report);
+    }
+    let done = state
+        .store
+        .import_register(&plan.new, &plan.changed, audit(state, caller))
+        .await?;
+    tracing::info!(
+        created = done.created,
+        updated = done.updated,
+        "register imported"
+    );
+    report.committed = true;
+    Ok(report)
+}
+
+/// Checks a file and reports every row; writes nothing.
+pub async fn dry_run(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResult<ImportReport> {
+    zone_keeper(caller)?;
+    let rows = read::rows(bytes)?;
+    Ok(plan(state, &rows).await?.0)
+}
+
+/// Imports a file: every row is added or updated (matched by credit code), or — if any row
+/// is invalid — none is, and the report says why (`committed: false`).
+pub async fn import(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResult<ImportReport> {
+    zone_keeper(caller)?;
+    let rows = read::rows(bytes)?;
+    let (report, plan) = plan(state, &rows).await?;
+    write(state, caller, report, plan).await
+}
+
+/// How long a checked file waits for its confirmation.
+const STAGED_FOR: chrono::Duration = chrono::Duration::hours(1);
+
+/// A dry run whose file is kept (an hour) for the importer to confirm with the token.
+pub async fn stage(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResult<ImportReport> {
+    zone_keeper(caller)?;
+    let rows = read::rows(bytes)?;
+    let (mut report, _) = plan(state, &rows).await?;
+    if report.counts.invalid == 0 {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let body = serde_json::to_string(&rows).map_err(|e| AppError::internal(&e))?;
+        state
+            .store
+            .stage_import(&token, caller.user.id, body, state.now())
+            .await?;
+        report.token = Some(token);
+    }
+    Ok(report)
+}
+
+/// Imports a staged file (checked again against the register as it is now).
+pub async fn commit_staged(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+) -> AppResult<ImportReport> {
+    zone_keeper(caller)?;
+    let body = state
+        .store
+        .take_import(token, caller.user.id, state.now() - STAGED_FOR)
+        .await?
+        .ok_or_else(|| {
+            AppError::conflict(
+                "import_expired",
+                "this check has expired or was already imported; upload the file again / 校验结果已过期或已导入，请重新上传",
+            )
+        })?;
+    let rows: Vec<Vec<String>> = serde_json::from_str(&body).map_err(|e| AppError::internal(&e))?;
+    let (report, plan) = plan(state, &rows).await?;
+    write(state, caller, report, plan).await
+}
+
+/// The columns' headers, in Chinese (the template's).
+fn headers() -> Vec<String> {
+    COLUMNS.iter().map(|(_, zh, _)| (*zh).to_owned()).collect()
+}
+
+/// The import template: the headers and one example row.
+pub fn template() -> AppResult<Vec<u8>> {
+    let example = [
+        "示例企业有限公司",
+        "91441600MA4T00001X",
+        "（网格名称）",
+        "电子信息",
+        "是",
+        "高新区科技大道 1 号",
+        "张三",
+        "0762-3333333",
+    ];
+    table_workbook(
+        &headers(),
+        &[example
+            .iter()
+            .map(|s| Cell::Text((*s).to_owned()))
+            .collect()],
+        &[(0, 32.0), (1, 24.0), (5, 32.0)],
+    )
+    .map_err(|e| AppError::internal(&e))
+}
+
+/// Enterprises matching a filter, in the caller's grids (the register page and its export).
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    filter: &EnterpriseFilter,
+    limit: u64,
+) -> AppResult<Vec<Enterprise>> {
+    let scope = keeper(caller)?;
+    let mut filter = filter.clone();
+    if scope != Scope::All {
+        let Scope::Grids(mine) = &scope else {
+            return Ok(vec![]);
+        };
+        match filter.grid_id {
+            Some(g) if !mine.contains(&g) => return Ok(vec![]),
+            Some(_) => {}
+            None => filter.grid_id = mine.first().copied(),
+        }
+    }
+    crate::org::enterprises(state, &filter, limit).await
+}
+
+/// The register as a workbook with the import's columns (so it imports back).
+pub async fn export(
+    state: &AppState,
+    caller: &Caller,
+    filter: &EnterpriseFilter,
+) -> AppResult<Vec<u8>> {
+    let grid_names: HashMap<i64, String> = state
+        .store
+        .grids()
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let mut rows = Vec::new();
+    let mut page = filter.clone();
+    loop {
+        let batch = list(state, caller, &page, 500).await?;
+        let Some(last) = batch.last() else { break };
+        page.after_id = Some(last.id);
+        for e in &batch {
+            let cluster: &str = match Cluster::parse(&e.cluster) {
+                Some(c) => c.label_zh(),
+                None => &e.cluster,
+            };
+            rows.push(
+                [
+                    e.name.as_str(),
+                    e.credit_code.as_str(),
+                    grid_names.get(&e.grid_id).map_or("", String::as_str),
+                    cluster,
+                    if e.above_size { "是" } else { "否" },
+                    e.address.as_deref().unwrap_or_default(),
+                    e.contact_person.as_deref().unwrap_or_default(),
+                    e.contact_phone.as_deref().unwrap_or_default(),
+                ]
+                .iter()
+                .map(|s| Cell::Text((*s).to_owned()))
+                .collect::<Vec<_>>(),
+            );
+        }
+        if batch.len() < 500 {
+            break;
+        }
+    }
+    table_workbook(&headers(), &rows, &[(0, 32.0), (1, 24.0), (5, 32.0)])
+        .map_err(|e| AppError::internal(&e))
+}
