@@ -91,6 +91,7 @@ async fn not_found() -> render::PageError {
 pub fn routes() -> Router<AppState> {
     let upload = Router::new()
         .route("/tickets/new", post(pages::file::submit))
+        .route("/register/import/check", post(pages::register::check))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             UPLOAD_LIMIT,
@@ -132,6 +133,10 @@ pub fn routes() -> Router<AppState> {
             post(pages::people::reset_password),
         )
         .route("/admin/audit", get(pages::people::audit_log))
+        .route("/register", get(pages::register::list))
+        .route("/register/import", get(pages::register::import_form))
+        .route("/register/template", get(pages::register::template))
+        .route("/register/import/confirm", post(pages::register::confirm))
         .route(
             "/admin/departments/{id}",
             get(pages::structure::department).post(pages::structure::edit_department),
@@ -148,7 +153,10 @@ pub fn routes() -> Router<AppState> {
             "/account/password",
             get(pages::people::password).post(pages::people::change_password),
         )
-        .route("/enterprises/{id}", get(pages::enterprise::show))
+        .route(
+            "/enterprises/{id}",
+            get(pages::enterprise::show).post(pages::register::edit),
+        )
         .route(
             "/admin/users",
             get(pages::admin::users).post(pages::admin::create_user),

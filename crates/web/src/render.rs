@@ -44,6 +44,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "account_password.html",
     "admin_unit.html",
     "admin_grid.html",
+    "register.html",
+    "register_import.html",
 );
 
 fn lang_of_state(state: &State) -> Lang {
@@ -115,7 +117,11 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/tickets/new", "nav.file"),
             ("/tickets", "nav.grid_tickets"),
         ],
-        Role::Dispatcher => &[("/queue", "nav.queue"), ("/tickets", "nav.tickets")],
+        Role::Dispatcher => &[
+            ("/queue", "nav.queue"),
+            ("/tickets", "nav.tickets"),
+            ("/register", "nav.register"),
+        ],
         Role::DepartmentOfficer => &[("/inbox", "nav.inbox"), ("/tickets", "nav.tickets")],
         Role::TaskForceMember => &[
             ("/task-force", "nav.task_force"),
@@ -130,6 +136,7 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/admin/grids", "nav.grids"),
             ("/admin/departments", "nav.departments"),
             ("/admin/task-forces", "nav.task_forces"),
+            ("/register", "nav.register"),
             ("/admin/audit", "nav.audit"),
         ],
     };

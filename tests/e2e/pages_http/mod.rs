@@ -4,6 +4,7 @@
 mod admin;
 mod attachments;
 mod people;
+mod register;
 mod structure;
 mod work;
 

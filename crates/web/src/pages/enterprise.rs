@@ -11,12 +11,30 @@ use crate::render::{PageError, page};
 use crate::session::Viewer;
 use crate::view::{Directory, rows};
 
+#[derive(Debug, serde::Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
 /// `GET /enterprises/{id}`.
 pub async fn show(
     State(state): State<AppState>,
     v: Viewer,
     Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<Done>,
 ) -> Result<Response, PageError> {
+    render(&state, &v, id, q.done, None).await
+}
+
+/// The page, with the register keepers' edit form (and what a refused edit said).
+pub(crate) async fn render(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    done: Option<String>,
+    failed: Option<crate::pages::people::Failed>,
+) -> Result<Response, PageError> {
+    let state = state.clone();
     // A missing enterprise is the 404 page; a database failure is what it is.
     let e = org::enterprise(&state, EnterpriseId(id)).await?;
     let scope = Scope::of(&v.auth.actor);
@@ -34,6 +52,10 @@ pub async fn show(
     let dir = Directory::load(&state).await?;
     let list = rows(&state, &dir, &tickets).await?;
     let mine = v.auth.actor.user.grid_id == Some(gridline_domain::GridId(e.grid_id));
+    let keeper = matches!(
+        v.role(),
+        gridline_domain::Role::Admin | gridline_domain::Role::Dispatcher
+    ) && scope.covers_grid(gridline_domain::GridId(e.grid_id));
     Ok(page(
         "enterprise.html",
         &v.ctx("/tickets"),
@@ -44,10 +66,21 @@ pub async fn show(
                 "credit_code": e.credit_code,
                 "cluster": e.cluster,
                 "grid": dir.grid(e.grid_id),
+                "grid_id": e.grid_id,
                 "above_size": e.above_size,
+                "active": e.active,
+                "version": e.version,
+                "address": e.address,
+                "contact_person": e.contact_person,
+                "contact_phone": e.contact_phone,
             },
             "rows": list,
-            "can_file": mine && v.role() == gridline_domain::Role::Liaison,
+            "can_file": mine && e.active && v.role() == gridline_domain::Role::Liaison,
+            "keeper": keeper,
+            "grids": dir.grids_in(&scope),
+            "clusters": gridline_domain::Cluster::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "done": done,
+            "failed": failed,
         }),
     ))
 }

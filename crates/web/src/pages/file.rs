@@ -140,19 +140,13 @@ fn unreadable(e: axum::extract::multipart::MultipartError) -> PageError {
     }
 }
 
-/// `POST /tickets/new` (multipart): files the ticket with its attachments in one transaction.
-///
-/// Nothing of the body is read before the caller is known to be a liaison with this
-/// browser's CSRF token (in the `X-CSRF-Token` header or as the form's first field, as the
-/// page sends it); then files are read one at a time with the per-file limit, by a bounded
-/// number of uploads at once.
-pub async fn submit(
-    State(state): State<AppState>,
-    v: Viewer,
-    headers: axum::http::HeaderMap,
-    mut multipart: Multipart,
-) -> Result<Response, PageError> {
-    v.require(&[Role::Liaison])?;
+/// Checks a multipart form's CSRF token before anything else of the body is read: in the
+/// `X-CSRF-Token` header, or as the form's first field (as the pages send it).
+pub(crate) async fn multipart_csrf(
+    v: &Viewer,
+    headers: &axum::http::HeaderMap,
+    multipart: &mut Multipart,
+) -> Result<(), PageError> {
     let header_token = headers
         .get("x-csrf-token")
         .and_then(|h| h.to_str().ok())
@@ -179,7 +173,23 @@ pub async fn submit(
             String::from_utf8(token).map_err(|_| PageError::csrf())?
         }
     };
-    v.check_csrf(&csrf)?;
+    v.check_csrf(&csrf)
+}
+
+/// `POST /tickets/new` (multipart): files the ticket with its attachments in one transaction.
+///
+/// Nothing of the body is read before the caller is known to be a liaison with this
+/// browser's CSRF token (in the `X-CSRF-Token` header or as the form's first field, as the
+/// page sends it); then files are read one at a time with the per-file limit, by a bounded
+/// number of uploads at once.
+pub async fn submit(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: axum::http::HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    v.require(&[Role::Liaison])?;
+    multipart_csrf(&v, &headers, &mut multipart).await?;
     let gate = &state.uploads;
     let _turn = tokio::time::timeout(gate.wait, gate.permits.clone().acquire_owned())
         .await
