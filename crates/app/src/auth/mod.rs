@@ -14,6 +14,13 @@ use crate::directory::Person;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+mod cache;
+mod limiter;
+
+pub use cache::ActorCache;
+use cache::Known;
+pub use limiter::{KNOWN_PAIR_DAYS, KNOWN_PAIRS_CAP, LoginLimiter, LoginLimits};
+
 const ISSUER: &str = "gridline";
 const AUDIENCE: &str = "gridline-api";
 
@@ -54,91 +61,6 @@ impl Default for HashCost {
             m_cost: 19 * 1024,
             t_cost: 2,
             p_cost: 1,
-        }
-    }
-}
-
-/// How many login attempts are allowed per minute, per account and per client address.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginLimits {
-    pub per_account_per_minute: u32,
-    pub per_address_per_minute: u32,
-}
-
-type Keyed<K> = governor::DefaultKeyedRateLimiter<K>;
-
-/// Throttles password guessing: attempts are counted per account and per address.
-///
-/// The per-account count must not let a stranger lock a user out by guessing wrong on
-/// purpose. An address the account has signed in from before therefore counts against its
-/// own per-account-and-address quota instead of the account's shared one: guessing from
-/// elsewhere exhausts only the shared quota, and the user, from where they usually sign in,
-/// still gets in. (Remembered per process, up to [`KNOWN_PAIRS_CAP`] pairs, for
-/// [`KNOWN_PAIR_DAYS`] days.)
-pub struct LoginLimiter {
-    account: Keyed<String>,
-    address: Keyed<std::net::IpAddr>,
-    known: Keyed<(String, std::net::IpAddr)>,
-    known_pairs:
-        std::sync::Mutex<std::collections::HashMap<(String, std::net::IpAddr), std::time::Instant>>,
-}
-
-/// How many account-and-address pairs that signed in are remembered.
-pub const KNOWN_PAIRS_CAP: usize = 100_000;
-/// How long a successful sign-in keeps its address known.
-pub const KNOWN_PAIR_DAYS: u64 = 30;
-
-impl LoginLimiter {
-    /// Limiters with the given quotas (at least one attempt a minute each).
-    pub fn new(limits: LoginLimits) -> Self {
-        let quota = |n: u32| {
-            governor::Quota::per_minute(
-                std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN),
-            )
-        };
-        Self {
-            account: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
-            address: governor::RateLimiter::keyed(quota(limits.per_address_per_minute)),
-            known: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
-            known_pairs: std::sync::Mutex::default(),
-        }
-    }
-
-    fn is_known(&self, pair: &(String, std::net::IpAddr)) -> bool {
-        let max_age = std::time::Duration::from_secs(KNOWN_PAIR_DAYS * 86_400);
-        self.known_pairs
-            .lock()
-            .ok()
-            .and_then(|m| m.get(pair).map(|at| at.elapsed() < max_age))
-            .unwrap_or(false)
-    }
-
-    /// Counts an attempt; `Err(seconds)` says how long to wait.
-    pub fn check(&self, username: &str, address: std::net::IpAddr) -> Result<(), u64> {
-        let clock = governor::clock::DefaultClock::default();
-        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
-            use governor::clock::Clock as _;
-            n.wait_time_from(clock.now()).as_secs().max(1)
-        };
-        self.address.check_key(&address).map_err(wait)?;
-        let pair = (username.to_lowercase(), address);
-        if self.is_known(&pair) {
-            self.known.check_key(&pair).map_err(wait)
-        } else {
-            self.account.check_key(&pair.0).map_err(wait)
-        }
-    }
-
-    /// Remembers that `username` signed in from `address`.
-    pub fn remember(&self, username: &str, address: std::net::IpAddr) {
-        if let Ok(mut m) = self.known_pairs.lock() {
-            if m.len() >= KNOWN_PAIRS_CAP {
-                m.clear();
-            }
-            m.insert(
-                (username.to_lowercase(), address),
-                std::time::Instant::now(),
-            );
         }
     }
 }
@@ -326,65 +248,6 @@ impl AuthKeys {
             return Err(AppError::unauthorized("invalid_token"));
         }
         Ok(claims)
-    }
-}
-
-/// Recently loaded callers, so a burst of requests costs one lookup, not one per request.
-/// Entries live `ttl`; organisation writes in this process clear it at once (another process
-/// sees a change within `ttl`).
-pub struct ActorCache {
-    ttl: std::time::Duration,
-    map: std::sync::RwLock<std::collections::HashMap<i64, (std::time::Instant, Known)>>,
-}
-
-/// A caller as cached: who they are, the token epoch they are at, and the rules' view.
-#[derive(Debug, Clone)]
-struct Known {
-    person: Person,
-    epoch: i64,
-    actor: Actor,
-}
-
-impl ActorCache {
-    /// A cache whose entries live `ttl` (zero: no caching).
-    pub fn new(ttl: std::time::Duration) -> Self {
-        Self {
-            ttl,
-            map: std::sync::RwLock::default(),
-        }
-    }
-
-    fn get(&self, id: i64) -> Option<Known> {
-        let map = self.map.read().ok()?;
-        let (at, known) = map.get(&id)?;
-        (at.elapsed() < self.ttl).then(|| known.clone())
-    }
-
-    fn put(&self, id: i64, known: &Known) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        if let Ok(mut map) = self.map.write() {
-            if map.len() > 10_000 {
-                map.clear();
-            }
-            map.insert(id, (std::time::Instant::now(), known.clone()));
-        }
-    }
-
-    /// Forgets one user (after they signed out or their password changed), so this process
-    /// refuses their older tokens at once; other processes do within the entries' `ttl`.
-    pub fn forget(&self, id: i64) {
-        if let Ok(mut map) = self.map.write() {
-            map.remove(&id);
-        }
-    }
-
-    /// Forgets everyone (after users or grids change).
-    pub fn clear(&self) {
-        if let Ok(mut map) = self.map.write() {
-            map.clear();
-        }
     }
 }
 
