@@ -2,5 +2,6 @@
 //! the real binary. Screenshots of every main page at phone and desktop width land in
 //! `target/screenshots/` for a reviewer to look at.
 
+mod admin;
 mod harness;
 mod pages;
