@@ -631,6 +631,22 @@ async fn reassign_and_hand_over(engine: Engine) {
         .get(&w.admin, &format!("/api/v1/users/{officer}/holdings"))
         .await;
     assert!(h["responsible"].as_array().unwrap().is_empty(), "{h}");
+    let (_, audit) = app
+        .get(
+            &w.admin,
+            &format!("/api/v1/audit?object_kind=user&object_id={officer}"),
+        )
+        .await;
+    let row = &audit[0];
+    assert_eq!(row["action"], "hand_over");
+    assert_eq!(row["after"]["to_user_id"], d1b);
+    assert_eq!(
+        row["after"]["responsible_person_id"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // The tracker's tickets go to another tracker.
     let tracker = w.id("tracker");

@@ -291,17 +291,30 @@ pub async fn hand_over(
         } else {
             "tracker_id"
         };
+        let record = gridline_store::org::people::Record {
+            audit: audit(state, caller),
+            object_kind: "user",
+            object_id: from.0,
+            action: "hand_over",
+            before: serde_json::json!({}),
+            after: serde_json::json!({
+                "to_user_id": to.0,
+                field: tickets.iter().map(|t| t.number.clone()).collect::<Vec<_>>(),
+                "reason": reason.as_str(),
+            }),
+        };
+        let decide = |t: &gridline_domain::Ticket| {
+            let ctx = Context {
+                now,
+                calendar: &state.calendar,
+                sla: state.sla.targets(t.category, t.priority),
+                expected_version: t.version,
+            };
+            execute(t, &actor, &command, &ctx)
+        };
         let done = state
             .store
-            .transition_all(&ids, |t| {
-                let ctx = Context {
-                    now,
-                    calendar: &state.calendar,
-                    sla: state.sla.targets(t.category, t.priority),
-                    expected_version: t.version,
-                };
-                execute(t, &actor, &command, &ctx)
-            })
+            .transition_all(&ids, decide, Some(record))
             .await
             .map_err(|(id, e)| {
                 let number = tickets

@@ -4,7 +4,7 @@ use gridline_domain::text::SearchText;
 use gridline_domain::{
     Cluster, CreditCode, DepartmentId, GridId, Role, TaskForceId, UserFacts, UserId,
 };
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -267,6 +267,7 @@ impl Store {
         // The grid head dispatches, and the liaison files, for this grid.
         users::Entity::update_many()
             .col_expr(users::Column::GridId, Expr::value(grid.id))
+            .col_expr(users::Column::Version, Expr::col(users::Column::Version).add(1))
             .filter(users::Column::Id.is_in([new.head_id.0, new.liaison_id.0]))
             .exec(&txn)
             .await?;

@@ -77,6 +77,17 @@ const AUDITED: [&str; 10] = [
     "active",
 ];
 
+/// An administrative change to record with the command that makes it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub audit: Audit,
+    pub object_kind: &'static str,
+    pub object_id: i64,
+    pub action: &'static str,
+    pub before: Value,
+    pub after: Value,
+}
+
 /// Appends one audit row.
 pub(crate) async fn append_audit<C: ConnectionTrait>(
     db: &C,

@@ -78,11 +78,13 @@ impl Store {
     }
 
     /// Runs one command on each of `ids` in one transaction: every ticket changes, or none
-    /// does (the first refusal is returned with the ticket it refused).
+    /// does (the first refusal is returned with the ticket it refused). `record` is the
+    /// administrative change it makes, for the audit log (written in the same transaction).
     pub async fn transition_all<F>(
         &self,
         ids: &[TicketId],
         decide: F,
+        record: Option<crate::org::people::Record>,
     ) -> Result<Vec<(Ticket, Vec<StoredEvent>)>, (TicketId, StoreError)>
     where
         F: Fn(&Ticket) -> Result<(Ticket, Vec<Event>), DomainError>,
@@ -96,6 +98,18 @@ impl Store {
                     .await
                     .map_err(|e| (id, e))?,
             );
+        }
+        if let Some(r) = record {
+            crate::org::people::append_audit(
+                &txn,
+                r.audit,
+                (r.object_kind, r.object_id),
+                r.action,
+                r.before,
+                r.after,
+            )
+            .await
+            .map_err(|e| (first, e))?;
         }
         txn.commit().await.map_err(|e| (first, e.into()))?;
         Ok(out)
