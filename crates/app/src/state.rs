@@ -67,6 +67,14 @@ impl Uploads {
             wait,
         }
     }
+
+    /// A turn to hold a large body in memory, waiting up to `wait` (then 503 `busy`).
+    pub async fn turn(&self) -> crate::AppResult<tokio::sync::OwnedSemaphorePermit> {
+        tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| crate::AppError::busy())?
+            .map_err(|_| crate::AppError::busy())
+    }
 }
 
 impl AppState {

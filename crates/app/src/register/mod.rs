@@ -295,6 +295,7 @@ async fn write(
 /// Checks a file and reports every row; writes nothing.
 pub async fn dry_run(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResult<ImportReport> {
     zone_keeper(caller)?;
+    let _turn = state.uploads.turn().await?;
     let rows = read::rows(bytes)?;
     Ok(plan(state, &rows).await?.0)
 }
@@ -303,6 +304,7 @@ pub async fn dry_run(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResu
 /// is invalid — none is, and the report says why (`committed: false`).
 pub async fn import(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResult<ImportReport> {
     zone_keeper(caller)?;
+    let _turn = state.uploads.turn().await?;
     let rows = read::rows(bytes)?;
     let (report, plan) = plan(state, &rows).await?;
     write(state, caller, report, plan).await
@@ -314,6 +316,7 @@ const STAGED_FOR: chrono::Duration = chrono::Duration::hours(1);
 /// A dry run whose file is kept (an hour) for the importer to confirm with the token.
 pub async fn stage(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResult<ImportReport> {
     zone_keeper(caller)?;
+    let _turn = state.uploads.turn().await?;
     let rows = read::rows(bytes)?;
     let (mut report, _) = plan(state, &rows).await?;
     if report.counts.invalid == 0 {

@@ -10,6 +10,32 @@ use crate::error::{AppError, AppResult};
 /// The largest register file read (20 000 rows fit in a few MB).
 pub const MAX_FILE_BYTES: usize = 16 << 20;
 
+/// The most an .xlsx may unpack to: a small archive that unpacks to gigabytes (a "zip
+/// bomb") is refused before it is read.
+pub const MAX_UNPACKED_BYTES: u128 = 128 << 20;
+
+/// Refuses a workbook whose declared unpacked size is unknown or too large.
+fn check_unpacked(bytes: &[u8]) -> AppResult<()> {
+    let bad = |e: zip::result::ZipError| {
+        unreadable(format!(
+            "not a readable .xlsx workbook: {e} / 无法读取该 Excel 文件"
+        ))
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad)?;
+    // The sizes the central directory declares. An archive that lies about them is not
+    // caught here (calamine then unpacks what it holds): a known limit, see the README.
+    let mut total = 0u128;
+    for i in 0..archive.len() {
+        total += u128::from(archive.by_index_raw(i).map_err(bad)?.size());
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(AppError::too_large(
+            "the workbook unpacks to more than 128 MB; save it again or as CSV / 工作簿解压后过大，请另存或改用 CSV",
+        ));
+    }
+    Ok(())
+}
+
 /// A register file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -69,6 +95,7 @@ pub fn rows(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
     let mut out = Vec::new();
     match Format::sniff(bytes) {
         Format::Xlsx => {
+            check_unpacked(bytes)?;
             let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
                 unreadable(format!(
                     "not a readable .xlsx workbook: {e} / 无法读取该 Excel 文件"
@@ -146,6 +173,28 @@ mod tests {
         assert_eq!(decode(&gbk).unwrap(), text);
         let rows = rows(&gbk).unwrap();
         assert_eq!(rows[1], ["中兴通讯", "91441600MA4T00001X"]);
+    }
+
+    /// A small archive declaring a huge sheet is refused before anything is unpacked.
+    #[test]
+    fn a_zip_bomb_is_refused() {
+        use std::io::Write as _;
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+            let zeros = vec![b'0'; 1 << 20];
+            for _ in 0..200 {
+                z.write_all(&zeros).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 1 << 20, "small on the wire: {}", bytes.len());
+        let e = rows(&bytes).unwrap_err();
+        assert_eq!(e.code(), "body_too_large");
     }
 
     #[test]

@@ -267,7 +267,10 @@ impl Store {
         // The grid head dispatches, and the liaison files, for this grid.
         users::Entity::update_many()
             .col_expr(users::Column::GridId, Expr::value(grid.id))
-            .col_expr(users::Column::Version, Expr::col(users::Column::Version).add(1))
+            .col_expr(
+                users::Column::Version,
+                Expr::col(users::Column::Version).add(1),
+            )
             .filter(users::Column::Id.is_in([new.head_id.0, new.liaison_id.0]))
             .exec(&txn)
             .await?;

@@ -190,11 +190,7 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     v.require(&[Role::Liaison])?;
     multipart_csrf(&v, &headers, &mut multipart).await?;
-    let gate = &state.uploads;
-    let _turn = tokio::time::timeout(gate.wait, gate.permits.clone().acquire_owned())
-        .await
-        .map_err(|_| PageError::busy())?
-        .map_err(|_| PageError::busy())?;
+    let _turn = state.uploads.turn().await?;
     let mut enterprise = None;
     let mut input = Input::default();
     let mut files: Vec<(String, Vec<u8>)> = vec![];

@@ -200,11 +200,6 @@ pub async fn check(
 ) -> Result<Response, PageError> {
     v.require(KEEPERS)?;
     crate::pages::file::multipart_csrf(&v, &headers, &mut multipart).await?;
-    let gate = &state.uploads;
-    let _turn = tokio::time::timeout(gate.wait, gate.permits.clone().acquire_owned())
-        .await
-        .map_err(|_| PageError::busy())?
-        .map_err(|_| PageError::busy())?;
     let mut bytes = Vec::new();
     while let Some(mut field) = multipart
         .next_field()
