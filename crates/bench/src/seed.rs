@@ -235,6 +235,27 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
                 created
             };
             let mut version = 1;
+            let officer = 120 + dept;
+            // Each event's payload as the rules write it (the digest reads them back).
+            let iso = |ms: i64| {
+                chrono::DateTime::from_timestamp_millis(ms)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    .unwrap_or_default()
+            };
+            let payload = |action: &str| -> String {
+                match action {
+                    "dispatch" => format!(
+                        "{{\"three_ones\":{{\"accountable_leader_id\":{},\"department_id\":{dept},\"responsible_person_id\":{officer}}},\"response_due_at\":\"{}\"}}",
+                        32 + grid - 1,
+                        iso(response_due)
+                    ),
+                    "accept" => format!("{{\"resolution_due_at\":\"{}\"}}", iso(resolution_due)),
+                    "escalate" => "{\"task_force_id\":1,\"co_department_ids\":[]}".into(),
+                    "resolve" => "{\"resolution\":\"已协调解决\"}".into(),
+                    "report" => "{\"satisfaction\":\"satisfied\"}".into(),
+                    _ => "{}".into(),
+                }
+            };
             let mut ev = |action: &str,
                           from: &str,
                           to: &str,
@@ -245,7 +266,8 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
                           outbox: &mut Vec<String>| {
                 event_id += 1;
                 events.push(format!(
-                    "({event_id}, {id}, {actor}, '{action}', '{from}', '{to}', '{{}}', {at})"
+                    "({event_id}, {id}, {actor}, '{action}', '{from}', '{to}', '{}', {at})",
+                    payload(action)
                 ));
                 if notify {
                     outbox_id += 1;
@@ -254,7 +276,6 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
             };
             let liaison = 90 + grid;
             let head = 60 + grid;
-            let officer = 120 + dept;
             ev(
                 "file",
                 "submitted",
