@@ -138,6 +138,10 @@ pub fn routes() -> Router<AppState> {
         .route("/register/template", get(pages::register::template))
         .route("/register/import/confirm", post(pages::register::confirm))
         .route(
+            "/register/import/report/{token}",
+            get(pages::register::report),
+        )
+        .route(
             "/admin/departments/{id}",
             get(pages::structure::department).post(pages::structure::edit_department),
         )

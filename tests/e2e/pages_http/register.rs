@@ -1,6 +1,7 @@
 //! The enterprise register's pages: import (check, see every row, confirm), the list with
 //! its download, and an enterprise's edit form.
 
+use calamine::Reader;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
@@ -48,6 +49,36 @@ async fn import_and_edit_from_the_pages(engine: Engine) {
         html.contains("data-code=\"missing_name\"") && html.contains("data-code=\"unknown_grid\"")
     );
     assert!(!html.contains("name=\"token\""));
+    // Every row's outcome downloads, even those the page leaves out.
+    let at = html
+        .find("/register/import/report/")
+        .expect("the full report's link");
+    let link = &html[at..at + html[at..].find('"').unwrap()];
+    let r = c.get(app.url(link)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "the header and both rows");
+    assert_eq!(rows[1][3], "新增");
+    assert_eq!(rows[2][3], "有误");
+    assert!(
+        rows[2][4].contains("网格"),
+        "the problem, in Chinese: {:?}",
+        rows[2]
+    );
+    let (h0, _) = sign_in(&app, "head.a").await;
+    assert_eq!(
+        h0.get(app.url(link)).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "only zone-wide keepers"
+    );
 
     let good = format!(
         "{header}\n新企业甲,{},a网格,电子信息,是,科技大道 9 号,赵经理,0762-7654321\n新企业乙,{},b网格,其他,否,,,\n",

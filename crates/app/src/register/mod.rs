@@ -313,22 +313,92 @@ pub async fn import(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResul
 /// How long a checked file waits for its confirmation.
 const STAGED_FOR: chrono::Duration = chrono::Duration::hours(1);
 
-/// A dry run whose file is kept (an hour) for the importer to confirm with the token.
+/// A dry run whose file is kept (an hour) under a token: to download every row's outcome,
+/// and — when no row is invalid — to confirm the import without sending the file again.
 pub async fn stage(state: &AppState, caller: &Caller, bytes: &[u8]) -> AppResult<ImportReport> {
     zone_keeper(caller)?;
     let _turn = state.uploads.turn().await?;
     let rows = read::rows(bytes)?;
     let (mut report, _) = plan(state, &rows).await?;
-    if report.counts.invalid == 0 {
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let body = serde_json::to_string(&rows).map_err(|e| AppError::internal(&e))?;
-        state
-            .store
-            .stage_import(&token, caller.user.id, body, state.now())
-            .await?;
-        report.token = Some(token);
-    }
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let body = serde_json::to_string(&rows).map_err(|e| AppError::internal(&e))?;
+    state
+        .store
+        .stage_import(&token, caller.user.id, body, state.now())
+        .await?;
+    report.token = Some(token);
     Ok(report)
+}
+
+fn expired() -> AppError {
+    AppError::conflict(
+        "import_expired",
+        "this check has expired or was already imported; upload the file again / 校验结果已过期或已导入，请重新上传",
+    )
+}
+
+/// Every row's outcome of a staged file, as a workbook (line, name, credit code, outcome,
+/// problems), in Chinese (`zh`) or English.
+pub async fn staged_report(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    zh: bool,
+) -> AppResult<Vec<u8>> {
+    zone_keeper(caller)?;
+    let body = state
+        .store
+        .peek_import(token, caller.user.id, state.now() - STAGED_FOR)
+        .await?
+        .ok_or_else(expired)?;
+    let rows: Vec<Vec<String>> = serde_json::from_str(&body).map_err(|e| AppError::internal(&e))?;
+    let (report, _) = plan(state, &rows).await?;
+    let heads: Vec<String> = if zh {
+        ["行", "企业名称", "统一社会信用代码", "结果", "问题"]
+    } else {
+        ["Line", "Enterprise", "Credit code", "Outcome", "Problems"]
+    }
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let outcome = |o: &str| -> &'static str {
+        match (o, zh) {
+            ("new", true) => "新增",
+            ("update", true) => "更新",
+            ("unchanged", true) => "无变化",
+            ("invalid", true) => "有误",
+            ("new", false) => "new",
+            ("update", false) => "update",
+            ("unchanged", false) => "unchanged",
+            _ => "invalid",
+        }
+    };
+    let half = |m: &str| -> String {
+        let mut parts = m.splitn(2, " / ");
+        let (a, b) = (parts.next().unwrap_or(m), parts.next().unwrap_or(m));
+        if zh { a } else { b }.to_owned()
+    };
+    let cells: Vec<Vec<Cell>> = report
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Number(r.line as f64),
+                Cell::Text(r.name.clone()),
+                Cell::Text(r.credit_code.clone()),
+                Cell::Text(outcome(r.outcome).to_owned()),
+                Cell::Text(
+                    r.problems
+                        .iter()
+                        .map(|p| half(&p.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ]
+        })
+        .collect();
+    table_workbook(&heads, &cells, &[(1, 32.0), (2, 24.0), (4, 60.0)])
+        .map_err(|e| AppError::internal(&e))
 }
 
 /// Imports a staged file (checked again against the register as it is now).
@@ -342,12 +412,7 @@ pub async fn commit_staged(
         .store
         .take_import(token, caller.user.id, state.now() - STAGED_FOR)
         .await?
-        .ok_or_else(|| {
-            AppError::conflict(
-                "import_expired",
-                "this check has expired or was already imported; upload the file again / 校验结果已过期或已导入，请重新上传",
-            )
-        })?;
+        .ok_or_else(expired)?;
     let rows: Vec<Vec<String>> = serde_json::from_str(&body).map_err(|e| AppError::internal(&e))?;
     let (report, plan) = plan(state, &rows).await?;
     write(state, caller, report, plan).await

@@ -306,6 +306,22 @@ impl Store {
         Ok((gone.rows_affected == 1).then_some(row.body))
     }
 
+    /// Reads a staged file without taking it (its importer's, not older than `since`).
+    pub async fn peek_import(
+        &self,
+        token: &str,
+        actor: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        use staged_imports::Column as S;
+        Ok(staged_imports::Entity::find_by_id(token.to_owned())
+            .filter(S::ActorId.eq(actor))
+            .filter(S::CreatedAt.gte(to_ms(since)))
+            .one(&self.read)
+            .await?
+            .map(|r| r.body))
+    }
+
     /// How many open tickets an enterprise has (shown before a deactivation).
     pub async fn open_tickets_of(&self, id: EnterpriseId) -> Result<u64, StoreError> {
         use sea_orm::PaginatorTrait;

@@ -225,6 +225,18 @@ pub async fn check(
     }
 }
 
+/// `GET /register/import/report/{token}`: every row's outcome of a checked file, as .xlsx.
+pub async fn report(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    v.require(KEEPERS)?;
+    let zh = v.lang == crate::i18n::Lang::Zh;
+    let bytes = register::staged_report(&state, &v.auth, &token, zh).await?;
+    Ok(crate::render::xlsx("register-import-check.xlsx", bytes))
+}
+
 /// `POST /register/import/confirm`: imports the checked file.
 pub async fn confirm(
     State(state): State<AppState>,
