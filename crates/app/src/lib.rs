@@ -12,6 +12,7 @@ pub mod auth;
 pub mod digest;
 pub mod directory;
 pub mod error;
+mod input;
 pub mod mail;
 pub mod org;
 pub mod people;

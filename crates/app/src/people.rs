@@ -7,19 +7,12 @@ use gridline_domain::handover::Holdings;
 use gridline_domain::text::{Email, Name, NewPassword, Phone};
 use gridline_domain::{DepartmentId, GridId, Role, TaskForceId, UserId};
 use gridline_store::org::people::{Audit, UserChange};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::auth::Caller;
 use crate::directory::Person;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-
-/// Absent: leave as it is; `null`: clear; a value: set.
-fn double<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
 
 /// What to change of a user. Fields left out stay as they are; `null` clears the optional
 /// ones (email, phone, department, grid, task force).
@@ -31,22 +24,22 @@ pub struct UserPatch {
     pub expected_version: i64,
     #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default, deserialize_with = "double")]
+    #[serde(default, deserialize_with = "crate::input::double")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
+    #[serde(default, deserialize_with = "crate::input::double")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub phone: Option<Option<String>>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "department_officer"))]
     pub role: Option<Role>,
-    #[serde(default, deserialize_with = "double")]
+    #[serde(default, deserialize_with = "crate::input::double")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub department_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "double")]
+    #[serde(default, deserialize_with = "crate::input::double")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub grid_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "double")]
+    #[serde(default, deserialize_with = "crate::input::double")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub task_force_id: Option<Option<i64>>,
     #[serde(default)]

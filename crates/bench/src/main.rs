@@ -3,6 +3,7 @@
 //! case, and reports req/s with p50 and p99, memory and start-up time. Results go to
 //! `bench/results/<date>-<engine>.json`. Nothing here is asserted: targets are reported.
 
+mod register;
 mod seed;
 
 use std::io::{BufRead, BufReader};
@@ -63,59 +64,6 @@ struct SizeResult {
     digest_ms: f64,
     /// Importing a 10 000-row register file (CSV, all new enterprises), in one request.
     import_10k_ms: f64,
-}
-
-/// A valid credit code for bench enterprise `n` (GB 32100 check character).
-fn credit_code(n: u32) -> String {
-    const A: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let body = format!("91441900MA5X{n:05}");
-    let sum: usize = body
-        .bytes()
-        .zip(W)
-        .map(|(c, w)| A.iter().position(|&a| a == c).unwrap_or(0) * w)
-        .sum();
-    format!("{body}{}", A[(31 - sum % 31) % 31] as char)
-}
-
-/// Imports 10 000 new enterprises from one CSV file; returns the milliseconds it took.
-async fn import_10k(client: &reqwest::Client, base: &str) -> anyhow::Result<f64> {
-    let admin = login(client, base, "admin").await?;
-    let grids: serde_json::Value = client
-        .get(format!("{base}/api/v1/grids"))
-        .bearer_auth(&admin)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let grid = grids[0]["name"].as_str().context("a grid")?.to_owned();
-    let mut csv =
-        String::from("企业名称,统一社会信用代码,所属网格,产业集群,规上企业,地址,联系人,联系电话\n");
-    for i in 0..10_000u32 {
-        csv.push_str(&format!(
-            "压测企业{i}有限公司,{},{grid},电子信息,否,科技大道{i}号,联系人{i},0762-{:07}\n",
-            credit_code(i),
-            3_000_000 + i
-        ));
-    }
-    let t = Instant::now();
-    let r = client
-        .post(format!("{base}/api/v1/enterprises/import"))
-        .bearer_auth(&admin)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .timeout(Duration::from_secs(120))
-        .send()
-        .await?;
-    let ms = t.elapsed().as_secs_f64() * 1000.0;
-    let status = r.status();
-    let report: serde_json::Value = r.json().await?;
-    if !status.is_success() || report["counts"]["new"] != 10_000 {
-        bail!("import failed: {status} {}", report["counts"]);
-    }
-    Ok(ms)
 }
 
 fn rss_mb(pid: u32, field: &str) -> f64 {
@@ -416,7 +364,7 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
         cases.push(drive(name, c, secs, make).await);
     }
     let peak_rss_mb = rss_mb(pid, "VmHWM:");
-    let import_10k_ms = import_10k(&client, &base).await?;
+    let import_10k_ms = register::import_10k(&client, &base).await?;
     eprintln!("  imported 10 000 register rows in {import_10k_ms:.0} ms");
 
     // One leader's (the top leader's: the whole zone) weekly digest, computed over the table.

@@ -143,6 +143,19 @@ pub fn sees_address_of(actor: &Actor, person: UserId) -> bool {
     actor.role() == Role::Admin || actor.id() == person
 }
 
+/// The enterprises whose register entries the actor keeps (edits, deactivates): all of
+/// them for administrators and zone-wide dispatchers, a grid's for its head; `None` for
+/// every other role.
+pub fn register_scope(actor: &Actor) -> Option<Scope> {
+    matches!(actor.role(), Role::Admin | Role::Dispatcher).then(|| Scope::of(actor))
+}
+
+/// Whether the actor may import the register: an import may touch any grid, so only the
+/// zone-wide keepers.
+pub fn imports_register(actor: &Actor) -> bool {
+    register_scope(actor) == Some(Scope::All)
+}
+
 /// Whether the actor sees the ticket.
 pub fn can_see(actor: &Actor, ticket: &Ticket) -> bool {
     Scope::of(actor).admits(ticket)

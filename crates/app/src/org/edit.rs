@@ -7,20 +7,13 @@ use gridline_domain::{DepartmentId, FiveOnes, GridId, TaskForceId, UserId};
 use gridline_store::from_ms;
 use gridline_store::org::NewGrid;
 use gridline_store::org::structure::{GridChange, UnitChange};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::{Department, Grid, TaskForce};
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::people::audit;
 use crate::state::AppState;
-
-/// Absent: leave as it is; `null`: clear; a value: set.
-fn double<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
 
 fn name(v: Option<&str>, field: &'static str) -> AppResult<Option<String>> {
     v.map(|n| {
@@ -40,7 +33,7 @@ pub struct DepartmentPatch {
     #[serde(default)]
     pub name: Option<String>,
     /// The shared mailbox; `null` clears it.
-    #[serde(default, deserialize_with = "double")]
+    #[serde(default, deserialize_with = "crate::input::double")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub email: Option<Option<String>>,
     /// `false` deactivates (refused while it is responsible for open tickets).

@@ -47,35 +47,55 @@ pub struct UserChange {
     pub active: Option<bool>,
 }
 
-/// One field's value as the audit log keeps it.
-fn audit_value(u: &users::Model, field: &str) -> Value {
-    match field {
-        "display_name" => json!(u.display_name),
-        "email" => json!(u.email),
-        "phone" => json!(u.phone),
-        "role" => json!(u.role),
-        "department_id" => json!(u.department_id),
-        "grid_id" => json!(u.grid_id),
-        "task_force_id" => json!(u.task_force_id),
-        "top_leader" => json!(u.top_leader),
-        "service_centre" => json!(u.service_centre),
-        "active" => json!(u.active),
-        _ => Value::Null,
+/// A user's audited fields, as the audit log keeps them.
+fn user_record(u: &users::Model) -> Map<String, Value> {
+    record(json!({
+        "display_name": u.display_name, "email": u.email, "phone": u.phone, "role": u.role,
+        "department_id": u.department_id, "grid_id": u.grid_id,
+        "task_force_id": u.task_force_id, "top_leader": u.top_leader,
+        "service_centre": u.service_centre, "active": u.active,
+    }))
+}
+
+/// A record's fields as a JSON object.
+pub(crate) fn record(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
     }
 }
 
-const AUDITED: [&str; 10] = [
-    "display_name",
-    "email",
-    "phone",
-    "role",
-    "department_id",
-    "grid_id",
-    "task_force_id",
-    "top_leader",
-    "service_centre",
-    "active",
-];
+/// The fields that differ, as they were and as they are; `None` when nothing changed.
+pub(crate) fn changes(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+) -> Option<(Value, Value)> {
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    if changed.is_empty() {
+        return None;
+    }
+    let pick = |m: &Map<String, Value>| {
+        Value::Object(
+            changed
+                .iter()
+                .map(|k| ((*k).clone(), m.get(*k).cloned().unwrap_or(Value::Null)))
+                .collect(),
+        )
+    };
+    Some((pick(before), pick(after)))
+}
+
+/// The audit action of an edit that may switch `active`.
+pub(crate) fn activity(was_active: bool, is_active: bool) -> &'static str {
+    match (was_active, is_active) {
+        (true, false) => "deactivate",
+        (false, true) => "reactivate",
+        _ => "update",
+    }
+}
 
 /// An administrative change to record with the command that makes it.
 #[derive(Debug, Clone)]
@@ -116,14 +136,14 @@ pub(crate) async fn holdings_of<C: ConnectionTrait>(
     db: &C,
     user: UserId,
 ) -> Result<Holdings, StoreError> {
-    let open = ["submitted", "dispatched", "accepted", "escalated"];
+    let open = crate::tickets::open_statuses();
     let held = |col: tickets::Column| {
         tickets::Entity::find()
             .select_only()
             .column(tickets::Column::Id)
             .column(tickets::Column::Number)
             .filter(col.eq(user.0))
-            .filter(tickets::Column::Status.is_in(open))
+            .filter(tickets::Column::Status.is_in(open.clone()))
             .order_by_asc(tickets::Column::Id)
             .into_tuple::<(i64, String)>()
             .all(db)
@@ -237,13 +257,10 @@ impl Store {
                 return Err(DomainError::HandoverNeeded(held).into());
             }
         }
-        let changed: Vec<&str> = AUDITED
-            .into_iter()
-            .filter(|f| audit_value(&before, f) != audit_value(&after, f))
-            .collect();
-        if changed.is_empty() {
+        let Some((was_fields, new_fields)) = changes(&user_record(&before), &user_record(&after))
+        else {
             return Ok(before);
-        }
+        };
         let revoke = deactivating || was.role != will.role;
         let mut update = users::Entity::update_many()
             .col_expr(
@@ -280,28 +297,8 @@ impl Store {
         if update.exec(&txn).await?.rows_affected == 0 {
             return Err(stale());
         }
-        let pick = |u: &users::Model| {
-            Value::Object(
-                changed
-                    .iter()
-                    .map(|f| ((*f).to_owned(), audit_value(u, f)))
-                    .collect::<Map<_, _>>(),
-            )
-        };
-        let action = match (before.active, after.active) {
-            (true, false) => "deactivate",
-            (false, true) => "reactivate",
-            _ => "update",
-        };
-        append_audit(
-            &txn,
-            audit,
-            ("user", id.0),
-            action,
-            pick(&before),
-            pick(&after),
-        )
-        .await?;
+        let action = activity(before.active, after.active);
+        append_audit(&txn, audit, ("user", id.0), action, was_fields, new_fields).await?;
         let row = users::Entity::find_by_id(id.0)
             .one(&txn)
             .await?

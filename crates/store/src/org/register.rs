@@ -11,8 +11,8 @@ use sea_orm::{
 };
 use serde_json::{Map, Value, json};
 
-use super::people::{Audit, append_audit};
-use crate::entity::{audit_log, enterprises, grids, staged_imports, tickets};
+use super::people::{Audit, activity, append_audit, changes, record};
+use crate::entity::{audit_log, enterprises, grids, staged_imports};
 use crate::{Store, StoreError, to_ms};
 
 /// What to change of an enterprise (`None`: unchanged; `Some(None)` clears).
@@ -28,30 +28,13 @@ pub struct EnterpriseChange {
     pub active: Option<bool>,
 }
 
-fn record(e: &enterprises::Model) -> Map<String, Value> {
-    json!({
+/// An enterprise's audited fields.
+fn fields(e: &enterprises::Model) -> Map<String, Value> {
+    record(json!({
         "name": e.name, "cluster": e.cluster, "above_size": e.above_size, "grid_id": e.grid_id,
         "address": e.address, "contact_person": e.contact_person,
         "contact_phone": e.contact_phone, "active": e.active,
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default()
-}
-
-/// The fields that differ, before and after.
-fn diff(before: &enterprises::Model, after: &enterprises::Model) -> (Value, Value) {
-    let (b, a) = (record(before), record(after));
-    let changed: Vec<&String> = a.keys().filter(|k| b.get(*k) != a.get(*k)).collect();
-    let pick = |m: &Map<String, Value>| {
-        Value::Object(
-            changed
-                .iter()
-                .map(|k| ((*k).clone(), m.get(*k).cloned().unwrap_or(Value::Null)))
-                .collect(),
-        )
-    };
-    (pick(&b), pick(&a))
+    }))
 }
 
 fn apply_row(e: &mut enterprises::Model, r: &RegisterRow) {
@@ -159,18 +142,13 @@ impl Store {
         if let Some(v) = change.active {
             after.active = v;
         }
-        let (b, a) = diff(&before, &after);
-        if a.as_object().is_some_and(Map::is_empty) {
+        let Some((b, a)) = changes(&fields(&before), &fields(&after)) else {
             return Ok(before);
-        }
+        };
         if !write(&txn, &after, expected_version).await? {
             return Err(stale());
         }
-        let action = match (before.active, after.active) {
-            (true, false) => "deactivate",
-            (false, true) => "reactivate",
-            _ => "update",
-        };
+        let action = activity(before.active, after.active);
         append_audit(&txn, audit, ("enterprise", id.0), action, b, a).await?;
         txn.commit().await?;
         after.version += 1;
@@ -219,17 +197,16 @@ impl Store {
                     .all(&txn)
                     .await?
                 {
-                    rows_audit.push((e.id, "create", json!({}), Value::Object(record(&e))));
+                    rows_audit.push((e.id, "create", json!({}), Value::Object(fields(&e))));
                 }
             }
         }
         for (before, row) in changed {
             let mut after = before.clone();
             apply_row(&mut after, row);
-            let (b, a) = diff(before, &after);
-            if a.as_object().is_some_and(Map::is_empty) {
+            let Some((b, a)) = changes(&fields(before), &fields(&after)) else {
                 continue;
-            }
+            };
             if !write(&txn, &after, before.version).await? {
                 return Err(stale());
             }
@@ -320,20 +297,5 @@ impl Store {
             .one(&self.read)
             .await?
             .map(|r| r.body))
-    }
-
-    /// How many open tickets an enterprise has (shown before a deactivation).
-    pub async fn open_tickets_of(&self, id: EnterpriseId) -> Result<u64, StoreError> {
-        use sea_orm::PaginatorTrait;
-        Ok(tickets::Entity::find()
-            .filter(tickets::Column::EnterpriseId.eq(id.0))
-            .filter(tickets::Column::Status.is_in([
-                "submitted",
-                "dispatched",
-                "accepted",
-                "escalated",
-            ]))
-            .count(&self.read)
-            .await?)
     }
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde_json::{Map, Value, json};
 
-use super::people::{Audit, append_audit};
+use super::people::{Audit, activity, append_audit, changes, record};
 use crate::entity::{departments, grid_seats, grid_team, grids, task_forces, tickets, users};
 use crate::{Store, StoreError, to_ms};
 
@@ -113,7 +113,7 @@ async fn open_tickets<C: ConnectionTrait>(
         .select_only()
         .column(tickets::Column::Number)
         .filter(column.eq(id))
-        .filter(tickets::Column::Status.is_in(["submitted", "dispatched", "accepted", "escalated"]))
+        .filter(tickets::Column::Status.is_in(crate::tickets::open_statuses()))
         .order_by_asc(tickets::Column::Id)
         .into_tuple::<String>()
         .all(db)
@@ -135,29 +135,13 @@ fn in_use(code: &'static str, numbers: &[String]) -> StoreError {
     ))
 }
 
-fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> (Value, Value) {
-    let changed: Vec<&String> = after
-        .keys()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
-    let pick = |m: &Map<String, Value>| {
-        Value::Object(
-            changed
-                .iter()
-                .map(|k| ((*k).clone(), m.get(*k).cloned().unwrap_or(Value::Null)))
-                .collect(),
-        )
-    };
-    (pick(before), pick(after))
-}
-
 fn grid_json(g: &grids::Model, team: &[i64]) -> Map<String, Value> {
     let v = json!({
         "name": g.name, "linked_leader_id": g.linked_leader_id, "head_id": g.head_id,
         "task_force_id": g.task_force_id, "liaison_id": g.liaison_id, "team": g.team,
         "team_member_ids": team,
     });
-    v.as_object().cloned().unwrap_or_default()
+    record(v)
 }
 
 impl Store {
@@ -236,10 +220,9 @@ impl Store {
             grid_json(&before, &team_before),
             grid_json(&after, &team_after),
         );
-        let (b, a) = diff(&was, &will);
-        if a.as_object().is_some_and(Map::is_empty) {
+        let Some((b, a)) = changes(&was, &will) else {
             return Ok(before);
-        }
+        };
         let done = grids::Entity::update_many()
             .col_expr(grids::Column::Name, Expr::value(after.name.clone()))
             .col_expr(
@@ -342,15 +325,11 @@ impl Store {
             }
         }
         let json = |d: &departments::Model| {
-            json!({"name": d.name, "email": d.email, "active": d.active})
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
+            record(json!({"name": d.name, "email": d.email, "active": d.active}))
         };
-        let (b, a) = diff(&json(&before), &json(&after));
-        if a.as_object().is_some_and(Map::is_empty) {
+        let Some((b, a)) = changes(&json(&before), &json(&after)) else {
             return Ok(before);
-        }
+        };
         let done = departments::Entity::update_many()
             .col_expr(departments::Column::Name, Expr::value(after.name.clone()))
             .col_expr(departments::Column::Email, Expr::value(after.email.clone()))
@@ -370,7 +349,7 @@ impl Store {
             &txn,
             audit,
             ("department", id.0),
-            action(&before.active, &after.active),
+            activity(before.active, after.active),
             b,
             a,
         )
@@ -425,15 +404,11 @@ impl Store {
             }
         }
         let json = |t: &task_forces::Model| {
-            json!({"name": t.name, "description": t.description, "active": t.active})
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
+            record(json!({"name": t.name, "description": t.description, "active": t.active}))
         };
-        let (b, a) = diff(&json(&before), &json(&after));
-        if a.as_object().is_some_and(Map::is_empty) {
+        let Some((b, a)) = changes(&json(&before), &json(&after)) else {
             return Ok(before);
-        }
+        };
         let done = task_forces::Entity::update_many()
             .col_expr(task_forces::Column::Name, Expr::value(after.name.clone()))
             .col_expr(
@@ -456,7 +431,7 @@ impl Store {
             &txn,
             audit,
             ("task_force", id.0),
-            action(&before.active, &after.active),
+            activity(before.active, after.active),
             b,
             a,
         )
@@ -464,14 +439,6 @@ impl Store {
         txn.commit().await?;
         after.version += 1;
         Ok(after)
-    }
-}
-
-fn action(before: &bool, after: &bool) -> &'static str {
-    match (before, after) {
-        (true, false) => "deactivate",
-        (false, true) => "reactivate",
-        _ => "update",
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
-use gridline_domain::{Scope, Status, Ticket};
+use gridline_domain::{Scope, Ticket};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -41,11 +41,7 @@ impl Store {
         end: DateTime<Utc>,
     ) -> Result<Vec<Ticket>, StoreError> {
         use tickets::Column as C;
-        let open: Vec<&str> = Status::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| s.as_str())
-            .collect();
+        let open = super::open_statuses();
         // The digest reads dates, states and the three-ones: leave out the descriptions,
         // the JSON columns and the co-handling departments, which it never looks at and
         // which are most of the bytes (and, for co-handling, a second query per chunk).

@@ -1,7 +1,7 @@
 //! Scoped, filtered, keyset-paginated lists and counts.
 
 use chrono::{DateTime, Utc};
-use gridline_domain::{GridId, Scope, Status};
+use gridline_domain::{GridId, Scope};
 use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -37,11 +37,7 @@ pub(super) fn filter_condition(
         cond = cond.add(C::NextDueAt.lt(to_ms(now)));
     }
     if filter.open_only {
-        let open: Vec<&str> = Status::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| s.as_str())
-            .collect();
+        let open = super::open_statuses();
         cond = cond.add(C::Status.is_in(open));
     }
     if filter.pending_extension {

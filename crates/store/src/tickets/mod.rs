@@ -129,3 +129,12 @@ pub struct Page {
     pub items: Vec<Ticket>,
     pub next: Option<Cursor>,
 }
+
+/// The stored names of the open states (still being worked), for queries.
+pub(crate) fn open_statuses() -> Vec<&'static str> {
+    gridline_domain::Status::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect()
+}

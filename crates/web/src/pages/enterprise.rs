@@ -52,10 +52,8 @@ pub(crate) async fn render(
     let dir = Directory::load(&state).await?;
     let list = rows(&state, &dir, &tickets).await?;
     let mine = v.auth.actor.user.grid_id == Some(gridline_domain::GridId(e.grid_id));
-    let keeper = matches!(
-        v.role(),
-        gridline_domain::Role::Admin | gridline_domain::Role::Dispatcher
-    ) && scope.covers_grid(gridline_domain::GridId(e.grid_id));
+    let keeper = gridline_domain::permission::register_scope(&v.auth.actor)
+        .is_some_and(|s| s.covers_grid(gridline_domain::GridId(e.grid_id)));
     Ok(page(
         "enterprise.html",
         &v.ctx("/tickets"),

@@ -96,7 +96,7 @@ pub async fn list(
             })
         })
         .collect();
-    let zone = Scope::of(&v.auth.actor) == Scope::All;
+    let zone = gridline_domain::permission::imports_register(&v.auth.actor);
     Ok(page(
         "register.html",
         &v.ctx("/register"),
