@@ -225,7 +225,80 @@ async fn login_throttle_cannot_lock_a_user_out(engine: Engine) {
     );
 }
 
+/// A password change, a reset, a deactivation and a new role on one server process end the
+/// older tokens on another (same database) within `auth.actor_cache_secs`.
+async fn changes_reach_every_process(engine: Engine) {
+    let env = [("GRIDLINE__AUTH__ACTOR_CACHE_SECS", "1".to_owned())];
+    let app = TestApp::start_with(engine, &env).await;
+    let w = World::build(&app).await;
+    let other = TestApp::serve_with(engine, app.db.shared(), &env).await;
+    let tokens = [
+        ("officer.d3", app.login("officer.d3").await),
+        ("tracker2", app.login("tracker2").await),
+        ("tf.member2", app.login("tf.member2").await),
+        ("top", app.login("top").await),
+        ("leader.b", app.login("leader.b").await),
+    ];
+    for (who, t) in &tokens {
+        assert_eq!(other.get(t, "/api/v1/me").await.0, StatusCode::OK, "{who}");
+    }
+    // officer.d3 changes their own password.
+    let (status, _) = app
+        .post(
+            &tokens[0].1,
+            "/api/v1/auth/password",
+            json!({"current_password": PASSWORD, "new_password": "一个新的密码-办公室"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // tracker2's password is reset.
+    let (status, _) = app
+        .post(
+            &w.admin,
+            &format!("/api/v1/users/{}/password", w.id("tracker2")),
+            json!({"password": "临时密码-2026-十一月"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // tf.member2 is deactivated.
+    let id = w.id("tf_member2");
+    let v = crate::people::user(&app, &w.admin, id).await["version"].clone();
+    let (status, body) = app
+        .post(
+            &w.admin,
+            &format!("/api/v1/users/{id}/deactivate"),
+            json!({"expected_version": v}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The top leader (no grid seat) becomes a tracker.
+    let top = w.id("top");
+    let v = crate::people::user(&app, &w.admin, top).await["version"].clone();
+    let (status, body) = crate::people::patch(
+        &app,
+        &w.admin,
+        top,
+        json!({"expected_version": v, "role": "tracker", "top_leader": false}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for (who, t) in &tokens[..4] {
+        assert_eq!(
+            other.get(t, "/api/v1/me").await.0,
+            StatusCode::UNAUTHORIZED,
+            "{who}'s old token on the other process"
+        );
+    }
+    assert_eq!(
+        other.get(&tokens[4].1, "/api/v1/me").await.0,
+        StatusCode::OK,
+        "nothing changed for leader.b"
+    );
+}
+
 both_engines!(
+    changes_reach_every_process,
     open_redirect_is_refused,
     tokens_are_revoked,
     sign_out_reaches_every_process,
