@@ -12,6 +12,7 @@ mod m20261128_000001_user_security;
 mod m20261129_000001_day_two;
 mod m20261129_000002_register;
 mod m20261129_000003_staged_imports;
+mod m20261130_000001_visits;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_day_two::Migration),
             Box::new(m20261129_000002_register::Migration),
             Box::new(m20261129_000003_staged_imports::Migration),
+            Box::new(m20261130_000001_visits::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ mod people;
 mod register;
 mod reliability;
 mod security;
+mod service;
 mod structure;
 mod support;
 mod world;

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod org;
 pub mod tickets;
+pub mod visits;
 
 use gridline_app::AppError;
 use std::time::Duration;
@@ -117,6 +118,7 @@ impl Modify for ProblemResponses {
         (name = "auth", description = "登录 / Sign in"),
         (name = "organisation", description = "组织 / Users, departments, task forces, grids, enterprises"),
         (name = "tickets", description = "工单 / Tickets and the closed loop"),
+        (name = "visits", description = "走访 / Visits to enterprises, coverage"),
         (name = "admin", description = "管理 / Administration: the notification outbox"),
         (name = "health", description = "Health"),
     )
@@ -172,6 +174,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::register::update_enterprise))
         .routes(routes!(org::register::import_template))
         .routes(routes!(org::register::export_enterprises))
+        .routes(routes!(visits::record_visit, visits::list_visits))
+        .routes(routes!(visits::get_visit))
+        .routes(routes!(visits::get_photo))
+        .routes(routes!(visits::coverage))
+        .routes(routes!(visits::due))
+        .routes(routes!(visits::export_visits))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             BODY_LIMIT,

@@ -20,6 +20,7 @@ pub mod present;
 pub mod register;
 pub mod state;
 pub mod tickets;
+pub mod visits;
 
 pub use auth::Caller;
 

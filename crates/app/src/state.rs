@@ -48,6 +48,8 @@ pub struct AppState {
     pub directory: Arc<crate::directory::DirectoryCache>,
     /// The digest's numbers per scope and period, kept until an event is written.
     pub digests: Arc<crate::digest::DigestCache>,
+    /// How often each enterprise class is to be visited (config `[visits]`).
+    pub visits: gridline_domain::visit::VisitTargets,
 }
 
 /// The bound on uploads read at once.

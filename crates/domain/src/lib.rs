@@ -11,6 +11,7 @@ pub mod digest;
 pub mod error;
 pub mod handover;
 pub mod ids;
+#[macro_use]
 pub mod kinds;
 pub mod notice;
 pub mod org;
@@ -19,6 +20,7 @@ pub mod register;
 pub mod sla;
 pub mod text;
 pub mod ticket;
+pub mod visit;
 
 pub use calendar::{CalendarError, CalendarYear, WorkCalendar, WorkingHours};
 pub use credit_code::{CreditCode, CreditCodeError};

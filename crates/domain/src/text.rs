@@ -101,6 +101,12 @@ text_type! {
     Remark, "text", 5000, true;
     /// The name of a grid, department, task force, enterprise or person.
     Name, "name", 100, false;
+    /// Whom a liaison met at an enterprise (接待人员).
+    PeopleMet, "people_met", 200, false;
+    /// What a visit found, in the liaison's words (走访情况).
+    VisitNotes, "notes", 5000, true;
+    /// A topic not on the fixed list (其他话题).
+    TopicNote, "topic_note", 200, false;
 }
 
 /// Search text (the `q` of a list): trimmed, at most [`MAX_SEARCH_CHARS`] characters, no

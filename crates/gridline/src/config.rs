@@ -28,6 +28,8 @@ pub struct Settings {
     pub notices: gridline_notifier::config::NoticeSettings,
     pub digest: gridline_notifier::config::DigestSettings,
     pub clock: ClockSettings,
+    /// How often each enterprise class is to be visited (coverage targets).
+    pub visits: gridline_domain::visit::VisitTargets,
 }
 
 #[derive(Debug, Deserialize)]

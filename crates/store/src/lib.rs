@@ -12,6 +12,7 @@ pub mod org;
 pub mod outbox;
 pub mod tickets;
 mod time;
+pub mod visits;
 
 use std::time::Duration;
 

@@ -119,7 +119,7 @@ pub async fn import_enterprises(
     Ok(res)
 }
 
-fn workbook(name: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn workbook(name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, XLSX.to_owned()),

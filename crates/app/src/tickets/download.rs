@@ -19,14 +19,20 @@ pub struct Download {
 
 /// The download of a stored attachment.
 pub fn download(a: attachments::Model) -> Download {
+    download_file(&a.content_type, &a.filename, a.data)
+}
+
+/// The download of any stored file (a ticket's attachment, a visit's photo) by its type,
+/// name and bytes.
+pub fn download_file(content_type: &str, filename: &str, data: Vec<u8>) -> Download {
     // RFC 5987: letters, digits and a few marks as they are, every other byte %-encoded.
     const ATTR: &AsciiSet = &NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')
         .remove(b'_')
         .remove(b'~');
-    let (content_type, filename) = match FileKind::from_mime(&a.content_type) {
-        Some(k) => (k.mime(), k.file_name(&a.filename)),
+    let (content_type, filename) = match FileKind::from_mime(content_type) {
+        Some(k) => (k.mime(), k.file_name(filename)),
         None => ("application/octet-stream", "attachment.bin".to_owned()),
     };
     // A plain-ASCII fallback for old clients, then the real name.
@@ -55,7 +61,7 @@ pub fn download(a: attachments::Model) -> Download {
             ),
             ("cache-control", "private, max-age=3600".to_owned()),
         ],
-        body: a.data,
+        body: data,
     }
 }
 

@@ -7,7 +7,7 @@ mod list;
 mod read;
 
 pub use act::{ActionFields, act, unknown_action};
-pub use download::{Download, download};
+pub use download::{Download, download, download_file};
 pub use file::{NewTicketInput, file, idempotency_for};
 pub use list::{
     AttachmentMeta, Created, Cursor, Idempotency, Page, Sort, StoredEvent, TicketFilter,

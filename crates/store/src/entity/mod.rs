@@ -14,3 +14,6 @@ pub mod ticket_co_departments;
 pub mod ticket_events;
 pub mod tickets;
 pub mod users;
+pub mod visit_photos;
+pub mod visit_tickets;
+pub mod visits;

@@ -107,63 +107,77 @@ impl Store {
         idem: Option<&Idempotency>,
         files: &[NewAttachment],
     ) -> Result<Ticket, StoreError> {
-        let now = filed.at;
         let txn = self.write.begin().await?;
-        let number = next_number(&txn, now.with_timezone(&ZONE).year()).await?;
-        let row = tickets::ActiveModel {
-            id: NotSet,
-            number: Set(number),
-            status: Set(Status::Submitted.as_str().to_owned()),
-            enterprise_id: Set(new.enterprise_id.0),
-            grid_id: Set(grid.0),
-            category: Set(new.category.as_str().to_owned()),
-            priority: Set(new.priority.as_str().to_owned()),
-            title: Set(new.title.as_str().to_owned()),
-            description: Set(new.description.as_str().to_owned()),
-            filed_by: Set(filed.actor.0),
-            accountable_leader_id: Set(None),
-            department_id: Set(None),
-            responsible_person_id: Set(None),
-            tracker_id: Set(None),
-            task_force_id: Set(None),
-            response_due_at: Set(None),
-            resolution_due_at: Set(None),
-            next_due_at: Set(None),
-            dispatched_at: Set(None),
-            accepted_at: Set(None),
-            resolved_at: Set(None),
-            closed_at: Set(None),
-            reopen_count: Set(0),
-            return_count: Set(0),
-            satisfaction: Set(None),
-            last_return: Set(None),
-            pending_extension: Set(None),
-            version: Set(1),
-            created_at: Set(to_ms(now)),
-            updated_at: Set(to_ms(now)),
-            idempotency_key: Set(idem.map(|i| i.key.clone())),
-            idempotency_hash: Set(idem.map(|i| i.request_hash.clone())),
-        }
-        .insert(&txn)
-        .await?;
-        let ticket = to_ticket(row, vec![])?;
-        write_events(&txn, ticket.id, std::slice::from_ref(filed)).await?;
-        for f in files {
-            attachments::ActiveModel {
-                id: NotSet,
-                ticket_id: Set(ticket.id.0),
-                filename: Set(f.filename.clone()),
-                content_type: Set(f.kind.mime().to_owned()),
-                size: Set(i64::try_from(f.data.len()).unwrap_or(i64::MAX)),
-                sha256: Set(hex_sha256(&f.data)),
-                data: Set(f.data.clone()),
-                uploaded_by: Set(filed.actor.0),
-                created_at: Set(to_ms(now)),
-            }
-            .insert(&txn)
-            .await?;
-        }
+        let ticket = insert_ticket_in(&txn, new, grid, filed, idem, files).await?;
         txn.commit().await?;
         Ok(ticket)
     }
+}
+
+/// Writes a filed ticket, its first event and its attachments inside `txn` (filing alone,
+/// or from a visit with the visit's other rows).
+pub(crate) async fn insert_ticket_in(
+    txn: &DatabaseTransaction,
+    new: &NewTicket,
+    grid: GridId,
+    filed: &Event,
+    idem: Option<&Idempotency>,
+    files: &[NewAttachment],
+) -> Result<Ticket, StoreError> {
+    let now = filed.at;
+    let number = next_number(txn, now.with_timezone(&ZONE).year()).await?;
+    let row = tickets::ActiveModel {
+        id: NotSet,
+        number: Set(number),
+        status: Set(Status::Submitted.as_str().to_owned()),
+        enterprise_id: Set(new.enterprise_id.0),
+        grid_id: Set(grid.0),
+        category: Set(new.category.as_str().to_owned()),
+        priority: Set(new.priority.as_str().to_owned()),
+        title: Set(new.title.as_str().to_owned()),
+        description: Set(new.description.as_str().to_owned()),
+        filed_by: Set(filed.actor.0),
+        accountable_leader_id: Set(None),
+        department_id: Set(None),
+        responsible_person_id: Set(None),
+        tracker_id: Set(None),
+        task_force_id: Set(None),
+        response_due_at: Set(None),
+        resolution_due_at: Set(None),
+        next_due_at: Set(None),
+        dispatched_at: Set(None),
+        accepted_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        reopen_count: Set(0),
+        return_count: Set(0),
+        satisfaction: Set(None),
+        last_return: Set(None),
+        pending_extension: Set(None),
+        version: Set(1),
+        created_at: Set(to_ms(now)),
+        updated_at: Set(to_ms(now)),
+        idempotency_key: Set(idem.map(|i| i.key.clone())),
+        idempotency_hash: Set(idem.map(|i| i.request_hash.clone())),
+    }
+    .insert(txn)
+    .await?;
+    let ticket = to_ticket(row, vec![])?;
+    write_events(txn, ticket.id, std::slice::from_ref(filed)).await?;
+    for f in files {
+        attachments::ActiveModel {
+            id: NotSet,
+            ticket_id: Set(ticket.id.0),
+            filename: Set(f.filename.clone()),
+            content_type: Set(f.kind.mime().to_owned()),
+            size: Set(i64::try_from(f.data.len()).unwrap_or(i64::MAX)),
+            sha256: Set(hex_sha256(&f.data)),
+            data: Set(f.data.clone()),
+            uploaded_by: Set(filed.actor.0),
+            created_at: Set(to_ms(now)),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(ticket)
 }

@@ -11,7 +11,7 @@ use super::StoredEvent;
 use crate::entity::{ticket_events, tickets};
 use crate::{StoreError, from_ms, to_ms};
 
-pub(super) fn hex_sha256(data: &[u8]) -> String {
+pub(crate) fn hex_sha256(data: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(data)
         .iter()

@@ -8,12 +8,12 @@
 //! - `files`: attachments (photos and PDFs);
 //! - `mapping`: rows to domain values and back.
 
-mod create;
+pub(crate) mod create;
 mod digest;
 mod events;
 mod files;
 mod lists;
-mod mapping;
+pub(crate) mod mapping;
 mod transition;
 
 use base64::Engine;

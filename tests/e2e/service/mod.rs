@@ -1,0 +1,3 @@
+//! The service half of the office's work (issue 12): visits.
+
+mod visits;
