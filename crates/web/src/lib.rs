@@ -92,6 +92,7 @@ pub fn routes() -> Router<AppState> {
     let upload = Router::new()
         .route("/tickets/new", post(pages::file::submit))
         .route("/register/import/check", post(pages::register::check))
+        .route("/visits/new", post(pages::visits::submit))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             UPLOAD_LIMIT,
@@ -118,6 +119,10 @@ pub fn routes() -> Router<AppState> {
             "/tickets/{id}/attachments/{attachment}",
             get(pages::ticket::attachment),
         )
+        .route("/visits", get(pages::visits::list))
+        .route("/visits/new/{enterprise}", get(pages::visits::form))
+        .route("/visits/{id}", get(pages::visits::show))
+        .route("/visits/{id}/photos/{photo}", get(pages::visits::photo))
         .route("/queue", get(pages::lists::queue))
         .route("/inbox", get(pages::lists::inbox))
         .route("/task-force", get(pages::lists::task_force))

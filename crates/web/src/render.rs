@@ -46,6 +46,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin_grid.html",
     "register.html",
     "register_import.html",
+    "visits.html",
+    "visit.html",
+    "visit_form.html",
+    "coverage.html",
 );
 
 fn lang_of_state(state: &State) -> Lang {
@@ -115,11 +119,13 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
     let links: &[(&str, &str)] = match role {
         Role::Liaison => &[
             ("/tickets/new", "nav.file"),
+            ("/visits", "nav.visits"),
             ("/tickets", "nav.grid_tickets"),
         ],
         Role::Dispatcher => &[
             ("/queue", "nav.queue"),
             ("/tickets", "nav.tickets"),
+            ("/visits", "nav.visits"),
             ("/register", "nav.register"),
         ],
         Role::DepartmentOfficer => &[("/inbox", "nav.inbox"), ("/tickets", "nav.tickets")],
@@ -128,10 +134,15 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/tickets", "nav.tickets"),
         ],
         Role::Tracker => &[("/tickets", "nav.tickets")],
-        Role::Leader => &[("/dashboard", "nav.dashboard"), ("/tickets", "nav.tickets")],
+        Role::Leader => &[
+            ("/dashboard", "nav.dashboard"),
+            ("/tickets", "nav.tickets"),
+            ("/visits", "nav.visits"),
+        ],
         Role::Admin => &[
             ("/dashboard", "nav.dashboard"),
             ("/tickets", "nav.tickets"),
+            ("/visits", "nav.visits"),
             ("/admin/users", "nav.users"),
             ("/admin/grids", "nav.grids"),
             ("/admin/departments", "nav.departments"),

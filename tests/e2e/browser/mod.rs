@@ -5,3 +5,4 @@
 mod admin;
 mod harness;
 mod pages;
+mod service;

@@ -150,6 +150,9 @@ pub async fn show(
             })
         })
         .collect();
+    let coverage =
+        gridline_app::visits::coverage(&state, &scope, None, now.with_timezone(&ZONE).date_naive())
+            .await?;
     let back = format!(
         "/dashboard?period={period}{}",
         grid.map(|g| format!("&grid={g}")).unwrap_or_default()
@@ -173,6 +176,7 @@ pub async fn show(
                 "returns": stats.returns,
             },
             "ranking": ranking,
+            "coverage": crate::pages::visits::coverage_rows(&dir, &coverage),
             "trend": responsive(trend_svg(&stats)),
             "overdue": overdue_rows,
             "pending": pending_rows,

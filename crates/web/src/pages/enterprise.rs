@@ -52,6 +52,17 @@ pub(crate) async fn render(
     let dir = Directory::load(&state).await?;
     let list = rows(&state, &dir, &tickets).await?;
     let mine = v.auth.actor.user.grid_id == Some(gridline_domain::GridId(e.grid_id));
+    let visits = gridline_app::visits::list(
+        &state,
+        &v.auth,
+        &gridline_app::visits::ListQuery {
+            enterprise_id: Some(EnterpriseId(id)),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let timeline = timeline(&visits, &tickets);
     let keeper = gridline_domain::permission::register_scope(&v.auth.actor)
         .is_some_and(|s| s.covers_grid(gridline_domain::GridId(e.grid_id)));
     Ok(page(
@@ -73,7 +84,11 @@ pub(crate) async fn render(
                 "contact_phone": e.contact_phone,
             },
             "rows": list,
+            "timeline": timeline,
             "can_file": mine && e.active && v.role() == gridline_domain::Role::Liaison,
+            "can_visit": e.active
+                && gridline_domain::visit::recorder(&v.auth.actor, gridline_domain::GridId(e.grid_id))
+                    == gridline_domain::visit::Recorder::Yes,
             "keeper": keeper,
             "grids": dir.grids_in(&scope),
             "clusters": gridline_domain::Cluster::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
@@ -81,4 +96,45 @@ pub(crate) async fn render(
             "failed": failed,
         }),
     ))
+}
+
+/// Visits and tickets on one line, latest first (a ticket by the local day it was filed).
+fn timeline(
+    visits: &[gridline_app::visits::Visit],
+    tickets: &[gridline_domain::Ticket],
+) -> Vec<serde_json::Value> {
+    let mut all: Vec<(chrono::NaiveDate, i64, serde_json::Value)> = Vec::new();
+    for x in visits {
+        all.push((
+            x.visited_on,
+            x.created_at.timestamp_millis(),
+            serde_json::json!({
+                "kind": "visit",
+                "day": x.visited_on.to_string(),
+                "href": format!("/visits/{}", x.id),
+                "topics": x.topics.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+                "text": x.notes.chars().take(80).collect::<String>(),
+                "tickets": x.ticket_ids.len(),
+            }),
+        ));
+    }
+    for t in tickets {
+        let day = t
+            .created_at
+            .with_timezone(&gridline_domain::calendar::ZONE)
+            .date_naive();
+        all.push((
+            day,
+            t.created_at.timestamp_millis(),
+            serde_json::json!({
+                "kind": "ticket",
+                "day": day.to_string(),
+                "href": format!("/tickets/{}", t.id),
+                "text": format!("{} {}", t.number, t.title.as_str()),
+                "status": t.status.as_str(),
+            }),
+        ));
+    }
+    all.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    all.into_iter().map(|(_, _, v)| v).collect()
 }

@@ -54,10 +54,24 @@ pub async fn pick_enterprise(
         .iter()
         .map(|e| serde_json::json!({"id": e.id, "name": e.name, "credit_code": e.credit_code}))
         .collect();
+    // The liaison's home: the enterprises overdue for a visit come first.
+    let overdue: Vec<_> = if text.is_none() {
+        gridline_app::visits::due(&state, &v.auth, None)
+            .await?
+            .into_iter()
+            .filter(|d| d.state == "overdue")
+            .collect()
+    } else {
+        vec![]
+    };
     Ok(page(
         "pick_enterprise.html",
         &v.ctx("/tickets/new"),
-        serde_json::json!({ "q": text.as_ref().map_or("", SearchText::as_str), "enterprises": list }),
+        serde_json::json!({
+            "q": text.as_ref().map_or("", SearchText::as_str),
+            "enterprises": list,
+            "overdue": overdue,
+        }),
     ))
 }
 
@@ -117,7 +131,7 @@ pub async fn form(
     show_form(&state, &v, enterprise, &input, &BTreeMap::new()).await
 }
 
-fn field_error(lang: Lang, e: &DomainError) -> (String, String) {
+pub(crate) fn field_error(lang: Lang, e: &DomainError) -> (String, String) {
     match e {
         DomainError::Invalid {
             field,
@@ -132,7 +146,7 @@ fn field_error(lang: Lang, e: &DomainError) -> (String, String) {
 }
 
 /// A multipart body that could not be read: over the size limit (413), or malformed.
-fn unreadable(e: axum::extract::multipart::MultipartError) -> PageError {
+pub(crate) fn unreadable(e: axum::extract::multipart::MultipartError) -> PageError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         PageError::too_large()
     } else {
@@ -211,24 +225,13 @@ pub async fn submit(
     while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "attachments" {
-            let filename = field.file_name().unwrap_or_default().to_owned();
-            let mut data = Vec::new();
-            let mut over = false;
-            // Past the limit the rest of the file is read and dropped (the browser is still
-            // sending it and should get the form back, not a reset connection).
-            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                if over || data.len() + chunk.len() > MAX_BYTES {
-                    over = true;
-                    data = Vec::new();
-                    continue;
+            match read_file_field(&mut field).await? {
+                Upload::TooLarge => {
+                    let (k, m) = too_large(v.lang);
+                    errors.insert(k, m);
                 }
-                data.extend_from_slice(&chunk);
-            }
-            if over {
-                let (k, m) = too_large(v.lang);
-                errors.insert(k, m);
-            } else if !(filename.is_empty() && data.is_empty()) {
-                files.push((filename, data));
+                Upload::File(name, data) => files.push((name, data)),
+                Upload::Empty => {}
             }
             continue;
         }
@@ -300,6 +303,41 @@ pub async fn submit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A file field of a multipart form, read with the per-file limit.
+pub(crate) enum Upload {
+    /// No file chosen.
+    Empty,
+    /// Over [`MAX_BYTES`] (read to the end and dropped).
+    TooLarge,
+    /// Its name and bytes.
+    File(String, Vec<u8>),
+}
+
+/// Reads one file field. Past the limit the rest of the file is read and dropped (the
+/// browser is still sending it and should get the form back, not a reset connection).
+pub(crate) async fn read_file_field(
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> Result<Upload, PageError> {
+    let filename = field.file_name().unwrap_or_default().to_owned();
+    let mut data = Vec::new();
+    let mut over = false;
+    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+        if over || data.len() + chunk.len() > MAX_BYTES {
+            over = true;
+            data = Vec::new();
+            continue;
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(if over {
+        Upload::TooLarge
+    } else if filename.is_empty() && data.is_empty() {
+        Upload::Empty
+    } else {
+        Upload::File(filename, data)
+    })
 }
 
 /// A double tap on "submit" (or a retry on a flaky link) files once: the form carries a key

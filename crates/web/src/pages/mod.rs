@@ -9,6 +9,7 @@ pub mod people;
 pub mod register;
 pub mod structure;
 pub mod ticket;
+pub mod visits;
 
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Redirect, Response};

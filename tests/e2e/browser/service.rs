@@ -1,0 +1,115 @@
+//! The service half in a real browser on a 360 px phone: a liaison records a visit that
+//! files a ticket; the enterprise's timeline and the leader's coverage show it.
+
+use fantoccini::Locator;
+use serde_json::json;
+
+use super::harness::*;
+use crate::both_engines;
+use crate::support::{Engine, TestApp};
+use crate::world::World;
+
+async fn a_liaison_records_a_visit_that_files_a_ticket(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let base = app.base.clone();
+    let tag = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    let mut driver = Driver::start();
+    let phone = person(&mut driver, PHONE, &base, "liaison.a", "/tickets/new").await;
+    phone.goto(&format!("{base}/visits")).await.unwrap();
+    // The grid's one enterprise is due a visit.
+    let due = phone
+        .find_all(Locator::Css("[data-section=due] a[data-enterprise]"))
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "{}", text(&phone, "main").await);
+    check_and_shoot(&phone, &format!("{tag}-visits-due-phone"), PHONE).await;
+    due[0].click().await.unwrap();
+    wait_until(&phone, |u| u.contains("/visits/new/")).await;
+
+    click(&phone, "input[name=mode][value=phone]").await;
+    fill(&phone, "input[name=people_met]", "李总（副总经理）").await;
+    click(&phone, "input[name=topics][value=utilities]").await;
+    click(&phone, "input[name=topics][value=hiring]").await;
+    fill(
+        &phone,
+        "textarea[name=notes]",
+        "订单饱满；二期厂房用电不足，另需招工 50 人。",
+    )
+    .await;
+    click(&phone, "details[data-problem='0'] summary").await;
+    select(&phone, "select[name=p0_category]", "utilities").await;
+    fill(&phone, "input[name=p0_title]", "二期厂房用电增容").await;
+    fill(
+        &phone,
+        "textarea[name=p0_description]",
+        "需增容 800kVA，供电所未排期。",
+    )
+    .await;
+    check_and_shoot(&phone, &format!("{tag}-visit-form-phone"), PHONE).await;
+    click(&phone, "#visit-form button[type=submit]").await;
+    let url = wait_until(&phone, |u| u.contains("done=visit")).await;
+    let id: i64 = url
+        .split("/visits/")
+        .nth(1)
+        .and_then(|s| s.split('?').next())
+        .and_then(|s| s.parse().ok())
+        .expect("visit id in the URL");
+    let linked = phone
+        .find_all(Locator::Css("[data-test=visit-tickets] a"))
+        .await
+        .unwrap();
+    assert_eq!(linked.len(), 1, "the problem became a linked ticket");
+    check_and_shoot(&phone, &format!("{tag}-visit-phone"), PHONE).await;
+
+    // The API agrees: the visit, its ticket, submitted and in the grid's queue.
+    let (_, visit) = app
+        .get(w.token("liaison_a"), &format!("/api/v1/visits/{id}"))
+        .await;
+    assert_eq!(visit["mode"], "phone");
+    assert_eq!(visit["topics"], json!(["utilities", "hiring"]));
+    let ticket = visit["ticket_ids"][0].as_i64().unwrap();
+    let t = app.ticket(w.token("head_a"), ticket).await;
+    assert_eq!(
+        (t["status"].as_str(), t["title"].as_str()),
+        (Some("submitted"), Some("二期厂房用电增容"))
+    );
+    linked[0].click().await.unwrap();
+    wait_until(&phone, |u| u.ends_with(&format!("/tickets/{ticket}"))).await;
+    assert_eq!(status(&phone).await, "submitted");
+
+    // The enterprise's page shows the visit and the ticket on one timeline.
+    phone
+        .goto(&format!("{base}/enterprises/{}", w.id("ent_a")))
+        .await
+        .unwrap();
+    let kinds = js(&phone, "return Array.from(document.querySelectorAll('[data-section=timeline] li')).map(l => l.dataset.kind).sort()").await;
+    assert_eq!(kinds, json!(["ticket", "visit"]));
+    check_and_shoot(&phone, &format!("{tag}-enterprise-timeline-phone"), PHONE).await;
+    // Nothing is due any more.
+    phone.goto(&format!("{base}/visits")).await.unwrap();
+    assert!(
+        phone
+            .find_all(Locator::Css("[data-section=due] a[data-enterprise]"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The linked leader's dashboard: grid A fully covered.
+    let leader = person(&mut driver, PHONE, &base, "leader.a", "/dashboard").await;
+    let rate = text(
+        &leader,
+        &format!(
+            "[data-section=coverage] tr[data-grid='{}'] [data-rate]",
+            w.id("grid_a")
+        ),
+    )
+    .await;
+    assert_eq!(rate, "100.0%");
+}
+
+both_engines!(a_liaison_records_a_visit_that_files_a_ticket);
