@@ -6,6 +6,7 @@ mod attachments;
 mod people;
 mod register;
 mod structure;
+mod visits;
 mod work;
 
 use reqwest::StatusCode;
