@@ -340,6 +340,8 @@ pub struct LeaderDigest {
     pub grids: Vec<String>,
     pub stats: Arc<DigestStats>,
     pub names: Arc<Directory>,
+    /// Visit coverage per grid of the leader's scope on the period's last day.
+    pub coverage: Vec<gridline_domain::visit::Coverage>,
 }
 
 /// One leader's digest, or `None` if the user is not an active leader.
@@ -355,7 +357,10 @@ pub async fn leader_digest(
         return Ok(None);
     }
     let person = Person::try_from(user)?;
-    let stats = crate::digest::period_stats(state, &Scope::of(&actor), period).await?;
+    let scope = Scope::of(&actor);
+    let stats = crate::digest::period_stats(state, &scope, period).await?;
+    let last_day = period.end_day() - chrono::Duration::days(1);
+    let coverage = crate::visits::coverage(state, &scope, None, last_day).await?;
     let names = Directory::load(state).await?;
     let grids = if person.top_leader {
         vec![]
@@ -372,5 +377,6 @@ pub async fn leader_digest(
         grids,
         stats,
         names,
+        coverage,
     }))
 }

@@ -3,7 +3,7 @@
 //! (`domain::visit::visible_grids`); coverage (visited ÷ due) per grid and the enterprises
 //! due a visit come from `domain::visit` over the stored days.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use gridline_domain::attachment::NewAttachment;
 use gridline_domain::calendar::ZONE;
 use gridline_domain::text::{Description, PeopleMet, TicketTitle, TopicNote, VisitNotes};
@@ -329,9 +329,11 @@ pub async fn list(state: &AppState, caller: &Caller, q: &ListQuery) -> AppResult
         .await?)
 }
 
-/// How far back coverage reads visits: the longest cadence's previous period and this one.
-fn since(day: NaiveDate) -> NaiveDate {
-    day - Duration::days(2 * 366)
+/// How far back coverage reads visits: the start of the previous period of the longer
+/// configured cadence (nothing older can change a state).
+fn since(state: &AppState, day: NaiveDate) -> NaiveDate {
+    let t = &state.visits;
+    t.above_size.previous(day).0.min(t.others.previous(day).0)
 }
 
 /// Coverage per grid the caller sees on `day` (every grid with an enterprise), narrowed to
@@ -345,7 +347,7 @@ pub async fn coverage(
     let grids = narrow(scope, grid)?;
     let facts = state
         .store
-        .visit_facts(grids.as_deref(), since(day), day)
+        .visit_facts(grids.as_deref(), since(state, day), day)
         .await?;
     Ok(visit::coverage(&state.visits, &facts, day))
 }
@@ -372,7 +374,7 @@ pub struct DueEnterprise {
     /// The first day after the period it is due in.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub by: NaiveDate,
-    /// The last visit on record, if within the last two years.
+    /// The last visit on record, if within this period or the one before.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub last_visit: Option<NaiveDate>,
 }
@@ -388,7 +390,7 @@ pub async fn due(
     let grids = narrow(&Scope::of(&caller.actor), grid)?;
     let facts = state
         .store
-        .visit_facts(grids.as_deref(), since(day), day)
+        .visit_facts(grids.as_deref(), since(state, day), day)
         .await?;
     let mut out = Vec::new();
     let mut ids = Vec::new();

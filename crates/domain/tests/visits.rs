@@ -1,5 +1,7 @@
 //! Coverage rules (走访覆盖率) under random enterprises, visits and days.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
 use chrono::{Duration, NaiveDate};
 use gridline_domain::visit::{Cadence, VisitFacts, VisitTargets, coverage, state_on};
 use gridline_domain::{EnterpriseId, GridId};

@@ -7,6 +7,7 @@ mod clock;
 mod config;
 mod digest_cmd;
 mod seed;
+mod seed_service;
 mod server;
 mod users;
 

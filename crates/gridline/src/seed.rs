@@ -369,7 +369,8 @@ pub async fn demo(
                     grid_id: grids[grid].0,
                     above_size: above,
                 },
-                now,
+                // On the register since the summer, so an unvisited one is overdue.
+                now - Duration::days(150),
             )
             .await?;
         enterprises.push((EnterpriseId(e.id), grid));
@@ -587,11 +588,14 @@ pub async fn demo(
         }
     }
 
+    let visits =
+        crate::seed_service::visits(store, &enterprises, &grids, async |u| s.actor(u).await, now)
+            .await?;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets",
-        demos.len()
+        "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets, {visits} visits",
+        demos.len() + 1
     );
     let _ = writeln!(out, "demo users (password for all: {DEMO_PASSWORD}):");
     for (user, name, role) in &s.accounts {

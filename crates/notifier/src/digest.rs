@@ -94,6 +94,19 @@ pub async fn build(
             resolved: p.resolved,
         })
         .collect();
+    let coverage: Vec<_> = d
+        .coverage
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "grid": name(names.grid(c.grid_id.0)),
+                "due": c.due,
+                "visited": c.visited,
+                "overdue": c.overdue,
+                "rate": pct(c.rate()),
+            })
+        })
+        .collect();
     let ctx = Value::from_serialize(serde_json::json!({
         "leader": user.display_name,
         "period": period.to_string(),
@@ -106,6 +119,7 @@ pub async fn build(
         "ranking": ranking,
         "overdue": overdue,
         "trend": trend,
+        "coverage": coverage,
         "chart_svg": chart_svg,
         "attachment": attachment,
         "link": base,

@@ -143,17 +143,14 @@ impl Store {
         {
             return Ok(Recorded::Replayed(v));
         }
-        match self.insert_visit(visit, photos, problems, idem).await {
-            Ok((v, t)) => Ok(Recorded::New(v, t)),
+        match (self.insert_visit(visit, photos, problems, idem).await, idem) {
+            (Ok((v, t)), _) => Ok(Recorded::New(v, t)),
             // The same key won a race a moment ago (the unique index refused this one).
-            Err(e) if idem.is_some() => match self
-                .idempotent_visit(visit.recorded_by, idem.expect("checked"))
-                .await?
-            {
+            (Err(e), Some(idem)) => match self.idempotent_visit(visit.recorded_by, idem).await? {
                 Some(v) => Ok(Recorded::Replayed(v)),
                 None => Err(e),
             },
-            Err(e) => Err(e),
+            (Err(e), None) => Err(e),
         }
     }
 

@@ -75,11 +75,27 @@ async fn digest_send_and_workbook() {
             "超期清单",
             "满意",
             "GL-2026-",
+            "走访覆盖率",
+            "Visit coverage",
         ] {
             assert!(part.contains(needle), "{needle} missing");
         }
     }
     assert!(top.html.contains("<svg"), "the trend chart is inline");
+    // Coverage on the week's last day: the demo's four grids, each with its enterprises due.
+    let coverage: Vec<&str> = top
+        .text
+        .lines()
+        .skip_while(|l| !l.starts_with("走访覆盖率"))
+        .skip(2)
+        .take_while(|l| l.starts_with("  ") && l.contains('|'))
+        .collect();
+    assert_eq!(coverage.len(), 4, "{}", top.text);
+    let due: u64 = coverage
+        .iter()
+        .map(|l| l.split('|').nth(1).unwrap().trim().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(due, 14, "every enterprise of the zone is due a visit");
     let (name, bytes) = &top.attachments[0];
     assert_eq!(name, "gridline-digest-2026-W47.xlsx");
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();

@@ -135,6 +135,6 @@ fn timeline(
             }),
         ));
     }
-    all.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    all.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
     all.into_iter().map(|(_, _, v)| v).collect()
 }
