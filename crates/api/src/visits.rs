@@ -253,14 +253,7 @@ pub async fn coverage(
 ) -> ApiResult<axum::Json<Vec<CoverageLine>>> {
     let today = visits::today(&state);
     let day = q.day.unwrap_or(today);
-    if day > today || (today - day).num_days() > 3660 {
-        return Err(AppError::invalid(
-            "day",
-            "out_of_range",
-            "a day from ten years ago to today / 日期须在十年内且不晚于今天",
-        )
-        .into());
-    }
+    gridline_domain::visit::check_coverage_day(day, today).map_err(AppError::from)?;
     let lines =
         visits::coverage(&state, &Scope::of(&auth.actor), q.grid_id.map(GridId), day).await?;
     Ok(axum::Json(

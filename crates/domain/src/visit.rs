@@ -269,6 +269,22 @@ pub fn check_date(date: NaiveDate, today: NaiveDate) -> Result<(), DomainError> 
     Ok(())
 }
 
+/// How far back coverage may be asked for, in days (the cost of a request is set by the
+/// data, not by the day typed).
+pub const COVERAGE_DAYS_BACK: i64 = 3660;
+
+/// Checks a day coverage is asked for: not after `today`, at most ten years back.
+pub fn check_coverage_day(day: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
+    if day > today || (today - day).num_days() > COVERAGE_DAYS_BACK {
+        return Err(DomainError::invalid(
+            "day",
+            "out_of_range",
+            "a day from ten years ago to today / 日期须在十年内且不晚于今天",
+        ));
+    }
+    Ok(())
+}
+
 /// The most problems one visit may file as tickets at once.
 pub const MAX_PROBLEMS: usize = 10;
 
@@ -381,6 +397,9 @@ mod tests {
         assert!(check_date(d(2026, 10, 29), today).is_ok());
         assert!(check_date(d(2026, 11, 30), today).is_err());
         assert!(check_date(d(2026, 10, 28), today).is_err());
+        assert!(check_coverage_day(today, today).is_ok());
+        assert!(check_coverage_day(d(2026, 11, 30), today).is_err());
+        assert!(check_coverage_day(d(2016, 1, 1), today).is_err());
         let topics = parse_topics(&["land".into(), "hiring".into(), "land".into()]).unwrap();
         assert_eq!(topics, vec![Topic::Land, Topic::Hiring]);
         assert!(parse_topics(&[]).is_err());

@@ -72,7 +72,22 @@ pub async fn file(
         description: Description::parse(&input.description)?,
     };
     NewAttachment::check_count(files.len())?;
-    let enterprise = match state.store.enterprise(new.enterprise_id).await {
+    let enterprise = active_enterprise(state, new.enterprise_id).await?;
+    let grid = GridId(enterprise.grid_id);
+    let filed = gridline_domain::ticket::file(&caller.actor, grid, state.now())?;
+    Ok(state
+        .store
+        .create_ticket(new, grid, filed, idem, files)
+        .await?)
+}
+
+/// The enterprise a new ticket or visit is for: it must exist (422 `unknown_enterprise`) and
+/// still be on the register (422 `enterprise_inactive`).
+pub(crate) async fn active_enterprise(
+    state: &AppState,
+    id: EnterpriseId,
+) -> AppResult<gridline_store::entity::enterprises::Model> {
+    let enterprise = match state.store.enterprise(id).await {
         Ok(e) => e,
         Err(StoreError::NotFound(_)) => {
             return Err(AppError::invalid(
@@ -90,10 +105,5 @@ pub async fn file(
             "the enterprise has left the register (moved away or closed) / 该企业已从名录停用（迁出或注销）",
         ));
     }
-    let grid = GridId(enterprise.grid_id);
-    let filed = gridline_domain::ticket::file(&caller.actor, grid, state.now())?;
-    Ok(state
-        .store
-        .create_ticket(new, grid, filed, idem, files)
-        .await?)
+    Ok(enterprise)
 }

@@ -8,6 +8,7 @@ mod read;
 
 pub use act::{ActionFields, act, unknown_action};
 pub use download::{Download, download, download_file};
+pub(crate) use file::active_enterprise;
 pub use file::{NewTicketInput, file, idempotency_for};
 pub use list::{
     AttachmentMeta, Created, Cursor, Idempotency, Page, Sort, StoredEvent, TicketFilter,

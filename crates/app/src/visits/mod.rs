@@ -164,30 +164,10 @@ pub async fn record(
     if caller.actor.role() != gridline_domain::Role::Liaison {
         refuse(Recorder::WrongRole)?;
     }
-    let enterprise = match state
-        .store
-        .enterprise(EnterpriseId(input.enterprise_id))
-        .await
-    {
-        Ok(e) => e,
-        Err(StoreError::NotFound(_)) => {
-            return Err(AppError::invalid(
-                "enterprise_id",
-                "unknown_enterprise",
-                "no such enterprise / 企业不存在",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let enterprise =
+        crate::tickets::active_enterprise(state, EnterpriseId(input.enterprise_id)).await?;
     let grid = GridId(enterprise.grid_id);
     refuse(recorder(&caller.actor, grid))?;
-    if !enterprise.active {
-        return Err(AppError::invalid(
-            "enterprise_id",
-            "enterprise_inactive",
-            "the enterprise has left the register (moved away or closed) / 该企业已从名录停用（迁出或注销）",
-        ));
-    }
     let now = state.now();
     visit::check_date(input.visited_on, today(state))?;
     let topics: Vec<Topic> = visit::parse_topics(&input.topics)?;
