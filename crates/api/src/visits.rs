@@ -62,26 +62,15 @@ pub async fn record_visit(
     };
     let (visit, tickets, replayed) = match visits::record(&state, &auth, &req, &[], idem).await? {
         Recorded::New(v, t) => (v, t, false),
-        Recorded::Replayed(v) => (v, vec![], true),
+        Recorded::Replayed(v, t) => (v, t, true),
     };
-    let filed = if replayed {
-        visit
-            .ticket_ids
-            .iter()
-            .map(|id| FiledTicket {
-                id: *id,
-                number: String::new(),
-            })
-            .collect()
-    } else {
-        tickets
-            .iter()
-            .map(|t| FiledTicket {
-                id: t.id.0,
-                number: t.number.clone(),
-            })
-            .collect()
-    };
+    let filed = tickets
+        .iter()
+        .map(|t| FiledTicket {
+            id: t.id.0,
+            number: t.number.clone(),
+        })
+        .collect();
     let mut res = (
         StatusCode::CREATED,
         axum::Json(RecordedVisit {

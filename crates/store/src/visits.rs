@@ -68,12 +68,12 @@ pub struct Visit {
     pub photos: Vec<PhotoMeta>,
 }
 
-/// What recording gave: a new visit (with its tickets), or the one an earlier request with
-/// the same idempotency key made.
+/// What recording gave: a new visit with the tickets filed from it, or the ones an earlier
+/// request with the same idempotency key made.
 #[derive(Debug, Clone)]
 pub enum Recorded {
     New(Visit, Vec<Ticket>),
-    Replayed(Visit),
+    Replayed(Visit, Vec<Ticket>),
 }
 
 /// What the visit list is narrowed to.
@@ -141,13 +141,13 @@ impl Store {
         if let Some(idem) = idem
             && let Some(v) = self.idempotent_visit(visit.recorded_by, idem).await?
         {
-            return Ok(Recorded::Replayed(v));
+            return Ok(v);
         }
         match (self.insert_visit(visit, photos, problems, idem).await, idem) {
             (Ok((v, t)), _) => Ok(Recorded::New(v, t)),
             // The same key won a race a moment ago (the unique index refused this one).
             (Err(e), Some(idem)) => match self.idempotent_visit(visit.recorded_by, idem).await? {
-                Some(v) => Ok(Recorded::Replayed(v)),
+                Some(v) => Ok(v),
                 None => Err(e),
             },
             (Err(e), None) => Err(e),
@@ -158,7 +158,7 @@ impl Store {
         &self,
         by: UserId,
         idem: &Idempotency,
-    ) -> Result<Option<Visit>, StoreError> {
+    ) -> Result<Option<Recorded>, StoreError> {
         let Some(row) = visits::Entity::find()
             .filter(visits::Column::RecordedBy.eq(by.0))
             .filter(visits::Column::IdempotencyKey.eq(idem.key.as_str()))
@@ -174,7 +174,12 @@ impl Store {
                 "this Idempotency-Key was used for a different request / 该幂等键已用于另一个请求",
             ));
         }
-        Ok(Some(self.visit(row.id).await?))
+        let visit = self.visit(row.id).await?;
+        let mut tickets = Vec::with_capacity(visit.ticket_ids.len());
+        for id in &visit.ticket_ids {
+            tickets.push(self.ticket(gridline_domain::TicketId(*id)).await?);
+        }
+        Ok(Some(Recorded::Replayed(visit, tickets)))
     }
 
     async fn insert_visit(

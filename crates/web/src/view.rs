@@ -65,14 +65,9 @@ pub async fn rows(
     dir: &Directory,
     tickets: &[Ticket],
 ) -> Result<Vec<Row>, PageError> {
-    let mut ids: Vec<i64> = tickets.iter().map(|t| t.enterprise_id.0).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names: HashMap<i64, String> = gridline_app::org::enterprises_by_ids(state, &ids)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e.name))
-        .collect();
+    let names: HashMap<i64, String> =
+        gridline_app::org::enterprise_names(state, tickets.iter().map(|t| t.enterprise_id.0))
+            .await?;
     let now = state.now();
     Ok(tickets
         .iter()

@@ -340,16 +340,28 @@ async fn retries_record_once(engine: Engine) {
                 .unwrap();
             let status = res.status();
             let v: Value = res.json().await.unwrap();
-            (status, v["visit"]["id"].as_i64())
+            (
+                status,
+                v["visit"]["id"].as_i64(),
+                v["tickets"][0]["number"].as_str().map(str::to_owned),
+            )
         }));
     }
-    let mut ids = Vec::new();
+    let (mut ids, mut numbers) = (Vec::new(), Vec::new());
     for t in tasks {
-        let (status, id) = t.await.unwrap();
+        let (status, id, number) = t.await.unwrap();
         assert_eq!(status, StatusCode::CREATED);
         ids.push(id.unwrap());
+        numbers.push(number.expect("every answer names the ticket filed"));
     }
     ids.dedup();
+    numbers.dedup();
+    assert_eq!(
+        numbers.len(),
+        1,
+        "a replay names the same ticket: {numbers:?}"
+    );
+    assert!(numbers[0].starts_with("GL-"));
     assert_eq!(ids.len(), 1, "every retry names the first visit");
     let (_, list) = app.get(&liaison, "/api/v1/visits").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);

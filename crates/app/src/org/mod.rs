@@ -339,6 +339,22 @@ pub async fn enterprises_by_ids(state: &AppState, ids: &[i64]) -> AppResult<Vec<
     all(state.store.enterprises_by_ids(ids).await?)
 }
 
+/// The names of the enterprises with these ids (repeats allowed; missing ones left out): the
+/// names a list of tickets or visits shows.
+pub async fn enterprise_names(
+    state: &AppState,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(enterprises_by_ids(state, &ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect())
+}
+
 /// One enterprise.
 pub async fn enterprise(state: &AppState, id: EnterpriseId) -> AppResult<Enterprise> {
     Ok(Enterprise::try_from(state.store.enterprise(id).await?)?)

@@ -32,16 +32,8 @@ pub async fn export(state: &AppState, caller: &Caller, q: &ListQuery) -> AppResu
     }
     rows.truncate(EXPORT_MAX as usize);
     let dir = crate::directory::Directory::load(state).await?;
-    let mut ids: Vec<i64> = rows.iter().map(|v| v.enterprise_id.0).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names = crate::org::enterprises_by_ids(state, &ids).await?;
-    let name = |id: i64| {
-        names
-            .iter()
-            .find(|e| e.id == id)
-            .map_or_else(String::new, |e| e.name.clone())
-    };
+    let names = crate::org::enterprise_names(state, rows.iter().map(|v| v.enterprise_id.0)).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let heads: Vec<String> = [
         "走访日期 Date",
         "企业 Enterprise",

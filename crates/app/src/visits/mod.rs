@@ -375,14 +375,12 @@ pub async fn due(
         .visit_facts(grids.as_deref(), since(state, day), day)
         .await?;
     let mut out = Vec::new();
-    let mut ids = Vec::new();
     for f in &facts {
         let (label, by) = match visit::state_on(&state.visits, f, day) {
             VisitState::Visited { .. } => continue,
             VisitState::Due { by } => ("due", by),
             VisitState::Overdue { by } => ("overdue", by),
         };
-        ids.push(f.enterprise_id.0);
         out.push(DueEnterprise {
             enterprise_id: f.enterprise_id.0,
             name: String::new(),
@@ -393,10 +391,10 @@ pub async fn due(
             last_visit: f.last_visits.iter().copied().max(),
         });
     }
-    let names = crate::org::enterprises_by_ids(state, &ids).await?;
+    let names = crate::org::enterprise_names(state, out.iter().map(|d| d.enterprise_id)).await?;
     for d in &mut out {
-        if let Some(e) = names.iter().find(|e| e.id == d.enterprise_id) {
-            d.name.clone_from(&e.name);
+        if let Some(n) = names.get(&d.enterprise_id) {
+            d.name.clone_from(n);
         }
     }
     out.sort_by(|a, b| {

@@ -140,9 +140,7 @@ async fn user_page(
     failed: Option<Failed>,
 ) -> Result<Response, PageError> {
     v.require(&[Role::Admin])?;
-    let person = gridline_app::org::person(state, UserId(id))
-        .await
-        .map_err(|_| PageError::not_found())?;
+    let person = gridline_app::org::person(state, UserId(id)).await?;
     let holdings = people::holdings(state, &v.auth, UserId(id)).await?;
     let failed_form = failed.is_some();
     let dir = Directory::load(state).await?;

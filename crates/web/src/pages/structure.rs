@@ -203,9 +203,7 @@ async fn grid_page(
     failed: Option<Failed>,
 ) -> Result<Response, PageError> {
     v.require(&[Role::Admin])?;
-    let grid = org::grid(state, GridId(id))
-        .await
-        .map_err(|_| PageError::not_found())?;
+    let grid = org::grid(state, GridId(id)).await?;
     let (seats, team) = org::grid_history(state, GridId(id)).await?;
     let dir = Directory::load(state).await?;
     let holder = |seat: &str, id: i64| {

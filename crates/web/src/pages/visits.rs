@@ -224,7 +224,7 @@ pub async fn submit(
     };
     let idem = idempotency(&input.idempotency_key, &req, &photos);
     match visits::record(&state, &v.auth, &req, &photos, idem).await {
-        Ok(Recorded::New(visit, _) | Recorded::Replayed(visit)) => {
+        Ok(Recorded::New(visit, _) | Recorded::Replayed(visit, _)) => {
             Ok(Redirect::to(&format!("/visits/{}?done=visit", visit.id)).into_response())
         }
         Err(e) if e.kind() == ErrorKind::Invalid => {
@@ -369,17 +369,16 @@ pub async fn list(
     let next = (items.len() == 50)
         .then(|| items.last().map(visits::cursor_of))
         .flatten();
-    let mut ids: Vec<i64> = items.iter().map(|x| x.enterprise_id.0).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names = gridline_app::org::enterprises_by_ids(&state, &ids).await?;
+    let names =
+        gridline_app::org::enterprise_names(&state, items.iter().map(|x| x.enterprise_id.0))
+            .await?;
     let rows: Vec<_> = items
         .iter()
         .map(|x| {
             serde_json::json!({
                 "id": x.id,
                 "day": x.visited_on.to_string(),
-                "enterprise": names.iter().find(|e| e.id == x.enterprise_id.0).map(|e| e.name.clone()),
+                "enterprise": names.get(&x.enterprise_id.0),
                 "grid": dir.grid(x.grid_id.0),
                 "mode": x.mode.as_str(),
                 "topics": x.topics.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
