@@ -13,6 +13,7 @@ mod m20261129_000001_day_two;
 mod m20261129_000002_register;
 mod m20261129_000003_staged_imports;
 mod m20261130_000001_visits;
+mod m20261130_000002_policies;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_register::Migration),
             Box::new(m20261129_000003_staged_imports::Migration),
             Box::new(m20261130_000001_visits::Migration),
+            Box::new(m20261130_000002_policies::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod org;
+pub mod policies;
 pub mod tickets;
 pub mod visits;
 
@@ -118,6 +119,7 @@ impl Modify for ProblemResponses {
         (name = "auth", description = "登录 / Sign in"),
         (name = "organisation", description = "组织 / Users, departments, task forces, grids, enterprises"),
         (name = "tickets", description = "工单 / Tickets and the closed loop"),
+        (name = "policies", description = "送政策上门 / Policies and their delivery to enterprises"),
         (name = "visits", description = "走访 / Visits to enterprises, coverage"),
         (name = "admin", description = "管理 / Administration: the notification outbox"),
         (name = "health", description = "Health"),
@@ -180,6 +182,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(visits::coverage))
         .routes(routes!(visits::due))
         .routes(routes!(visits::export_visits))
+        .routes(routes!(policies::publish_policy, policies::list_policies))
+        .routes(routes!(policies::get_policy))
+        .routes(routes!(policies::export_deliveries))
+        .routes(routes!(policies::list_deliveries))
+        .routes(routes!(policies::record_delivery))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             BODY_LIMIT,

@@ -16,6 +16,7 @@ mod input;
 pub mod mail;
 pub mod org;
 pub mod people;
+pub mod policies;
 pub mod present;
 pub mod register;
 pub mod state;

@@ -50,6 +50,8 @@ pub struct AppState {
     pub digests: Arc<crate::digest::DigestCache>,
     /// How often each enterprise class is to be visited (config `[visits]`).
     pub visits: gridline_domain::visit::VisitTargets,
+    /// Who publishes policies and how long a delivery may take (config `[policies]`).
+    pub policies: Arc<gridline_domain::policy::PolicySettings>,
 }
 
 /// The bound on uploads read at once.

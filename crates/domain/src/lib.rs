@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod notice;
 pub mod org;
 pub mod permission;
+pub mod policy;
 pub mod register;
 pub mod sla;
 pub mod text;

@@ -30,6 +30,8 @@ pub struct Settings {
     pub clock: ClockSettings,
     /// How often each enterprise class is to be visited (coverage targets).
     pub visits: gridline_domain::visit::VisitTargets,
+    /// Who publishes policies and how long a delivery may take.
+    pub policies: gridline_domain::policy::PolicySettings,
 }
 
 #[derive(Debug, Deserialize)]

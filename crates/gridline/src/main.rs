@@ -175,6 +175,7 @@ pub(crate) fn app_state(config: &Config, store: Store) -> anyhow::Result<AppStat
         directory: Arc::default(),
         digests: Arc::default(),
         visits: config.settings.visits,
+        policies: Arc::new(config.settings.policies.clone()),
     })
 }
 

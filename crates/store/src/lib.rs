@@ -10,6 +10,7 @@ pub mod entity;
 mod error;
 pub mod org;
 pub mod outbox;
+pub mod policies;
 pub mod tickets;
 mod time;
 pub mod visits;

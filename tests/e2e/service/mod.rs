@@ -1,3 +1,4 @@
 //! The service half of the office's work (issue 12): visits.
 
+mod policies;
 mod visits;

@@ -8,6 +8,8 @@ pub mod grid_seats;
 pub mod grid_team;
 pub mod grids;
 pub mod outbox;
+pub mod policies;
+pub mod policy_deliveries;
 pub mod staged_imports;
 pub mod task_forces;
 pub mod ticket_co_departments;
