@@ -119,6 +119,16 @@ pub fn routes() -> Router<AppState> {
             "/tickets/{id}/attachments/{attachment}",
             get(pages::ticket::attachment),
         )
+        .route(
+            "/policies",
+            get(pages::policies::list).post(pages::policies::publish),
+        )
+        .route("/policies/{id}", get(pages::policies::show))
+        .route("/policies/{id}/export", get(pages::policies::export))
+        .route(
+            "/deliveries/{id}",
+            get(pages::policies::form).post(pages::policies::record),
+        )
         .route("/visits", get(pages::visits::list))
         .route("/visits/new/{enterprise}", get(pages::visits::form))
         .route("/visits/{id}", get(pages::visits::show))

@@ -50,6 +50,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "visit.html",
     "visit_form.html",
     "coverage.html",
+    "policies.html",
+    "policy.html",
+    "delivery_form.html",
+    "delivery_stats.html",
 );
 
 fn lang_of_state(state: &State) -> Lang {
@@ -120,15 +124,21 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
         Role::Liaison => &[
             ("/tickets/new", "nav.file"),
             ("/visits", "nav.visits"),
+            ("/policies", "nav.policies"),
             ("/tickets", "nav.grid_tickets"),
         ],
         Role::Dispatcher => &[
             ("/queue", "nav.queue"),
             ("/tickets", "nav.tickets"),
             ("/visits", "nav.visits"),
+            ("/policies", "nav.policies"),
             ("/register", "nav.register"),
         ],
-        Role::DepartmentOfficer => &[("/inbox", "nav.inbox"), ("/tickets", "nav.tickets")],
+        Role::DepartmentOfficer => &[
+            ("/inbox", "nav.inbox"),
+            ("/tickets", "nav.tickets"),
+            ("/policies", "nav.policies"),
+        ],
         Role::TaskForceMember => &[
             ("/task-force", "nav.task_force"),
             ("/tickets", "nav.tickets"),
@@ -138,11 +148,13 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/dashboard", "nav.dashboard"),
             ("/tickets", "nav.tickets"),
             ("/visits", "nav.visits"),
+            ("/policies", "nav.policies"),
         ],
         Role::Admin => &[
             ("/dashboard", "nav.dashboard"),
             ("/tickets", "nav.tickets"),
             ("/visits", "nav.visits"),
+            ("/policies", "nav.policies"),
             ("/admin/users", "nav.users"),
             ("/admin/grids", "nav.grids"),
             ("/admin/departments", "nav.departments"),

@@ -112,4 +112,78 @@ async fn a_liaison_records_a_visit_that_files_a_ticket(engine: Engine) {
     assert_eq!(rate, "100.0%");
 }
 
-both_engines!(a_liaison_records_a_visit_that_files_a_ticket);
+/// A liaison, on a phone, records a delivery whose enterprise will apply, filing the ticket
+/// for the help it needs; the figures and the enterprise's timeline show it.
+async fn a_liaison_records_a_delivery(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let base = app.base.clone();
+    let tag = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    let p = app
+        .post_ok(
+            &w.admin,
+            "/api/v1/policies",
+            json!({"title": "工业企业技术改造专项资金", "issuer": "河源高新区经济发展局",
+                   "doc_number": "河高经发〔2026〕12号", "summary": "按设备投资额给予补助。",
+                   "valid_from": "2026-01-01", "targeting": {"above_size": true}}),
+            201,
+        )
+        .await;
+    let policy = p["id"].as_i64().unwrap();
+    let mut driver = Driver::start();
+    let phone = person(&mut driver, PHONE, &base, "liaison.a", "/tickets/new").await;
+    // The home page lists the delivery to make.
+    let tasks = phone
+        .find_all(Locator::Css(
+            "[data-section=pending-deliveries] a[data-delivery]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    tasks[0].click().await.unwrap();
+    wait_until(&phone, |u| u.contains("/deliveries/")).await;
+    click(&phone, "input[name=channel][value=wechat]").await;
+    fill(&phone, "input[name=contact]", "财务部 黄主管").await;
+    click(&phone, "input[name=answer][value=will_apply]").await;
+    click(&phone, "details[data-section=help] summary").await;
+    click(&phone, "input[name=file_ticket]").await;
+    check_and_shoot(&phone, &format!("{tag}-delivery-form-phone"), PHONE).await;
+    click(&phone, "#delivery-form button[type=submit]").await;
+    wait_until(&phone, |u| u.contains("done=delivered")).await;
+    let answer = attr(
+        &phone,
+        "[data-test=deliveries] td[data-answer]",
+        "data-answer",
+    )
+    .await;
+    assert_eq!(answer.as_deref(), Some("will_apply"));
+    check_and_shoot(&phone, &format!("{tag}-policy-phone"), PHONE).await;
+    // The API agrees: delivered, a policy ticket filed for the help, pre-filled.
+    let (_, d) = app
+        .get(
+            w.token("liaison_a"),
+            &format!("/api/v1/deliveries?policy_id={policy}"),
+        )
+        .await;
+    assert_eq!(d[0]["channel"], "wechat");
+    let t = app
+        .ticket(w.token("liaison_a"), d[0]["ticket_id"].as_i64().unwrap())
+        .await;
+    assert_eq!(t["category"], "policy");
+    assert_eq!(t["title"], "工业企业技术改造专项资金申报协助");
+    // The enterprise's timeline shows the delivered policy.
+    phone
+        .goto(&format!("{base}/enterprises/{}", w.id("ent_a")))
+        .await
+        .unwrap();
+    let kinds = js(&phone, "return Array.from(document.querySelectorAll('[data-section=timeline] li')).map(l => l.dataset.kind).sort()").await;
+    assert_eq!(kinds, json!(["policy", "ticket"]));
+}
+
+both_engines!(
+    a_liaison_records_a_visit_that_files_a_ticket,
+    a_liaison_records_a_delivery
+);

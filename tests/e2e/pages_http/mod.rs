@@ -4,6 +4,7 @@
 mod admin;
 mod attachments;
 mod people;
+mod policies;
 mod register;
 mod structure;
 mod visits;

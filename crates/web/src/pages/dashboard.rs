@@ -153,6 +153,11 @@ pub async fn show(
     let coverage =
         gridline_app::visits::coverage(&state, &scope, None, now.with_timezone(&ZONE).date_naive())
             .await?;
+    let (delivery_lines, _) = gridline_app::policies::stats(&state, &v.auth, None).await?;
+    let delivery_lines: Vec<_> = delivery_lines
+        .into_iter()
+        .filter(|(g, _)| scope.covers_grid(*g))
+        .collect();
     let back = format!(
         "/dashboard?period={period}{}",
         grid.map(|g| format!("&grid={g}")).unwrap_or_default()
@@ -177,6 +182,7 @@ pub async fn show(
             },
             "ranking": ranking,
             "coverage": crate::pages::visits::coverage_rows(&dir, &coverage),
+            "deliveries": crate::pages::policies::grid_stats(&dir, &delivery_lines),
             "trend": responsive(trend_svg(&stats)),
             "overdue": overdue_rows,
             "pending": pending_rows,

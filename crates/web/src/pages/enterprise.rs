@@ -62,7 +62,27 @@ pub(crate) async fn render(
         },
     )
     .await?;
-    let timeline = timeline(&visits, &tickets);
+    let delivered: Vec<_> = gridline_app::policies::deliveries(
+        &state,
+        &v.auth,
+        &gridline_app::policies::DeliveryQuery {
+            enterprise_id: Some(id),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await?
+    .into_iter()
+    .filter(|d| d.delivered_on.is_some())
+    .collect();
+    let mut policy_titles = std::collections::HashMap::new();
+    for d in &delivered {
+        if !policy_titles.contains_key(&d.policy_id) {
+            let p = gridline_app::policies::get(&state, d.policy_id).await?;
+            policy_titles.insert(d.policy_id, p.title);
+        }
+    }
+    let timeline = timeline(&visits, &tickets, &delivered, &policy_titles);
     let keeper = gridline_domain::permission::register_scope(&v.auth.actor)
         .is_some_and(|s| s.covers_grid(gridline_domain::GridId(e.grid_id)));
     Ok(page(
@@ -98,12 +118,28 @@ pub(crate) async fn render(
     ))
 }
 
-/// Visits and tickets on one line, latest first (a ticket by the local day it was filed).
+/// Visits, tickets and delivered policies on one line, latest first (a ticket by the local day it was filed).
 fn timeline(
     visits: &[gridline_app::visits::Visit],
     tickets: &[gridline_domain::Ticket],
+    delivered: &[gridline_app::policies::Delivery],
+    titles: &std::collections::HashMap<i64, String>,
 ) -> Vec<serde_json::Value> {
     let mut all: Vec<(chrono::NaiveDate, i64, serde_json::Value)> = Vec::new();
+    for d in delivered {
+        let Some(day) = d.delivered_on else { continue };
+        all.push((
+            day,
+            d.id,
+            serde_json::json!({
+                "kind": "policy",
+                "day": day.to_string(),
+                "href": format!("/policies/{}", d.policy_id),
+                "text": titles.get(&d.policy_id),
+                "answer": d.answer.map(|a| a.as_str()),
+            }),
+        ));
+    }
     for x in visits {
         all.push((
             x.visited_on,

@@ -71,6 +71,11 @@ pub async fn pick_enterprise(
             "q": text.as_ref().map_or("", SearchText::as_str),
             "enterprises": list,
             "overdue": overdue,
+            "deliveries": if text.is_none() {
+                crate::pages::policies::pending_rows(&state, &v).await?
+            } else {
+                vec![]
+            },
         }),
     ))
 }

@@ -6,6 +6,7 @@ pub mod enterprise;
 pub mod file;
 pub mod lists;
 pub mod people;
+pub mod policies;
 pub mod register;
 pub mod structure;
 pub mod ticket;
