@@ -222,7 +222,7 @@ async fn publish_deliver_and_count(engine: Engine) {
         Xlsx::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     assert_eq!(sheet.rows().count(), 3);
-    assert!(sheet.rows().any(|r| r[7].to_string() == "将申报"));
+    assert!(sheet.rows().any(|r| r[7] == "将申报"));
 }
 
 async fn targeting_and_validation(engine: Engine) {

@@ -77,9 +77,12 @@ pub(crate) async fn render(
     .collect();
     let mut policy_titles = std::collections::HashMap::new();
     for d in &delivered {
-        if !policy_titles.contains_key(&d.policy_id) {
-            let p = gridline_app::policies::get(&state, d.policy_id).await?;
-            policy_titles.insert(d.policy_id, p.title);
+        if let std::collections::hash_map::Entry::Vacant(slot) = policy_titles.entry(d.policy_id) {
+            slot.insert(
+                gridline_app::policies::get(&state, d.policy_id)
+                    .await?
+                    .title,
+            );
         }
     }
     let timeline = timeline(&visits, &tickets, &delivered, &policy_titles);
