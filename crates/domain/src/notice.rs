@@ -170,7 +170,7 @@ fn running(t: &Ticket) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
 }
 
 /// When the "due soon" warning starts for a deadline running from `start` to `due`.
-fn warn_at(start: DateTime<Utc>, due: DateTime<Utc>, policy: &NoticePolicy) -> DateTime<Utc> {
+pub fn warn_at(start: DateTime<Utc>, due: DateTime<Utc>, policy: &NoticePolicy) -> DateTime<Utc> {
     let span = (due - start).num_milliseconds().max(0) as f64;
     start + chrono::Duration::milliseconds((span * policy.warn_share) as i64)
 }

@@ -79,6 +79,39 @@ impl Targeting {
     }
 }
 
+string_enum! {
+    /// A notice about deliveries still to make (one per policy and liaison).
+    DeliveryNotice {
+        Warning = "delivery_warning" / "政策送达即将到期",
+        Overdue = "delivery_overdue" / "政策送达已逾期",
+    }
+}
+
+/// The notice due at `now` for a pending delivery of a policy published at `published`
+/// and due at `due`: the same warning point as a ticket's deadline (the notice policy's
+/// share of the time), then overdue.
+pub fn delivery_notice(
+    published: DateTime<Utc>,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+    policy: &crate::notice::NoticePolicy,
+) -> Option<DeliveryNotice> {
+    if now >= due {
+        Some(DeliveryNotice::Overdue)
+    } else if now >= crate::notice::warn_at(published, due, policy) {
+        Some(DeliveryNotice::Warning)
+    } else {
+        None
+    }
+}
+
+impl DeliveryNotice {
+    /// Sent once per policy, liaison and kind.
+    pub fn dedupe_key(self, policy: i64, liaison: i64) -> String {
+        format!("{}:{policy}:{liaison}", self.as_str())
+    }
+}
+
 /// Policy settings (config `[policies]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -307,6 +340,30 @@ mod tests {
         assert!(check_link("https://www.gov.cn/zhengce/2026.htm").is_ok());
         assert!(check_link("javascript:alert(1)").is_err());
         assert!(check_link("https://a b").is_err());
+    }
+
+    #[test]
+    fn notices() {
+        let policy = crate::notice::NoticePolicy {
+            warn_share: 0.75,
+            supervise_after_days: 2,
+        };
+        let start = Utc::now();
+        let due = start + chrono::Duration::hours(100);
+        let at = |h: i64| start + chrono::Duration::hours(h);
+        assert_eq!(delivery_notice(start, due, at(10), &policy), None);
+        assert_eq!(
+            delivery_notice(start, due, at(80), &policy),
+            Some(DeliveryNotice::Warning)
+        );
+        assert_eq!(
+            delivery_notice(start, due, at(100), &policy),
+            Some(DeliveryNotice::Overdue)
+        );
+        assert_ne!(
+            DeliveryNotice::Warning.dedupe_key(1, 2),
+            DeliveryNotice::Overdue.dedupe_key(1, 2)
+        );
     }
 
     #[test]

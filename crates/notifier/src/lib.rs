@@ -9,6 +9,7 @@
 
 pub mod compose;
 pub mod config;
+pub mod delivery;
 pub mod digest;
 pub mod mailer;
 pub mod sweeper;

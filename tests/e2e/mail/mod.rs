@@ -10,6 +10,7 @@ use std::time::Duration;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 
+mod deliveries;
 mod digest;
 
 use crate::both_engines;
