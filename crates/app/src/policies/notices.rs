@@ -19,7 +19,7 @@ const BATCH: u64 = 500;
 
 /// Writes the delivery notices due at `now`; returns how many were new.
 pub async fn enqueue(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
-    let mut policies: HashMap<i64, Policy> = HashMap::new();
+    let mut published_at: HashMap<i64, DateTime<Utc>> = HashMap::new();
     let mut due = BTreeSet::new();
     let mut after_id = None;
     loop {
@@ -35,11 +35,12 @@ pub async fn enqueue(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
         let Some(last) = batch.last() else { break };
         after_id = Some(last.id);
         for d in &batch {
-            if !policies.contains_key(&d.policy_id) {
-                let p = state.store.policy(d.policy_id).await?;
-                policies.insert(d.policy_id, p);
-            }
-            let published = policies[&d.policy_id].published_at;
+            let published = match published_at.entry(d.policy_id) {
+                std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    *e.insert(state.store.policy(d.policy_id).await?.published_at)
+                }
+            };
             if let Some(kind) = delivery_notice(published, d.due_at, now, &state.notice) {
                 due.insert((kind.as_str(), d.policy_id, d.liaison_id.0));
             }
