@@ -343,6 +343,11 @@ pub struct LeaderDigest {
     pub names: Arc<Directory>,
     /// Visit coverage per grid of the leader's scope on the period's last day.
     pub coverage: Vec<gridline_domain::visit::Coverage>,
+    /// Policy delivery figures per grid of the leader's scope, every policy, as of sending.
+    pub deliveries: Vec<(
+        gridline_domain::GridId,
+        gridline_domain::policy::DeliveryStats,
+    )>,
 }
 
 /// One leader's digest, or `None` if the user is not an active leader.
@@ -362,6 +367,7 @@ pub async fn leader_digest(
     let stats = crate::digest::period_stats(state, &scope, period).await?;
     let last_day = period.end_day() - chrono::Duration::days(1);
     let coverage = crate::visits::coverage(state, &scope, None, last_day).await?;
+    let (deliveries, _) = crate::policies::stats_for(state, &actor, None).await?;
     let names = Directory::load(state).await?;
     let grids = if person.top_leader {
         vec![]
@@ -379,5 +385,6 @@ pub async fn leader_digest(
         stats,
         names,
         coverage,
+        deliveries,
     }))
 }

@@ -126,7 +126,8 @@ pub async fn demo(
         accounts: vec![],
     };
     let none = (None, None, None);
-    s.user("admin", "系统管理员", Role::Admin, none, false)
+    let admin = s
+        .user("admin", "系统管理员", Role::Admin, none, false)
         .await?;
 
     // The three standing task forces named in the source.
@@ -591,11 +592,20 @@ pub async fn demo(
     let visits =
         crate::seed_service::visits(store, &enterprises, &grids, async |u| s.actor(u).await, now)
             .await?;
+    let policies = crate::seed_service::policies(
+        store,
+        calendar,
+        &grids,
+        admin,
+        async |u| s.actor(u).await,
+        now,
+    )
+    .await?;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets, {visits} visits",
-        demos.len() + 1
+        "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets, {visits} visits, {policies} policies",
+        demos.len() + 2
     );
     let _ = writeln!(out, "demo users (password for all: {DEMO_PASSWORD}):");
     for (user, name, role) in &s.accounts {

@@ -134,3 +134,134 @@ pub async fn visits(
     }
     Ok(VISITS.len())
 }
+
+/// Two policies with deliveries in every state: a technology-upgrade fund published twelve
+/// days ago (past due: delivered with each answer — one "will apply" filed its ticket — and
+/// some still pending, so overdue), and job-retention refunds published yesterday (one
+/// delivered, the rest pending in time).
+pub async fn policies(
+    store: &Store,
+    calendar: &gridline_domain::WorkCalendar,
+    grids: &[(GridId, UserId)],
+    admin: UserId,
+    actor_of: impl AsyncFn(UserId) -> anyhow::Result<gridline_domain::Actor>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use gridline_domain::policy::{Answer, Channel, Targeting, delivery_due};
+    use gridline_store::policies::{DeliveryFilter, DeliveryRecord, NewPolicy};
+    let liaison_of = |g: GridId| grids.iter().find(|(id, _)| *id == g).map(|(_, l)| *l);
+    let facts = store.targeting_facts().await?;
+    let day =
+        |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|e| anyhow!("{e}"));
+    let specs = [
+        (
+            "河源高新区工业企业技术改造专项资金申报指南",
+            "河源高新区经济发展局",
+            "河高经发〔2026〕12号",
+            "对 2026 年度完成技术改造、设备投资额 500 万元以上的规上工业企业，按设备投资额的 10% 给予补助，最高 300 万元。",
+            Targeting {
+                above_size: Some(true),
+                ..Targeting::default()
+            },
+            12,
+            "2026-12-20",
+        ),
+        (
+            "失业保险稳岗返还",
+            "河源市人力资源和社会保障局",
+            "河人社〔2026〕8号",
+            "上年度未裁员或裁员率低于规定的参保企业，返还其上年度实际缴纳失业保险费的 60%。",
+            Targeting {
+                clusters: vec![
+                    gridline_domain::Cluster::FoodBeverageWater,
+                    gridline_domain::Cluster::MachineryMoulds,
+                ],
+                ..Targeting::default()
+            },
+            1,
+            "2026-12-31",
+        ),
+    ];
+    for (n, (title, issuer, doc, summary, targeting, days_ago, apply_by)) in
+        specs.into_iter().enumerate()
+    {
+        let at = now - Duration::days(days_ago);
+        let targets: Vec<_> = targeting
+            .select(&facts)
+            .map_err(|e| anyhow!("{e}"))?
+            .iter()
+            .filter_map(|e| liaison_of(e.grid_id).map(|l| (e.id, e.grid_id, l)))
+            .collect();
+        let p = store
+            .publish_policy(
+                &NewPolicy {
+                    title: title.into(),
+                    issuer: issuer.into(),
+                    doc_number: doc.into(),
+                    summary: summary.into(),
+                    link: None,
+                    valid_from: day("2026-01-01")?,
+                    valid_to: Some(day("2026-12-31")?),
+                    apply_by: Some(day(apply_by)?),
+                    targeting,
+                    due_at: delivery_due(calendar, at, 5),
+                    published_by: admin,
+                    at,
+                },
+                &targets,
+            )
+            .await
+            .with_context(|| format!("demo policy {n}"))?;
+        let deliveries = store
+            .deliveries(&DeliveryFilter {
+                policy_id: Some(p.id),
+                limit: 100,
+                ..DeliveryFilter::default()
+            })
+            .await?;
+        // The first policy: three answered, the rest late; the second: one answered.
+        let answers: &[Answer] = if n == 0 {
+            &[Answer::WillApply, Answer::Interested, Answer::NotRelevant]
+        } else {
+            &[Answer::Interested]
+        };
+        for (d, answer) in deliveries.iter().zip(answers) {
+            let when = at + Duration::days(2);
+            let help = if *answer == Answer::WillApply {
+                let actor = actor_of(d.liaison_id).await?;
+                Some((
+                    NewTicket {
+                        enterprise_id: d.enterprise_id,
+                        category: Category::Policy,
+                        priority: Priority::Normal,
+                        title: TicketTitle::parse("技改补助申报材料辅导")
+                            .map_err(|e| anyhow!("{e}"))?,
+                        description: Description::parse(
+                            "企业拟申报技改补助，需协助梳理设备发票、专项审计报告等申报材料。",
+                        )
+                        .map_err(|e| anyhow!("{e}"))?,
+                    },
+                    file(&actor, d.grid_id, when).map_err(|e| anyhow!("{e}"))?,
+                ))
+            } else {
+                None
+            };
+            store
+                .record_delivery(
+                    d.id,
+                    &DeliveryRecord {
+                        delivered_on: when.with_timezone(&ZONE).date_naive(),
+                        channel: Channel::Visit,
+                        contact: "企业财务负责人".into(),
+                        answer: *answer,
+                        note: None,
+                        by: d.liaison_id,
+                        at: when,
+                    },
+                    help.as_ref().map(|(t, e)| (t, e)),
+                )
+                .await?;
+        }
+    }
+    Ok(2)
+}

@@ -107,6 +107,21 @@ pub async fn build(
             })
         })
         .collect();
+    let deliveries: Vec<_> = d
+        .deliveries
+        .iter()
+        .map(|(g, s)| {
+            serde_json::json!({
+                "grid": name(names.grid(g.0)),
+                "targeted": s.targeted,
+                "delivered": s.delivered,
+                "rate": pct(s.rate()),
+                "interested": s.interested,
+                "will_apply": s.will_apply,
+                "overdue": s.overdue,
+            })
+        })
+        .collect();
     let ctx = Value::from_serialize(serde_json::json!({
         "leader": user.display_name,
         "period": period.to_string(),
@@ -120,6 +135,7 @@ pub async fn build(
         "overdue": overdue,
         "trend": trend,
         "coverage": coverage,
+        "deliveries": deliveries,
         "chart_svg": chart_svg,
         "attachment": attachment,
         "link": base,

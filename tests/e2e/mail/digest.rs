@@ -77,6 +77,8 @@ async fn digest_send_and_workbook() {
             "GL-2026-",
             "走访覆盖率",
             "Visit coverage",
+            "政策送达",
+            "Policy delivery",
         ] {
             assert!(part.contains(needle), "{needle} missing");
         }

@@ -156,7 +156,16 @@ pub async fn stats(
     caller: &Caller,
     policy: Option<i64>,
 ) -> AppResult<(Vec<(GridId, DeliveryStats)>, DeliveryStats)> {
-    let grids = grids_of(state, caller).await?;
+    stats_for(state, &caller.actor, policy).await
+}
+
+/// [`stats`] for an actor (the digest has no request).
+pub async fn stats_for(
+    state: &AppState,
+    actor: &gridline_domain::Actor,
+    policy: Option<i64>,
+) -> AppResult<(Vec<(GridId, DeliveryStats)>, DeliveryStats)> {
+    let grids = delivery_grids(actor, publisher(state).await?);
     let facts = state.store.delivery_facts(policy, grids.as_deref()).await?;
     Ok(policy::stats_by_grid(&facts, state.now()))
 }
