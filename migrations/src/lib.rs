@@ -14,6 +14,7 @@ mod m20261129_000002_register;
 mod m20261129_000003_staged_imports;
 mod m20261130_000001_visits;
 mod m20261130_000002_policies;
+mod m20261130_000003_projects;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_staged_imports::Migration),
             Box::new(m20261130_000001_visits::Migration),
             Box::new(m20261130_000002_policies::Migration),
+            Box::new(m20261130_000003_projects::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod org;
 pub mod policies;
+pub mod projects;
 pub mod tickets;
 pub mod visits;
 
@@ -120,6 +121,7 @@ impl Modify for ProblemResponses {
         (name = "organisation", description = "组织 / Users, departments, task forces, grids, enterprises"),
         (name = "tickets", description = "工单 / Tickets and the closed loop"),
         (name = "policies", description = "送政策上门 / Policies and their delivery to enterprises"),
+        (name = "projects", description = "重点项目 / Key projects and their milestones"),
         (name = "visits", description = "走访 / Visits to enterprises, coverage"),
         (name = "admin", description = "管理 / Administration: the notification outbox"),
         (name = "health", description = "Health"),
@@ -187,6 +189,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(policies::export_deliveries))
         .routes(routes!(policies::list_deliveries))
         .routes(routes!(policies::record_delivery))
+        .routes(routes!(projects::create_project, projects::list_projects))
+        .routes(routes!(projects::get_project))
+        .routes(routes!(projects::reach_milestone))
+        .routes(routes!(projects::replan_milestone))
+        .routes(routes!(projects::decide_milestone))
+        .routes(routes!(projects::link_ticket))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             BODY_LIMIT,

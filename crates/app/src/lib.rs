@@ -18,6 +18,7 @@ pub mod org;
 pub mod people;
 pub mod policies;
 pub mod present;
+pub mod projects;
 pub mod register;
 pub mod state;
 pub mod tickets;

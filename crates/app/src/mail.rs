@@ -162,6 +162,7 @@ pub async fn sweep(state: &AppState, digests: Option<DigestSchedule>) -> AppResu
         }
     }
     report.notices += crate::policies::notices::enqueue(state, now).await?;
+    report.notices += crate::projects::notices::enqueue(state, now).await?;
     if let Some(schedule) = digests {
         let since = now - Duration::days(schedule.catch_up_days.max(0));
         for period in due_periods(&state.calendar, schedule.send_at, since, now) {

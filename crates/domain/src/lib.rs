@@ -17,6 +17,7 @@ pub mod notice;
 pub mod org;
 pub mod permission;
 pub mod policy;
+pub mod project;
 pub mod register;
 pub mod sla;
 pub mod text;

@@ -85,6 +85,16 @@ impl Notifier {
             )
             .await;
         }
+        if gridline_domain::project::MilestoneNotice::parse(&row.kind).is_some() {
+            return crate::delivery::milestone_message(
+                &self.app,
+                &self.templates,
+                &mail.base_url,
+                &mail.message_id_domain,
+                row,
+            )
+            .await;
+        }
         ticket_message(
             &self.app,
             &self.templates,

@@ -11,6 +11,7 @@ mod error;
 pub mod org;
 pub mod outbox;
 pub mod policies;
+pub mod projects;
 pub mod tickets;
 mod time;
 pub mod visits;

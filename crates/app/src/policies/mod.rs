@@ -57,7 +57,7 @@ pub struct PolicyInput {
 }
 
 /// The department that publishes besides administrators (config, by name).
-async fn publisher(state: &AppState) -> AppResult<Option<DepartmentId>> {
+pub(crate) async fn publisher(state: &AppState) -> AppResult<Option<DepartmentId>> {
     let name = state.policies.publisher_department.trim();
     Ok(crate::org::departments(state)
         .await?

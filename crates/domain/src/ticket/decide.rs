@@ -429,7 +429,9 @@ fn new_co_departments(ticket: &Ticket, ids: &[DepartmentId]) -> Vec<DepartmentId
     out
 }
 
-fn check_dispatch(order: &DispatchOrder) -> Result<ThreeOnes, DomainError> {
+/// The three-ones of a dispatch order, checked: a leader, and an officer of the responsible
+/// department (and a tracker who is one). Key projects carry the three-ones by the same rule.
+pub fn check_dispatch(order: &DispatchOrder) -> Result<ThreeOnes, DomainError> {
     if order.leader.role != Role::Leader {
         return Err(DomainError::invalid(
             "accountable_leader_id",

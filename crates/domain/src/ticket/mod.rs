@@ -12,7 +12,7 @@ mod model;
 
 pub use crate::kinds::{ActionKind, Category, Priority, ReturnCode, Satisfaction, Status};
 pub use command::{Command, Context, DispatchOrder, MAX_EXTENSION_DAYS};
-pub use decide::{allowed_from, available_actions, decide, execute};
+pub use decide::{allowed_from, available_actions, check_dispatch, decide, execute};
 pub use events::{Event, EventKind, Handover};
 pub use filing::{NewTicket, file};
 pub use model::{PendingExtension, ReturnReason, ThreeOnes, Ticket};
