@@ -10,7 +10,7 @@ use std::time::Duration;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 
-mod deliveries;
+mod service;
 mod digest;
 
 use crate::both_engines;
