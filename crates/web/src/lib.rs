@@ -129,6 +129,15 @@ pub fn routes() -> Router<AppState> {
             "/deliveries/{id}",
             get(pages::policies::form).post(pages::policies::record),
         )
+        .route(
+            "/projects",
+            get(pages::projects::list).post(pages::projects::create),
+        )
+        .route("/projects/{id}", get(pages::projects::show))
+        .route(
+            "/projects/{id}/milestones/{milestone}/{action}",
+            post(pages::projects::act),
+        )
         .route("/visits", get(pages::visits::list))
         .route("/visits/new/{enterprise}", get(pages::visits::form))
         .route("/visits/{id}", get(pages::visits::show))

@@ -54,6 +54,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "policy.html",
     "delivery_form.html",
     "delivery_stats.html",
+    "projects.html",
+    "project.html",
+    "project_summary.html",
 );
 
 fn lang_of_state(state: &State) -> Lang {
@@ -125,6 +128,7 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/tickets/new", "nav.file"),
             ("/visits", "nav.visits"),
             ("/policies", "nav.policies"),
+            ("/projects", "nav.projects"),
             ("/tickets", "nav.grid_tickets"),
         ],
         Role::Dispatcher => &[
@@ -132,12 +136,14 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/tickets", "nav.tickets"),
             ("/visits", "nav.visits"),
             ("/policies", "nav.policies"),
+            ("/projects", "nav.projects"),
             ("/register", "nav.register"),
         ],
         Role::DepartmentOfficer => &[
             ("/inbox", "nav.inbox"),
             ("/tickets", "nav.tickets"),
             ("/policies", "nav.policies"),
+            ("/projects", "nav.projects"),
         ],
         Role::TaskForceMember => &[
             ("/task-force", "nav.task_force"),
@@ -149,12 +155,14 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/tickets", "nav.tickets"),
             ("/visits", "nav.visits"),
             ("/policies", "nav.policies"),
+            ("/projects", "nav.projects"),
         ],
         Role::Admin => &[
             ("/dashboard", "nav.dashboard"),
             ("/tickets", "nav.tickets"),
             ("/visits", "nav.visits"),
             ("/policies", "nav.policies"),
+            ("/projects", "nav.projects"),
             ("/admin/users", "nav.users"),
             ("/admin/grids", "nav.grids"),
             ("/admin/departments", "nav.departments"),

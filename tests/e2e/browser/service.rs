@@ -183,7 +183,81 @@ async fn a_liaison_records_a_delivery(engine: Engine) {
     assert_eq!(kinds, json!(["policy", "ticket"]));
 }
 
+/// A linked leader, on a phone, sees a key project's late milestone on the dashboard and
+/// follows it to the project's timeline.
+async fn a_leader_sees_a_late_milestone(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let base = app.base.clone();
+    let tag = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    let day = |offset: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(offset))
+            .with_timezone(&gridline_domain::calendar::ZONE)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let late = app
+        .post_ok(
+            &w.admin,
+            "/api/v1/projects",
+            json!({"name": "中兴通讯二期智能制造基地", "enterprise_id": w.id("ent_a"), "investment": 350000,
+                   "accountable_leader_id": w.id("leader_a"), "department_id": w.id("d1"),
+                   "responsible_person_id": w.id("officer_d1"),
+                   "milestones": [{"name": "签约", "planned_on": day(-40)}, {"name": "拿地", "planned_on": day(-5)}, {"name": "投产", "planned_on": day(300)}]}),
+            201,
+        )
+        .await;
+    let m0 = late["milestones"][0]["id"].as_i64().unwrap();
+    app.post_ok(
+        w.token("officer_d1"),
+        &format!("/api/v1/projects/{}/milestones/{m0}/reach", late["id"]),
+        json!({"reached_on": day(-41), "evidence": "协议编号 HY-2026-118"}),
+        200,
+    )
+    .await;
+    // A project of the other grid, on track, which leader A does not see.
+    app.post_ok(
+        &w.admin,
+        "/api/v1/projects",
+        json!({"name": "农夫山泉三期", "enterprise_id": w.id("ent_b"), "investment": 1,
+               "accountable_leader_id": w.id("leader_b"), "department_id": w.id("d2"),
+               "responsible_person_id": w.id("officer_d2"),
+               "milestones": [{"name": "签约", "planned_on": day(100)}]}),
+        201,
+    )
+    .await;
+    let mut driver = Driver::start();
+    let phone = person(&mut driver, PHONE, &base, "leader.a", "/dashboard").await;
+    let shown = phone
+        .find_all(Locator::Css("[data-test=late-projects] a[data-project]"))
+        .await
+        .unwrap();
+    assert_eq!(shown.len(), 1, "only the late project of the leader's grid");
+    assert_eq!(
+        attr(
+            &phone,
+            "[data-test=late-projects] [data-standing]",
+            "data-standing"
+        )
+        .await
+        .as_deref(),
+        Some("late")
+    );
+    let late_cell = text(&phone, "[data-test=project-grids] td.returned").await;
+    assert_eq!(late_cell, "1");
+    check_and_shoot(&phone, &format!("{tag}-dashboard-projects-phone"), PHONE).await;
+    shown[0].click().await.unwrap();
+    wait_until(&phone, |u| u.contains("/projects/")).await;
+    let standings = js(&phone, "return Array.from(document.querySelectorAll('[data-section=milestones] li')).map(l => l.dataset.standing)").await;
+    assert_eq!(standings, json!(["done", "late", "on_track"]));
+    check_and_shoot(&phone, &format!("{tag}-project-phone"), PHONE).await;
+}
+
 both_engines!(
     a_liaison_records_a_visit_that_files_a_ticket,
-    a_liaison_records_a_delivery
+    a_liaison_records_a_delivery,
+    a_leader_sees_a_late_milestone
 );

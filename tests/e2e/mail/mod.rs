@@ -10,8 +10,8 @@ use std::time::Duration;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 
-mod service;
 mod digest;
+mod service;
 
 use crate::both_engines;
 use crate::support::{Engine, TestApp, TestClock, workspace_dir};

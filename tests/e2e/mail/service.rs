@@ -68,7 +68,6 @@ async fn deliveries_warn_then_overdue(engine: Engine) {
     assert_eq!(sink.raw().len(), 3, "each notice once");
 }
 
-
 /// A key project's milestone near its planned day warns the responsible person and the
 /// accountable leader once; past it, they are told it is late; reached, nothing more.
 async fn milestones_warn_then_late(engine: Engine) {

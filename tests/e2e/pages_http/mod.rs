@@ -5,6 +5,7 @@ mod admin;
 mod attachments;
 mod people;
 mod policies;
+mod projects;
 mod register;
 mod structure;
 mod visits;

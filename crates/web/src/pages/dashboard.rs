@@ -158,6 +158,23 @@ pub async fn show(
         .into_iter()
         .filter(|(g, _)| scope.covers_grid(*g))
         .collect();
+    let (project_grids, project_depts) =
+        gridline_app::projects::summary(&state, &v.auth.actor).await?;
+    let project_grids: Vec<_> = project_grids
+        .into_iter()
+        .filter(|(g, _)| scope.covers_grid(*g))
+        .collect();
+    let late_projects: Vec<_> = crate::pages::projects::rows(&state, &v, &dir)
+        .await?
+        .into_iter()
+        .filter(|r| r["standing"] == "late" || r["standing"] == "at_risk")
+        .filter(|r| {
+            r["grid_id"]
+                .as_i64()
+                .is_some_and(|g| scope.covers_grid(GridId(g)))
+        })
+        .take(20)
+        .collect();
     let back = format!(
         "/dashboard?period={period}{}",
         grid.map(|g| format!("&grid={g}")).unwrap_or_default()
@@ -183,6 +200,8 @@ pub async fn show(
             "ranking": ranking,
             "coverage": crate::pages::visits::coverage_rows(&dir, &coverage),
             "deliveries": crate::pages::policies::grid_stats(&dir, &delivery_lines),
+            "summary": crate::pages::projects::summary_rows(&dir, &project_grids, &project_depts),
+            "late_projects": late_projects,
             "trend": responsive(trend_svg(&stats)),
             "overdue": overdue_rows,
             "pending": pending_rows,

@@ -7,6 +7,7 @@ pub mod file;
 pub mod lists;
 pub mod people;
 pub mod policies;
+pub mod projects;
 pub mod register;
 pub mod structure;
 pub mod ticket;
