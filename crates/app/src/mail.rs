@@ -349,6 +349,9 @@ pub struct LeaderDigest {
         gridline_domain::GridId,
         gridline_domain::policy::DeliveryStats,
     )>,
+    /// Key projects the leader sees, counted by standing per grid and per department, as
+    /// they stood on the period's last day.
+    pub projects: crate::projects::Summary,
 }
 
 /// One leader's digest, or `None` if the user is not an active leader.
@@ -369,6 +372,7 @@ pub async fn leader_digest(
     let last_day = period.end_day() - chrono::Duration::days(1);
     let coverage = crate::visits::coverage(state, &scope, None, last_day).await?;
     let (deliveries, _) = crate::policies::stats_for(state, &actor, None).await?;
+    let projects = crate::projects::summary(state, &actor, last_day).await?;
     let names = Directory::load(state).await?;
     let grids = if person.top_leader {
         vec![]
@@ -387,5 +391,6 @@ pub async fn leader_digest(
         names,
         coverage,
         deliveries,
+        projects,
     }))
 }

@@ -601,10 +601,30 @@ pub async fn demo(
         now,
     )
     .await?;
+    let owners = |leader: UserId, department: DepartmentId| -> anyhow::Result<_> {
+        Ok(crate::seed_service::Owners {
+            leader,
+            department,
+            person: officer(department)?,
+        })
+    };
+    let projects = crate::seed_service::projects(
+        store,
+        &enterprises,
+        &grids,
+        [
+            owners(leaders[0], build)?,
+            owners(leaders[1], land)?,
+            owners(leaders[2], econ)?,
+        ],
+        admin,
+        now,
+    )
+    .await?;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets, {visits} visits, {policies} policies",
+        "demo zone seeded: 4 grids, 8 departments, 7 task forces, 14 enterprises, {} tickets, {visits} visits, {policies} policies, {projects} key projects",
         demos.len() + 2
     );
     let _ = writeln!(out, "demo users (password for all: {DEMO_PASSWORD}):");

@@ -265,3 +265,124 @@ pub async fn policies(
     }
     Ok(2)
 }
+
+/// Who a demo project answers to: the accountable leader, the department, its officer.
+pub struct Owners {
+    pub leader: UserId,
+    pub department: gridline_domain::DepartmentId,
+    pub person: UserId,
+}
+
+/// Three key projects of the source's enterprises: one on track (signing and land done), one
+/// late (clean land delivery past its planned day; its ticket about the land is linked), and
+/// one at risk (its next milestone within two weeks, a planned-day move waiting).
+pub async fn projects(
+    store: &Store,
+    enterprises: &[(EnterpriseId, usize)],
+    grids: &[(GridId, UserId)],
+    owners: [Owners; 3],
+    admin: UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use gridline_domain::project::DEFAULT_MILESTONES;
+    use gridline_domain::ticket::ThreeOnes;
+    use gridline_store::projects::NewProject;
+    let today = now.with_timezone(&ZONE).date_naive();
+    // (enterprise, name, investment, days from today of each milestone, how many reached)
+    let specs: [(usize, &str, i64, [i64; 7], usize); 3] = [
+        (
+            0,
+            "中兴通讯河源二期智能制造基地",
+            350_000,
+            [-200, -120, -60, 40, 120, 300, 420],
+            3,
+        ),
+        (
+            6,
+            "农夫山泉万绿湖三期饮用水项目",
+            120_000,
+            [-150, -90, -20, 60, 150, 330, 400],
+            2,
+        ),
+        (
+            9,
+            "乔丰科技精密模具扩产项目",
+            45_000,
+            [-100, -40, 10, 80, 160, 260, 330],
+            2,
+        ),
+    ];
+    for (n, ((ent, name, investment, offsets, reached), o)) in
+        specs.into_iter().zip(owners).enumerate()
+    {
+        let (enterprise, grid_idx) = enterprises[ent];
+        let (grid, _) = grids[grid_idx];
+        let at = now - Duration::days(210);
+        let p = store
+            .create_project(&NewProject {
+                name: name.into(),
+                enterprise_id: enterprise,
+                grid_id: grid,
+                investment,
+                three: ThreeOnes {
+                    accountable_leader_id: o.leader,
+                    department_id: o.department,
+                    responsible_person_id: o.person,
+                },
+                milestones: DEFAULT_MILESTONES
+                    .iter()
+                    .zip(offsets)
+                    .map(|(m, d)| ((*m).to_owned(), today + Duration::days(d)))
+                    .collect(),
+                by: admin,
+                at,
+            })
+            .await
+            .with_context(|| format!("demo project {n}"))?;
+        for m in p.milestones.iter().take(reached) {
+            let on = m.planned_on + Duration::days(2);
+            let when = noon(on);
+            store
+                .reach_milestone(p.id, m.id, on, "已完成，相关文件已归档", o.person, when)
+                .await?;
+        }
+        if n == 2 {
+            let next = &p.milestones[reached];
+            store
+                .propose_date(
+                    p.id,
+                    next.id,
+                    next.planned_on + Duration::days(30),
+                    "模具车间设备到货延迟",
+                    o.person,
+                    now - Duration::days(1),
+                )
+                .await?;
+        }
+        if n == 1 {
+            // The late project's land problem is one of the demo's tickets: link it.
+            let filter = gridline_store::tickets::TicketFilter {
+                enterprise_id: Some(enterprise),
+                limit: 1,
+                ..Default::default()
+            };
+            let page = store
+                .list_tickets(&gridline_domain::Scope::All, &filter, now)
+                .await?;
+            if let Some(t) = page.items.first() {
+                store
+                    .link_ticket(p.id, t.id.0, admin, now - Duration::days(3))
+                    .await?;
+            }
+        }
+    }
+    Ok(3)
+}
+
+/// Noon of a local day, as an instant.
+fn noon(day: chrono::NaiveDate) -> DateTime<Utc> {
+    gridline_domain::calendar::local_instant(
+        day,
+        chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default(),
+    )
+}

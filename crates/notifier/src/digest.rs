@@ -122,6 +122,11 @@ pub async fn build(
             })
         })
         .collect();
+    let standing = |n: String, c: &gridline_app::projects::StandingCounts| serde_json::json!({"name": name(n), "on_track": c.on_track, "at_risk": c.at_risk, "late": c.late, "done": c.done});
+    let projects = serde_json::json!({
+        "grids": d.projects.0.iter().map(|(g, c)| standing(names.grid(g.0), c)).collect::<Vec<_>>(),
+        "departments": d.projects.1.iter().map(|(x, c)| standing(names.department(Some(x.0)), c)).collect::<Vec<_>>(),
+    });
     let ctx = Value::from_serialize(serde_json::json!({
         "leader": user.display_name,
         "period": period.to_string(),
@@ -136,6 +141,7 @@ pub async fn build(
         "trend": trend,
         "coverage": coverage,
         "deliveries": deliveries,
+        "projects": projects,
         "chart_svg": chart_svg,
         "attachment": attachment,
         "link": base,

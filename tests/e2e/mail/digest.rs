@@ -79,6 +79,8 @@ async fn digest_send_and_workbook() {
             "Visit coverage",
             "政策送达",
             "Policy delivery",
+            "重点项目",
+            "Key projects",
         ] {
             assert!(part.contains(needle), "{needle} missing");
         }

@@ -333,19 +333,31 @@ impl StandingCounts {
     }
 }
 
+/// Counts by grid and by department.
+pub type Summary = (
+    Vec<(GridId, StandingCounts)>,
+    Vec<(DepartmentId, StandingCounts)>,
+);
+
 /// The key-project section of the dashboard and the digest: counts by grid and by
-/// department of the projects the actor sees.
+/// department of the projects the actor sees, as they stood on `day` (a milestone reached
+/// after it counts as not yet reached).
 pub async fn summary(
     state: &AppState,
     actor: &gridline_domain::Actor,
-) -> AppResult<(
-    Vec<(GridId, StandingCounts)>,
-    Vec<(DepartmentId, StandingCounts)>,
-)> {
+    day: NaiveDate,
+) -> AppResult<Summary> {
     let mut grids = std::collections::BTreeMap::<GridId, StandingCounts>::new();
     let mut depts = std::collections::BTreeMap::<DepartmentId, StandingCounts>::new();
     for p in visible_to(state, actor).await? {
-        let s = standing(state, &p);
+        let as_of: Vec<_> = facts(&p)
+            .into_iter()
+            .map(|f| project::MilestoneFacts {
+                reached_on: f.reached_on.filter(|r| *r <= day),
+                ..f
+            })
+            .collect();
+        let s = project_standing(&as_of, day);
         grids.entry(p.grid_id).or_default().add(s);
         depts.entry(p.three.department_id).or_default().add(s);
     }

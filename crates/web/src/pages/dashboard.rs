@@ -159,7 +159,8 @@ pub async fn show(
         .filter(|(g, _)| scope.covers_grid(*g))
         .collect();
     let (project_grids, project_depts) =
-        gridline_app::projects::summary(&state, &v.auth.actor).await?;
+        gridline_app::projects::summary(&state, &v.auth.actor, gridline_app::visits::today(&state))
+            .await?;
     let project_grids: Vec<_> = project_grids
         .into_iter()
         .filter(|(g, _)| scope.covers_grid(*g))
