@@ -521,6 +521,7 @@ pub async fn demo(
                 filed,
                 None,
                 &files,
+                None,
             )
             .await
             .with_context(|| format!("demo ticket {n}"))?;

@@ -404,32 +404,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let txn = self.write.begin().await?;
-        let exists = project_tickets::Entity::find_by_id((project, ticket))
-            .one(&txn)
-            .await?
-            .is_some();
-        if exists {
-            return Err(conflict(
-                "already_linked",
-                "the ticket is already linked / 工单已关联",
-            ));
-        }
-        project_tickets::ActiveModel {
-            project_id: Set(project),
-            ticket_id: Set(ticket),
-        }
-        .insert(&txn)
-        .await?;
-        event(
-            &txn,
-            project,
-            None,
-            "ticket_linked",
-            by,
-            at,
-            serde_json::json!({"ticket_id": ticket}),
-        )
-        .await?;
+        link_in(&txn, project, ticket, by, at).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -445,6 +420,42 @@ impl Store {
             .map(|l| l.ticket_id)
             .collect())
     }
+}
+
+/// Links a ticket to a project inside `txn`, with its history row (409 `already_linked`).
+pub(crate) async fn link_in(
+    txn: &DatabaseTransaction,
+    project: i64,
+    ticket: i64,
+    by: UserId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let exists = project_tickets::Entity::find_by_id((project, ticket))
+        .one(txn)
+        .await?
+        .is_some();
+    if exists {
+        return Err(conflict(
+            "already_linked",
+            "the ticket is already linked / 工单已关联",
+        ));
+    }
+    project_tickets::ActiveModel {
+        project_id: Set(project),
+        ticket_id: Set(ticket),
+    }
+    .insert(txn)
+    .await?;
+    event(
+        txn,
+        project,
+        None,
+        "ticket_linked",
+        by,
+        at,
+        serde_json::json!({"ticket_id": ticket}),
+    )
+    .await
 }
 
 fn to_project(r: projects::Model, milestones: Vec<Milestone>) -> Result<Project, StoreError> {

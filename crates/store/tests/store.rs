@@ -189,7 +189,7 @@ async fn commands_write_all_or_nothing(pg: bool) {
     };
     let filed = file(&liaison_actor, grid_id, now).unwrap();
     let Created::New(t) = s
-        .create_ticket(new, grid_id, filed, None, &[])
+        .create_ticket(new, grid_id, filed, None, &[], None)
         .await
         .unwrap()
     else {
@@ -364,7 +364,7 @@ async fn attachments_and_change_markers(pg: bool) {
     };
     let filed = file(&actor, z.grid, now).unwrap();
     let Created::New(t) = s
-        .create_ticket(new(), z.grid, filed.clone(), key("h1"), &files)
+        .create_ticket(new(), z.grid, filed.clone(), key("h1"), &files, None)
         .await
         .unwrap()
     else {
@@ -382,7 +382,7 @@ async fn attachments_and_change_markers(pg: bool) {
     assert_eq!(pdf.sha256.len(), 64);
     // The same key for another request is refused, and writes neither ticket nor files.
     let err = s
-        .create_ticket(new(), z.grid, filed.clone(), key("h2"), &files)
+        .create_ticket(new(), z.grid, filed.clone(), key("h2"), &files, None)
         .await
         .unwrap_err();
     assert!(
@@ -397,7 +397,7 @@ async fn attachments_and_change_markers(pg: bool) {
     );
     // A retry of the same request returns the first ticket, files not doubled.
     let Created::Replayed(again) = s
-        .create_ticket(new(), z.grid, filed, key("h1"), &files)
+        .create_ticket(new(), z.grid, filed, key("h1"), &files, None)
         .await
         .unwrap()
     else {

@@ -269,11 +269,51 @@ async fn milestones_moves_and_tickets(engine: Engine) {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("other_enterprise"))
     );
 
-    // The page's facts: the linked ticket, and a history keeping every planned day.
+    // Filed under the project: linked in the same step; another enterprise's project is refused.
+    let filed = app
+        .post_ok(
+            w.token("liaison_a"),
+            "/api/v1/tickets",
+            json!({"enterprise_id": w.id("ent_a"), "category": "land", "title": "二期用地红线调整", "description": "需调整用地红线", "project_id": id}),
+            201,
+        )
+        .await;
+    let b_project = app
+        .post_ok(
+            &w.admin,
+            "/api/v1/projects",
+            {
+                let mut p = project(&w, 40);
+                p["enterprise_id"] = json!(w.id("ent_b"));
+                p
+            },
+            201,
+        )
+        .await;
+    let (s, b) = app
+        .post(
+            w.token("liaison_a"),
+            "/api/v1/tickets",
+            json!({"enterprise_id": w.id("ent_a"), "category": "land", "title": "x", "description": "x", "project_id": b_project["id"]}),
+        )
+        .await;
+    assert!(
+        s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::NOT_FOUND,
+        "{s} {b}"
+    );
+    assert_eq!(b["field"], "project_id");
+
+    // The page's facts: the linked tickets, and a history keeping every planned day.
     let (_, detail) = app
         .get(w.token("liaison_a"), &format!("/api/v1/projects/{id}"))
         .await;
-    assert_eq!(detail["tickets"][0]["id"], t);
+    let linked: Vec<i64> = detail["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(linked, [t, filed["id"].as_i64().unwrap()]);
     let kinds: Vec<&str> = detail["history"]
         .as_array()
         .unwrap()
@@ -287,6 +327,7 @@ async fn milestones_moves_and_tickets(engine: Engine) {
             "reached",
             "replan_requested",
             "replan_decided",
+            "ticket_linked",
             "ticket_linked"
         ]
     );

@@ -26,6 +26,9 @@ pub struct NewTicketInput {
     #[serde(default = "normal")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "normal"))]
     pub priority: Priority,
+    /// A key project of the same enterprise the filer sees: the ticket is linked to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
 }
 
 fn normal() -> Priority {
@@ -75,9 +78,21 @@ pub async fn file(
     let enterprise = active_enterprise(state, new.enterprise_id).await?;
     let grid = GridId(enterprise.grid_id);
     let filed = gridline_domain::ticket::file(&caller.actor, grid, state.now())?;
+    if let Some(p) = input.project_id {
+        let project = crate::projects::get(state, caller, p)
+            .await
+            .map_err(|e| e.field("project_id"))?;
+        if project.enterprise_id != new.enterprise_id {
+            return Err(AppError::invalid(
+                "project_id",
+                "other_enterprise",
+                "the project is another enterprise's / 该项目不属于此企业",
+            ));
+        }
+    }
     Ok(state
         .store
-        .create_ticket(new, grid, filed, idem, files)
+        .create_ticket(new, grid, filed, idem, files, input.project_id)
         .await?)
 }
 

@@ -41,8 +41,8 @@ pub(super) async fn next_number(
 }
 
 impl Store {
-    /// Files a ticket with its attachments, in one transaction. With an idempotency key, a
-    /// retry returns the first ticket.
+    /// Files a ticket with its attachments (and its link to a key project, when named), in
+    /// one transaction. With an idempotency key, a retry returns the first ticket.
     pub async fn create_ticket(
         &self,
         new: NewTicket,
@@ -50,6 +50,7 @@ impl Store {
         filed: Event,
         idempotency: Option<Idempotency>,
         files: &[NewAttachment],
+        project: Option<i64>,
     ) -> Result<Created, StoreError> {
         if let Some(idem) = &idempotency
             && let Some(existing) = self.find_idempotent(filed.actor, idem).await?
@@ -57,7 +58,7 @@ impl Store {
             return Ok(Created::Replayed(existing));
         }
         let result = self
-            .insert_ticket(&new, grid, &filed, idempotency.as_ref(), files)
+            .insert_ticket(&new, grid, &filed, idempotency.as_ref(), files, project)
             .await;
         match (result, &idempotency) {
             // Another request with the same key won the race: answer with its ticket.
@@ -106,9 +107,13 @@ impl Store {
         filed: &Event,
         idem: Option<&Idempotency>,
         files: &[NewAttachment],
+        project: Option<i64>,
     ) -> Result<Ticket, StoreError> {
         let txn = self.write.begin().await?;
         let ticket = insert_ticket_in(&txn, new, grid, filed, idem, files).await?;
+        if let Some(p) = project {
+            crate::projects::link_in(&txn, p, ticket.id.0, filed.actor, filed.at).await?;
+        }
         txn.commit().await?;
         Ok(ticket)
     }

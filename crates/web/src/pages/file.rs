@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::i18n::{Lang, app_error_text, error_text, pick};
-use crate::pages::opt;
+use crate::pages::{opt, opt_id};
 use crate::render::{PageError, page};
 use crate::session::Viewer;
 
@@ -88,6 +88,7 @@ struct Input {
     title: String,
     description: String,
     idempotency_key: String,
+    project_id: String,
 }
 
 async fn show_form(
@@ -103,6 +104,12 @@ async fn show_form(
     if file(&v.auth.actor, GridId(e.grid_id), state.now()).is_err() {
         return Err(PageError::not_found());
     }
+    let projects: Vec<_> = gridline_app::projects::list(state, &v.auth)
+        .await?
+        .into_iter()
+        .filter(|p| p.enterprise_id.0 == e.id)
+        .map(|p| serde_json::json!({"id": p.id, "name": p.name}))
+        .collect();
     let mut res = page(
         "file.html",
         &v.ctx("/tickets/new"),
@@ -114,6 +121,7 @@ async fn show_form(
             "errors": errors,
             "max_files": MAX_FILES,
             "max_mb": MAX_BYTES >> 20,
+            "projects": projects,
         }),
     );
     if !errors.is_empty() {
@@ -249,6 +257,7 @@ pub async fn submit(
             "title" => input.title = text,
             "description" => input.description = text,
             "idempotency_key" => input.idempotency_key = text,
+            "project_id" => input.project_id = text,
             _ => return Err(PageError::bad_request()),
         }
     }
@@ -293,6 +302,7 @@ pub async fn submit(
         priority,
         title: input.title.clone(),
         description: input.description.clone(),
+        project_id: opt_id(&Some(input.project_id.clone()))?,
     };
     let idem = idempotency(&input.idempotency_key, &req, &checked);
     match app_tickets::file(&state, &v.auth, &req, idem, &checked).await {
