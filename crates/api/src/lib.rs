@@ -195,6 +195,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(projects::replan_milestone))
         .routes(routes!(projects::decide_milestone))
         .routes(routes!(projects::link_ticket))
+        .routes(routes!(projects::export_projects))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             BODY_LIMIT,

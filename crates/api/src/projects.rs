@@ -287,3 +287,19 @@ pub async fn link_ticket(
     projects::link(&state, &auth, id, req.ticket_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The key projects the caller sees as .xlsx, a row per milestone.
+#[utoipa::path(
+    get,
+    path = "/api/v1/projects/export",
+    tag = "projects",
+    security(("bearer" = [])),
+    responses((status = 200, description = "the workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>))
+)]
+pub async fn export_projects(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> ApiResult<axum::response::Response> {
+    let bytes = projects::export(&state, &auth).await?;
+    Ok(crate::org::register::workbook("key-projects.xlsx", bytes))
+}

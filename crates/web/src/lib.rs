@@ -133,6 +133,7 @@ pub fn routes() -> Router<AppState> {
             "/projects",
             get(pages::projects::list).post(pages::projects::create),
         )
+        .route("/projects/export", get(pages::projects::export))
         .route("/projects/{id}", get(pages::projects::show))
         .route(
             "/projects/{id}/milestones/{milestone}/{action}",

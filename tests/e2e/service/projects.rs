@@ -3,6 +3,7 @@
 //! once, a planned-day move asked by the responsible person and decided by the accountable
 //! leader with every planned day kept, linked tickets, and each project's standing.
 
+use calamine::{Reader, Xlsx};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -101,6 +102,34 @@ async fn create_and_who_sees(engine: Engine) {
         let (_, list) = app.get(w.token(who), "/api/v1/projects").await;
         assert_eq!(list.as_array().unwrap().len(), 1, "{who}");
     }
+    // The export: a row per milestone of the projects the caller sees.
+    let res = app
+        .client
+        .get(app.url("/api/v1/projects/export"))
+        .bearer_auth(w.token("officer_d1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.rows().count(), 8, "a header and seven milestones");
+    let res = app
+        .client
+        .get(app.url("/api/v1/projects/export"))
+        .bearer_auth(w.token("liaison_b"))
+        .send()
+        .await
+        .unwrap();
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(
+        sheet.rows().count(),
+        1,
+        "another grid's liaison: the header only"
+    );
     for who in ["liaison_b", "head_b", "officer_d2", "tf_member", "tracker"] {
         let (s, _) = app
             .get(w.token(who), &format!("/api/v1/projects/{id}"))

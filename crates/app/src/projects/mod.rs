@@ -3,7 +3,10 @@
 //! move a planned day, which the accountable leader decides; tickets are linked to them; each
 //! project's standing (on track, at risk, late, done) comes from `domain::project`.
 
+mod export;
 pub mod notices;
+
+pub use export::export;
 
 use chrono::NaiveDate;
 use gridline_domain::project::{

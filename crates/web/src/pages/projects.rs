@@ -116,6 +116,12 @@ pub async fn list(State(state): State<AppState>, v: Viewer) -> Result<Response, 
     list_page(&state, &v, serde_json::json!({}), BTreeMap::new()).await
 }
 
+/// `GET /projects/export`: the list as .xlsx.
+pub async fn export(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let bytes = projects::export(&state, &v.auth).await?;
+    Ok(crate::render::xlsx("key-projects.xlsx", bytes))
+}
+
 /// `POST /projects`: creates a project (milestones `m0_name`, `m0_planned_on`, …).
 pub async fn create(
     State(state): State<AppState>,
