@@ -81,11 +81,38 @@ async fn the_publish_form(engine: Engine) {
         1,
         "grid A's one electronics enterprise"
     );
+    let first = d[0].clone();
+    // A hand-picked list on the form: only those enterprises.
+    let picked = vec![
+        ("_csrf", token.clone()),
+        ("title", "上市培育奖励".to_owned()),
+        ("issuer", "河源高新区经济发展局".to_owned()),
+        ("doc_number", "河高经发〔2026〕21号".to_owned()),
+        ("summary", "拟上市企业分阶段奖励。".to_owned()),
+        ("valid_from", "2026-01-01".to_owned()),
+        ("enterprises", format!("{}", w.id("ent_b"))),
+    ];
+    let r = admin
+        .post(app.url("/policies"))
+        .form(&picked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app.get(&w.admin, "/api/v1/policies").await;
+    let (_, only) = app
+        .get(
+            &w.admin,
+            &format!("/api/v1/deliveries?policy_id={}", list[0]["id"]),
+        )
+        .await;
+    assert_eq!(only.as_array().unwrap().len(), 1);
+    assert_eq!(only[0]["enterprise_id"], w.id("ent_b"));
     // The liaison of the other grid cannot open grid A's delivery form.
     let (other, _) = sign_in(&app, "liaison.b").await;
-    let (s, _) = get(&other, &app, &format!("/deliveries/{}", d[0]["id"])).await;
+    let (s, _) = get(&other, &app, &format!("/deliveries/{}", first["id"])).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = get(&liaison, &app, &format!("/deliveries/{}", d[0]["id"])).await;
+    let (s, _) = get(&liaison, &app, &format!("/deliveries/{}", first["id"])).await;
     assert_eq!(s, StatusCode::OK);
 }
 

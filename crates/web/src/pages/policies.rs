@@ -73,6 +73,9 @@ pub struct PublishForm {
     above_size: String,
     #[serde(default)]
     grids: Vec<String>,
+    /// A hand-picked list: enterprise ids, separated by spaces, commas or lines.
+    #[serde(default)]
+    enterprises: String,
 }
 
 async fn catalogue(
@@ -193,6 +196,16 @@ pub async fn publish(
     let apply_by = day("apply_by", &f.apply_by, &mut errors, lang);
     let clusters: Option<Vec<Cluster>> = f.clusters.iter().map(|c| Cluster::parse(c)).collect();
     let grids: Result<Vec<GridId>, _> = f.grids.iter().map(|g| g.parse().map(GridId)).collect();
+    let picked: Result<Vec<gridline_domain::EnterpriseId>, _> = f
+        .enterprises
+        .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter(|x| !x.is_empty())
+        .map(|x| x.parse().map(gridline_domain::EnterpriseId))
+        .collect();
+    let picked = picked.unwrap_or_else(|_| {
+        errors.insert("enterprises".into(), t(lang, "policy.bad_ids"));
+        vec![]
+    });
     let (Some(clusters), Ok(grids)) = (clusters, grids) else {
         return Err(PageError::bad_request());
     };
@@ -218,7 +231,7 @@ pub async fn publish(
             clusters,
             above_size,
             grids,
-            enterprises: vec![],
+            enterprises: picked,
         },
     };
     match policies::publish(&state, &v.auth, &input).await {
