@@ -167,9 +167,40 @@ pub(crate) fn unreadable(e: axum::extract::multipart::MultipartError) -> PageErr
     }
 }
 
+/// A refused form declared at most this long is read to its end (and dropped) before the
+/// answer, so the browser gets the answer rather than a reset connection; a longer one, or
+/// one without a declared length, is answered at once.
+const DRAIN_BYTES: u64 = 64 * 1024;
+const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Checks a multipart form's CSRF token before anything else of the body is read: in the
 /// `X-CSRF-Token` header, or as the form's first field (as the pages send it).
 pub(crate) async fn multipart_csrf(
+    v: &Viewer,
+    headers: &axum::http::HeaderMap,
+    multipart: &mut Multipart,
+) -> Result<(), PageError> {
+    let checked = check_multipart_csrf(v, headers, multipart).await;
+    if checked.is_err() {
+        let declared = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|s| s.parse::<u64>().ok());
+        if declared.is_some_and(|n| n <= DRAIN_BYTES) {
+            let _ = tokio::time::timeout(DRAIN_WAIT, drain(multipart)).await;
+        }
+    }
+    checked
+}
+
+/// Reads what is left of a (short) form and drops it.
+async fn drain(multipart: &mut Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+}
+
+async fn check_multipart_csrf(
     v: &Viewer,
     headers: &axum::http::HeaderMap,
     multipart: &mut Multipart,
