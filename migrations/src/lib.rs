@@ -15,6 +15,7 @@ mod m20261129_000003_staged_imports;
 mod m20261130_000001_visits;
 mod m20261130_000002_policies;
 mod m20261130_000003_projects;
+mod m20261201_000001_closures;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_visits::Migration),
             Box::new(m20261130_000002_policies::Migration),
             Box::new(m20261130_000003_projects::Migration),
+            Box::new(m20261201_000001_closures::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ pub enum Fact {
     ReopenCount,
     PreviousPerson,
     PreviousTracker,
+    DuplicateOf,
 }
 
 impl Fact {
@@ -52,6 +53,7 @@ impl Fact {
             Fact::ReopenCount => "ticket.reopen_count",
             Fact::PreviousPerson => "ticket.previous_person",
             Fact::PreviousTracker => "ticket.previous_tracker",
+            Fact::DuplicateOf => "ticket.duplicate_of",
         }
     }
 
@@ -76,6 +78,7 @@ impl Fact {
             Fact::ReopenCount => "重办次数 Times reopened",
             Fact::PreviousPerson => "原负责人员 Previous responsible person",
             Fact::PreviousTracker => "原跟踪专员 Previous tracker",
+            Fact::DuplicateOf => "重复于 Duplicate of",
         }
     }
 }
@@ -197,6 +200,13 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
                     }
                 }
             }
+            out.push((Fact::Remark, text(reason)));
+        }
+        EventKind::MarkedDuplicate { number, note, .. } => {
+            out.push((Fact::DuplicateOf, text(number)));
+            remark(&mut out, note);
+        }
+        EventKind::Withdrawn { reason } | EventKind::MarkedInvalid { reason } => {
             out.push((Fact::Remark, text(reason)));
         }
     }

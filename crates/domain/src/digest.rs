@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::calendar::{WorkCalendar, ZONE, local_instant};
 use crate::ids::{DepartmentId, TicketId, UserId};
-use crate::kinds::{ActionKind, Satisfaction};
+use crate::kinds::{ActionKind, Closure, Satisfaction};
 use crate::ticket::Ticket;
 
 /// A digest period: an ISO week or a calendar month, in Asia/Shanghai.
@@ -227,6 +227,11 @@ pub struct DigestStats {
     pub satisfaction_rate: Option<f64>,
     pub returns: u32,
     pub reopenings: u32,
+    /// Ended in the period without the whole loop, counted apart from the departments'
+    /// figures: duplicates (重复件), withdrawn (撤回) and invalid (无效件).
+    pub duplicates: u32,
+    pub withdrawn: u32,
+    pub invalid: u32,
     pub ranking: Vec<DepartmentLine>,
     pub overdue: Vec<OverdueLine>,
     pub trend: Vec<TrendPoint>,
@@ -311,7 +316,24 @@ pub fn compute(
     let mut days_to_resolve = Vec::new();
     let mut overdue = Vec::new();
     let mut open_at_end = 0;
+    let mut closures: BTreeMap<Closure, u32> = BTreeMap::new();
+    // Tickets that ended without the loop leave every department figure alone.
+    let excluded: std::collections::HashSet<TicketId> = tickets
+        .iter()
+        .filter(|t| !t.counts_for_departments())
+        .map(|t| t.id)
+        .collect();
     for t in tickets {
+        let open = t.created_at < end
+            && t.resolved_at.is_none_or(|r| r >= end)
+            && t.closed_at.is_none_or(|c| c >= end);
+        open_at_end += u32::from(open);
+        if let Some(c) = t.closure {
+            if t.closed_at.is_some_and(|at| within(at, range)) {
+                *closures.entry(c).or_default() += 1;
+            }
+            continue;
+        }
         if let Some(on_time) = signing(t, range) {
             signed += 1;
             signed_on_time += u32::from(on_time);
@@ -337,10 +359,6 @@ pub fn compute(
                 }
             }
         }
-        let open = t.created_at < end
-            && t.resolved_at.is_none_or(|r| r >= end)
-            && t.closed_at.is_none_or(|c| c >= end);
-        open_at_end += u32::from(open);
         if let Some(due) = overdue_at(t, end) {
             if let Some(d) = t.department_id {
                 line(d, &mut departments);
@@ -362,7 +380,10 @@ pub fn compute(
     }
     // Returns count against the department that returned the ticket; reopenings against the
     // department responsible for it.
-    for e in &in_period {
+    for e in in_period
+        .iter()
+        .filter(|e| !excluded.contains(&e.ticket_id))
+    {
         let (dept, returned) = match e.action {
             ActionKind::Return => (e.department_id, true),
             ActionKind::Reopen => (
@@ -454,6 +475,9 @@ pub fn compute(
         satisfaction_rate: rate(s + b, s + b + u),
         returns: count(ActionKind::Return),
         reopenings: count(ActionKind::Reopen),
+        duplicates: closures.get(&Closure::Duplicate).copied().unwrap_or(0),
+        withdrawn: closures.get(&Closure::Withdrawn).copied().unwrap_or(0),
+        invalid: closures.get(&Closure::Invalid).copied().unwrap_or(0),
         ranking,
         overdue,
         trend,

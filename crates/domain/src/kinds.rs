@@ -113,6 +113,22 @@ string_enum! {
         Supervise = "supervise" / "督办",
         Comment = "comment" / "评论",
         Reassign = "reassign" / "改派",
+        MarkDuplicate = "mark_duplicate" / "标记重复件",
+        Withdraw = "withdraw" / "撤回",
+        MarkInvalid = "mark_invalid" / "标记无效件",
+    }
+}
+
+string_enum! {
+    /// How a ticket ended without the whole loop: it is closed, counted apart, and left out
+    /// of the departments' figures.
+    Closure {
+        /// 重复件: the same problem as another ticket, which carries it.
+        Duplicate = "duplicate" / "重复件",
+        /// 撤回: withdrawn by the liaison at the enterprise's request.
+        Withdrawn = "withdrawn" / "已撤回",
+        /// 无效件: not a problem the zone can take up.
+        Invalid = "invalid" / "无效件",
     }
 }
 

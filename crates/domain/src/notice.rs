@@ -46,6 +46,10 @@ pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
         ActionKind::Urge | ActionKind::Supervise => &[ResponsiblePerson],
         // The people who now hold it (the mail goes to the ticket's current holders).
         ActionKind::Reassign => &[ResponsiblePerson, Tracker],
+        // The liaison files for the enterprise and tells it what became of its request.
+        ActionKind::MarkDuplicate | ActionKind::MarkInvalid => &[GridLiaison],
+        // Whoever was working it stops.
+        ActionKind::Withdraw => &[ResponsiblePerson, Tracker],
         _ => &[],
     }
 }

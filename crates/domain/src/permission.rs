@@ -133,6 +133,8 @@ fn rule(action: ActionKind, role: Role) -> Option<Rule> {
         // over it, or an administrator when someone leaves (the bulk handover).
         (A::Reassign, R::DepartmentOfficer) => any(ResponsibleDepartment),
         (A::Reassign, R::Leader | R::Admin) => any(InScope),
+        (A::MarkDuplicate | A::MarkInvalid, R::Dispatcher) => any(InScope),
+        (A::Withdraw, R::Liaison) => any(InScope),
         _ => None,
     }
 }

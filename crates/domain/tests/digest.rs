@@ -51,6 +51,8 @@ fn ticket(id: i64, dept: i64, created: &str) -> Ticket {
         satisfaction: None,
         last_return: None,
         pending_extension: None,
+        closure: None,
+        duplicate_of: None,
         version: 1,
         created_at: c,
         updated_at: c,
@@ -164,6 +166,60 @@ fn resolved_on_a_make_up_saturday_is_on_time_and_signed_after_the_holiday_is_not
     assert_eq!(stats.trend.len(), 7);
     assert_eq!(stats.trend[0].filed, 1);
     assert_eq!((stats.trend[5].resolved, stats.trend[6].resolved), (1, 1));
+}
+
+/// Tickets that end without the loop are counted apart and leave the departments alone: a
+/// ticket withdrawn after its department signed it late and returned it once adds nothing
+/// to that department's line, while the same history on a ticket still open does.
+#[test]
+fn closures_are_counted_apart_and_leave_departments_alone() {
+    let cal = calendar();
+    let signed_late = |id| {
+        let mut t = ticket(id, 10, "2026-10-05T09:00:00+08:00");
+        t.status = Status::Accepted;
+        t.dispatched_at = Some(at("2026-10-05T10:00:00+08:00"));
+        t.response_due_at = Some(at("2026-10-05T11:00:00+08:00"));
+        t.accepted_at = Some(at("2026-10-06T10:00:00+08:00"));
+        t.resolution_due_at = Some(at("2026-10-07T18:00:00+08:00"));
+        t
+    };
+    let kept = signed_late(1);
+    let mut withdrawn = signed_late(2);
+    withdrawn.status = Status::Closed;
+    withdrawn.closure = Some(Closure::Withdrawn);
+    withdrawn.closed_at = Some(at("2026-10-08T09:00:00+08:00"));
+    let mut duplicate = ticket(3, 10, "2026-10-06T09:00:00+08:00");
+    duplicate.status = Status::Closed;
+    duplicate.closure = Some(Closure::Duplicate);
+    duplicate.duplicate_of = Some(TicketId(1));
+    duplicate.closed_at = Some(at("2026-10-06T10:00:00+08:00"));
+    let mut invalid_before = ticket(4, 10, "2026-09-28T09:00:00+08:00");
+    invalid_before.status = Status::Closed;
+    invalid_before.closure = Some(Closure::Invalid);
+    invalid_before.closed_at = Some(at("2026-09-29T09:00:00+08:00"));
+    let returned = |id| EventFact {
+        department_id: Some(DepartmentId(10)),
+        ..event(id, ActionKind::Return, "2026-10-05T10:30:00+08:00")
+    };
+    let week = Period::parse("2026-W41").unwrap();
+    let stats = compute(
+        week,
+        &[kept, withdrawn, duplicate, invalid_before],
+        &[returned(1), returned(2)],
+        &cal,
+    );
+    assert_eq!(
+        (stats.duplicates, stats.withdrawn, stats.invalid),
+        (1, 1, 0),
+        "the invalid one ended before the week"
+    );
+    assert_eq!(stats.closed, 0, "closures are not the loop's close");
+    assert_eq!((stats.signed, stats.signed_on_time), (1, 0));
+    let line = &stats.ranking[0];
+    assert_eq!(stats.ranking.len(), 1);
+    assert_eq!((line.signed, line.overdue, line.returns), (1, 1, 1));
+    assert_eq!(stats.overdue_at_end, 1);
+    assert_eq!(stats.open_at_end, 1);
 }
 
 #[test]

@@ -100,6 +100,8 @@ fn ticket(status: Status) -> Ticket {
         satisfaction: None,
         last_return: None,
         pending_extension: None,
+        closure: None,
+        duplicate_of: None,
         version: 3,
         created_at: t0,
         updated_at: t0,
@@ -160,6 +162,17 @@ fn command(action: ActionKind) -> Option<Command> {
             tracker: None,
             reason: Remark::parse("原负责人调岗").unwrap(),
         },
+        ActionKind::MarkDuplicate => Command::MarkDuplicate {
+            of: ticket::DuplicateTarget {
+                id: TicketId(2),
+                number: "GL-2026-000002".into(),
+                grid_id: GRID,
+                closure: None,
+            },
+            note: None,
+        },
+        ActionKind::Withdraw => Command::Withdraw(Remark::parse("企业已自行解决").unwrap()),
+        ActionKind::MarkInvalid => Command::MarkInvalid(Remark::parse("非企业诉求").unwrap()),
         ActionKind::File | ActionKind::Close | ActionKind::Reopen => return None,
     })
 }
@@ -191,6 +204,10 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
             &[Dispatched, Accepted, Escalated],
             None,
         ),
+        ActionKind::MarkDuplicate | ActionKind::MarkInvalid => {
+            (&[Dispatcher], &[Submitted], Some(Closed))
+        }
+        ActionKind::Withdraw => (&[Liaison], OPEN, Some(Closed)),
         ActionKind::Comment => (
             &Role::ALL,
             &[
@@ -301,7 +318,7 @@ fn every_state_action_and_role() {
             }
         }
     }
-    assert_eq!(checked, 7 * 13 * 7);
+    assert_eq!(checked, 7 * 16 * 7);
 }
 
 #[test]
@@ -538,5 +555,112 @@ fn available_actions_agree_with_execute() {
             }
         }
     }
-    assert_eq!(checked, 7 * 2 * 7 * 2 * 13);
+    assert_eq!(checked, 7 * 2 * 7 * 2 * 16);
+}
+
+#[test]
+fn a_duplicate_points_to_an_original_of_its_grid() {
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let t = ticket(Status::Submitted);
+    let ctx = Context {
+        now: now(),
+        calendar: &calendar,
+        sla: SlaTargets {
+            response_hours: 8,
+            resolution_days: 5,
+        },
+        expected_version: t.version,
+    };
+    let target = |id, grid_id, closure| Command::MarkDuplicate {
+        of: ticket::DuplicateTarget {
+            id: TicketId(id),
+            number: format!("GL-2026-{id:06}"),
+            grid_id,
+            closure,
+        },
+        note: None,
+    };
+    let code = |r: Result<(Ticket, Vec<Event>), DomainError>| match r.unwrap_err() {
+        DomainError::Invalid { code, .. } => code,
+        e => panic!("{e:?}"),
+    };
+    let grid_head = actor(Role::Dispatcher, true);
+    assert_eq!(
+        code(execute(&t, &grid_head, &target(1, GRID, None), &ctx)),
+        "same_ticket"
+    );
+    assert_eq!(
+        code(execute(
+            &t,
+            &grid_head,
+            &target(2, GRID, Some(Closure::Duplicate)),
+            &ctx
+        )),
+        "not_an_original"
+    );
+    assert_eq!(
+        code(execute(&t, &grid_head, &target(2, OTHER_GRID, None), &ctx)),
+        "other_grid"
+    );
+    // The service centre marks across grids.
+    let mut centre = actor(Role::Dispatcher, true);
+    centre.user.service_centre = true;
+    let (next, events) = execute(&t, &centre, &target(2, OTHER_GRID, None), &ctx).unwrap();
+    assert_eq!(next.status, Status::Closed);
+    assert_eq!(next.closure, Some(Closure::Duplicate));
+    assert_eq!(next.duplicate_of, Some(TicketId(2)));
+    assert_eq!(next.closed_at, Some(now()));
+    assert!(!next.counts_for_departments());
+    assert_eq!(next.next_due_at(), None);
+    assert_eq!(events.len(), 1);
+}
+
+#[test]
+fn possible_duplicates_are_recent_same_enterprise_or_alike() {
+    use gridline_domain::ticket::{Candidate, possible_duplicates};
+    let mut same_enterprise = ticket(Status::Accepted);
+    same_enterprise.id = TicketId(2);
+    same_enterprise.title = "招工难".into();
+    same_enterprise.category = Category::Hiring;
+    let mut alike = ticket(Status::Submitted);
+    alike.id = TicketId(3);
+    alike.enterprise_id = EnterpriseId(9);
+    alike.title = "厂房用地指标不足".into();
+    let mut other_category = alike.clone();
+    other_category.id = TicketId(4);
+    other_category.category = Category::Finance;
+    let mut old = alike.clone();
+    old.id = TicketId(5);
+    old.created_at = now() - chrono::Duration::days(31);
+    let mut ended = alike.clone();
+    ended.id = TicketId(6);
+    ended.closure = Some(Closure::Invalid);
+    let mut unlike = alike.clone();
+    unlike.id = TicketId(7);
+    unlike.title = "融资渠道少".into();
+    let c = Candidate {
+        id: Some(TicketId(1)),
+        enterprise_id: EnterpriseId(1),
+        grid_id: GRID,
+        category: Some(Category::Land),
+        title: "用地指标不足",
+    };
+    let all = [
+        ticket(Status::Submitted),
+        same_enterprise,
+        alike,
+        other_category,
+        old,
+        ended,
+        unlike,
+    ];
+    let got: Vec<i64> = possible_duplicates(&c, &all, now())
+        .iter()
+        .map(|s| s.ticket_id.0)
+        .collect();
+    assert_eq!(
+        got,
+        [3, 2],
+        "the alike title first, then the same enterprise"
+    );
 }

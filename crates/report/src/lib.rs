@@ -119,6 +119,19 @@ pub fn summary(s: &DigestStats) -> Vec<Row> {
             label: "重办 Reopenings",
             value: s.reopenings.to_string(),
         },
+        // Counted apart: none of these is in a department's figures.
+        Row {
+            label: "重复件 Duplicates",
+            value: s.duplicates.to_string(),
+        },
+        Row {
+            label: "撤回 Withdrawn",
+            value: s.withdrawn.to_string(),
+        },
+        Row {
+            label: "无效件 Invalid",
+            value: s.invalid.to_string(),
+        },
     ]
 }
 

@@ -6,7 +6,7 @@
 
 use gridline_domain::permission::{Access, access};
 use gridline_domain::text::Remark;
-use gridline_domain::ticket::{DispatchOrder, ReturnCode, execute};
+use gridline_domain::ticket::{DispatchOrder, DuplicateTarget, ReturnCode, execute};
 use gridline_domain::{
     ActionKind, Command, Context, DepartmentId, DomainError, ReturnReason, Satisfaction,
     TaskForceId, Ticket, TicketId, UserId,
@@ -36,6 +36,8 @@ use crate::tickets::read::visible_ticket;
 /// | urge, supervise | optional `note` |
 /// | comment | `body` |
 /// | reassign | `responsible_person_id` and/or `tracker_id` (who takes over), `reason` |
+/// | mark_duplicate | `duplicate_of` (the ticket that carries the problem), optional `note` |
+/// | withdraw, mark_invalid | `reason` |
 #[derive(Debug, Default, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ActionBody))]
 #[serde(deny_unknown_fields)]
@@ -60,6 +62,8 @@ pub struct ActionFields {
     pub feedback: Option<String>,
     pub note: Option<String>,
     pub body: Option<String>,
+    /// For `mark_duplicate`: the id of the ticket that carries the problem.
+    pub duplicate_of: Option<i64>,
 }
 
 fn missing(field: &'static str, action: ActionKind) -> AppError {
@@ -102,6 +106,7 @@ fn only(body: &ActionFields, action: ActionKind, allowed: &[&str]) -> AppResult<
         ("feedback", body.feedback.is_some()),
         ("note", body.note.is_some()),
         ("body", body.body.is_some()),
+        ("duplicate_of", body.duplicate_of.is_some()),
     ];
     match present
         .iter()
@@ -144,7 +149,12 @@ fn dept_ids(ids: &[i64]) -> AppResult<Vec<DepartmentId>> {
 }
 
 /// Turns the body into a command, loading the facts the rules need.
-async fn command(state: &AppState, action: ActionKind, b: &ActionFields) -> AppResult<Command> {
+async fn command(
+    state: &AppState,
+    caller: &Caller,
+    action: ActionKind,
+    b: &ActionFields,
+) -> AppResult<Command> {
     use ActionKind as A;
     let store = &state.store;
     Ok(match action {
@@ -295,6 +305,39 @@ async fn command(state: &AppState, action: ActionKind, b: &ActionFields) -> AppR
             only(b, action, &["body"])?;
             Command::Comment(required_remark(b.body.as_deref(), "body", action)?)
         }
+        A::MarkDuplicate => {
+            only(b, action, &["duplicate_of", "note"])?;
+            let of = req(b.duplicate_of, "duplicate_of", action)?;
+            // The original must be one the dispatcher sees; one they do not is as unknown.
+            let original = visible_ticket(state, caller, of).await.map_err(|e| {
+                if e.kind() == crate::error::ErrorKind::NotFound {
+                    AppError::invalid(
+                        "duplicate_of",
+                        "unknown_ticket",
+                        "no such ticket among those you see / 您可见的工单中没有该工单",
+                    )
+                } else {
+                    e
+                }
+            })?;
+            Command::MarkDuplicate {
+                of: DuplicateTarget {
+                    id: original.id,
+                    number: original.number,
+                    grid_id: original.grid_id,
+                    closure: original.closure,
+                },
+                note: remark(b.note.as_deref(), "note")?,
+            }
+        }
+        A::Withdraw => {
+            only(b, action, &["reason"])?;
+            Command::Withdraw(required_remark(text_reason(b)?, "reason", action)?)
+        }
+        A::MarkInvalid => {
+            only(b, action, &["reason"])?;
+            Command::MarkInvalid(required_remark(text_reason(b)?, "reason", action)?)
+        }
         A::File | A::Close | A::Reopen => return Err(unknown_action()),
     })
 }
@@ -328,7 +371,7 @@ pub async fn act(
     if access(&caller.actor, action, &current) == Access::Denied {
         return Err(DomainError::Forbidden { action }.into());
     }
-    let cmd = command(state, action, body).await?;
+    let cmd = command(state, caller, action, body).await?;
     let now = state.now();
     let calendar = state.calendar.clone();
     let sla = state.sla.clone();

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::ReturnReason;
 use crate::calendar::WorkCalendar;
-use crate::ids::{DepartmentId, TaskForceId};
+use crate::ids::{DepartmentId, GridId, TaskForceId, TicketId};
+use crate::kinds::Closure;
 use crate::kinds::{ActionKind, Satisfaction};
 use crate::org::UserFacts;
 use crate::sla::SlaTargets;
@@ -17,6 +18,15 @@ pub struct DispatchOrder {
     pub department_id: DepartmentId,
     pub person: UserFacts,
     pub tracker: Option<UserFacts>,
+}
+
+/// The ticket another is marked a duplicate of, with the facts the rules check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateTarget {
+    pub id: TicketId,
+    pub number: String,
+    pub grid_id: GridId,
+    pub closure: Option<Closure>,
 }
 
 /// A request to change a ticket.
@@ -54,6 +64,15 @@ pub enum Command {
         tracker: Option<UserFacts>,
         reason: Remark,
     },
+    /// 重复件: closes the ticket as a duplicate of another.
+    MarkDuplicate {
+        of: DuplicateTarget,
+        note: Option<Remark>,
+    },
+    /// 撤回: the enterprise no longer asks.
+    Withdraw(Remark),
+    /// 无效件: not a problem the zone takes up.
+    MarkInvalid(Remark),
 }
 
 impl Command {
@@ -73,6 +92,9 @@ impl Command {
             Command::Supervise(_) => ActionKind::Supervise,
             Command::Comment(_) => ActionKind::Comment,
             Command::Reassign { .. } => ActionKind::Reassign,
+            Command::MarkDuplicate { .. } => ActionKind::MarkDuplicate,
+            Command::Withdraw(_) => ActionKind::Withdraw,
+            Command::MarkInvalid(_) => ActionKind::MarkInvalid,
         }
     }
 }

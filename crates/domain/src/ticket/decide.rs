@@ -2,8 +2,8 @@
 //! take now, and what a command does (one function per action).
 
 use super::{
-    Command, Context, DispatchOrder, Event, EventKind, Handover, MAX_EXTENSION_DAYS, ReturnReason,
-    ThreeOnes, Ticket,
+    Command, Context, DispatchOrder, DuplicateTarget, Event, EventKind, Handover,
+    MAX_EXTENSION_DAYS, ReturnReason, ThreeOnes, Ticket,
 };
 use crate::error::DomainError;
 use crate::ids::{DepartmentId, TaskForceId};
@@ -28,6 +28,10 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
         ActionKind::Close | ActionKind::Reopen => &[Reported],
         ActionKind::Urge | ActionKind::Supervise => &[Submitted, Dispatched, Accepted, Escalated],
         ActionKind::Reassign => &[Dispatched, Accepted, Escalated],
+        // Duplicates and invalid requests are caught in the queue, before a department has
+        // them; the enterprise may withdraw until the ticket is resolved.
+        ActionKind::MarkDuplicate | ActionKind::MarkInvalid => &[Submitted],
+        ActionKind::Withdraw => &[Submitted, Dispatched, Accepted, Escalated],
         ActionKind::Comment => &[
             Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed,
         ],
@@ -129,7 +133,63 @@ pub fn decide(
             tracker,
             reason,
         } => reassign(ticket, &emit, person.as_ref(), tracker.as_ref(), reason),
+        Command::MarkDuplicate { of, note } => {
+            mark_duplicate(ticket, actor, &emit, of, note.as_ref())
+        }
+        Command::Withdraw(reason) => Ok(emit.to(
+            EventKind::Withdrawn {
+                reason: reason.as_str().to_owned(),
+            },
+            Status::Closed,
+        )),
+        Command::MarkInvalid(reason) => Ok(emit.to(
+            EventKind::MarkedInvalid {
+                reason: reason.as_str().to_owned(),
+            },
+            Status::Closed,
+        )),
     }
+}
+
+/// 重复件: closes the ticket as a duplicate of another that carries the problem: not itself,
+/// not one that ended without the loop itself, and of the same grid unless the dispatcher
+/// is the service centre's (zone-wide).
+fn mark_duplicate(
+    ticket: &Ticket,
+    actor: &Actor,
+    emit: &Emit,
+    of: &DuplicateTarget,
+    note: Option<&Remark>,
+) -> Result<Vec<Event>, DomainError> {
+    if of.id == ticket.id {
+        return Err(DomainError::invalid(
+            "duplicate_of",
+            "same_ticket",
+            "a ticket is not a duplicate of itself / 不能标记为自身的重复件",
+        ));
+    }
+    if of.closure.is_some() {
+        return Err(DomainError::invalid(
+            "duplicate_of",
+            "not_an_original",
+            "that ticket ended without being handled; name the one that carries the problem / 该工单已作为重复、撤回或无效件关闭，请选择实际办理的工单",
+        ));
+    }
+    if of.grid_id != ticket.grid_id && !actor.user.service_centre {
+        return Err(DomainError::invalid(
+            "duplicate_of",
+            "other_grid",
+            "only the service centre marks duplicates across grids / 跨网格的重复件由服务中心标记",
+        ));
+    }
+    Ok(emit.to(
+        EventKind::MarkedDuplicate {
+            of: of.id,
+            number: of.number.clone(),
+            note: text(note),
+        },
+        Status::Closed,
+    ))
 }
 
 /// Hands a ticket's responsible person, tracker or both to someone else (改派): the new

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ReturnReason, ThreeOnes};
-use crate::ids::{DepartmentId, TaskForceId, UserId};
+use crate::ids::{DepartmentId, TaskForceId, TicketId, UserId};
 use crate::kinds::{ActionKind, Satisfaction, Status};
 
 /// What happened to a ticket. The history is the list of these; nothing is deleted.
@@ -78,6 +78,21 @@ pub enum EventKind {
         tracker: Option<Handover>,
         reason: String,
     },
+    /// Closed as a duplicate of another ticket (重复件).
+    #[serde(rename = "mark_duplicate")]
+    MarkedDuplicate {
+        of: TicketId,
+        /// The other ticket's number, as it was shown.
+        number: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        note: Option<String>,
+    },
+    /// Withdrawn at the enterprise's request (撤回).
+    #[serde(rename = "withdraw")]
+    Withdrawn { reason: String },
+    /// Closed as invalid (无效件).
+    #[serde(rename = "mark_invalid")]
+    MarkedInvalid { reason: String },
 }
 
 /// Who held a post of a ticket, and who holds it now.
@@ -107,6 +122,9 @@ impl EventKind {
             EventKind::Supervised { .. } => ActionKind::Supervise,
             EventKind::Commented { .. } => ActionKind::Comment,
             EventKind::Reassigned { .. } => ActionKind::Reassign,
+            EventKind::MarkedDuplicate { .. } => ActionKind::MarkDuplicate,
+            EventKind::Withdrawn { .. } => ActionKind::Withdraw,
+            EventKind::MarkedInvalid { .. } => ActionKind::MarkInvalid,
         }
     }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Event, EventKind};
 use crate::error::DomainError;
 use crate::ids::{DepartmentId, EnterpriseId, GridId, TaskForceId, TicketId, UserId};
-use crate::kinds::{Category, Priority, ReturnCode, Satisfaction, Status};
+use crate::kinds::{Category, Closure, Priority, ReturnCode, Satisfaction, Status};
 use crate::text::Remark;
 
 /// A return reason: one of the fixed list; `other` needs a text.
@@ -82,6 +82,10 @@ pub struct Ticket {
     pub satisfaction: Option<Satisfaction>,
     pub last_return: Option<ReturnReason>,
     pub pending_extension: Option<PendingExtension>,
+    /// Set when the ticket ended without the whole loop (duplicate, withdrawn, invalid).
+    pub closure: Option<Closure>,
+    /// For a duplicate: the ticket that carries the problem.
+    pub duplicate_of: Option<TicketId>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -101,6 +105,12 @@ impl Ticket {
     /// Whether the running deadline has passed.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.next_due_at().is_some_and(|due| due < now)
+    }
+
+    /// Whether the ticket counts in the departments' figures (ranking, rates, returns): not
+    /// if it ended as a duplicate, withdrawn or invalid.
+    pub fn counts_for_departments(&self) -> bool {
+        self.closure.is_none()
     }
 
     /// The three-ones, if all are set.
@@ -199,6 +209,21 @@ impl Ticket {
                 if let Some(h) = tracker {
                     self.tracker_id = Some(h.to);
                 }
+            }
+            EventKind::MarkedDuplicate { of, .. } => {
+                self.closure = Some(Closure::Duplicate);
+                self.duplicate_of = Some(*of);
+                self.closed_at = Some(event.at);
+                self.pending_extension = None;
+            }
+            EventKind::Withdrawn { .. } => {
+                self.closure = Some(Closure::Withdrawn);
+                self.closed_at = Some(event.at);
+                self.pending_extension = None;
+            }
+            EventKind::MarkedInvalid { .. } => {
+                self.closure = Some(Closure::Invalid);
+                self.closed_at = Some(event.at);
             }
             EventKind::Urged { .. }
             | EventKind::Supervised { .. }

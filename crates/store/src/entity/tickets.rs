@@ -38,6 +38,10 @@ pub struct Model {
     pub last_return: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub pending_extension: Option<String>,
+    /// How a ticket ended without the whole loop (duplicate, withdrawn, invalid).
+    pub closure: Option<String>,
+    /// For a duplicate: the ticket that carries the problem.
+    pub duplicate_of: Option<i64>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,

@@ -159,6 +159,8 @@ pub(crate) async fn insert_ticket_in(
         satisfaction: Set(None),
         last_return: Set(None),
         pending_extension: Set(None),
+        closure: Set(None),
+        duplicate_of: Set(None),
         version: Set(1),
         created_at: Set(to_ms(now)),
         updated_at: Set(to_ms(now)),

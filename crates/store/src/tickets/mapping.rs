@@ -2,8 +2,8 @@
 
 use gridline_domain::ticket::PendingExtension;
 use gridline_domain::{
-    Category, DepartmentId, EnterpriseId, GridId, Priority, ReturnReason, Satisfaction, Status,
-    TaskForceId, Ticket, TicketId, UserId,
+    Category, Closure, DepartmentId, EnterpriseId, GridId, Priority, ReturnReason, Satisfaction,
+    Status, TaskForceId, Ticket, TicketId, UserId,
 };
 use sea_orm::{NotSet, Set};
 
@@ -71,6 +71,11 @@ pub(super) fn to_ticket(
         return_count: m.return_count,
         last_return,
         pending_extension,
+        closure: match &m.closure {
+            Some(c) => Some(Closure::parse(c).ok_or_else(|| corrupt("closure", c))?),
+            None => None,
+        },
+        duplicate_of: m.duplicate_of.map(TicketId),
         version: m.version,
         created_at: from_ms(m.created_at)?,
         updated_at: from_ms(m.updated_at)?,
@@ -116,6 +121,8 @@ pub(super) fn changes(t: &Ticket) -> tickets::ActiveModel {
             .pending_extension
             .as_ref()
             .and_then(|p| serde_json::to_string(p).ok())),
+        closure: Set(t.closure.map(|c| c.as_str().to_owned())),
+        duplicate_of: Set(t.duplicate_of.map(|d| d.0)),
         version: Set(t.version),
         updated_at: Set(to_ms(t.updated_at)),
     }
