@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod closed_loop;
 mod concurrency;
+mod handling;
 mod handover;
 mod input;
 mod lists;

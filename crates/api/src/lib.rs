@@ -168,6 +168,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             tickets::create::create_ticket,
             tickets::list::list_tickets
         ))
+        .routes(routes!(tickets::related::similar_tickets))
+        .routes(routes!(tickets::related::related_tickets))
         .routes(routes!(tickets::get::get_ticket))
         .routes(routes!(tickets::get::ticket_events))
         .routes(routes!(tickets::attachments::list_attachments))

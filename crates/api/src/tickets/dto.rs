@@ -81,6 +81,12 @@ pub struct TicketDto {
     pub satisfaction: Option<String>,
     pub last_return: Option<ReturnReasonDto>,
     pub pending_extension: Option<PendingExtensionDto>,
+    /// How it ended without the whole loop: duplicate | withdrawn | invalid (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closure: Option<String>,
+    /// For a duplicate: the ticket that carries the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<i64>,
     /// Send this back as `expected_version` with the next action.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -116,6 +122,8 @@ impl TicketDto {
             satisfaction: t.satisfaction.map(|s| s.as_str().to_owned()),
             last_return: t.last_return.as_ref().map(Into::into),
             pending_extension: t.pending_extension.as_ref().map(Into::into),
+            closure: t.closure.map(|c| c.as_str().to_owned()),
+            duplicate_of: t.duplicate_of.map(|d| d.0),
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,

@@ -6,3 +6,4 @@ pub mod create;
 pub mod dto;
 pub mod get;
 pub mod list;
+pub mod related;

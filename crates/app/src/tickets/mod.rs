@@ -5,6 +5,7 @@ mod download;
 mod file;
 mod list;
 mod read;
+mod related;
 
 pub use act::{ActionFields, act, unknown_action};
 pub use download::{Download, download, download_file};
@@ -15,3 +16,4 @@ pub use list::{
     attachments, count_in, events, files_of, history, list, list_in,
 };
 pub use read::{visible_attachment, visible_ticket};
+pub use related::{Similar, SimilarQuery, duplicates, similar, similar_to};

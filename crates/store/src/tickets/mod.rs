@@ -14,6 +14,7 @@ mod events;
 mod files;
 mod lists;
 pub(crate) mod mapping;
+mod related;
 mod transition;
 
 use base64::Engine;

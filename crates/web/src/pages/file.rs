@@ -110,6 +110,30 @@ async fn show_form(
         .filter(|p| p.enterprise_id.0 == e.id)
         .map(|p| serde_json::json!({"id": p.id, "name": p.name}))
         .collect();
+    // What the enterprise already has open here (and, once a title is typed, the grid's
+    // alike tickets): the liaison checks before filing a duplicate.
+    let query = gridline_app::tickets::SimilarQuery {
+        enterprise_id: e.id,
+        category: Some(input.category.clone()).filter(|c| Category::parse(c).is_some()),
+        title: Some(input.title.clone()),
+    };
+    let similar: Vec<_> = match gridline_app::tickets::similar(state, &v.auth, &query).await {
+        Ok(found) => found
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.ticket.id.0,
+                    "number": s.ticket.number,
+                    "title": s.ticket.title,
+                    "status": s.ticket.status.as_str(),
+                    "same_enterprise": s.same_enterprise,
+                })
+            })
+            .collect(),
+        // An enterprise off the register: the filing itself says so.
+        Err(err) if err.kind() == gridline_app::ErrorKind::Invalid => vec![],
+        Err(err) => return Err(err.into()),
+    };
     let mut res = page(
         "file.html",
         &v.ctx("/tickets/new"),
@@ -122,6 +146,7 @@ async fn show_form(
             "max_files": MAX_FILES,
             "max_mb": MAX_BYTES >> 20,
             "projects": projects,
+            "similar": similar,
         }),
     );
     if !errors.is_empty() {

@@ -141,6 +141,40 @@ async fn render(
         .into_iter()
         .map(ActionKind::as_str)
         .collect();
+    // Duplicates point here; a dispatcher deciding on one sees what it may duplicate.
+    let duplicates: Vec<serde_json::Value> = app_tickets::duplicates(state, &v.auth, t)
+        .await?
+        .iter()
+        .map(|d| serde_json::json!({"id": d.id.0, "number": d.number, "title": d.title}))
+        .collect();
+    let possible: Vec<serde_json::Value> = if actions.contains(&"mark_duplicate") {
+        app_tickets::similar_to(state, &v.auth, t)
+            .await?
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.ticket.id.0,
+                    "number": s.ticket.number,
+                    "title": s.ticket.title,
+                    "status": s.ticket.status.as_str(),
+                    "same_enterprise": s.same_enterprise,
+                })
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let original = match t.duplicate_of {
+        Some(o) => Some(
+            app_tickets::visible_ticket(state, &v.auth, o.0)
+                .await
+                .map_or_else(
+                    |_| serde_json::json!({"id": null, "number": format!("#{}", o.0)}),
+                    |o| serde_json::json!({"id": o.id.0, "number": o.number}),
+                ),
+        ),
+        None => None,
+    };
     let by_role = |role: &str| -> Vec<serde_json::Value> {
         dir.users
             .iter()
@@ -181,7 +215,11 @@ async fn render(
                 "pending": t.pending_extension.as_ref().map(|p| serde_json::json!({"days": p.days, "reason": p.reason, "by": dir.user(Some(p.requested_by.0))})),
                 "version": t.version,
                 "department_id": t.department_id.map(|d| d.0),
+                "closure": t.closure.map(|c| c.as_str()),
+                "duplicate_of": original,
             },
+            "duplicates": duplicates,
+            "possible_duplicates": possible,
             "enterprise": {"id": enterprise.id, "name": enterprise.name, "credit_code": enterprise.credit_code},
             "timeline": timeline,
             "attachments": attachments,
