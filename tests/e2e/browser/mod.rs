@@ -3,6 +3,7 @@
 //! `target/screenshots/` for a reviewer to look at.
 
 mod admin;
+mod handling;
 mod harness;
 mod pages;
 mod service;

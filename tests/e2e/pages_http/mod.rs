@@ -3,6 +3,7 @@
 
 mod admin;
 mod attachments;
+mod handling;
 mod people;
 mod policies;
 mod projects;

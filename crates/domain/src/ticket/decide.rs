@@ -43,7 +43,7 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
 /// values. The pages show exactly these as buttons; `decide` still has the last word.
 pub fn available_actions(ticket: &Ticket, actor: &Actor) -> Vec<ActionKind> {
     use ActionKind as A;
-    A::ALL
+    let mut out: Vec<ActionKind> = A::ALL
         .iter()
         .copied()
         .filter(|a| !matches!(a, A::File | A::Close | A::Reopen))
@@ -54,7 +54,10 @@ pub fn available_actions(ticket: &Ticket, actor: &Actor) -> Vec<ActionKind> {
             A::DecideExtension => ticket.pending_extension.is_some(),
             _ => true,
         })
-        .collect()
+        .collect();
+    // A comment is always possible: offered last, after the steps of the loop.
+    out.sort_by_key(|a| *a == A::Comment);
+    out
 }
 
 /// Decides what a command does to a ticket.

@@ -1,0 +1,118 @@
+//! Duplicates in a real browser: the filing form shows the enterprise's recent tickets; the
+//! grid head marks a duplicate from the ticket page's suggestions; the original lists it;
+//! the liaison withdraws the original on a 360 px phone.
+
+use fantoccini::Locator;
+
+use super::harness::*;
+use crate::both_engines;
+use crate::support::{Engine, TestApp};
+use crate::world::World;
+
+async fn a_duplicate_is_marked_and_an_original_withdrawn(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let base = app.base.clone();
+    let tag = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    let original = w.file(&app, "厂房用地指标不足").await;
+    let copy = w.file(&app, "厂房用地指标不足！").await;
+    let number = |id: i64| {
+        let app = &app;
+        let w = &w;
+        async move {
+            app.ticket(w.token("liaison_a"), id).await["number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+
+    // Before filing a third time, the liaison sees what the enterprise already has.
+    let mut driver = Driver::start();
+    let phone = person(&mut driver, PHONE, &base, "liaison.a", "/tickets/new").await;
+    phone
+        .goto(&format!("{base}/tickets/new/{}", w.id("ent_a")))
+        .await
+        .unwrap();
+    let listed = phone
+        .find_all(Locator::Css("[data-test=similar] li"))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2, "{}", text(&phone, "main").await);
+    check_and_shoot(&phone, &format!("{tag}-file-similar-phone"), PHONE).await;
+
+    // The grid head marks the copy a duplicate of the suggested original.
+    let head = person(&mut driver, DESKTOP, &base, "head.a", "/queue").await;
+    head.goto(&format!("{base}/tickets/{copy}")).await.unwrap();
+    let offered_now = offered(&head).await;
+    assert!(
+        offered_now.contains(&"mark_duplicate".to_owned())
+            && offered_now.contains(&"mark_invalid".to_owned()),
+        "{offered_now:?}"
+    );
+    open_action(&head, "mark_duplicate").await;
+    let suggested = attr(
+        &head,
+        "[data-test=possible-duplicates] input[name=duplicate_of]",
+        "value",
+    )
+    .await;
+    assert_eq!(suggested, Some(original.to_string()));
+    click(
+        &head,
+        &format!("input[name=duplicate_of][value='{original}']"),
+    )
+    .await;
+    fill(
+        &head,
+        "details[data-action=mark_duplicate] textarea[name=note]",
+        "同一问题，已在原工单办理",
+    )
+    .await;
+    check_and_shoot(&head, &format!("{tag}-mark-duplicate-desktop"), DESKTOP).await;
+    submit_action(&head, "mark_duplicate").await;
+    assert_eq!(status(&head).await, "closed");
+    assert_eq!(
+        attr(&head, "[data-test=closure]", "data-closure").await,
+        Some("duplicate".to_owned())
+    );
+    assert!(
+        text(&head, "[data-test=closure]")
+            .await
+            .contains(&number(original).await)
+    );
+    assert!(offered(&head).await.iter().all(|a| a == "comment"));
+
+    // The original lists its duplicate; the liaison withdraws it on the phone.
+    phone
+        .goto(&format!("{base}/tickets/{original}"))
+        .await
+        .unwrap();
+    assert!(
+        text(&phone, "[data-test=duplicates]")
+            .await
+            .contains(&number(copy).await)
+    );
+    assert!(offered(&phone).await.contains(&"withdraw".to_owned()));
+    open_action(&phone, "withdraw").await;
+    fill(
+        &phone,
+        "details[data-action=withdraw] textarea[name=reason]",
+        "企业已自行解决",
+    )
+    .await;
+    check_and_shoot(&phone, &format!("{tag}-withdraw-phone"), PHONE).await;
+    submit_action(&phone, "withdraw").await;
+    assert_eq!(status(&phone).await, "closed");
+    assert_eq!(
+        attr(&phone, "[data-test=closure]", "data-closure").await,
+        Some("withdrawn".to_owned())
+    );
+    let api = app.ticket(w.token("liaison_a"), original).await;
+    assert_eq!(api["closure"], "withdrawn");
+}
+
+both_engines!(a_duplicate_is_marked_and_an_original_withdrawn);

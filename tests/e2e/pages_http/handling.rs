@@ -1,0 +1,81 @@
+//! Ending a ticket without the loop through the page forms: a forged token is refused, a
+//! refused form keeps what was typed and writes nothing, the dashboard counts it apart.
+
+use reqwest::StatusCode;
+
+use super::{get, input_value, sign_in};
+use crate::both_engines;
+use crate::support::{Engine, TestApp};
+use crate::world::World;
+
+async fn the_closure_forms(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let original = w.file(&app, "厂房用地指标不足").await;
+    let copy = w.file(&app, "厂房用地指标不足").await;
+    let junk = w.file(&app, "咨询社保政策").await;
+    let (head, _) = sign_in(&app, "head.a").await;
+    let (_, html) = get(&head, &app, &format!("/tickets/{copy}")).await;
+    assert!(
+        html.contains("data-test=\"possible-duplicates\""),
+        "suggested"
+    );
+    let token = input_value(&html, "_csrf");
+    let post = |csrf: &str, action: &str, id: i64, fields: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("_csrf", csrf.to_owned()),
+            ("expected_version", "1".to_owned()),
+        ];
+        form.extend(fields);
+        let (head, url) = (&head, app.url(&format!("/tickets/{id}/actions/{action}")));
+        async move { head.post(url).form(&form).send().await.unwrap() }
+    };
+    let dup = |of: i64| {
+        vec![
+            ("duplicate_of", of.to_string()),
+            ("note", "同一问题".to_owned()),
+        ]
+    };
+    let r = post("forged", "mark_duplicate", copy, dup(original)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Of itself: the page again, the message at the form, the note kept, nothing written.
+    let r = post(&token, "mark_duplicate", copy, dup(copy)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-field=\"duplicate_of\""), "{body}");
+    assert!(body.contains("同一问题"));
+    assert_eq!(
+        app.ticket(w.token("head_a"), copy).await["status"],
+        "submitted"
+    );
+    let r = post(&token, "mark_duplicate", copy, dup(original)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/tickets/{copy}?done=mark_duplicate").as_str()
+    );
+    let r = post(
+        &token,
+        "mark_invalid",
+        junk,
+        vec![("reason", "咨询类".to_owned())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&head, &app, &format!("/tickets/{original}")).await;
+    assert!(html.contains("data-test=\"duplicates\""));
+    assert!(html.contains(&format!("/tickets/{copy}\"")));
+
+    // The top leader's dashboard counts them apart: 1 duplicate, 0 withdrawn, 1 invalid.
+    let (top, _) = sign_in(&app, "top").await;
+    let (status, html) = get(&top, &app, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    let card = html
+        .split("data-card=\"apart\"")
+        .nth(1)
+        .and_then(|s| s.split("</b>").next())
+        .unwrap();
+    assert!(card.ends_with("1 / 0 / 1"), "{card}");
+}
+
+both_engines!(the_closure_forms);
