@@ -142,6 +142,14 @@ async fn demo_seed_and_overdue(engine: Engine) {
     ] {
         assert!(states.contains(s), "demo lacks a {s} ticket");
     }
+    let closures: std::collections::HashSet<&str> =
+        all.iter().filter_map(|t| t["closure"].as_str()).collect();
+    for c in ["duplicate", "withdrawn", "invalid"] {
+        assert!(closures.contains(c), "demo lacks a {c} ticket");
+    }
+    let duplicate = all.iter().find(|t| t["closure"] == "duplicate").unwrap();
+    let original = duplicate["duplicate_of"].as_i64().unwrap();
+    assert!(all.iter().any(|t| t["id"] == original && t["closure"].is_null()));
     let (_, overdue) = app
         .get(&token, "/api/v1/tickets?overdue=true&limit=100")
         .await;

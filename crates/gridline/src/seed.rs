@@ -9,7 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use gridline_app::auth::AuthKeys;
 use gridline_domain::attachment::NewAttachment;
 use gridline_domain::text::{Description, Remark, TicketTitle};
-use gridline_domain::ticket::{DispatchOrder, NewTicket, ReturnCode, execute, file};
+use gridline_domain::ticket::{
+    DispatchOrder, DuplicateTarget, NewTicket, ReturnCode, execute, file,
+};
 use gridline_domain::{
     Actor, Category, Cluster, Command, Context, CreditCode, DepartmentId, EnterpriseId, GridId,
     Priority, ReturnReason, Role, Satisfaction, SlaPolicy, TaskForceId, TicketId, UserId,
@@ -490,7 +492,40 @@ pub async fn demo(
             steps: &["dispatch", "accept", "request_extension"],
             age: 5,
         },
+        // Ending without the loop: a duplicate of the land ticket above, a request the
+        // enterprise withdrew while the department worked it, and one that is not the zone's.
+        Demo {
+            enterprise: 6,
+            category: Category::Land,
+            priority: Priority::Normal,
+            title: "三期用地青苗未清表",
+            description: "三期项目用地两处青苗仍未清表(与“三期项目用地净地交付”为同一问题)。",
+            dept: land,
+            steps: &["mark_duplicate"],
+            age: 4,
+        },
+        Demo {
+            enterprise: 1,
+            category: Category::Hiring,
+            priority: Priority::Normal,
+            title: "招聘会场地协调",
+            description: "希望协调园区会堂作为专场招聘会场地。",
+            dept: hr,
+            steps: &["dispatch", "accept", "withdraw"],
+            age: 2,
+        },
+        Demo {
+            enterprise: 3,
+            category: Category::Other,
+            priority: Priority::Low,
+            title: "员工个人社保转移咨询",
+            description: "一名员工咨询个人社保关系转移,非企业诉求。",
+            dept: econ,
+            steps: &["mark_invalid"],
+            age: 1,
+        },
     ];
+    let mut filed_ids: std::collections::HashMap<&str, TicketId> = Default::default();
     for (n, d) in demos.iter().enumerate() {
         let (enterprise, grid_idx) = enterprises[d.enterprise];
         let (grid, liaison) = grids[grid_idx];
@@ -529,6 +564,7 @@ pub async fn demo(
             gridline_store::tickets::Created::New(t)
             | gridline_store::tickets::Created::Replayed(t) => t.id,
         };
+        filed_ids.insert(d.title, id);
         let grid_row = store.grid(grid).await?;
         let head = UserId(grid_row.head_id);
         let person = officer(d.dept)?;
@@ -569,11 +605,25 @@ pub async fn demo(
                     satisfaction: Satisfaction::Unsatisfied,
                     feedback: Some(remark("管道仍未接通,企业不满意")?),
                 },
+                "mark_duplicate" => {
+                    let original = store.ticket(filed_ids["三期项目用地净地交付"]).await?;
+                    Command::MarkDuplicate {
+                        of: DuplicateTarget {
+                            id: original.id,
+                            number: original.number,
+                            grid_id: original.grid_id,
+                            closure: original.closure,
+                        },
+                        note: Some(remark("与净地交付工单为同一问题,由专班一并协调")?),
+                    }
+                }
+                "withdraw" => Command::Withdraw(remark("企业已自行落实场地,撤回诉求")?),
+                "mark_invalid" => Command::MarkInvalid(remark("个人事项,已告知向社保窗口咨询")?),
                 other => return Err(anyhow!("unknown demo step {other}")),
             };
             let who = match *step {
-                "dispatch" => head,
-                "report_satisfied" | "report_unsatisfied" => liaison,
+                "dispatch" | "mark_duplicate" | "mark_invalid" => head,
+                "report_satisfied" | "report_unsatisfied" | "withdraw" => liaison,
                 _ => person,
             };
             s.act(id, who, cmd, at).await?;
