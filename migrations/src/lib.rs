@@ -16,6 +16,7 @@ mod m20261130_000001_visits;
 mod m20261130_000002_policies;
 mod m20261130_000003_projects;
 mod m20261201_000001_closures;
+mod m20261201_000002_dispatch_clock;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_policies::Migration),
             Box::new(m20261130_000003_projects::Migration),
             Box::new(m20261201_000001_closures::Migration),
+            Box::new(m20261201_000002_dispatch_clock::Migration),
         ]
     }
 }

@@ -149,7 +149,10 @@ async fn demo_seed_and_overdue(engine: Engine) {
     }
     let duplicate = all.iter().find(|t| t["closure"] == "duplicate").unwrap();
     let original = duplicate["duplicate_of"].as_i64().unwrap();
-    assert!(all.iter().any(|t| t["id"] == original && t["closure"].is_null()));
+    assert!(
+        all.iter()
+            .any(|t| t["id"] == original && t["closure"].is_null())
+    );
     let (_, overdue) = app
         .get(&token, "/api/v1/tickets?overdue=true&limit=100")
         .await;
@@ -163,6 +166,7 @@ async fn demo_seed_and_overdue(engine: Engine) {
     let now = Utc::now();
     for t in &all {
         let due = match t["status"].as_str().unwrap() {
+            "submitted" => t["dispatch_due_at"].as_str(),
             "dispatched" => t["response_due_at"].as_str(),
             "accepted" | "escalated" => t["resolution_due_at"].as_str(),
             _ => None,

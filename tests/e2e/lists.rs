@@ -119,6 +119,7 @@ async fn filters_and_pages(engine: Engine) {
     for id in &by_deadline {
         let t = app.ticket(top, *id).await;
         let due = match t["status"].as_str().unwrap() {
+            "submitted" => t["dispatch_due_at"].as_str().map(str::to_owned),
             "dispatched" => t["response_due_at"].as_str().map(str::to_owned),
             "accepted" | "escalated" => t["resolution_due_at"].as_str().map(str::to_owned),
             _ => None,

@@ -121,7 +121,9 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
         EventKind::Accepted { resolution_due_at } => {
             out.push((Fact::ResolutionDue, V::Time(*resolution_due_at)));
         }
-        EventKind::Returned { reason, previous } => {
+        EventKind::Returned {
+            reason, previous, ..
+        } => {
             out.push((Fact::ReturnReason, V::ReturnCode(reason.code)));
             out.push((Fact::Department, V::Department(previous.department_id)));
             remark(&mut out, &reason.text);

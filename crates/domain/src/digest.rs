@@ -213,6 +213,12 @@ pub struct DigestStats {
     pub closed: u32,
     pub open_at_end: u32,
     pub overdue_at_end: u32,
+    /// Dispatched in the period, and within the dispatch deadline (派单时限).
+    pub dispatched: u32,
+    pub dispatched_on_time: u32,
+    pub dispatch_rate: Option<f64>,
+    /// Waiting in a queue past the dispatch deadline at the end of the period.
+    pub dispatch_overdue_at_end: u32,
     pub signed: u32,
     pub signed_on_time: u32,
     pub resolved_on_time: u32,
@@ -316,6 +322,7 @@ pub fn compute(
     let mut days_to_resolve = Vec::new();
     let mut overdue = Vec::new();
     let mut open_at_end = 0;
+    let (mut dispatched, mut dispatched_on_time, mut dispatch_overdue_at_end) = (0, 0, 0);
     let mut closures: BTreeMap<Closure, u32> = BTreeMap::new();
     // Tickets that ended without the loop leave every department figure alone.
     let excluded: std::collections::HashSet<TicketId> = tickets
@@ -333,6 +340,17 @@ pub fn compute(
                 *closures.entry(c).or_default() += 1;
             }
             continue;
+        }
+        if let Some(at) = t.dispatched_at.filter(|a| within(*a, range)) {
+            dispatched += 1;
+            dispatched_on_time += u32::from(t.dispatch_due_at.is_none_or(|due| at <= due));
+        }
+        let waiting_at_end = t.queued_at.is_some_and(|q| q < end)
+            && t.dispatched_at
+                .is_none_or(|d| d >= end || t.queued_at.is_some_and(|q| d < q))
+            && t.closed_at.is_none_or(|c| c >= end);
+        if waiting_at_end && t.dispatch_due_at.is_some_and(|due| due < end) {
+            dispatch_overdue_at_end += 1;
         }
         if let Some(on_time) = signing(t, range) {
             signed += 1;
@@ -462,6 +480,10 @@ pub fn compute(
         closed: count(ActionKind::Close),
         open_at_end,
         overdue_at_end: overdue.len() as u32,
+        dispatched,
+        dispatched_on_time,
+        dispatch_rate: rate(dispatched_on_time, dispatched),
+        dispatch_overdue_at_end,
         signed,
         signed_on_time,
         resolved_on_time,

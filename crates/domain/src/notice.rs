@@ -58,6 +58,10 @@ pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
+    /// The dispatch deadline is near (派单时限).
+    DispatchWarning,
+    /// The dispatch deadline has passed.
+    DispatchOverdue,
     /// The response deadline is near (a share of the time is used).
     ResponseWarning,
     /// The response deadline has passed.
@@ -74,6 +78,8 @@ impl NoticeKind {
     /// The stable name (also the outbox kind and the template name).
     pub fn as_str(self) -> &'static str {
         match self {
+            NoticeKind::DispatchWarning => "dispatch_warning",
+            NoticeKind::DispatchOverdue => "dispatch_overdue",
             NoticeKind::ResponseWarning => "response_warning",
             NoticeKind::ResponseOverdue => "response_overdue",
             NoticeKind::ResolutionWarning => "resolution_warning",
@@ -85,6 +91,8 @@ impl NoticeKind {
     /// Parses [`Self::as_str`]'s output.
     pub fn parse(s: &str) -> Option<Self> {
         [
+            NoticeKind::DispatchWarning,
+            NoticeKind::DispatchOverdue,
             NoticeKind::ResponseWarning,
             NoticeKind::ResponseOverdue,
             NoticeKind::ResolutionWarning,
@@ -99,6 +107,9 @@ impl NoticeKind {
     pub fn recipients(self) -> &'static [Recipient] {
         use Recipient::*;
         match self {
+            // The queue is the grid's dispatchers' (the service centre's, zone-wide, see it
+            // on their pages).
+            NoticeKind::DispatchWarning | NoticeKind::DispatchOverdue => &[GridDispatcher],
             NoticeKind::ResponseWarning | NoticeKind::ResolutionWarning => &[ResponsiblePerson],
             NoticeKind::ResponseOverdue | NoticeKind::ResolutionOverdue => {
                 &[ResponsiblePerson, AccountableLeader]
@@ -144,6 +155,9 @@ impl DeadlineNotice {
     /// an extension, is obsolete). `Err` says why not, for the record.
     pub fn still_due(&self, t: &Ticket) -> Result<(), &'static str> {
         let running = match self.kind {
+            NoticeKind::DispatchWarning | NoticeKind::DispatchOverdue => {
+                (t.status == Status::Submitted).then_some(t.dispatch_due_at)
+            }
             NoticeKind::ResponseWarning | NoticeKind::ResponseOverdue => {
                 (t.status == Status::Dispatched).then_some(t.response_due_at)
             }
@@ -167,6 +181,7 @@ impl DeadlineNotice {
 /// The running deadline's start and due instants, if a deadline is running.
 fn running(t: &Ticket) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     match t.status {
+        Status::Submitted => Some((t.queued_at?, t.dispatch_due_at?)),
         Status::Dispatched => Some((t.dispatched_at?, t.response_due_at?)),
         Status::Accepted | Status::Escalated => Some((t.accepted_at?, t.resolution_due_at?)),
         _ => None,
@@ -215,10 +230,10 @@ pub fn deadline_notices(
     let Some((start, due)) = running(t) else {
         return vec![];
     };
-    let (warn, overdue) = if t.status == Status::Dispatched {
-        (NoticeKind::ResponseWarning, NoticeKind::ResponseOverdue)
-    } else {
-        (NoticeKind::ResolutionWarning, NoticeKind::ResolutionOverdue)
+    let (warn, overdue) = match t.status {
+        Status::Submitted => (NoticeKind::DispatchWarning, NoticeKind::DispatchOverdue),
+        Status::Dispatched => (NoticeKind::ResponseWarning, NoticeKind::ResponseOverdue),
+        _ => (NoticeKind::ResolutionWarning, NoticeKind::ResolutionOverdue),
     };
     let mut out = Vec::new();
     if now >= due {

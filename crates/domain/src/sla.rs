@@ -6,13 +6,21 @@ use serde::Deserialize;
 
 use crate::kinds::{Category, Priority};
 
-/// How long a department has: to sign (working hours from dispatch) and to resolve
-/// (working days after the day it signed).
+/// How long the dispatcher has to dispatch (working hours from filing or a return, 派单时限),
+/// and a department to sign (working hours from dispatch) and to resolve (working days
+/// after the day it signed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlaTargets {
+    #[serde(default = "default_dispatch_hours")]
+    pub dispatch_hours: u32,
     pub response_hours: u32,
     pub resolution_days: u32,
+}
+
+/// The dispatch deadline when the config names none: half a working day.
+pub const fn default_dispatch_hours() -> u32 {
+    4
 }
 
 /// A per-category adjustment, optionally only for one priority.
@@ -47,7 +55,7 @@ impl SlaPolicy {
                 .priorities
                 .get(p)
                 .ok_or_else(|| format!("sla.priorities.{} is missing", p.as_str()))?;
-            if t.response_hours == 0 || t.resolution_days == 0 {
+            if t.dispatch_hours == 0 || t.response_hours == 0 || t.resolution_days == 0 {
                 return Err(format!(
                     "sla.priorities.{}: targets must be at least 1",
                     p.as_str()
@@ -64,6 +72,18 @@ impl SlaPolicy {
         Ok(())
     }
 
+    /// When a ticket filed (or returned) at `at` must be dispatched: the priority's
+    /// `dispatch_hours` working hours later.
+    pub fn dispatch_due(
+        &self,
+        calendar: &crate::calendar::WorkCalendar,
+        category: Category,
+        priority: Priority,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        calendar.add_working_hours(at, self.targets(category, priority).dispatch_hours)
+    }
+
     /// The targets for a ticket.
     pub fn targets(&self, category: Category, priority: Priority) -> SlaTargets {
         let mut t = self
@@ -71,6 +91,7 @@ impl SlaPolicy {
             .get(&priority)
             .copied()
             .unwrap_or(SlaTargets {
+                dispatch_hours: default_dispatch_hours(),
                 response_hours: 8,
                 resolution_days: 5,
             });
@@ -109,6 +130,7 @@ mod tests {
             priorities.insert(
                 p,
                 SlaTargets {
+                    dispatch_hours: 4,
                     response_hours: h,
                     resolution_days: d,
                 },

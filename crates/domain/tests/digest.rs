@@ -40,6 +40,8 @@ fn ticket(id: i64, dept: i64, created: &str) -> Ticket {
         tracker_id: None,
         task_force_id: None,
         co_department_ids: vec![],
+        queued_at: None,
+        dispatch_due_at: None,
         response_due_at: None,
         resolution_due_at: None,
         dispatched_at: None,
@@ -444,4 +446,124 @@ mod calendar_files {
             }
         }
     }
+}
+
+/// The dispatch clock (派单时限): a ticket in the queue has a running deadline with the same
+/// warning and overdue thresholds as the others, for the grid's dispatchers; a return starts
+/// a new one from the return; dispatching ends it and the digest counts whether in time.
+#[test]
+fn the_dispatch_clock_runs_in_the_queue() {
+    use gridline_domain::notice::{Light, Recipient, light};
+    use gridline_domain::text::Remark;
+    use gridline_domain::ticket::{DispatchOrder, ReturnCode, execute};
+    let cal = calendar();
+    // Filed on Monday 9 March at 09:00 with four working hours to dispatch.
+    let filed = at("2026-03-09T09:00:00+08:00");
+    let due = cal.add_working_hours(filed, 4);
+    let mut t = ticket(1, 10, "2026-03-09T09:00:00+08:00");
+    t.department_id = None;
+    t.accountable_leader_id = None;
+    t.responsible_person_id = None;
+    t.queued_at = Some(filed);
+    t.dispatch_due_at = Some(due);
+    assert_eq!(t.next_due_at(), Some(due));
+    let p = policy();
+    assert_eq!(light(&t, filed, &p), Some(Light::Green));
+    let warn_point = gridline_domain::notice::warn_at(filed, due, &p);
+    assert_eq!(light(&t, warn_point, &p), Some(Light::Yellow));
+    let n = deadline_notices(&t, warn_point, &cal, &p);
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].kind, NoticeKind::DispatchWarning);
+    assert_eq!(n[0].kind.recipients(), [Recipient::GridDispatcher]);
+    let n = deadline_notices(&t, due, &cal, &p);
+    assert_eq!(
+        n.iter().map(|n| n.kind).collect::<Vec<_>>(),
+        [NoticeKind::DispatchOverdue],
+        "no supervision notice for the queue"
+    );
+    assert!(n[0].still_due(&t).is_ok());
+    assert!(t.is_overdue(due + chrono::Duration::minutes(1)));
+
+    // Dispatched late: the response clock runs, the dispatch notice is obsolete.
+    let head = UserFacts {
+        id: UserId(50),
+        role: Role::Dispatcher,
+        department_id: None,
+        grid_id: Some(GridId(1)),
+        task_force_id: None,
+        top_leader: false,
+        service_centre: false,
+    };
+    let officer = UserFacts {
+        id: UserId(8),
+        role: Role::DepartmentOfficer,
+        department_id: Some(DepartmentId(10)),
+        ..head.clone()
+    };
+    let leader = UserFacts {
+        id: UserId(7),
+        role: Role::Leader,
+        grid_id: None,
+        ..head.clone()
+    };
+    let sla = SlaTargets {
+        dispatch_hours: 4,
+        response_hours: 8,
+        resolution_days: 5,
+    };
+    let late = due + chrono::Duration::hours(1);
+    let ctx = |now, version| Context {
+        now,
+        calendar: &cal,
+        sla,
+        expected_version: version,
+    };
+    let dispatcher = Actor {
+        user: head,
+        linked_grids: vec![],
+    };
+    let order = Command::Dispatch(DispatchOrder {
+        leader,
+        department_id: DepartmentId(10),
+        person: officer.clone(),
+        tracker: None,
+    });
+    let (dispatched, _) = execute(&t, &dispatcher, &order, &ctx(late, 1)).unwrap();
+    assert_eq!(dispatched.dispatch_due_at, Some(due), "kept for the record");
+    assert_eq!(dispatched.next_due_at(), dispatched.response_due_at);
+    assert!(n[0].still_due(&dispatched).is_err());
+    let week = Period::parse("2026-W11").unwrap();
+    let stats = compute(week, std::slice::from_ref(&dispatched), &[], &cal);
+    assert_eq!(
+        (
+            stats.dispatched,
+            stats.dispatched_on_time,
+            stats.dispatch_rate
+        ),
+        (1, 0, Some(0.0))
+    );
+
+    // Returned: back in the queue with a new dispatch deadline from the return.
+    let department = Actor {
+        user: officer,
+        linked_grids: vec![],
+    };
+    let back_at = late + chrono::Duration::hours(1);
+    let ret = Command::Return(
+        ReturnReason::parse(
+            ReturnCode::Other,
+            Some(Remark::parse("非本部门").unwrap().as_str()),
+        )
+        .unwrap(),
+    );
+    let (returned, _) = execute(&dispatched, &department, &ret, &ctx(back_at, 2)).unwrap();
+    assert_eq!(returned.queued_at, Some(back_at));
+    assert_eq!(
+        returned.dispatch_due_at,
+        Some(cal.add_working_hours(back_at, 4))
+    );
+    assert_eq!(returned.next_due_at(), returned.dispatch_due_at);
+    // Still waiting at the week's end, past the new deadline.
+    let stats = compute(week, std::slice::from_ref(&returned), &[], &cal);
+    assert_eq!(stats.dispatch_overdue_at_end, 1);
 }

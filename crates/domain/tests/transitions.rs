@@ -89,6 +89,8 @@ fn ticket(status: Status) -> Ticket {
         } else {
             vec![]
         },
+        queued_at: None,
+        dispatch_due_at: None,
         response_due_at: dispatched.then_some(t0),
         resolution_due_at: dispatched.then_some(t0),
         dispatched_at: None,
@@ -235,6 +237,7 @@ fn sees(role: Role, status: Status) -> bool {
 fn every_state_action_and_role() {
     let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
     let sla = SlaTargets {
+        dispatch_hours: 4,
         response_hours: 8,
         resolution_days: 5,
     };
@@ -332,6 +335,7 @@ fn co_handling_department_sees_but_may_not_sign_or_resolve() {
         now: now(),
         calendar: &calendar,
         sla: SlaTargets {
+            dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
         },
@@ -356,6 +360,7 @@ fn unsatisfied_report_reopens_and_counts() {
         now: now(),
         calendar: &calendar,
         sla: SlaTargets {
+            dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
         },
@@ -382,6 +387,7 @@ fn return_clears_the_three_ones_and_records_them() {
         now: now(),
         calendar: &calendar,
         sla: SlaTargets {
+            dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
         },
@@ -424,6 +430,7 @@ fn extension_approval_moves_the_deadline_and_refusal_does_not() {
         now: now(),
         calendar: &calendar,
         sla: SlaTargets {
+            dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
         },
@@ -476,6 +483,7 @@ fn reopened_after_escalation_is_the_departments_again() {
         now: now(),
         calendar: &calendar,
         sla: SlaTargets {
+            dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
         },
@@ -518,6 +526,7 @@ fn available_actions_agree_with_execute() {
     use gridline_domain::ticket::available_actions;
     let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
     let sla = SlaTargets {
+        dispatch_hours: 4,
         response_hours: 8,
         resolution_days: 5,
     };
@@ -566,6 +575,7 @@ fn a_duplicate_points_to_an_original_of_its_grid() {
         now: now(),
         calendar: &calendar,
         sla: SlaTargets {
+            dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
         },

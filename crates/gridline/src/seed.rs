@@ -551,6 +551,9 @@ pub async fn demo(
                     priority: d.priority,
                     title: TicketTitle::parse(d.title).map_err(|e| anyhow!("{e}"))?,
                     description: Description::parse(d.description).map_err(|e| anyhow!("{e}"))?,
+                    dispatch_due_at: Some(
+                        sla.dispatch_due(calendar, d.category, d.priority, start),
+                    ),
                 },
                 grid,
                 filed,
@@ -640,12 +643,18 @@ pub async fn demo(
         }
     }
 
-    let visits =
-        crate::seed_service::visits(store, &enterprises, &grids, async |u| s.actor(u).await, now)
-            .await?;
+    let visits = crate::seed_service::visits(
+        store,
+        (calendar, sla),
+        &enterprises,
+        &grids,
+        async |u| s.actor(u).await,
+        now,
+    )
+    .await?;
     let policies = crate::seed_service::policies(
         store,
-        calendar,
+        (calendar, sla),
         &grids,
         admin,
         async |u| s.actor(u).await,

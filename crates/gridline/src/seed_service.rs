@@ -88,6 +88,7 @@ const VISITS: &[DemoVisit] = &[
 /// its liaison).
 pub async fn visits(
     store: &Store,
+    (calendar, sla): (&gridline_domain::WorkCalendar, &gridline_domain::SlaPolicy),
     enterprises: &[(EnterpriseId, usize)],
     grids: &[(GridId, UserId)],
     actor_of: impl AsyncFn(UserId) -> anyhow::Result<gridline_domain::Actor>,
@@ -106,6 +107,12 @@ pub async fn visits(
                     priority: Priority::Normal,
                     title: TicketTitle::parse(title).map_err(|e| anyhow!("{e}"))?,
                     description: Description::parse(description).map_err(|e| anyhow!("{e}"))?,
+                    dispatch_due_at: Some(sla.dispatch_due(
+                        calendar,
+                        *category,
+                        Priority::Normal,
+                        at,
+                    )),
                 },
                 filed: file(&actor, grid, at).map_err(|e| anyhow!("{e}"))?,
             }],
@@ -141,7 +148,7 @@ pub async fn visits(
 /// delivered, the rest pending in time).
 pub async fn policies(
     store: &Store,
-    calendar: &gridline_domain::WorkCalendar,
+    (calendar, sla): (&gridline_domain::WorkCalendar, &gridline_domain::SlaPolicy),
     grids: &[(GridId, UserId)],
     admin: UserId,
     actor_of: impl AsyncFn(UserId) -> anyhow::Result<gridline_domain::Actor>,
@@ -240,6 +247,12 @@ pub async fn policies(
                             "企业拟申报技改补助，需协助梳理设备发票、专项审计报告等申报材料。",
                         )
                         .map_err(|e| anyhow!("{e}"))?,
+                        dispatch_due_at: Some(sla.dispatch_due(
+                            calendar,
+                            Category::Policy,
+                            Priority::Normal,
+                            when,
+                        )),
                     },
                     file(&actor, d.grid_id, when).map_err(|e| anyhow!("{e}"))?,
                 ))

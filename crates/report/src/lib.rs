@@ -77,6 +77,19 @@ pub fn summary(s: &DigestStats) -> Vec<Row> {
             value: s.overdue_at_end.to_string(),
         },
         Row {
+            label: "按时派单率 On-time dispatch",
+            value: format!(
+                "{} ({}/{})",
+                pct(s.dispatch_rate),
+                s.dispatched_on_time,
+                s.dispatched
+            ),
+        },
+        Row {
+            label: "期末派单超期 Waiting past the dispatch deadline at end",
+            value: s.dispatch_overdue_at_end.to_string(),
+        },
+        Row {
             label: "按时签收率 On-time signing",
             value: format!(
                 "{} ({}/{})",

@@ -186,6 +186,7 @@ async fn commands_write_all_or_nothing(pg: bool) {
         priority: Priority::Normal,
         title: TicketTitle::parse("用地").unwrap(),
         description: Description::parse("描述").unwrap(),
+        dispatch_due_at: Some(now + chrono::Duration::hours(4)),
     };
     let filed = file(&liaison_actor, grid_id, now).unwrap();
     let Created::New(t) = s
@@ -206,6 +207,7 @@ async fn commands_write_all_or_nothing(pg: bool) {
                 now,
                 calendar: &calendar,
                 sla: SlaTargets {
+                    dispatch_hours: 4,
                     response_hours: 8,
                     resolution_days: 5,
                 },
@@ -351,6 +353,7 @@ async fn attachments_and_change_markers(pg: bool) {
         priority: Priority::High,
         title: TicketTitle::parse("停电").unwrap(),
         description: Description::parse("频繁停电").unwrap(),
+        dispatch_due_at: None,
     };
     let files = vec![
         NewAttachment::parse("现场.png", b"\x89PNG\r\n\x1a\n....".to_vec()).unwrap(),

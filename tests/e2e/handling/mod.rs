@@ -1,3 +1,4 @@
 //! Handling as a 12345 centre runs it (issue 13): cases that end without the whole loop.
 
 mod closures;
+mod dispatch;

@@ -72,6 +72,8 @@ pub struct TicketDto {
     pub tracker_id: Option<i64>,
     pub task_force_id: Option<i64>,
     pub co_department_ids: Vec<i64>,
+    /// The dispatch deadline (派单时限) of the last time it entered the queue.
+    pub dispatch_due_at: Option<DateTime<Utc>>,
     pub response_due_at: Option<DateTime<Utc>>,
     pub resolution_due_at: Option<DateTime<Utc>>,
     /// Whether the running deadline has passed (computed now, never stored).
@@ -114,6 +116,7 @@ impl TicketDto {
             tracker_id: t.tracker_id.map(|x| x.0),
             task_force_id: t.task_force_id.map(|x| x.0),
             co_department_ids: t.co_department_ids.iter().map(|d| d.0).collect(),
+            dispatch_due_at: t.dispatch_due_at,
             response_due_at: t.response_due_at,
             resolution_due_at: t.resolution_due_at,
             overdue: t.is_overdue(now),

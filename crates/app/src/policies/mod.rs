@@ -290,6 +290,12 @@ pub async fn record(
                     .map_err(|e| AppError::on_field(e, "ticket.title"))?,
                 description: Description::parse(&h.description)
                     .map_err(|e| AppError::on_field(e, "ticket.description"))?,
+                dispatch_due_at: Some(state.sla.dispatch_due(
+                    &state.calendar,
+                    Category::Policy,
+                    Priority::Normal,
+                    now,
+                )),
             },
             file(&caller.actor, d.grid_id, now)?,
         )),

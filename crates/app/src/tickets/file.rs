@@ -73,6 +73,12 @@ pub async fn file(
         priority: input.priority,
         title: TicketTitle::parse(&input.title)?,
         description: Description::parse(&input.description)?,
+        dispatch_due_at: Some(state.sla.dispatch_due(
+            &state.calendar,
+            input.category,
+            input.priority,
+            state.now(),
+        )),
     };
     NewAttachment::check_count(files.len())?;
     let enterprise = active_enterprise(state, new.enterprise_id).await?;

@@ -201,6 +201,12 @@ pub async fn record(
                 priority: p.priority,
                 title: TicketTitle::parse(&p.title).map_err(at)?,
                 description: Description::parse(&p.description).map_err(at)?,
+                dispatch_due_at: Some(state.sla.dispatch_due(
+                    &state.calendar,
+                    p.category,
+                    p.priority,
+                    now,
+                )),
             },
             filed: file(&caller.actor, grid, now)?,
         });

@@ -98,7 +98,7 @@ pub fn decide(
     match command {
         Command::Dispatch(order) => dispatch(&emit, order, ctx),
         Command::Accept => Ok(accept(&emit, ctx)),
-        Command::Return(reason) => return_to_dispatcher(ticket, &emit, reason),
+        Command::Return(reason) => return_to_dispatcher(ticket, &emit, reason, ctx),
         Command::Escalate {
             task_force_id,
             co_department_ids,
@@ -318,6 +318,7 @@ fn return_to_dispatcher(
     ticket: &Ticket,
     emit: &Emit,
     reason: &ReturnReason,
+    ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     let previous = ticket.three_ones().ok_or_else(|| {
         DomainError::invalid("ticket", "no_three_ones", "ticket has no three-ones")
@@ -326,6 +327,10 @@ fn return_to_dispatcher(
         EventKind::Returned {
             reason: reason.clone(),
             previous,
+            dispatch_due_at: Some(
+                ctx.calendar
+                    .add_working_hours(emit.at, ctx.sla.dispatch_hours),
+            ),
         },
         Status::Submitted,
     ))

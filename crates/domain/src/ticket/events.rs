@@ -27,6 +27,9 @@ pub enum EventKind {
         reason: ReturnReason,
         /// The three-ones the ticket had, so the return counts against routing.
         previous: ThreeOnes,
+        /// The new dispatch deadline (派单时限), running from the return.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        dispatch_due_at: Option<DateTime<Utc>>,
     },
     #[serde(rename = "escalate")]
     Escalated {

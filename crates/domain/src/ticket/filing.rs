@@ -17,6 +17,8 @@ pub struct NewTicket {
     pub priority: Priority,
     pub title: TicketTitle,
     pub description: Description,
+    /// The dispatch deadline (派单时限), from [`crate::SlaPolicy::dispatch_due`].
+    pub dispatch_due_at: Option<DateTime<Utc>>,
 }
 
 /// Decides whether `actor` may file a ticket for an enterprise of `enterprise_grid`, and

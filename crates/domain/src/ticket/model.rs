@@ -71,6 +71,10 @@ pub struct Ticket {
     pub tracker_id: Option<UserId>,
     pub task_force_id: Option<TaskForceId>,
     pub co_department_ids: Vec<DepartmentId>,
+    /// When the ticket last entered the queue (filed or returned): the dispatch clock's start.
+    pub queued_at: Option<DateTime<Utc>>,
+    /// The dispatch deadline (派单时限) of the last time it entered the queue.
+    pub dispatch_due_at: Option<DateTime<Utc>>,
     pub response_due_at: Option<DateTime<Utc>>,
     pub resolution_due_at: Option<DateTime<Utc>>,
     pub dispatched_at: Option<DateTime<Utc>>,
@@ -92,10 +96,12 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// The deadline that is running now: the response deadline until the department signs,
-    /// then the resolution deadline until it is resolved; none afterwards.
+    /// The deadline that is running now: the dispatch deadline while in the queue, the
+    /// response deadline until the department signs, then the resolution deadline until it
+    /// is resolved; none afterwards.
     pub fn next_due_at(&self) -> Option<DateTime<Utc>> {
         match self.status {
+            Status::Submitted => self.dispatch_due_at,
             Status::Dispatched => self.response_due_at,
             Status::Accepted | Status::Escalated => self.resolution_due_at,
             _ => None,
@@ -145,7 +151,13 @@ impl Ticket {
                 self.accepted_at = Some(event.at);
                 self.resolution_due_at = Some(*resolution_due_at);
             }
-            EventKind::Returned { reason, .. } => {
+            EventKind::Returned {
+                reason,
+                dispatch_due_at,
+                ..
+            } => {
+                self.queued_at = Some(event.at);
+                self.dispatch_due_at = *dispatch_due_at;
                 self.accountable_leader_id = None;
                 self.department_id = None;
                 self.responsible_person_id = None;

@@ -22,6 +22,10 @@ pub struct Model {
     pub responsible_person_id: Option<i64>,
     pub tracker_id: Option<i64>,
     pub task_force_id: Option<i64>,
+    /// When it last entered the queue (filed or returned).
+    pub queued_at: Option<i64>,
+    /// The dispatch deadline (派单时限) from then.
+    pub dispatch_due_at: Option<i64>,
     pub response_due_at: Option<i64>,
     pub resolution_due_at: Option<i64>,
     /// The running deadline (response, then resolution), kept with the status so lists can

@@ -204,6 +204,7 @@ async fn render(
                 "co_departments": names(&dir, &t.co_department_ids),
                 "filed_by": dir.user(Some(t.filed_by.0)),
                 "created": local(t.created_at),
+                "dispatch_due": deadline(state, t.dispatch_due_at, t.status == Status::Submitted),
                 "response_due": deadline(state, t.response_due_at, t.status == Status::Dispatched),
                 "resolution_due": deadline(state, t.resolution_due_at, matches!(t.status, Status::Accepted | Status::Escalated)),
                 "running": t.next_due_at().is_some(),
