@@ -17,6 +17,7 @@ mod m20261130_000002_policies;
 mod m20261130_000003_projects;
 mod m20261201_000001_closures;
 mod m20261201_000002_dispatch_clock;
+mod m20261201_000003_pause;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_projects::Migration),
             Box::new(m20261201_000001_closures::Migration),
             Box::new(m20261201_000002_dispatch_clock::Migration),
+            Box::new(m20261201_000003_pause::Migration),
         ]
     }
 }

@@ -114,6 +114,10 @@ pub async fn stats_for(
                     EventKind::Returned { previous, .. } => Some(previous.department_id),
                     _ => None,
                 },
+                paused_secs: match &kind {
+                    EventKind::Resumed { paused_secs, .. } => Some(*paused_secs),
+                    _ => None,
+                },
             })
         })
         .collect::<Result<_, StoreError>>()?;

@@ -29,6 +29,10 @@ pub enum Fact {
     PreviousPerson,
     PreviousTracker,
     DuplicateOf,
+    PauseReason,
+    ResumeOn,
+    HoursLeft,
+    HoursPaused,
 }
 
 impl Fact {
@@ -54,6 +58,10 @@ impl Fact {
             Fact::PreviousPerson => "ticket.previous_person",
             Fact::PreviousTracker => "ticket.previous_tracker",
             Fact::DuplicateOf => "ticket.duplicate_of",
+            Fact::PauseReason => "ticket.pause_reason",
+            Fact::ResumeOn => "ticket.resume_on",
+            Fact::HoursLeft => "ticket.hours_left",
+            Fact::HoursPaused => "ticket.hours_paused",
         }
     }
 
@@ -79,6 +87,10 @@ impl Fact {
             Fact::PreviousPerson => "原负责人员 Previous responsible person",
             Fact::PreviousTracker => "原跟踪专员 Previous tracker",
             Fact::DuplicateOf => "重复于 Duplicate of",
+            Fact::PauseReason => "挂起原因 Reason for the pause",
+            Fact::ResumeOn => "预计恢复日期 Expected to resume",
+            Fact::HoursLeft => "剩余办理工时 Working hours left",
+            Fact::HoursPaused => "挂起工时 Working hours paused",
         }
     }
 }
@@ -96,6 +108,8 @@ pub enum Value {
     ReturnCode(ReturnCode),
     Satisfaction(Satisfaction),
     Decision { approved: bool, days: u32 },
+    Approval(bool),
+    PauseCode(gridline_domain::PauseCode),
 }
 
 /// The facts an event adds, in the order they are told.
@@ -208,11 +222,45 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
             out.push((Fact::DuplicateOf, text(number)));
             remark(&mut out, note);
         }
+        EventKind::PauseRequested {
+            code,
+            text,
+            resume_on,
+        } => {
+            out.push((Fact::PauseReason, V::PauseCode(*code)));
+            remark(&mut out, text);
+            out.push((Fact::ResumeOn, V::Text(resume_on.to_string())));
+        }
+        EventKind::PauseDecided {
+            approved,
+            note,
+            remaining_secs,
+        } => {
+            out.push((Fact::Decision, V::Approval(*approved)));
+            if let Some(s) = remaining_secs {
+                out.push((Fact::HoursLeft, V::Text(hours(*s))));
+            }
+            remark(&mut out, note);
+        }
+        EventKind::Resumed {
+            resolution_due_at,
+            paused_secs,
+            note,
+        } => {
+            out.push((Fact::ResolutionDue, V::Time(*resolution_due_at)));
+            out.push((Fact::HoursPaused, V::Text(hours(*paused_secs))));
+            remark(&mut out, note);
+        }
         EventKind::Withdrawn { reason } | EventKind::MarkedInvalid { reason } => {
             out.push((Fact::Remark, text(reason)));
         }
     }
     out
+}
+
+/// Working seconds as hours with one decimal.
+fn hours(secs: i64) -> String {
+    format!("{:.1}", secs as f64 / 3600.0)
 }
 
 fn remark(out: &mut Vec<(Fact, Value)>, note: &Option<String>) {

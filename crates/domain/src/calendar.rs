@@ -188,7 +188,12 @@ impl WorkCalendar {
     /// `hours` working hours after `from`, counting only time within working hours on
     /// working days (the response deadline).
     pub fn add_working_hours(&self, from: DateTime<Utc>, hours: u32) -> DateTime<Utc> {
-        let mut left = Duration::hours(i64::from(hours));
+        self.add_working_time(from, Duration::hours(i64::from(hours)))
+    }
+
+    /// `time` of working time after `from` (a paused clock resumed with what it had left).
+    pub fn add_working_time(&self, from: DateTime<Utc>, time: Duration) -> DateTime<Utc> {
+        let mut left = time.max(Duration::zero());
         let local = from.with_timezone(&ZONE);
         let mut day = local.date_naive();
         let mut start = local.time();
@@ -207,6 +212,41 @@ impl WorkCalendar {
             };
             start = NaiveTime::MIN;
         }
+    }
+
+    /// The working time (within working hours on working days) from `from` to `to`; zero
+    /// when `to` is not later. Walks the days between, so callers keep the span bounded (a
+    /// pause's remaining time is at most the time to a deadline).
+    pub fn working_time_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+        if to <= from {
+            return Duration::zero();
+        }
+        let (a, b) = (from.with_timezone(&ZONE), to.with_timezone(&ZONE));
+        let mut total = Duration::zero();
+        let mut day = a.date_naive();
+        let last = b.date_naive();
+        while day <= last {
+            if self.is_working_day(day) {
+                let lo = if day == a.date_naive() {
+                    a.time().max(self.hours.start)
+                } else {
+                    self.hours.start
+                };
+                let hi = if day == last {
+                    b.time().min(self.hours.end)
+                } else {
+                    self.hours.end
+                };
+                if hi > lo {
+                    total += hi - lo;
+                }
+            }
+            day = match day.succ_opt() {
+                Some(d) => d,
+                None => break,
+            };
+        }
+        total
     }
 
     /// Whole working days from the local day of `from` to the local day of `to`: 0 when
@@ -439,6 +479,31 @@ mod tests {
             let slow = lo.iter_days().skip(1).take_while(|d| *d <= hi)
                 .filter(|d| cal.is_working_day(*d)).count() as i64;
             prop_assert_eq!(cal.working_days_between(from, to), sign * slow);
+        }
+
+        /// A paused clock (挂起) neither loses nor gains working time: what was left when it
+        /// stopped is exactly what is left when it resumes, wherever the pause falls (nights,
+        /// weekends, the National Day holiday, make-up Saturdays, year ends).
+        #[test]
+        fn a_paused_clock_keeps_its_working_time(
+            paused in 0i64..(2 * 366 * 24 * 60),
+            left_min in 0i64..(30 * 9 * 60),
+            pause_min in 0i64..(90 * 24 * 60),
+        ) {
+            let cal = cal2026();
+            let paused_at = at("2025-06-01T00:00:00+08:00") + Duration::minutes(paused);
+            let due = cal.add_working_time(paused_at, Duration::minutes(left_min));
+            let left = cal.working_time_between(paused_at, due);
+            prop_assert_eq!(left, Duration::minutes(left_min));
+            let resumed_at = paused_at + Duration::minutes(pause_min);
+            let new_due = cal.add_working_time(resumed_at, left);
+            prop_assert_eq!(cal.working_time_between(resumed_at, new_due), left);
+            prop_assert!(new_due >= due);
+            let local = new_due.with_timezone(&ZONE);
+            if left > Duration::zero() {
+                prop_assert!(cal.is_working_day(local.date_naive()));
+                prop_assert!(local.time() > cal.hours().start && local.time() <= cal.hours().end);
+            }
         }
     }
 

@@ -164,6 +164,8 @@ pub struct EventFact {
     pub satisfaction: Option<Satisfaction>,
     /// For `return`: the department that returned it (the ticket no longer names it).
     pub department_id: Option<DepartmentId>,
+    /// For `resume`: the working time the ticket spent paused.
+    pub paused_secs: Option<i64>,
 }
 
 /// One department's line in the ranking.
@@ -177,6 +179,8 @@ pub struct DepartmentLine {
     pub overdue: u32,
     pub returns: u32,
     pub reopenings: u32,
+    /// Working hours its tickets spent paused (挂起), counted when they resumed in the period.
+    pub paused_hours: f64,
     /// On-time resolution rate, in [0, 1]; `None` if nothing was resolved.
     pub resolution_rate: Option<f64>,
     /// On-time signing rate; `None` if nothing was signed.
@@ -312,6 +316,7 @@ pub fn compute(
                 overdue: 0,
                 returns: 0,
                 reopenings: 0,
+                paused_hours: 0.0,
                 resolution_rate: None,
                 signing_rate: None,
             })
@@ -402,6 +407,19 @@ pub fn compute(
         .iter()
         .filter(|e| !excluded.contains(&e.ticket_id))
     {
+        if e.action == ActionKind::Resume {
+            let dept = tickets
+                .iter()
+                .find(|t| t.id == e.ticket_id)
+                .and_then(|t| t.department_id);
+            if let (Some(d), Some(secs)) = (dept, e.paused_secs) {
+                line(d, &mut departments);
+                if let Some(l) = departments.get_mut(&d) {
+                    l.paused_hours += secs as f64 / 3600.0;
+                }
+            }
+            continue;
+        }
         let (dept, returned) = match e.action {
             ActionKind::Return => (e.department_id, true),
             ActionKind::Reopen => (

@@ -46,6 +46,8 @@ string_enum! {
         Dispatched = "dispatched" / "已派发",
         Accepted = "accepted" / "已签收",
         Escalated = "escalated" / "专班协调",
+        /// 挂起: waiting for the enterprise or a third party; the resolution clock stops.
+        Paused = "paused" / "挂起",
         Resolved = "resolved" / "已办结",
         Reported = "reported" / "已反馈",
         Closed = "closed" / "已归档",
@@ -57,7 +59,11 @@ impl Status {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Status::Submitted | Status::Dispatched | Status::Accepted | Status::Escalated
+            Status::Submitted
+                | Status::Dispatched
+                | Status::Accepted
+                | Status::Escalated
+                | Status::Paused
         )
     }
 }
@@ -116,6 +122,19 @@ string_enum! {
         MarkDuplicate = "mark_duplicate" / "标记重复件",
         Withdraw = "withdraw" / "撤回",
         MarkInvalid = "mark_invalid" / "标记无效件",
+        RequestPause = "request_pause" / "申请挂起",
+        DecidePause = "decide_pause" / "审批挂起",
+        Resume = "resume" / "恢复办理",
+    }
+}
+
+string_enum! {
+    /// Why a department asks to pause a ticket (挂起原因).
+    PauseCode {
+        WaitingEnterprise = "waiting_enterprise" / "等待企业补充材料或决策",
+        WaitingThirdParty = "waiting_third_party" / "等待第三方（上级部门、水电气等单位）",
+        AwaitingPolicy = "awaiting_policy" / "等待政策出台或调整",
+        Other = "other" / "其他",
     }
 }
 

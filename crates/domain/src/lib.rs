@@ -35,4 +35,4 @@ pub use ticket::{
     ActionKind, Category, Command, Context, Event, EventKind, Priority, ReturnReason, Satisfaction,
     Status, ThreeOnes, Ticket, decide,
 };
-pub use ticket::{Closure, DuplicateTarget};
+pub use ticket::{Closure, DuplicateTarget, PauseCode};

@@ -46,6 +46,11 @@ pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
         ActionKind::Urge | ActionKind::Supervise => &[ResponsiblePerson],
         // The people who now hold it (the mail goes to the ticket's current holders).
         ActionKind::Reassign => &[ResponsiblePerson, Tracker],
+        // 挂起: those who may decide hear of the request; the department of the decision; the
+        // tracker of the resumption.
+        ActionKind::RequestPause => &[AccountableLeader, GridDispatcher],
+        ActionKind::DecidePause => &[ResponsiblePerson],
+        ActionKind::Resume => &[ResponsiblePerson, Tracker],
         // The liaison files for the enterprise and tells it what became of its request.
         ActionKind::MarkDuplicate | ActionKind::MarkInvalid => &[GridLiaison],
         // Whoever was working it stops.
@@ -72,6 +77,8 @@ pub enum NoticeKind {
     ResolutionOverdue,
     /// The resolution deadline passed N working days ago: the linked leader supervises (督办).
     ResolutionSupervise,
+    /// A paused ticket's expected resume day has come (挂起到期提醒).
+    PauseReminder,
 }
 
 impl NoticeKind {
@@ -85,6 +92,7 @@ impl NoticeKind {
             NoticeKind::ResolutionWarning => "resolution_warning",
             NoticeKind::ResolutionOverdue => "resolution_overdue",
             NoticeKind::ResolutionSupervise => "resolution_supervise",
+            NoticeKind::PauseReminder => "pause_reminder",
         }
     }
 
@@ -98,6 +106,7 @@ impl NoticeKind {
             NoticeKind::ResolutionWarning,
             NoticeKind::ResolutionOverdue,
             NoticeKind::ResolutionSupervise,
+            NoticeKind::PauseReminder,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -115,6 +124,7 @@ impl NoticeKind {
                 &[ResponsiblePerson, AccountableLeader]
             }
             NoticeKind::ResolutionSupervise => &[LinkedLeader, ResponsiblePerson],
+            NoticeKind::PauseReminder => &[ResponsiblePerson, AccountableLeader],
         }
     }
 }
@@ -154,6 +164,15 @@ impl DeadlineNotice {
     /// signed, or a resolution notice after the ticket was resolved or its deadline moved by
     /// an extension, is obsolete). `Err` says why not, for the record.
     pub fn still_due(&self, t: &Ticket) -> Result<(), &'static str> {
+        if self.kind == NoticeKind::PauseReminder {
+            return match &t.pause {
+                Some(p) if t.status == Status::Paused && resume_instant(p) == self.due_at => Ok(()),
+                Some(_) if t.status == Status::Paused => {
+                    Err("the expected resume day has moved since / 预计恢复日期已变更")
+                }
+                _ => Err("the ticket is no longer paused / 工单已恢复办理"),
+            };
+        }
         let running = match self.kind {
             NoticeKind::DispatchWarning | NoticeKind::DispatchOverdue => {
                 (t.status == Status::Submitted).then_some(t.dispatch_due_at)
@@ -163,10 +182,9 @@ impl DeadlineNotice {
             }
             NoticeKind::ResolutionWarning
             | NoticeKind::ResolutionOverdue
-            | NoticeKind::ResolutionSupervise => {
-                matches!(t.status, Status::Accepted | Status::Escalated)
-                    .then_some(t.resolution_due_at)
-            }
+            | NoticeKind::ResolutionSupervise
+            | NoticeKind::PauseReminder => matches!(t.status, Status::Accepted | Status::Escalated)
+                .then_some(t.resolution_due_at),
         };
         match running {
             None => Err("the ticket has moved past this deadline / 工单已不在该期限内"),
@@ -176,6 +194,14 @@ impl DeadlineNotice {
             Some(_) => Ok(()),
         }
     }
+}
+
+/// The morning a paused ticket expects to resume: the reminder's instant.
+pub fn resume_instant(p: &crate::ticket::Pause) -> DateTime<Utc> {
+    crate::calendar::local_instant(
+        p.resume_on,
+        chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(chrono::NaiveTime::MIN),
+    )
 }
 
 /// The running deadline's start and due instants, if a deadline is running.
@@ -227,6 +253,17 @@ pub fn deadline_notices(
     calendar: &WorkCalendar,
     policy: &NoticePolicy,
 ) -> Vec<DeadlineNotice> {
+    if let (Status::Paused, Some(p)) = (t.status, &t.pause) {
+        let at = resume_instant(p);
+        return if now >= at {
+            vec![DeadlineNotice {
+                kind: NoticeKind::PauseReminder,
+                due_at: at,
+            }]
+        } else {
+            vec![]
+        };
+    }
     let Some((start, due)) = running(t) else {
         return vec![];
     };

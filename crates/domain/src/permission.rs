@@ -135,6 +135,12 @@ fn rule(action: ActionKind, role: Role) -> Option<Rule> {
         (A::Reassign, R::Leader | R::Admin) => any(InScope),
         (A::MarkDuplicate | A::MarkInvalid, R::Dispatcher) => any(InScope),
         (A::Withdraw, R::Liaison) => any(InScope),
+        // 挂起: the responsible department asks; the accountable leader (or one over the
+        // grid) or the grid's dispatcher decides; the department or a deciding role resumes.
+        (A::RequestPause, R::DepartmentOfficer) => any(ResponsibleDepartment),
+        (A::DecidePause, R::Leader | R::Dispatcher) => any(InScope),
+        (A::Resume, R::DepartmentOfficer) => any(ResponsibleDepartment),
+        (A::Resume, R::Leader | R::Dispatcher) => any(InScope),
         _ => None,
     }
 }

@@ -53,6 +53,8 @@ fn ticket(id: i64, dept: i64, created: &str) -> Ticket {
         satisfaction: None,
         last_return: None,
         pending_extension: None,
+        pending_pause: None,
+        pause: None,
         closure: None,
         duplicate_of: None,
         version: 1,
@@ -68,6 +70,7 @@ fn event(id: i64, action: ActionKind, when: &str) -> EventFact {
         at: at(when),
         satisfaction: None,
         department_id: None,
+        paused_secs: None,
     }
 }
 

@@ -66,7 +66,7 @@ fn ticket(status: Status) -> Ticket {
     let dispatched = !matches!(status, Status::Submitted);
     let escalated_before = matches!(
         status,
-        Status::Escalated | Status::Resolved | Status::Reported | Status::Closed
+        Status::Escalated | Status::Paused | Status::Resolved | Status::Reported | Status::Closed
     );
     Ticket {
         id: TicketId(1),
@@ -92,7 +92,7 @@ fn ticket(status: Status) -> Ticket {
         queued_at: None,
         dispatch_due_at: None,
         response_due_at: dispatched.then_some(t0),
-        resolution_due_at: dispatched.then_some(t0),
+        resolution_due_at: dispatched.then_some(t0 + chrono::Duration::days(5)),
         dispatched_at: None,
         accepted_at: None,
         resolved_at: None,
@@ -102,11 +102,29 @@ fn ticket(status: Status) -> Ticket {
         satisfaction: None,
         last_return: None,
         pending_extension: None,
+        pending_pause: None,
+        // A paused ticket was paused while with the task force, with a day's time left.
+        pause: (status == Status::Paused).then(|| ticket::Pause {
+            from: Status::Escalated,
+            paused_at: t0,
+            resume_on: t0.date_naive(),
+            remaining_secs: 9 * 3600,
+        }),
         closure: None,
         duplicate_of: None,
         version: 3,
         created_at: t0,
         updated_at: t0,
+    }
+}
+
+fn pending_pause() -> ticket::PendingPause {
+    ticket::PendingPause {
+        code: PauseCode::WaitingThirdParty,
+        text: None,
+        resume_on: now().date_naive() + chrono::Duration::days(7),
+        requested_by: OFFICER,
+        requested_at: now(),
     }
 }
 
@@ -175,6 +193,16 @@ fn command(action: ActionKind) -> Option<Command> {
         },
         ActionKind::Withdraw => Command::Withdraw(Remark::parse("企业已自行解决").unwrap()),
         ActionKind::MarkInvalid => Command::MarkInvalid(Remark::parse("非企业诉求").unwrap()),
+        ActionKind::RequestPause => Command::RequestPause {
+            code: PauseCode::WaitingEnterprise,
+            text: None,
+            resume_on: now().date_naive() + chrono::Duration::days(7),
+        },
+        ActionKind::DecidePause => Command::DecidePause {
+            approve: true,
+            note: None,
+        },
+        ActionKind::Resume => Command::Resume(None),
         ActionKind::File | ActionKind::Close | ActionKind::Reopen => return None,
     })
 }
@@ -185,6 +213,7 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
     use Role::*;
     use Status::*;
     const OPEN: &[Status] = &[Submitted, Dispatched, Accepted, Escalated];
+    const OPEN_OR_PAUSED: &[Status] = &[Submitted, Dispatched, Accepted, Escalated, Paused];
     match action {
         ActionKind::Dispatch => (&[Dispatcher], &[Submitted], Some(Dispatched)),
         ActionKind::Accept => (&[DepartmentOfficer], &[Dispatched], Some(Accepted)),
@@ -203,17 +232,25 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
         ActionKind::Supervise => (&[Leader], OPEN, None),
         ActionKind::Reassign => (
             &[DepartmentOfficer, Leader, Admin],
-            &[Dispatched, Accepted, Escalated],
+            &[Dispatched, Accepted, Escalated, Paused],
             None,
         ),
         ActionKind::MarkDuplicate | ActionKind::MarkInvalid => {
             (&[Dispatcher], &[Submitted], Some(Closed))
         }
-        ActionKind::Withdraw => (&[Liaison], OPEN, Some(Closed)),
+        ActionKind::Withdraw => (&[Liaison], OPEN_OR_PAUSED, Some(Closed)),
+        ActionKind::RequestPause => (&[DepartmentOfficer], &[Accepted, Escalated], None),
+        ActionKind::DecidePause => (&[Leader, Dispatcher], &[Accepted, Escalated], Some(Paused)),
+        // Back to where it was paused from: the fixture's paused ticket was with a task force.
+        ActionKind::Resume => (
+            &[DepartmentOfficer, Leader, Dispatcher],
+            &[Paused],
+            Some(Escalated),
+        ),
         ActionKind::Comment => (
             &Role::ALL,
             &[
-                Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed,
+                Submitted, Dispatched, Accepted, Escalated, Paused, Resolved, Reported, Closed,
             ],
             None,
         ),
@@ -251,6 +288,9 @@ fn every_state_action_and_role() {
                 let mut t = ticket(status);
                 if action == ActionKind::DecideExtension {
                     t.pending_extension = Some(pending_extension());
+                }
+                if action == ActionKind::DecidePause {
+                    t.pending_pause = Some(pending_pause());
                 }
                 let ctx = Context {
                     now: now(),
@@ -321,7 +361,7 @@ fn every_state_action_and_role() {
             }
         }
     }
-    assert_eq!(checked, 7 * 16 * 7);
+    assert_eq!(checked, 8 * 19 * 7);
 }
 
 #[test]
@@ -564,7 +604,7 @@ fn available_actions_agree_with_execute() {
             }
         }
     }
-    assert_eq!(checked, 7 * 2 * 7 * 2 * 16);
+    assert_eq!(checked, 8 * 2 * 7 * 2 * 19);
 }
 
 #[test]
@@ -673,4 +713,147 @@ fn possible_duplicates_are_recent_same_enterprise_or_alike() {
         [3, 2],
         "the alike title first, then the same enterprise"
     );
+}
+
+/// 挂起 end to end in the rules: asked, approved (the clock stops with what it had left),
+/// resumed a week later (the clock runs again with exactly that), the reminder on the
+/// expected day; refused when overdue, out of range or "other" without a text.
+#[test]
+fn a_pause_stops_and_resumes_the_clock() {
+    use gridline_domain::notice::{NoticeKind, NoticePolicy, deadline_notices};
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let sla = SlaTargets {
+        dispatch_hours: 4,
+        response_hours: 8,
+        resolution_days: 5,
+    };
+    let ctx = |now, version| Context {
+        now,
+        calendar: &calendar,
+        sla,
+        expected_version: version,
+    };
+    let mut t = ticket(Status::Accepted);
+    t.resolution_due_at = Some(calendar.resolution_due(now(), 3));
+    let officer = actor(Role::DepartmentOfficer, true);
+    let dispatcher = actor(Role::Dispatcher, true);
+    let ask = |code, text: Option<&str>, days| Command::RequestPause {
+        code,
+        text: text.map(|s| Remark::parse(s).unwrap()),
+        resume_on: now().date_naive() + chrono::Duration::days(days),
+    };
+    let code = |r: Result<(Ticket, Vec<Event>), DomainError>| match r.unwrap_err() {
+        DomainError::Invalid { code, .. } => code,
+        e => panic!("{e:?}"),
+    };
+    assert_eq!(
+        code(execute(
+            &t,
+            &officer,
+            &ask(PauseCode::Other, None, 7),
+            &ctx(now(), 3)
+        )),
+        "required"
+    );
+    assert_eq!(
+        code(execute(
+            &t,
+            &officer,
+            &ask(PauseCode::WaitingEnterprise, None, 91),
+            &ctx(now(), 3)
+        )),
+        "out_of_range"
+    );
+    assert_eq!(
+        code(execute(
+            &t,
+            &officer,
+            &ask(PauseCode::WaitingEnterprise, None, -1),
+            &ctx(now(), 3)
+        )),
+        "out_of_range"
+    );
+    let late = t.resolution_due_at.unwrap() + chrono::Duration::minutes(1);
+    assert_eq!(
+        code(execute(
+            &t,
+            &officer,
+            &ask(PauseCode::WaitingEnterprise, None, 7),
+            &ctx(late, 3)
+        )),
+        "overdue"
+    );
+    let (asked, _) = execute(
+        &t,
+        &officer,
+        &ask(PauseCode::WaitingThirdParty, Some("等待供电局出具方案"), 7),
+        &ctx(now(), 3),
+    )
+    .unwrap();
+    assert!(asked.pending_pause.is_some());
+    let left = calendar.working_time_between(now(), t.resolution_due_at.unwrap());
+    let approve = Command::DecidePause {
+        approve: true,
+        note: None,
+    };
+    let (paused, _) = execute(&asked, &dispatcher, &approve, &ctx(now(), 4)).unwrap();
+    assert_eq!(paused.status, Status::Paused);
+    assert_eq!(paused.next_due_at(), None, "the clock is stopped");
+    assert!(!paused.is_overdue(late + chrono::Duration::days(30)));
+    let pause = paused.pause.clone().unwrap();
+    assert_eq!(pause.remaining_secs, left.num_seconds());
+    assert_eq!(pause.from, Status::Accepted);
+    // The reminder on the morning of the expected day, once.
+    let policy = NoticePolicy {
+        warn_share: 0.75,
+        supervise_after_days: 2,
+    };
+    let morning = gridline_domain::notice::resume_instant(&pause);
+    assert!(
+        deadline_notices(
+            &paused,
+            morning - chrono::Duration::minutes(1),
+            &calendar,
+            &policy
+        )
+        .is_empty()
+    );
+    let n = deadline_notices(&paused, morning, &calendar, &policy);
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].kind, NoticeKind::PauseReminder);
+    assert!(n[0].still_due(&paused).is_ok());
+    // Resumed a week later: the same working time left, from now.
+    let resumed_at = now() + chrono::Duration::days(7);
+    let (resumed, events) = execute(
+        &paused,
+        &officer,
+        &Command::Resume(None),
+        &ctx(resumed_at, 5),
+    )
+    .unwrap();
+    assert_eq!(resumed.status, Status::Accepted);
+    assert!(resumed.pause.is_none());
+    let due = resumed.resolution_due_at.unwrap();
+    assert_eq!(calendar.working_time_between(resumed_at, due), left);
+    assert!(
+        n[0].still_due(&resumed).is_err(),
+        "no reminder once resumed"
+    );
+    let EventKind::Resumed { paused_secs, .. } = &events[0].kind else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        *paused_secs,
+        calendar
+            .working_time_between(now(), resumed_at)
+            .num_seconds()
+    );
+    // A refusal leaves the clock running.
+    let refuse = Command::DecidePause {
+        approve: false,
+        note: None,
+    };
+    let (refused, _) = execute(&asked, &dispatcher, &refuse, &ctx(now(), 4)).unwrap();
+    assert_eq!(refused.status, Status::Accepted);
+    assert!(refused.pending_pause.is_none() && refused.pause.is_none());
 }

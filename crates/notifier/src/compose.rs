@@ -129,6 +129,13 @@ fn named(names: &Directory, value: FactValue) -> String {
         FactValue::Number(n) => n.to_string(),
         FactValue::ReturnCode(c) => format!("{} / {}", c.label_zh(), c.as_str()),
         FactValue::Satisfaction(s) => format!("{} / {}", s.label_zh(), s.as_str()),
+        FactValue::Approval(approved) => if approved {
+            "同意 / approved"
+        } else {
+            "不同意 / refused"
+        }
+        .to_owned(),
+        FactValue::PauseCode(c) => format!("{} / {}", c.label_zh(), c.as_str()),
         FactValue::Decision { approved, days } => format!(
             "{} ({days} 个工作日 / working days)",
             if approved {

@@ -52,6 +52,7 @@ pub async fn build(
             overdue: l.overdue,
             returns: l.returns,
             reopenings: l.reopenings,
+            paused_hours: format!("{:.1}", l.paused_hours),
         })
         .collect();
     let base = base_url.trim_end_matches('/');

@@ -25,6 +25,8 @@ pub struct RankRow {
     pub overdue: u32,
     pub returns: u32,
     pub reopenings: u32,
+    /// Working hours its tickets spent paused (挂起), one decimal.
+    pub paused_hours: String,
 }
 
 /// An overdue ticket with its three-ones, as listed.
@@ -238,6 +240,7 @@ pub fn workbook(
         "超期 Overdue",
         "退回 Returns",
         "重办 Reopened",
+        "挂起工时 Hours paused",
     ];
     for (c, h) in head.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold)?;
@@ -253,6 +256,7 @@ pub fn workbook(
         sheet.write_number(row, 6, f64::from(r.overdue))?;
         sheet.write_number(row, 7, f64::from(r.returns))?;
         sheet.write_number(row, 8, f64::from(r.reopenings))?;
+        sheet.write_string(row, 9, &r.paused_hours)?;
     }
     sheet.set_column_width(1, 24)?;
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use gridline_domain::ticket::ReturnCode;
-use gridline_domain::{ActionKind, Category, Closure, Priority, Role, Satisfaction, Status};
+use gridline_domain::{
+    ActionKind, Category, Closure, PauseCode, Priority, Role, Satisfaction, Status,
+};
 use serde::Serialize;
 
 /// The page language.
@@ -92,6 +94,9 @@ fn domain_zh(out: &mut Catalog) {
     }
     for c in Closure::ALL {
         put(format!("closure.{c}"), c.label_zh());
+    }
+    for c in PauseCode::ALL {
+        put(format!("pause.{c}"), c.label_zh());
     }
     for r in Role::ALL {
         put(format!("role.{r}"), r.label_zh());

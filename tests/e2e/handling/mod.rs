@@ -2,3 +2,4 @@
 
 mod closures;
 mod dispatch;
+mod pause;

@@ -30,7 +30,7 @@ pub struct ActionResponse {
     security(("bearer" = [])),
     params(
         ("id" = i64, Path),
-        ("action" = String, Path, description = "dispatch | accept | return | escalate | add_co_departments | request_extension | decide_extension | resolve | report | urge | supervise | comment | reassign | mark_duplicate | withdraw | mark_invalid"),
+        ("action" = String, Path, description = "dispatch | accept | return | escalate | add_co_departments | request_extension | decide_extension | resolve | report | urge | supervise | comment | reassign | mark_duplicate | withdraw | mark_invalid | request_pause | decide_pause | resume"),
     ),
     request_body = ActionFields,
     responses(

@@ -46,13 +46,35 @@ impl From<&PendingExtension> for PendingExtensionDto {
     }
 }
 
+/// A pause request waiting for a decision (挂起申请).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingPauseDto {
+    /// waiting_enterprise | waiting_third_party | awaiting_policy | other
+    pub code: String,
+    pub text: Option<String>,
+    pub resume_on: chrono::NaiveDate,
+    pub requested_by: i64,
+    pub requested_at: DateTime<Utc>,
+}
+
+/// A stopped resolution clock (挂起中).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PauseDto {
+    pub paused_at: DateTime<Utc>,
+    pub resume_on: chrono::NaiveDate,
+    /// Working seconds the resolution clock had left when it stopped.
+    pub remaining_secs: i64,
+    /// accepted | escalated: where it goes back on resume.
+    pub resumes_to: String,
+}
+
 /// A ticket (工单).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDto {
     pub id: i64,
     /// `GL-2026-000123`
     pub number: String,
-    /// submitted | dispatched | accepted | escalated | resolved | reported | closed
+    /// submitted | dispatched | accepted | escalated | paused | resolved | reported | closed
     pub status: String,
     pub status_label: &'static str,
     pub enterprise_id: i64,
@@ -83,6 +105,10 @@ pub struct TicketDto {
     pub satisfaction: Option<String>,
     pub last_return: Option<ReturnReasonDto>,
     pub pending_extension: Option<PendingExtensionDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_pause: Option<PendingPauseDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pause: Option<PauseDto>,
     /// How it ended without the whole loop: duplicate | withdrawn | invalid (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closure: Option<String>,
@@ -125,6 +151,19 @@ impl TicketDto {
             satisfaction: t.satisfaction.map(|s| s.as_str().to_owned()),
             last_return: t.last_return.as_ref().map(Into::into),
             pending_extension: t.pending_extension.as_ref().map(Into::into),
+            pending_pause: t.pending_pause.as_ref().map(|p| PendingPauseDto {
+                code: p.code.as_str().to_owned(),
+                text: p.text.clone(),
+                resume_on: p.resume_on,
+                requested_by: p.requested_by.0,
+                requested_at: p.requested_at,
+            }),
+            pause: t.pause.as_ref().map(|p| PauseDto {
+                paused_at: p.paused_at,
+                resume_on: p.resume_on,
+                remaining_secs: p.remaining_secs,
+                resumes_to: p.from.as_str().to_owned(),
+            }),
             closure: t.closure.map(|c| c.as_str().to_owned()),
             duplicate_of: t.duplicate_of.map(|d| d.0),
             version: t.version,

@@ -6,7 +6,7 @@
 
 use gridline_domain::permission::{Access, access};
 use gridline_domain::text::Remark;
-use gridline_domain::ticket::{DispatchOrder, DuplicateTarget, ReturnCode, execute};
+use gridline_domain::ticket::{DispatchOrder, DuplicateTarget, PauseCode, ReturnCode, execute};
 use gridline_domain::{
     ActionKind, Command, Context, DepartmentId, DomainError, ReturnReason, Satisfaction,
     TaskForceId, Ticket, TicketId, UserId,
@@ -38,6 +38,9 @@ use crate::tickets::read::visible_ticket;
 /// | reassign | `responsible_person_id` and/or `tracker_id` (who takes over), `reason` |
 /// | mark_duplicate | `duplicate_of` (the ticket that carries the problem), optional `note` |
 /// | withdraw, mark_invalid | `reason` |
+/// | request_pause | `reason` (waiting_enterprise, waiting_third_party, awaiting_policy, other), `reason_text` (required for other), `resume_on` (YYYY-MM-DD) |
+/// | decide_pause | `approve`, optional `note` |
+/// | resume | optional `note` |
 #[derive(Debug, Default, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ActionBody))]
 #[serde(deny_unknown_fields)]
@@ -64,6 +67,9 @@ pub struct ActionFields {
     pub body: Option<String>,
     /// For `mark_duplicate`: the id of the ticket that carries the problem.
     pub duplicate_of: Option<i64>,
+    /// For `request_pause`: the day the department expects to go on (YYYY-MM-DD).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub resume_on: Option<chrono::NaiveDate>,
 }
 
 fn missing(field: &'static str, action: ActionKind) -> AppError {
@@ -107,6 +113,7 @@ fn only(body: &ActionFields, action: ActionKind, allowed: &[&str]) -> AppResult<
         ("note", body.note.is_some()),
         ("body", body.body.is_some()),
         ("duplicate_of", body.duplicate_of.is_some()),
+        ("resume_on", body.resume_on.is_some()),
     ];
     match present
         .iter()
@@ -329,6 +336,33 @@ async fn command(
                 },
                 note: remark(b.note.as_deref(), "note")?,
             }
+        }
+        A::RequestPause => {
+            only(b, action, &["reason", "reason_text", "resume_on"])?;
+            let raw = req(b.reason.as_ref(), "reason", action)?;
+            let code = raw.as_str().and_then(PauseCode::parse).ok_or_else(|| {
+                AppError::invalid(
+                    "reason",
+                    "unknown_reason",
+                    "reason is one of waiting_enterprise, waiting_third_party, awaiting_policy, other / 挂起原因不在列表中",
+                )
+            })?;
+            Command::RequestPause {
+                code,
+                text: remark(b.reason_text.as_deref(), "reason_text")?,
+                resume_on: req(b.resume_on, "resume_on", action)?,
+            }
+        }
+        A::DecidePause => {
+            only(b, action, &["approve", "note"])?;
+            Command::DecidePause {
+                approve: req(b.approve, "approve", action)?,
+                note: remark(b.note.as_deref(), "note")?,
+            }
+        }
+        A::Resume => {
+            only(b, action, &["note"])?;
+            Command::Resume(remark(b.note.as_deref(), "note")?)
         }
         A::Withdraw => {
             only(b, action, &["reason"])?;

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::ReturnReason;
 use crate::calendar::WorkCalendar;
 use crate::ids::{DepartmentId, GridId, TaskForceId, TicketId};
-use crate::kinds::Closure;
 use crate::kinds::{ActionKind, Satisfaction};
+use crate::kinds::{Closure, PauseCode};
 use crate::org::UserFacts;
 use crate::sla::SlaTargets;
 use crate::text::Remark;
@@ -64,6 +64,19 @@ pub enum Command {
         tracker: Option<UserFacts>,
         reason: Remark,
     },
+    /// 申请挂起: the department waits for the enterprise or a third party.
+    RequestPause {
+        code: PauseCode,
+        text: Option<Remark>,
+        resume_on: chrono::NaiveDate,
+    },
+    /// 审批挂起.
+    DecidePause {
+        approve: bool,
+        note: Option<Remark>,
+    },
+    /// 恢复办理.
+    Resume(Option<Remark>),
     /// 重复件: closes the ticket as a duplicate of another.
     MarkDuplicate {
         of: DuplicateTarget,
@@ -93,11 +106,17 @@ impl Command {
             Command::Comment(_) => ActionKind::Comment,
             Command::Reassign { .. } => ActionKind::Reassign,
             Command::MarkDuplicate { .. } => ActionKind::MarkDuplicate,
+            Command::RequestPause { .. } => ActionKind::RequestPause,
+            Command::DecidePause { .. } => ActionKind::DecidePause,
+            Command::Resume(_) => ActionKind::Resume,
             Command::Withdraw(_) => ActionKind::Withdraw,
             Command::MarkInvalid(_) => ActionKind::MarkInvalid,
         }
     }
 }
+
+/// The furthest ahead a pause may expect to resume, in calendar days.
+pub const MAX_PAUSE_DAYS: i64 = 90;
 
 /// The longest extension one request may ask for, in working days.
 pub const MAX_EXTENSION_DAYS: u32 = 60;

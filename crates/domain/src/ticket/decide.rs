@@ -3,11 +3,11 @@
 
 use super::{
     Command, Context, DispatchOrder, DuplicateTarget, Event, EventKind, Handover,
-    MAX_EXTENSION_DAYS, ReturnReason, ThreeOnes, Ticket,
+    MAX_EXTENSION_DAYS, MAX_PAUSE_DAYS, ReturnReason, ThreeOnes, Ticket,
 };
 use crate::error::DomainError;
 use crate::ids::{DepartmentId, TaskForceId};
-use crate::kinds::{ActionKind, Satisfaction, Status};
+use crate::kinds::{ActionKind, PauseCode, Satisfaction, Status};
 use crate::org::{Actor, Role};
 use crate::permission::{Access, access};
 use crate::text::Remark;
@@ -27,13 +27,15 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
         ActionKind::Report => &[Resolved],
         ActionKind::Close | ActionKind::Reopen => &[Reported],
         ActionKind::Urge | ActionKind::Supervise => &[Submitted, Dispatched, Accepted, Escalated],
-        ActionKind::Reassign => &[Dispatched, Accepted, Escalated],
+        ActionKind::Reassign => &[Dispatched, Accepted, Escalated, Paused],
         // Duplicates and invalid requests are caught in the queue, before a department has
         // them; the enterprise may withdraw until the ticket is resolved.
         ActionKind::MarkDuplicate | ActionKind::MarkInvalid => &[Submitted],
-        ActionKind::Withdraw => &[Submitted, Dispatched, Accepted, Escalated],
+        ActionKind::Withdraw => &[Submitted, Dispatched, Accepted, Escalated, Paused],
+        ActionKind::RequestPause | ActionKind::DecidePause => &[Accepted, Escalated],
+        ActionKind::Resume => &[Paused],
         ActionKind::Comment => &[
-            Submitted, Dispatched, Accepted, Escalated, Resolved, Reported, Closed,
+            Submitted, Dispatched, Accepted, Escalated, Paused, Resolved, Reported, Closed,
         ],
     }
 }
@@ -52,6 +54,8 @@ pub fn available_actions(ticket: &Ticket, actor: &Actor) -> Vec<ActionKind> {
         .filter(|a| match a {
             A::RequestExtension => ticket.pending_extension.is_none(),
             A::DecideExtension => ticket.pending_extension.is_some(),
+            A::RequestPause => ticket.pending_pause.is_none(),
+            A::DecidePause => ticket.pending_pause.is_some(),
             _ => true,
         })
         .collect();
@@ -136,6 +140,15 @@ pub fn decide(
             tracker,
             reason,
         } => reassign(ticket, &emit, person.as_ref(), tracker.as_ref(), reason),
+        Command::RequestPause {
+            code,
+            text,
+            resume_on,
+        } => request_pause(ticket, &emit, *code, text.as_ref(), *resume_on, ctx),
+        Command::DecidePause { approve, note } => {
+            decide_pause(ticket, &emit, *approve, note.as_ref(), ctx)
+        }
+        Command::Resume(note) => resume(ticket, &emit, note.as_ref(), ctx),
         Command::MarkDuplicate { of, note } => {
             mark_duplicate(ticket, actor, &emit, of, note.as_ref())
         }
@@ -152,6 +165,123 @@ pub fn decide(
             Status::Closed,
         )),
     }
+}
+
+/// 申请挂起: one request at a time, before the deadline has passed (a clock that has run out
+/// is not stopped), expecting to resume on a day from today to [`MAX_PAUSE_DAYS`] ahead;
+/// `other` needs a text.
+fn request_pause(
+    ticket: &Ticket,
+    emit: &Emit,
+    code: PauseCode,
+    text: Option<&Remark>,
+    resume_on: chrono::NaiveDate,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    if ticket.pending_pause.is_some() {
+        return Err(DomainError::invalid(
+            "reason",
+            "pause_pending",
+            "a pause request is already waiting for a decision / 已有待审批的挂起申请",
+        ));
+    }
+    if code == PauseCode::Other && text.is_none() {
+        return Err(DomainError::invalid(
+            "reason_text",
+            "required",
+            "a pause for another reason needs an explanation / 选择“其他”时须填写原因",
+        ));
+    }
+    if ticket.resolution_due_at.is_some_and(|due| due <= ctx.now) {
+        return Err(DomainError::invalid(
+            "reason",
+            "overdue",
+            "the resolution deadline has passed; a clock that has run out is not paused / 已超过办结期限，不能挂起",
+        ));
+    }
+    let today = ctx.now.with_timezone(&crate::calendar::ZONE).date_naive();
+    if resume_on < today || resume_on > today + chrono::Duration::days(MAX_PAUSE_DAYS) {
+        return Err(DomainError::invalid(
+            "resume_on",
+            "out_of_range",
+            format!(
+                "the expected resume date is from today to {MAX_PAUSE_DAYS} days ahead / 预计恢复日期须在今天至 {MAX_PAUSE_DAYS} 天内"
+            ),
+        ));
+    }
+    Ok(emit.same(EventKind::PauseRequested {
+        code,
+        text: text.map(|t| t.as_str().to_owned()),
+        resume_on,
+    }))
+}
+
+/// 审批挂起: approved, the resolution clock stops with the working time it has left.
+fn decide_pause(
+    ticket: &Ticket,
+    emit: &Emit,
+    approve: bool,
+    note: Option<&Remark>,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    if ticket.pending_pause.is_none() {
+        return Err(DomainError::invalid(
+            "approve",
+            "no_pending_pause",
+            "there is no pause request to decide / 没有待审批的挂起申请",
+        ));
+    }
+    let remaining = match (approve, ticket.resolution_due_at) {
+        (true, Some(due)) if due <= ctx.now => {
+            return Err(DomainError::invalid(
+                "approve",
+                "overdue",
+                "the resolution deadline has passed since the request; refuse it / 申请后已超过办结期限，请不予批准",
+            ));
+        }
+        (true, Some(due)) => Some(ctx.calendar.working_time_between(ctx.now, due)),
+        (true, None) => Some(chrono::Duration::zero()),
+        (false, _) => None,
+    };
+    let kind = EventKind::PauseDecided {
+        approved: approve,
+        note: text(note),
+        remaining_secs: remaining.map(|r| r.num_seconds()),
+    };
+    Ok(if approve {
+        emit.to(kind, Status::Paused)
+    } else {
+        emit.same(kind)
+    })
+}
+
+/// 恢复办理: back to where it was, the resolution deadline set from now by the working time
+/// the clock had left.
+fn resume(
+    ticket: &Ticket,
+    emit: &Emit,
+    note: Option<&Remark>,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    let pause = ticket.pause.as_ref().ok_or_else(|| {
+        DomainError::invalid(
+            "ticket",
+            "not_paused",
+            "the ticket is not paused / 工单未挂起",
+        )
+    })?;
+    let left = chrono::Duration::seconds(pause.remaining_secs);
+    Ok(emit.to(
+        EventKind::Resumed {
+            resolution_due_at: ctx.calendar.add_working_time(ctx.now, left),
+            paused_secs: ctx
+                .calendar
+                .working_time_between(pause.paused_at, ctx.now)
+                .num_seconds(),
+            note: text(note),
+        },
+        pause.from,
+    ))
 }
 
 /// 重复件: closes the ticket as a duplicate of another that carries the problem: not itself,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ReturnReason, ThreeOnes};
 use crate::ids::{DepartmentId, TaskForceId, TicketId, UserId};
-use crate::kinds::{ActionKind, Satisfaction, Status};
+use crate::kinds::{ActionKind, PauseCode, Satisfaction, Status};
 
 /// What happened to a ticket. The history is the list of these; nothing is deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,33 @@ pub enum EventKind {
         tracker: Option<Handover>,
         reason: String,
     },
+    /// The responsible department asks to pause (申请挂起).
+    #[serde(rename = "request_pause")]
+    PauseRequested {
+        code: PauseCode,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        text: Option<String>,
+        resume_on: chrono::NaiveDate,
+    },
+    /// The accountable leader or the dispatcher decides (审批挂起); approved, the clock stops
+    /// with `remaining_secs` of working time left.
+    #[serde(rename = "decide_pause")]
+    PauseDecided {
+        approved: bool,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        note: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        remaining_secs: Option<i64>,
+    },
+    /// The clock runs again (恢复办理) with what it had left.
+    #[serde(rename = "resume")]
+    Resumed {
+        resolution_due_at: DateTime<Utc>,
+        /// Working time the ticket spent paused.
+        paused_secs: i64,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        note: Option<String>,
+    },
     /// Closed as a duplicate of another ticket (重复件).
     #[serde(rename = "mark_duplicate")]
     MarkedDuplicate {
@@ -126,6 +153,9 @@ impl EventKind {
             EventKind::Commented { .. } => ActionKind::Comment,
             EventKind::Reassigned { .. } => ActionKind::Reassign,
             EventKind::MarkedDuplicate { .. } => ActionKind::MarkDuplicate,
+            EventKind::PauseRequested { .. } => ActionKind::RequestPause,
+            EventKind::PauseDecided { .. } => ActionKind::DecidePause,
+            EventKind::Resumed { .. } => ActionKind::Resume,
             EventKind::Withdrawn { .. } => ActionKind::Withdraw,
             EventKind::MarkedInvalid { .. } => ActionKind::MarkInvalid,
         }

@@ -11,12 +11,16 @@ mod filing;
 mod model;
 mod similar;
 
-pub use crate::kinds::{ActionKind, Category, Closure, Priority, ReturnCode, Satisfaction, Status};
-pub use command::{Command, Context, DispatchOrder, DuplicateTarget, MAX_EXTENSION_DAYS};
+pub use crate::kinds::{
+    ActionKind, Category, Closure, PauseCode, Priority, ReturnCode, Satisfaction, Status,
+};
+pub use command::{
+    Command, Context, DispatchOrder, DuplicateTarget, MAX_EXTENSION_DAYS, MAX_PAUSE_DAYS,
+};
 pub use decide::{allowed_from, available_actions, check_dispatch, decide, execute};
 pub use events::{Event, EventKind, Handover};
 pub use filing::{NewTicket, file};
-pub use model::{PendingExtension, ReturnReason, ThreeOnes, Ticket};
+pub use model::{Pause, PendingExtension, PendingPause, ReturnReason, ThreeOnes, Ticket};
 pub use similar::{
     Candidate, DUPLICATE_WINDOW_DAYS, Suggestion, possible_duplicates, title_similarity,
 };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Event, EventKind};
 use crate::error::DomainError;
 use crate::ids::{DepartmentId, EnterpriseId, GridId, TaskForceId, TicketId, UserId};
-use crate::kinds::{Category, Closure, Priority, ReturnCode, Satisfaction, Status};
+use crate::kinds::{Category, Closure, PauseCode, Priority, ReturnCode, Satisfaction, Status};
 use crate::text::Remark;
 
 /// A return reason: one of the fixed list; `other` needs a text.
@@ -52,6 +52,29 @@ pub struct PendingExtension {
     pub requested_at: DateTime<Utc>,
 }
 
+/// A pause (挂起) the responsible department asked for, waiting for a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingPause {
+    pub code: PauseCode,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
+    /// When the department expects to go on (a reminder goes out that morning).
+    pub resume_on: chrono::NaiveDate,
+    pub requested_by: UserId,
+    pub requested_at: DateTime<Utc>,
+}
+
+/// A ticket on pause: its resolution clock is stopped with `remaining_secs` of working
+/// time left, to run again from the moment it resumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// The state it returns to (accepted or escalated).
+    pub from: Status,
+    pub paused_at: DateTime<Utc>,
+    pub resume_on: chrono::NaiveDate,
+    pub remaining_secs: i64,
+}
+
 /// A ticket's current state: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
@@ -86,6 +109,9 @@ pub struct Ticket {
     pub satisfaction: Option<Satisfaction>,
     pub last_return: Option<ReturnReason>,
     pub pending_extension: Option<PendingExtension>,
+    pub pending_pause: Option<PendingPause>,
+    /// Set while paused (挂起).
+    pub pause: Option<Pause>,
     /// Set when the ticket ended without the whole loop (duplicate, withdrawn, invalid).
     pub closure: Option<Closure>,
     /// For a duplicate: the ticket that carries the problem.
@@ -196,6 +222,7 @@ impl Ticket {
             EventKind::Resolved { .. } => {
                 self.resolved_at = Some(event.at);
                 self.pending_extension = None;
+                self.pending_pause = None;
             }
             EventKind::Reported { satisfaction, .. } => {
                 self.satisfaction = Some(*satisfaction);
@@ -222,6 +249,42 @@ impl Ticket {
                     self.tracker_id = Some(h.to);
                 }
             }
+            EventKind::PauseRequested {
+                code,
+                text,
+                resume_on,
+            } => {
+                self.pending_pause = Some(PendingPause {
+                    code: *code,
+                    text: text.clone(),
+                    resume_on: *resume_on,
+                    requested_by: event.actor,
+                    requested_at: event.at,
+                });
+            }
+            EventKind::PauseDecided {
+                approved,
+                remaining_secs,
+                ..
+            } => {
+                if let (true, Some(pending), Some(left)) =
+                    (*approved, self.pending_pause.as_ref(), remaining_secs)
+                {
+                    self.pause = Some(Pause {
+                        from: event.from,
+                        paused_at: event.at,
+                        resume_on: pending.resume_on,
+                        remaining_secs: *left,
+                    });
+                }
+                self.pending_pause = None;
+            }
+            EventKind::Resumed {
+                resolution_due_at, ..
+            } => {
+                self.pause = None;
+                self.resolution_due_at = Some(*resolution_due_at);
+            }
             EventKind::MarkedDuplicate { of, .. } => {
                 self.closure = Some(Closure::Duplicate);
                 self.duplicate_of = Some(*of);
@@ -232,6 +295,8 @@ impl Ticket {
                 self.closure = Some(Closure::Withdrawn);
                 self.closed_at = Some(event.at);
                 self.pending_extension = None;
+                self.pending_pause = None;
+                self.pause = None;
             }
             EventKind::MarkedInvalid { .. } => {
                 self.closure = Some(Closure::Invalid);

@@ -42,6 +42,10 @@ pub struct Model {
     pub last_return: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub pending_extension: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub pending_pause: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub pause: Option<String>,
     /// How a ticket ended without the whole loop (duplicate, withdrawn, invalid).
     pub closure: Option<String>,
     /// For a duplicate: the ticket that carries the problem.

@@ -161,6 +161,8 @@ pub(crate) async fn insert_ticket_in(
         satisfaction: Set(None),
         last_return: Set(None),
         pending_extension: Set(None),
+        pending_pause: Set(None),
+        pause: Set(None),
         closure: Set(None),
         duplicate_of: Set(None),
         version: Set(1),

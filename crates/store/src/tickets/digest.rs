@@ -21,7 +21,12 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<Ticket>, StoreError> {
         let rows = tickets::Entity::find()
-            .filter(tickets::Column::NextDueAt.is_not_null())
+            .filter(
+                Condition::any()
+                    .add(tickets::Column::NextDueAt.is_not_null())
+                    // A paused ticket has no running deadline but a resume day to remind of.
+                    .add(tickets::Column::Status.eq(gridline_domain::Status::Paused.as_str())),
+            )
             .filter(tickets::Column::Id.gt(after_id))
             .order_by_asc(tickets::Column::Id)
             .limit(limit)
@@ -89,7 +94,7 @@ impl Store {
         ticket_events::Entity::find()
             .filter(E::CreatedAt.gte(to_ms(start)))
             .filter(E::CreatedAt.lt(to_ms(end)))
-            .filter(E::Action.is_in(["resolve", "report", "close", "return", "reopen"]))
+            .filter(E::Action.is_in(["resolve", "report", "close", "return", "reopen", "resume"]))
             .filter(E::TicketId.in_subquery(in_scope))
             .order_by_asc(E::Id)
             .stream(&self.read)

@@ -1,6 +1,6 @@
 //! Rows to domain values and back.
 
-use gridline_domain::ticket::PendingExtension;
+use gridline_domain::ticket::{Pause, PendingExtension, PendingPause};
 use gridline_domain::{
     Category, Closure, DepartmentId, EnterpriseId, GridId, Priority, ReturnReason, Satisfaction,
     Status, TaskForceId, Ticket, TicketId, UserId,
@@ -40,6 +40,8 @@ pub(super) fn to_ticket(
     let last_return: Option<ReturnReason> = parse_json(&m.last_return, "last_return")?;
     let pending_extension: Option<PendingExtension> =
         parse_json(&m.pending_extension, "pending_extension")?;
+    let pending_pause: Option<PendingPause> = parse_json(&m.pending_pause, "pending_pause")?;
+    let pause: Option<Pause> = parse_json(&m.pause, "pause")?;
     Ok(Ticket {
         id: TicketId(m.id),
         status: Status::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,
@@ -73,6 +75,8 @@ pub(super) fn to_ticket(
         return_count: m.return_count,
         last_return,
         pending_extension,
+        pending_pause,
+        pause,
         closure: match &m.closure {
             Some(c) => Some(Closure::parse(c).ok_or_else(|| corrupt("closure", c))?),
             None => None,
@@ -125,6 +129,11 @@ pub(super) fn changes(t: &Ticket) -> tickets::ActiveModel {
             .pending_extension
             .as_ref()
             .and_then(|p| serde_json::to_string(p).ok())),
+        pending_pause: Set(t
+            .pending_pause
+            .as_ref()
+            .and_then(|p| serde_json::to_string(p).ok())),
+        pause: Set(t.pause.as_ref().and_then(|p| serde_json::to_string(p).ok())),
         closure: Set(t.closure.map(|c| c.as_str().to_owned())),
         duplicate_of: Set(t.duplicate_of.map(|d| d.0)),
         version: Set(t.version),

@@ -147,6 +147,7 @@ pub async fn show(
                 "overdue": l.overdue,
                 "returns": l.returns,
                 "reopenings": l.reopenings,
+                "paused_hours": format!("{:.1}", l.paused_hours),
             })
         })
         .collect();

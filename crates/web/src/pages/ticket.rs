@@ -60,6 +60,12 @@ fn details(lang: Lang, dir: &Directory, kind: &EventKind) -> Vec<(String, String
                 Value::Number(n) => n.to_string(),
                 Value::ReturnCode(c) => l(&format!("return.{}", c.as_str())),
                 Value::Satisfaction(s) => l(&format!("satisfaction.{s}")),
+                Value::Approval(approved) => l(if approved {
+                    "ticket.approved"
+                } else {
+                    "ticket.refused"
+                }),
+                Value::PauseCode(c) => l(&format!("pause.{}", c.as_str())),
                 Value::Decision { approved, days } => format!(
                     "{} ({days})",
                     l(if approved {
@@ -217,6 +223,8 @@ async fn render(
                 "version": t.version,
                 "department_id": t.department_id.map(|d| d.0),
                 "closure": t.closure.map(|c| c.as_str()),
+                "pending_pause": t.pending_pause.as_ref().map(|p| serde_json::json!({"code": p.code.as_str(), "text": p.text, "resume_on": p.resume_on.to_string(), "by": dir.user(Some(p.requested_by.0))})),
+                "pause": t.pause.as_ref().map(|p| serde_json::json!({"since": local(p.paused_at), "resume_on": p.resume_on.to_string(), "hours_left": format!("{:.1}", p.remaining_secs as f64 / 3600.0)})),
                 "duplicate_of": original,
             },
             "duplicates": duplicates,
@@ -234,6 +242,8 @@ async fn render(
             "task_forces": dir.task_forces,
             "return_codes": ReturnCode::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             "satisfactions": Satisfaction::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "pause_codes": gridline_domain::PauseCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "today": state.now().with_timezone(&gridline_domain::calendar::ZONE).date_naive().to_string(),
         }),
     ))
 }
