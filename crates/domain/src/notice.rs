@@ -35,13 +35,14 @@ pub enum Recipient {
 pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
     use Recipient::*;
     match action {
-        ActionKind::Dispatch => &[ResponsiblePerson, DepartmentMailbox],
+        // The tracker follows the ticket: told when it is dispatched, resolved or reopened.
+        ActionKind::Dispatch => &[ResponsiblePerson, DepartmentMailbox, Tracker],
         ActionKind::Return => &[GridDispatcher],
         ActionKind::Escalate => &[TaskForceMembers],
         ActionKind::RequestExtension => &[AccountableLeader],
         ActionKind::DecideExtension => &[ResponsiblePerson],
-        ActionKind::Resolve => &[GridLiaison],
-        ActionKind::Reopen => &[ResponsiblePerson, AccountableLeader],
+        ActionKind::Resolve => &[GridLiaison, Tracker],
+        ActionKind::Reopen => &[ResponsiblePerson, AccountableLeader, Tracker],
         // Pressing a ticket is pointless if the person pressed does not hear of it.
         ActionKind::Urge | ActionKind::Supervise => &[ResponsiblePerson],
         // The people who now hold it (the mail goes to the ticket's current holders).
@@ -121,7 +122,7 @@ impl NoticeKind {
             NoticeKind::DispatchWarning | NoticeKind::DispatchOverdue => &[GridDispatcher],
             NoticeKind::ResponseWarning | NoticeKind::ResolutionWarning => &[ResponsiblePerson],
             NoticeKind::ResponseOverdue | NoticeKind::ResolutionOverdue => {
-                &[ResponsiblePerson, AccountableLeader]
+                &[ResponsiblePerson, AccountableLeader, Tracker]
             }
             NoticeKind::ResolutionSupervise => &[LinkedLeader, ResponsiblePerson],
             NoticeKind::PauseReminder => &[ResponsiblePerson, AccountableLeader],

@@ -1,6 +1,6 @@
 //! Duplicates in a real browser: the filing form shows the enterprise's recent tickets; the
 //! grid head marks a duplicate from the ticket page's suggestions; the original lists it;
-//! the liaison withdraws the original on a 360 px phone.
+//! the liaison withdraws the original on a 360 px phone. A ticket is paused and resumed.
 
 use fantoccini::Locator;
 
@@ -115,4 +115,85 @@ async fn a_duplicate_is_marked_and_an_original_withdrawn(engine: Engine) {
     assert_eq!(api["closure"], "withdrawn");
 }
 
-both_engines!(a_duplicate_is_marked_and_an_original_withdrawn);
+/// Pause and resume in the browser: the officer asks on the ticket page, the grid head
+/// approves on a phone, the officer resumes; the page shows the stopped clock between.
+async fn a_ticket_is_paused_and_resumed(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let base = app.base.clone();
+    let tag = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    let id = w.prepare(&app, "accepted").await;
+    let mut driver = Driver::start();
+    let officer = person(&mut driver, DESKTOP, &base, "officer.d1", "/inbox").await;
+    officer.goto(&format!("{base}/tickets/{id}")).await.unwrap();
+    assert!(
+        offered(&officer)
+            .await
+            .contains(&"request_pause".to_owned())
+    );
+    open_action(&officer, "request_pause").await;
+    select(
+        &officer,
+        "details[data-action=request_pause] select[name=reason]",
+        "waiting_enterprise",
+    )
+    .await;
+    fill(
+        &officer,
+        "details[data-action=request_pause] textarea[name=reason_text]",
+        "等待企业补充环评批复",
+    )
+    .await;
+    let resume_on = (chrono::Utc::now().with_timezone(&gridline_domain::calendar::ZONE)
+        + chrono::Duration::days(7))
+    .format("%Y-%m-%d")
+    .to_string();
+    js(
+        &officer,
+        &format!(
+            "document.querySelector('input[name=resume_on]').value = '{resume_on}'; return true"
+        ),
+    )
+    .await;
+    check_and_shoot(&officer, &format!("{tag}-request-pause-desktop"), DESKTOP).await;
+    submit_action(&officer, "request_pause").await;
+    assert!(
+        text(&officer, "[data-test=pending-pause]")
+            .await
+            .contains(&resume_on)
+    );
+
+    // The grid head decides on a phone.
+    let head = person(&mut driver, PHONE, &base, "head.a", "/queue").await;
+    head.goto(&format!("{base}/tickets/{id}")).await.unwrap();
+    assert!(offered(&head).await.contains(&"decide_pause".to_owned()));
+    open_action(&head, "decide_pause").await;
+    check_and_shoot(&head, &format!("{tag}-decide-pause-phone"), PHONE).await;
+    click(
+        &head,
+        "details[data-action=decide_pause] button[value=true]",
+    )
+    .await;
+    wait_until(&head, |u| u.contains("done=decide_pause")).await;
+    assert_eq!(status(&head).await, "paused");
+    assert!(text(&head, "[data-test=pause]").await.contains(&resume_on));
+
+    // The officer resumes: back to signed, with a resolution deadline again.
+    officer.goto(&format!("{base}/tickets/{id}")).await.unwrap();
+    let mut now_offered = offered(&officer).await;
+    now_offered.sort();
+    assert_eq!(now_offered, ["comment", "reassign", "resume"]);
+    open_action(&officer, "resume").await;
+    submit_action(&officer, "resume").await;
+    assert_eq!(status(&officer).await, "accepted");
+    let t = app.ticket(w.token("officer_d1"), id).await;
+    assert!(t["pause"].is_null() && t["resolution_due_at"].is_string());
+}
+
+both_engines!(
+    a_duplicate_is_marked_and_an_original_withdrawn,
+    a_ticket_is_paused_and_resumed
+);

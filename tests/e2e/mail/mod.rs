@@ -243,7 +243,11 @@ async fn notifications_reach_the_right_people(engine: Engine) {
     for m in &dispatched {
         assert_eq!(
             m.to.iter().cloned().collect::<HashSet<_>>(),
-            set(&["officer_d1@test.example", "d1@test.example"])
+            set(&[
+                "officer_d1@test.example",
+                "d1@test.example",
+                "tracker@test.example"
+            ])
         );
     }
     let expect = [
@@ -251,10 +255,17 @@ async fn notifications_reach_the_right_people(engine: Engine) {
         ("延期申请待审批", &["leader_a@test.example"]),
         ("延期申请已审批", &["officer_d1@test.example"]),
         ("工单提交专班协调", &["tf_member@test.example"]),
-        ("工单已办结", &["liaison_a@test.example"]),
+        (
+            "工单已办结",
+            &["liaison_a@test.example", "tracker@test.example"],
+        ),
         (
             "企业不满意,工单重办",
-            &["officer_d1@test.example", "leader_a@test.example"],
+            &[
+                "officer_d1@test.example",
+                "leader_a@test.example",
+                "tracker@test.example",
+            ],
         ),
     ];
     for (subject, to) in expect {
@@ -548,8 +559,12 @@ async fn deadline_notices_follow_the_clock(engine: Engine) {
     assert_eq!(overdue.len(), 1);
     assert_eq!(
         overdue[0].to.iter().cloned().collect::<HashSet<_>>(),
-        set(&["officer_d1@test.example", "leader_a@test.example"]),
-        "overdue: the responsible person and the accountable leader"
+        set(&[
+            "officer_d1@test.example",
+            "leader_a@test.example",
+            "tracker@test.example"
+        ]),
+        "overdue: the responsible person, the accountable leader and the tracker"
     );
 
     // Signed on the test's clock: the resolution deadline counts from then.
