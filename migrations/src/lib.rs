@@ -18,6 +18,7 @@ mod m20261130_000003_projects;
 mod m20261201_000001_closures;
 mod m20261201_000002_dispatch_clock;
 mod m20261201_000003_pause;
+mod m20261201_000004_arbitration;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_closures::Migration),
             Box::new(m20261201_000002_dispatch_clock::Migration),
             Box::new(m20261201_000003_pause::Migration),
+            Box::new(m20261201_000004_arbitration::Migration),
         ]
     }
 }

@@ -123,6 +123,11 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
             three_ones,
             tracker_id,
             response_due_at,
+        }
+        | EventKind::ForceDispatched {
+            three_ones,
+            tracker_id,
+            response_due_at,
         } => {
             out.push((Fact::Leader, V::Person(three_ones.accountable_leader_id)));
             out.push((Fact::Department, V::Department(three_ones.department_id)));
@@ -251,7 +256,9 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
             out.push((Fact::HoursPaused, V::Text(hours(*paused_secs))));
             remark(&mut out, note);
         }
-        EventKind::Withdrawn { reason } | EventKind::MarkedInvalid { reason } => {
+        EventKind::Withdrawn { reason }
+        | EventKind::MarkedInvalid { reason }
+        | EventKind::ClosedOutOfScope { reason } => {
             out.push((Fact::Remark, text(reason)));
         }
     }

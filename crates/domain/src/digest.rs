@@ -242,6 +242,10 @@ pub struct DigestStats {
     pub duplicates: u32,
     pub withdrawn: u32,
     pub invalid: u32,
+    /// Closed by arbitration as not the zone's business (非本区事项), also apart.
+    pub out_of_scope: u32,
+    /// Arbitrations decided in the period (退单审核: forced dispatches and closures).
+    pub arbitrations: u32,
     pub ranking: Vec<DepartmentLine>,
     pub overdue: Vec<OverdueLine>,
     pub trend: Vec<TrendPoint>,
@@ -518,6 +522,8 @@ pub fn compute(
         duplicates: closures.get(&Closure::Duplicate).copied().unwrap_or(0),
         withdrawn: closures.get(&Closure::Withdrawn).copied().unwrap_or(0),
         invalid: closures.get(&Closure::Invalid).copied().unwrap_or(0),
+        out_of_scope: closures.get(&Closure::OutOfScope).copied().unwrap_or(0),
+        arbitrations: count(ActionKind::ForceDispatch) + count(ActionKind::CloseOutOfScope),
         ranking,
         overdue,
         trend,

@@ -43,6 +43,8 @@ string_enum! {
     /// Where a ticket is in the closed loop.
     Status {
         Submitted = "submitted" / "已登记",
+        /// 退单审核: returned once too often; the service centre arbitrates.
+        Arbitration = "arbitration" / "退单审核",
         Dispatched = "dispatched" / "已派发",
         Accepted = "accepted" / "已签收",
         Escalated = "escalated" / "专班协调",
@@ -60,6 +62,7 @@ impl Status {
         matches!(
             self,
             Status::Submitted
+                | Status::Arbitration
                 | Status::Dispatched
                 | Status::Accepted
                 | Status::Escalated
@@ -125,6 +128,8 @@ string_enum! {
         RequestPause = "request_pause" / "申请挂起",
         DecidePause = "decide_pause" / "审批挂起",
         Resume = "resume" / "恢复办理",
+        ForceDispatch = "force_dispatch" / "强制派单",
+        CloseOutOfScope = "close_out_of_scope" / "非本区事项办结",
     }
 }
 
@@ -148,6 +153,8 @@ string_enum! {
         Withdrawn = "withdrawn" / "已撤回",
         /// 无效件: not a problem the zone can take up.
         Invalid = "invalid" / "无效件",
+        /// 非本区事项: arbitration found it is not the zone's business.
+        OutOfScope = "out_of_scope" / "非本区事项",
     }
 }
 

@@ -82,6 +82,8 @@ enum Relation {
     InScope,
     /// An officer of the responsible department (not a co-handling one).
     ResponsibleDepartment,
+    /// A dispatcher of the zone's service centre (退单审核).
+    ServiceCentre,
 }
 
 /// One row of the permission table: who, and in which of the action's states this role may
@@ -135,6 +137,7 @@ fn rule(action: ActionKind, role: Role) -> Option<Rule> {
         (A::Reassign, R::Leader | R::Admin) => any(InScope),
         (A::MarkDuplicate | A::MarkInvalid, R::Dispatcher) => any(InScope),
         (A::Withdraw, R::Liaison) => any(InScope),
+        (A::ForceDispatch | A::CloseOutOfScope, R::Dispatcher) => any(ServiceCentre),
         // 挂起: the responsible department asks; the accountable leader (or one over the
         // grid) or the grid's dispatcher decides; the department or a deciding role resumes.
         (A::RequestPause, R::DepartmentOfficer) => any(ResponsibleDepartment),
@@ -203,6 +206,13 @@ pub fn access(actor: &Actor, action: ActionKind, ticket: &Ticket) -> Access {
             if actor.user.department_id.is_some()
                 && actor.user.department_id == ticket.department_id
             {
+                Access::Allowed
+            } else {
+                Access::Denied
+            }
+        }
+        Relation::ServiceCentre => {
+            if actor.user.service_centre {
                 Access::Allowed
             } else {
                 Access::Denied

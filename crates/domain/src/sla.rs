@@ -45,6 +45,15 @@ pub struct SlaPolicy {
     /// Later overrides win over earlier ones; a priority-specific one over a general one.
     #[serde(default)]
     pub overrides: Vec<SlaOverride>,
+    /// The return that sends a ticket to the service centre's arbitration (退单审核)
+    /// instead of back to the queue: 2 = the second return; 0 = never.
+    #[serde(default = "default_arbitration_after")]
+    pub arbitration_after_returns: u32,
+}
+
+/// A ticket returned a second time goes to arbitration.
+pub const fn default_arbitration_after() -> u32 {
+    2
 }
 
 impl SlaPolicy {
@@ -137,6 +146,7 @@ mod tests {
             );
         }
         SlaPolicy {
+            arbitration_after_returns: 2,
             priorities,
             overrides: vec![
                 SlaOverride {

@@ -55,6 +55,7 @@ fn ticket(id: i64, dept: i64, created: &str) -> Ticket {
         pending_extension: None,
         pending_pause: None,
         pause: None,
+        forced_department: None,
         closure: None,
         duplicate_of: None,
         version: 1,
@@ -552,13 +553,14 @@ fn the_dispatch_clock_runs_in_the_queue() {
         linked_grids: vec![],
     };
     let back_at = late + chrono::Duration::hours(1);
-    let ret = Command::Return(
-        ReturnReason::parse(
+    let ret = Command::Return {
+        reason: ReturnReason::parse(
             ReturnCode::Other,
             Some(Remark::parse("非本部门").unwrap().as_str()),
         )
         .unwrap(),
-    );
+        arbitration_after: 2,
+    };
     let (returned, _) = execute(&dispatched, &department, &ret, &ctx(back_at, 2)).unwrap();
     assert_eq!(returned.queued_at, Some(back_at));
     assert_eq!(

@@ -110,6 +110,7 @@ fn ticket(status: Status) -> Ticket {
             resume_on: t0.date_naive(),
             remaining_secs: 9 * 3600,
         }),
+        forced_department: None,
         closure: None,
         duplicate_of: None,
         version: 3,
@@ -148,9 +149,10 @@ fn command(action: ActionKind) -> Option<Command> {
             tracker: Some(facts(TRACKER.0, Role::Tracker)),
         }),
         ActionKind::Accept => Command::Accept,
-        ActionKind::Return => {
-            Command::Return(ReturnReason::parse(ticket::ReturnCode::WrongTerritory, None).unwrap())
-        }
+        ActionKind::Return => Command::Return {
+            reason: ReturnReason::parse(ticket::ReturnCode::WrongTerritory, None).unwrap(),
+            arbitration_after: 2,
+        },
         ActionKind::Escalate => Command::Escalate {
             task_force_id: TF,
             co_department_ids: vec![CO_DEPT],
@@ -203,6 +205,19 @@ fn command(action: ActionKind) -> Option<Command> {
             note: None,
         },
         ActionKind::Resume => Command::Resume(None),
+        ActionKind::ForceDispatch => Command::ForceDispatch(DispatchOrder {
+            leader: facts(LEADER.0, Role::Leader),
+            department_id: DEPT,
+            person: {
+                let mut p = facts(OFFICER.0, Role::DepartmentOfficer);
+                p.department_id = Some(DEPT);
+                p
+            },
+            tracker: None,
+        }),
+        ActionKind::CloseOutOfScope => {
+            Command::CloseOutOfScope(Remark::parse("属市级事权").unwrap())
+        }
         ActionKind::File | ActionKind::Close | ActionKind::Reopen => return None,
     })
 }
@@ -240,6 +255,9 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
         }
         ActionKind::Withdraw => (&[Liaison], OPEN_OR_PAUSED, Some(Closed)),
         ActionKind::RequestPause => (&[DepartmentOfficer], &[Accepted, Escalated], None),
+        // Only the service centre's dispatchers arbitrate; none of the matrix's actors is one
+        // (see `arbitration_ends_every_ping_pong`).
+        ActionKind::ForceDispatch | ActionKind::CloseOutOfScope => (&[], &[Arbitration], None),
         ActionKind::DecidePause => (&[Leader, Dispatcher], &[Accepted, Escalated], Some(Paused)),
         // Back to where it was paused from: the fixture's paused ticket was with a task force.
         ActionKind::Resume => (
@@ -250,7 +268,15 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
         ActionKind::Comment => (
             &Role::ALL,
             &[
-                Submitted, Dispatched, Accepted, Escalated, Paused, Resolved, Reported, Closed,
+                Submitted,
+                Arbitration,
+                Dispatched,
+                Accepted,
+                Escalated,
+                Paused,
+                Resolved,
+                Reported,
+                Closed,
             ],
             None,
         ),
@@ -263,7 +289,7 @@ fn sees(role: Role, status: Status) -> bool {
     match role {
         Role::TaskForceMember => !matches!(
             status,
-            Status::Submitted | Status::Dispatched | Status::Accepted
+            Status::Submitted | Status::Arbitration | Status::Dispatched | Status::Accepted
         ),
         Role::DepartmentOfficer => status != Status::Submitted,
         _ => true,
@@ -361,7 +387,7 @@ fn every_state_action_and_role() {
             }
         }
     }
-    assert_eq!(checked, 8 * 19 * 7);
+    assert_eq!(checked, 9 * 21 * 7);
 }
 
 #[test]
@@ -445,7 +471,10 @@ fn return_clears_the_three_ones_and_records_them() {
     let (next, events) = execute(
         &t,
         &actor(Role::DepartmentOfficer, true),
-        &Command::Return(reason),
+        &Command::Return {
+            reason,
+            arbitration_after: 2,
+        },
         &ctx,
     )
     .unwrap();
@@ -604,7 +633,7 @@ fn available_actions_agree_with_execute() {
             }
         }
     }
-    assert_eq!(checked, 8 * 2 * 7 * 2 * 19);
+    assert_eq!(checked, 9 * 2 * 7 * 2 * 21);
 }
 
 #[test]
@@ -856,4 +885,67 @@ fn a_pause_stops_and_resumes_the_clock() {
     let (refused, _) = execute(&asked, &dispatcher, &refuse, &ctx(now(), 4)).unwrap();
     assert_eq!(refused.status, Status::Accepted);
     assert!(refused.pending_pause.is_none() && refused.pause.is_none());
+}
+
+proptest::proptest! {
+    /// Arbitration ends every ping-pong (退单审核): whatever departments are chosen and
+    /// however stubbornly each returns what it gets, a ticket is returned at most
+    /// `arbitration_after` times; then the service centre forces a department (which may not
+    /// return it) or closes it.
+    #[test]
+    fn arbitration_ends_every_ping_pong(
+        after in 1u32..5,
+        picks in proptest::collection::vec(0usize..3, 1..40),
+        close in proptest::bool::ANY,
+    ) {
+        let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+        let sla = SlaTargets { dispatch_hours: 4, response_hours: 8, resolution_days: 5 };
+        let departments = [DEPT, CO_DEPT, OTHER_DEPT];
+        let mut t = ticket(Status::Submitted);
+        t.accountable_leader_id = None;
+        t.department_id = None;
+        t.responsible_person_id = None;
+        let head = actor(Role::Dispatcher, true);
+        let mut centre = actor(Role::Dispatcher, true);
+        centre.user.service_centre = true;
+        let order = |d: DepartmentId| {
+            let mut person = facts(OFFICER.0, Role::DepartmentOfficer);
+            person.department_id = Some(d);
+            DispatchOrder { leader: facts(LEADER.0, Role::Leader), department_id: d, person, tracker: None }
+        };
+        for pick in picks {
+            let d = departments[pick];
+            let ctx = Context { now: now(), calendar: &calendar, sla, expected_version: t.version };
+            let (who, cmd) = match t.status {
+                Status::Submitted => (head.clone(), Command::Dispatch(order(d))),
+                Status::Arbitration if close => {
+                    (centre.clone(), Command::CloseOutOfScope(Remark::parse("属市级事权").unwrap()))
+                }
+                Status::Arbitration => (centre.clone(), Command::ForceDispatch(order(d))),
+                Status::Dispatched => {
+                    let mut officer = actor(Role::DepartmentOfficer, true);
+                    officer.user.department_id = t.department_id;
+                    let ret = Command::Return {
+                        reason: ReturnReason::parse(ticket::ReturnCode::WrongTerritory, None).unwrap(),
+                        arbitration_after: after,
+                    };
+                    (officer, ret)
+                }
+                _ => break,
+            };
+            match execute(&t, &who, &cmd, &ctx) {
+                Ok((next, _)) => t = next,
+                Err(DomainError::Invalid { code: "forced", .. }) => break,
+                Err(e) => proptest::prop_assert!(false, "{e:?} on {:?}", t.status),
+            }
+            proptest::prop_assert!(t.return_count <= after as i32);
+        }
+        // Where it can stop: still being routed, forced on a department, or closed.
+        if t.return_count == after as i32 {
+            proptest::prop_assert!(matches!(t.status, Status::Arbitration | Status::Dispatched | Status::Closed));
+            if t.status == Status::Dispatched {
+                proptest::prop_assert_eq!(t.forced_department, t.department_id);
+            }
+        }
+    }
 }

@@ -583,13 +583,14 @@ pub async fn demo(
                     tracker: Some(store.user_facts_for(tracker, "tracker").await?),
                 }),
                 "accept" => Command::Accept,
-                "return" => Command::Return(
-                    ReturnReason::parse(
+                "return" => Command::Return {
+                    reason: ReturnReason::parse(
                         ReturnCode::WrongTerritory,
                         Some("市政路灯属城管局管辖,非本部门职责"),
                     )
                     .map_err(|e| anyhow!("{e}"))?,
-                ),
+                    arbitration_after: sla.arbitration_after_returns,
+                },
                 "escalate" => Command::Escalate {
                     task_force_id: standing[0],
                     co_department_ids: vec![build],

@@ -147,6 +147,14 @@ pub fn summary(s: &DigestStats) -> Vec<Row> {
             label: "无效件 Invalid",
             value: s.invalid.to_string(),
         },
+        Row {
+            label: "非本区事项 Not the zone's business",
+            value: s.out_of_scope.to_string(),
+        },
+        Row {
+            label: "退单审核裁定 Arbitrations decided",
+            value: s.arbitrations.to_string(),
+        },
     ]
 }
 

@@ -1,5 +1,6 @@
 //! Handling as a 12345 centre runs it (issue 13): cases that end without the whole loop.
 
+mod arbitration;
 mod closures;
 mod dispatch;
 mod pause;

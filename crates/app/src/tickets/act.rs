@@ -38,6 +38,8 @@ use crate::tickets::read::visible_ticket;
 /// | reassign | `responsible_person_id` and/or `tracker_id` (who takes over), `reason` |
 /// | mark_duplicate | `duplicate_of` (the ticket that carries the problem), optional `note` |
 /// | withdraw, mark_invalid | `reason` |
+/// | force_dispatch | as dispatch (the service centre's arbitration; the department may not return it) |
+/// | close_out_of_scope | `reason` |
 /// | request_pause | `reason` (waiting_enterprise, waiting_third_party, awaiting_policy, other), `reason_text` (required for other), `resume_on` (YYYY-MM-DD) |
 /// | decide_pause | `approve`, optional `note` |
 /// | resume | optional `note` |
@@ -165,7 +167,7 @@ async fn command(
     use ActionKind as A;
     let store = &state.store;
     Ok(match action {
-        A::Dispatch => {
+        A::Dispatch | A::ForceDispatch => {
             only(
                 b,
                 action,
@@ -186,7 +188,7 @@ async fn command(
                 Some(t) => Some(store.user_facts_for(UserId(t), "tracker_id").await?),
                 None => None,
             };
-            Command::Dispatch(DispatchOrder {
+            let order = DispatchOrder {
                 leader: store
                     .user_facts_for(UserId(leader), "accountable_leader_id")
                     .await?,
@@ -195,7 +197,16 @@ async fn command(
                     .user_facts_for(UserId(person), "responsible_person_id")
                     .await?,
                 tracker,
-            })
+            };
+            if action == A::ForceDispatch {
+                Command::ForceDispatch(order)
+            } else {
+                Command::Dispatch(order)
+            }
+        }
+        A::CloseOutOfScope => {
+            only(b, action, &["reason"])?;
+            Command::CloseOutOfScope(required_remark(text_reason(b)?, "reason", action)?)
         }
         A::Accept => {
             only(b, action, &[])?;
@@ -214,10 +225,11 @@ async fn command(
                         "reason is one of wrong_territory, unclear_ownership, overlapping_duties, other / 退回原因不在列表中",
                     )
                 })?;
-            Command::Return(
-                ReturnReason::parse(code, b.reason_text.as_deref())
+            Command::Return {
+                reason: ReturnReason::parse(code, b.reason_text.as_deref())
                     .map_err(|e| AppError::on_field(e, "reason_text"))?,
-            )
+                arbitration_after: state.sla.arbitration_after_returns,
+            }
         }
         A::Escalate => {
             only(b, action, &["task_force_id", "co_department_ids", "note"])?;

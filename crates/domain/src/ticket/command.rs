@@ -34,7 +34,15 @@ pub struct DuplicateTarget {
 pub enum Command {
     Dispatch(DispatchOrder),
     Accept,
-    Return(ReturnReason),
+    /// 退回: after `arbitration_after` returns (0: never) it goes to arbitration instead.
+    Return {
+        reason: ReturnReason,
+        arbitration_after: u32,
+    },
+    /// 强制派单 (arbitration).
+    ForceDispatch(DispatchOrder),
+    /// 非本区事项 (arbitration).
+    CloseOutOfScope(Remark),
     Escalate {
         task_force_id: TaskForceId,
         co_department_ids: Vec<DepartmentId>,
@@ -94,7 +102,9 @@ impl Command {
         match self {
             Command::Dispatch(_) => ActionKind::Dispatch,
             Command::Accept => ActionKind::Accept,
-            Command::Return(_) => ActionKind::Return,
+            Command::Return { .. } => ActionKind::Return,
+            Command::ForceDispatch(_) => ActionKind::ForceDispatch,
+            Command::CloseOutOfScope(_) => ActionKind::CloseOutOfScope,
             Command::Escalate { .. } => ActionKind::Escalate,
             Command::AddCoDepartments(_) => ActionKind::AddCoDepartments,
             Command::RequestExtension { .. } => ActionKind::RequestExtension,

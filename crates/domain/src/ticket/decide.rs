@@ -34,8 +34,17 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
         ActionKind::Withdraw => &[Submitted, Dispatched, Accepted, Escalated, Paused],
         ActionKind::RequestPause | ActionKind::DecidePause => &[Accepted, Escalated],
         ActionKind::Resume => &[Paused],
+        ActionKind::ForceDispatch | ActionKind::CloseOutOfScope => &[Arbitration],
         ActionKind::Comment => &[
-            Submitted, Dispatched, Accepted, Escalated, Paused, Resolved, Reported, Closed,
+            Submitted,
+            Arbitration,
+            Dispatched,
+            Accepted,
+            Escalated,
+            Paused,
+            Resolved,
+            Reported,
+            Closed,
         ],
     }
 }
@@ -102,7 +111,29 @@ pub fn decide(
     match command {
         Command::Dispatch(order) => dispatch(&emit, order, ctx),
         Command::Accept => Ok(accept(&emit, ctx)),
-        Command::Return(reason) => return_to_dispatcher(ticket, &emit, reason, ctx),
+        Command::Return {
+            reason,
+            arbitration_after,
+        } => return_to_dispatcher(ticket, &emit, reason, *arbitration_after, ctx),
+        Command::ForceDispatch(order) => {
+            let three_ones = check_dispatch(order)?;
+            Ok(emit.to(
+                EventKind::ForceDispatched {
+                    three_ones,
+                    tracker_id: order.tracker.as_ref().map(|t| t.id),
+                    response_due_at: ctx
+                        .calendar
+                        .add_working_hours(emit.at, ctx.sla.response_hours),
+                },
+                Status::Dispatched,
+            ))
+        }
+        Command::CloseOutOfScope(reason) => Ok(emit.to(
+            EventKind::ClosedOutOfScope {
+                reason: reason.as_str().to_owned(),
+            },
+            Status::Closed,
+        )),
         Command::Escalate {
             task_force_id,
             co_department_ids,
@@ -448,21 +479,36 @@ fn return_to_dispatcher(
     ticket: &Ticket,
     emit: &Emit,
     reason: &ReturnReason,
+    arbitration_after: u32,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     let previous = ticket.three_ones().ok_or_else(|| {
         DomainError::invalid("ticket", "no_three_ones", "ticket has no three-ones")
     })?;
+    if ticket.forced_department == Some(previous.department_id) {
+        return Err(DomainError::invalid(
+            "reason",
+            "forced",
+            "arbitration confirmed this department; it may not return the ticket / 经退单审核强制派单，责任部门不能再退回",
+        ));
+    }
+    // Returned once too often: to the service centre, not back to the queue.
+    let arbitrate = arbitration_after > 0
+        && ticket.return_count + 1 >= i32::try_from(arbitration_after).unwrap_or(i32::MAX);
     Ok(emit.to(
         EventKind::Returned {
             reason: reason.clone(),
             previous,
-            dispatch_due_at: Some(
+            dispatch_due_at: (!arbitrate).then(|| {
                 ctx.calendar
-                    .add_working_hours(emit.at, ctx.sla.dispatch_hours),
-            ),
+                    .add_working_hours(emit.at, ctx.sla.dispatch_hours)
+            }),
         },
-        Status::Submitted,
+        if arbitrate {
+            Status::Arbitration
+        } else {
+            Status::Submitted
+        },
     ))
 }
 

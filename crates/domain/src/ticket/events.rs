@@ -81,6 +81,17 @@ pub enum EventKind {
         tracker: Option<Handover>,
         reason: String,
     },
+    /// 强制派单: arbitration confirms the three-ones; the department may not return it.
+    #[serde(rename = "force_dispatch")]
+    ForceDispatched {
+        three_ones: ThreeOnes,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        tracker_id: Option<UserId>,
+        response_due_at: DateTime<Utc>,
+    },
+    /// Arbitration closes it as not the zone's business (非本区事项).
+    #[serde(rename = "close_out_of_scope")]
+    ClosedOutOfScope { reason: String },
     /// The responsible department asks to pause (申请挂起).
     #[serde(rename = "request_pause")]
     PauseRequested {
@@ -154,6 +165,8 @@ impl EventKind {
             EventKind::Reassigned { .. } => ActionKind::Reassign,
             EventKind::MarkedDuplicate { .. } => ActionKind::MarkDuplicate,
             EventKind::PauseRequested { .. } => ActionKind::RequestPause,
+            EventKind::ForceDispatched { .. } => ActionKind::ForceDispatch,
+            EventKind::ClosedOutOfScope { .. } => ActionKind::CloseOutOfScope,
             EventKind::PauseDecided { .. } => ActionKind::DecidePause,
             EventKind::Resumed { .. } => ActionKind::Resume,
             EventKind::Withdrawn { .. } => ActionKind::Withdraw,

@@ -112,6 +112,8 @@ pub struct Ticket {
     pub pending_pause: Option<PendingPause>,
     /// Set while paused (挂起).
     pub pause: Option<Pause>,
+    /// The department arbitration confirmed (强制派单): it may not return the ticket.
+    pub forced_department: Option<DepartmentId>,
     /// Set when the ticket ended without the whole loop (duplicate, withdrawn, invalid).
     pub closure: Option<Closure>,
     /// For a duplicate: the ticket that carries the problem.
@@ -164,7 +166,15 @@ impl Ticket {
                 three_ones,
                 tracker_id,
                 response_due_at,
+            }
+            | EventKind::ForceDispatched {
+                three_ones,
+                tracker_id,
+                response_due_at,
             } => {
+                if matches!(event.kind, EventKind::ForceDispatched { .. }) {
+                    self.forced_department = Some(three_ones.department_id);
+                }
                 self.accountable_leader_id = Some(three_ones.accountable_leader_id);
                 self.department_id = Some(three_ones.department_id);
                 self.responsible_person_id = Some(three_ones.responsible_person_id);
@@ -300,6 +310,10 @@ impl Ticket {
             }
             EventKind::MarkedInvalid { .. } => {
                 self.closure = Some(Closure::Invalid);
+                self.closed_at = Some(event.at);
+            }
+            EventKind::ClosedOutOfScope { .. } => {
+                self.closure = Some(Closure::OutOfScope);
                 self.closed_at = Some(event.at);
             }
             EventKind::Urged { .. }

@@ -46,6 +46,8 @@ pub struct Model {
     pub pending_pause: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub pause: Option<String>,
+    /// The department arbitration confirmed (强制派单).
+    pub forced_department_id: Option<i64>,
     /// How a ticket ended without the whole loop (duplicate, withdrawn, invalid).
     pub closure: Option<String>,
     /// For a duplicate: the ticket that carries the problem.

@@ -163,6 +163,7 @@ pub(crate) async fn insert_ticket_in(
         pending_extension: Set(None),
         pending_pause: Set(None),
         pause: Set(None),
+        forced_department_id: Set(None),
         closure: Set(None),
         duplicate_of: Set(None),
         version: Set(1),

@@ -94,7 +94,16 @@ impl Store {
         ticket_events::Entity::find()
             .filter(E::CreatedAt.gte(to_ms(start)))
             .filter(E::CreatedAt.lt(to_ms(end)))
-            .filter(E::Action.is_in(["resolve", "report", "close", "return", "reopen", "resume"]))
+            .filter(E::Action.is_in([
+                "resolve",
+                "report",
+                "close",
+                "return",
+                "reopen",
+                "resume",
+                "force_dispatch",
+                "close_out_of_scope",
+            ]))
             .filter(E::TicketId.in_subquery(in_scope))
             .order_by_asc(E::Id)
             .stream(&self.read)

@@ -77,6 +77,7 @@ pub(super) fn to_ticket(
         pending_extension,
         pending_pause,
         pause,
+        forced_department: m.forced_department_id.map(DepartmentId),
         closure: match &m.closure {
             Some(c) => Some(Closure::parse(c).ok_or_else(|| corrupt("closure", c))?),
             None => None,
@@ -134,6 +135,7 @@ pub(super) fn changes(t: &Ticket) -> tickets::ActiveModel {
             .as_ref()
             .and_then(|p| serde_json::to_string(p).ok())),
         pause: Set(t.pause.as_ref().and_then(|p| serde_json::to_string(p).ok())),
+        forced_department_id: Set(t.forced_department.map(|d| d.0)),
         closure: Set(t.closure.map(|c| c.as_str().to_owned())),
         duplicate_of: Set(t.duplicate_of.map(|d| d.0)),
         version: Set(t.version),

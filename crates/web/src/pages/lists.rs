@@ -204,10 +204,30 @@ async fn list(state: AppState, v: Viewer, q: ListQuery, kind: Kind) -> Result<Re
         Kind::Queue => {
             // Returned tickets first: they have already waited once.
             all_rows.sort_by_key(|r| r.return_code.is_none());
-            vec![Section {
+            let mut sections = vec![];
+            // The service centre arbitrates what was returned once too often (退单审核).
+            if v.auth.actor.user.service_centre {
+                let disputed = tickets::list_in(
+                    &state,
+                    &scope,
+                    &TicketFilter {
+                        status: Some(Status::Arbitration),
+                        limit: 100,
+                        ..TicketFilter::default()
+                    },
+                )
+                .await?
+                .items;
+                sections.push(Section {
+                    title: "list.arbitration",
+                    rows: rows(&state, &dir, &disputed).await?,
+                });
+            }
+            sections.push(Section {
                 title: kind.title(),
                 rows: all_rows,
-            }]
+            });
+            sections
         }
         _ => vec![Section {
             title: kind.title(),
