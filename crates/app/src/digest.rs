@@ -107,7 +107,8 @@ pub async fn stats_for(
                 action: kind.action(),
                 at: e.at,
                 satisfaction: match &kind {
-                    EventKind::Reported { satisfaction, .. } => Some(*satisfaction),
+                    EventKind::Reported { satisfaction, .. }
+                    | EventKind::FollowedUp { satisfaction, .. } => Some(*satisfaction),
                     _ => None,
                 },
                 department_id: match &kind {

@@ -33,6 +33,10 @@ pub enum Fact {
     ResumeOn,
     HoursLeft,
     HoursPaused,
+    FollowUpMethod,
+    Contact,
+    Cause,
+    Explained,
 }
 
 impl Fact {
@@ -62,6 +66,10 @@ impl Fact {
             Fact::ResumeOn => "ticket.resume_on",
             Fact::HoursLeft => "ticket.hours_left",
             Fact::HoursPaused => "ticket.hours_paused",
+            Fact::FollowUpMethod => "ticket.follow_up_method",
+            Fact::Contact => "ticket.contact",
+            Fact::Cause => "ticket.cause",
+            Fact::Explained => "ticket.explained",
         }
     }
 
@@ -91,6 +99,10 @@ impl Fact {
             Fact::ResumeOn => "预计恢复日期 Expected to resume",
             Fact::HoursLeft => "剩余办理工时 Working hours left",
             Fact::HoursPaused => "挂起工时 Working hours paused",
+            Fact::FollowUpMethod => "回访方式 How the call was made",
+            Fact::Contact => "回访对象 Whom",
+            Fact::Cause => "不满意原因 Cause of dissatisfaction",
+            Fact::Explained => "解释办结 Closed as explained",
         }
     }
 }
@@ -187,6 +199,27 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
             remark(&mut out, note);
         }
         EventKind::Resolved { resolution } => out.push((Fact::Resolution, text(resolution))),
+        EventKind::FollowedUp {
+            method,
+            contact,
+            satisfaction,
+            cause,
+            feedback,
+            explained,
+        } => {
+            out.push((Fact::FollowUpMethod, V::Text(method.label_zh().to_owned())));
+            out.push((Fact::Contact, text(contact)));
+            out.push((Fact::Satisfaction, V::Satisfaction(*satisfaction)));
+            if let Some(c) = cause {
+                out.push((Fact::Cause, V::Text(c.label_zh().to_owned())));
+            }
+            if *explained {
+                out.push((Fact::Explained, V::Text("是 / yes".to_owned())));
+            }
+            if let Some(f) = feedback {
+                out.push((Fact::Feedback, text(f)));
+            }
+        }
         EventKind::Reported {
             satisfaction,
             feedback,

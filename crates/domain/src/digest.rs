@@ -304,7 +304,10 @@ pub fn compute(
     let sat = |s: Satisfaction| {
         in_period
             .iter()
-            .filter(|e| e.action == ActionKind::Report && e.satisfaction == Some(s))
+            .filter(|e| {
+                matches!(e.action, ActionKind::Report | ActionKind::FollowUp)
+                    && e.satisfaction == Some(s)
+            })
             .count() as u32
     };
 

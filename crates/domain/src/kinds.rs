@@ -130,6 +130,28 @@ string_enum! {
         Resume = "resume" / "恢复办理",
         ForceDispatch = "force_dispatch" / "强制派单",
         CloseOutOfScope = "close_out_of_scope" / "非本区事项办结",
+        FollowUp = "follow_up" / "回访",
+    }
+}
+
+string_enum! {
+    /// How a follow-up call reached the enterprise (回访方式).
+    FollowUpMethod {
+        Phone = "phone" / "电话",
+        Visit = "visit" / "上门",
+        Sms = "sms" / "短信",
+        Wechat = "wechat" / "微信",
+    }
+}
+
+string_enum! {
+    /// Why an enterprise is unsatisfied, as the follow-up call judged it (不满意原因).
+    DissatisfactionCause {
+        /// The department did not do what it could: the ticket is reopened.
+        Subjective = "subjective" / "主观原因（办理不到位）",
+        /// Beyond the department's power (policy limits, the enterprise's own conditions):
+        /// explained and closed (解释办结).
+        Objective = "objective" / "客观原因（政策限制等）",
     }
 }
 

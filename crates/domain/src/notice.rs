@@ -52,6 +52,8 @@ pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
         ActionKind::RequestPause => &[AccountableLeader, GridDispatcher],
         ActionKind::DecidePause => &[ResponsiblePerson],
         ActionKind::Resume => &[ResponsiblePerson, Tracker],
+        // The liaison hears the verdict the follow-up call recorded.
+        ActionKind::FollowUp => &[GridLiaison],
         // The liaison files for the enterprise and tells it what became of its request.
         ActionKind::MarkDuplicate | ActionKind::MarkInvalid => &[GridLiaison],
         // Whoever was working it stops.

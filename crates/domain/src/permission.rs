@@ -138,6 +138,9 @@ fn rule(action: ActionKind, role: Role) -> Option<Rule> {
         (A::MarkDuplicate | A::MarkInvalid, R::Dispatcher) => any(InScope),
         (A::Withdraw, R::Liaison) => any(InScope),
         (A::ForceDispatch | A::CloseOutOfScope, R::Dispatcher) => any(ServiceCentre),
+        // 回访: the ticket's tracker or the service centre; the liaison's report stays.
+        (A::FollowUp, R::Tracker) => any(InScope),
+        (A::FollowUp, R::Dispatcher) => any(ServiceCentre),
         // 挂起: the responsible department asks; the accountable leader (or one over the
         // grid) or the grid's dispatcher decides; the department or a deciding role resumes.
         (A::RequestPause, R::DepartmentOfficer) => any(ResponsibleDepartment),

@@ -49,6 +49,14 @@ pub struct SlaPolicy {
     /// instead of back to the queue: 2 = the second return; 0 = never.
     #[serde(default = "default_arbitration_after")]
     pub arbitration_after_returns: u32,
+    /// Whether a follow-up call (回访) that finds the enterprise unsatisfied for an
+    /// objective cause closes the ticket as explained (解释办结) rather than reopening it.
+    #[serde(default = "default_true")]
+    pub follow_up_objective_closes: bool,
+}
+
+const fn default_true() -> bool {
+    true
 }
 
 /// A ticket returned a second time goes to arbitration.
@@ -147,6 +155,7 @@ mod tests {
         }
         SlaPolicy {
             arbitration_after_returns: 2,
+            follow_up_objective_closes: true,
             priorities,
             overrides: vec![
                 SlaOverride {

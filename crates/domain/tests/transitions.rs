@@ -215,6 +215,14 @@ fn command(action: ActionKind) -> Option<Command> {
             },
             tracker: None,
         }),
+        ActionKind::FollowUp => Command::FollowUp(ticket::FollowUpCall {
+            method: ticket::FollowUpMethod::Phone,
+            contact: Remark::parse("企业负责人").unwrap(),
+            satisfaction: Satisfaction::Satisfied,
+            cause: None,
+            feedback: None,
+            objective_closes: true,
+        }),
         ActionKind::CloseOutOfScope => {
             Command::CloseOutOfScope(Remark::parse("属市级事权").unwrap())
         }
@@ -243,6 +251,7 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
             Some(Resolved),
         ),
         ActionKind::Report => (&[Liaison], &[Resolved], Some(Closed)),
+        ActionKind::FollowUp => (&[Tracker], &[Resolved], Some(Closed)),
         ActionKind::Urge => (&[Tracker, Leader], OPEN, None),
         ActionKind::Supervise => (&[Leader], OPEN, None),
         ActionKind::Reassign => (
@@ -387,7 +396,7 @@ fn every_state_action_and_role() {
             }
         }
     }
-    assert_eq!(checked, 9 * 21 * 7);
+    assert_eq!(checked, 9 * 22 * 7);
 }
 
 #[test]
@@ -633,7 +642,7 @@ fn available_actions_agree_with_execute() {
             }
         }
     }
-    assert_eq!(checked, 9 * 2 * 7 * 2 * 21);
+    assert_eq!(checked, 9 * 2 * 7 * 2 * 22);
 }
 
 #[test]
@@ -948,4 +957,96 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// 回访: only dissatisfaction with a subjective cause reopens; an objective one closes as
+/// explained (or reopens when configured so); unsatisfied needs a cause.
+#[test]
+fn a_follow_up_call_reopens_only_for_a_subjective_cause() {
+    use ticket::{DissatisfactionCause as Cause, FollowUpCall, FollowUpMethod};
+    let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
+    let t = ticket(Status::Resolved);
+    let ctx = Context {
+        now: now(),
+        calendar: &calendar,
+        sla: SlaTargets {
+            dispatch_hours: 4,
+            response_hours: 8,
+            resolution_days: 5,
+        },
+        expected_version: t.version,
+    };
+    let tracker = actor(Role::Tracker, true);
+    let call = |satisfaction, cause, objective_closes| {
+        Command::FollowUp(FollowUpCall {
+            method: FollowUpMethod::Phone,
+            contact: Remark::parse("企业负责人").unwrap(),
+            satisfaction,
+            cause,
+            feedback: None,
+            objective_closes,
+        })
+    };
+    let unsatisfied = Satisfaction::Unsatisfied;
+    assert!(matches!(
+        execute(&t, &tracker, &call(unsatisfied, None, true), &ctx),
+        Err(DomainError::Invalid {
+            code: "required",
+            ..
+        })
+    ));
+    let (reopened, _) = execute(
+        &t,
+        &tracker,
+        &call(unsatisfied, Some(Cause::Subjective), true),
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(
+        (reopened.status, reopened.reopen_count),
+        (Status::Accepted, 1)
+    );
+    let (explained, events) = execute(
+        &t,
+        &tracker,
+        &call(unsatisfied, Some(Cause::Objective), true),
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(explained.status, Status::Closed);
+    assert_eq!(explained.satisfaction, Some(unsatisfied));
+    assert!(matches!(
+        events[0].kind,
+        EventKind::FollowedUp {
+            explained: true,
+            ..
+        }
+    ));
+    let (strict, _) = execute(
+        &t,
+        &tracker,
+        &call(unsatisfied, Some(Cause::Objective), false),
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(strict.status, Status::Accepted, "configured to reopen");
+    let mut centre = actor(Role::Dispatcher, true);
+    centre.user.service_centre = true;
+    let (closed, _) = execute(
+        &t,
+        &centre,
+        &call(Satisfaction::Satisfied, None, true),
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(closed.status, Status::Closed);
+    assert!(matches!(
+        execute(
+            &t,
+            &actor(Role::Dispatcher, true),
+            &call(Satisfaction::Satisfied, None, true),
+            &ctx
+        ),
+        Err(DomainError::Forbidden { .. })
+    ));
 }

@@ -98,6 +98,12 @@ fn domain_zh(out: &mut Catalog) {
     for c in PauseCode::ALL {
         put(format!("pause.{c}"), c.label_zh());
     }
+    for m in gridline_domain::ticket::FollowUpMethod::ALL {
+        put(format!("follow_up.{m}"), m.label_zh());
+    }
+    for c in gridline_domain::ticket::DissatisfactionCause::ALL {
+        put(format!("cause.{c}"), c.label_zh());
+    }
     for r in Role::ALL {
         put(format!("role.{r}"), r.label_zh());
     }

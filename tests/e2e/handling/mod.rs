@@ -3,4 +3,5 @@
 mod arbitration;
 mod closures;
 mod dispatch;
+mod follow_up;
 mod pause;

@@ -6,7 +6,10 @@
 
 use gridline_domain::permission::{Access, access};
 use gridline_domain::text::Remark;
-use gridline_domain::ticket::{DispatchOrder, DuplicateTarget, PauseCode, ReturnCode, execute};
+use gridline_domain::ticket::{
+    DispatchOrder, DissatisfactionCause, DuplicateTarget, FollowUpCall, FollowUpMethod, PauseCode,
+    ReturnCode, execute,
+};
 use gridline_domain::{
     ActionKind, Command, Context, DepartmentId, DomainError, ReturnReason, Satisfaction,
     TaskForceId, Ticket, TicketId, UserId,
@@ -40,6 +43,7 @@ use crate::tickets::read::visible_ticket;
 /// | withdraw, mark_invalid | `reason` |
 /// | force_dispatch | as dispatch (the service centre's arbitration; the department may not return it) |
 /// | close_out_of_scope | `reason` |
+/// | follow_up | `method` (phone, visit, sms, wechat), `contact`, `satisfaction`, `cause` (subjective, objective; required when unsatisfied), optional `feedback` |
 /// | request_pause | `reason` (waiting_enterprise, waiting_third_party, awaiting_policy, other), `reason_text` (required for other), `resume_on` (YYYY-MM-DD) |
 /// | decide_pause | `approve`, optional `note` |
 /// | resume | optional `note` |
@@ -69,6 +73,12 @@ pub struct ActionFields {
     pub body: Option<String>,
     /// For `mark_duplicate`: the id of the ticket that carries the problem.
     pub duplicate_of: Option<i64>,
+    /// For `follow_up`: phone | visit | sms | wechat.
+    pub method: Option<String>,
+    /// For `follow_up`: whom at the enterprise.
+    pub contact: Option<String>,
+    /// For `follow_up` when unsatisfied: subjective | objective.
+    pub cause: Option<String>,
     /// For `request_pause`: the day the department expects to go on (YYYY-MM-DD).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub resume_on: Option<chrono::NaiveDate>,
@@ -116,6 +126,9 @@ fn only(body: &ActionFields, action: ActionKind, allowed: &[&str]) -> AppResult<
         ("body", body.body.is_some()),
         ("duplicate_of", body.duplicate_of.is_some()),
         ("resume_on", body.resume_on.is_some()),
+        ("method", body.method.is_some()),
+        ("contact", body.contact.is_some()),
+        ("cause", body.cause.is_some()),
     ];
     match present
         .iter()
@@ -203,6 +216,39 @@ async fn command(
             } else {
                 Command::Dispatch(order)
             }
+        }
+        A::FollowUp => {
+            only(
+                b,
+                action,
+                &["method", "contact", "satisfaction", "cause", "feedback"],
+            )?;
+            let method = req(b.method.as_deref(), "method", action)?;
+            let method = FollowUpMethod::parse(method).ok_or_else(|| {
+                AppError::invalid(
+                    "method",
+                    "unknown_method",
+                    "method is one of phone, visit, sms, wechat / 回访方式不在列表中",
+                )
+            })?;
+            let cause = match b.cause.as_deref().filter(|c| !c.is_empty()) {
+                Some(c) => Some(DissatisfactionCause::parse(c).ok_or_else(|| {
+                    AppError::invalid(
+                        "cause",
+                        "unknown_cause",
+                        "cause is subjective or objective / 不满意原因须为主观或客观",
+                    )
+                })?),
+                None => None,
+            };
+            Command::FollowUp(FollowUpCall {
+                method,
+                contact: required_remark(b.contact.as_deref(), "contact", action)?,
+                satisfaction: req(b.satisfaction, "satisfaction", action)?,
+                cause,
+                feedback: remark(b.feedback.as_deref(), "feedback")?,
+                objective_closes: state.sla.follow_up_objective_closes,
+            })
         }
         A::CloseOutOfScope => {
             only(b, action, &["reason"])?;

@@ -6,7 +6,7 @@ use super::ReturnReason;
 use crate::calendar::WorkCalendar;
 use crate::ids::{DepartmentId, GridId, TaskForceId, TicketId};
 use crate::kinds::{ActionKind, Satisfaction};
-use crate::kinds::{Closure, PauseCode};
+use crate::kinds::{Closure, DissatisfactionCause, FollowUpMethod, PauseCode};
 use crate::org::UserFacts;
 use crate::sla::SlaTargets;
 use crate::text::Remark;
@@ -18,6 +18,21 @@ pub struct DispatchOrder {
     pub department_id: DepartmentId,
     pub person: UserFacts,
     pub tracker: Option<UserFacts>,
+}
+
+/// A follow-up call (回访) as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpCall {
+    pub method: FollowUpMethod,
+    /// Whom at the enterprise.
+    pub contact: Remark,
+    pub satisfaction: Satisfaction,
+    /// Required when unsatisfied.
+    pub cause: Option<DissatisfactionCause>,
+    pub feedback: Option<Remark>,
+    /// Whether objective dissatisfaction closes the ticket as explained (解释办结) rather
+    /// than reopening it (config `sla.follow_up_objective_closes`).
+    pub objective_closes: bool,
 }
 
 /// The ticket another is marked a duplicate of, with the facts the rules check.
@@ -43,6 +58,8 @@ pub enum Command {
     ForceDispatch(DispatchOrder),
     /// 非本区事项 (arbitration).
     CloseOutOfScope(Remark),
+    /// 回访: the tracker or the service centre calls the enterprise after resolution.
+    FollowUp(FollowUpCall),
     Escalate {
         task_force_id: TaskForceId,
         co_department_ids: Vec<DepartmentId>,
@@ -104,6 +121,7 @@ impl Command {
             Command::Accept => ActionKind::Accept,
             Command::Return { .. } => ActionKind::Return,
             Command::ForceDispatch(_) => ActionKind::ForceDispatch,
+            Command::FollowUp(_) => ActionKind::FollowUp,
             Command::CloseOutOfScope(_) => ActionKind::CloseOutOfScope,
             Command::Escalate { .. } => ActionKind::Escalate,
             Command::AddCoDepartments(_) => ActionKind::AddCoDepartments,

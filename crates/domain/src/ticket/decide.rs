@@ -35,6 +35,7 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
         ActionKind::RequestPause | ActionKind::DecidePause => &[Accepted, Escalated],
         ActionKind::Resume => &[Paused],
         ActionKind::ForceDispatch | ActionKind::CloseOutOfScope => &[Arbitration],
+        ActionKind::FollowUp => &[Resolved],
         ActionKind::Comment => &[
             Submitted,
             Arbitration,
@@ -128,6 +129,7 @@ pub fn decide(
                 Status::Dispatched,
             ))
         }
+        Command::FollowUp(call) => follow_up(ticket, &emit, call, ctx),
         Command::CloseOutOfScope(reason) => Ok(emit.to(
             EventKind::ClosedOutOfScope {
                 reason: reason.as_str().to_owned(),
@@ -642,6 +644,53 @@ fn report(
     };
     out.push(emit.event(follow, Status::Reported, to));
     out
+}
+
+/// 回访: the enterprise's verdict by call. Unsatisfied needs a cause; only a subjective one
+/// (or an objective one when `objective_closes` is off) reopens the ticket; otherwise it
+/// closes, an unsatisfied verdict with an objective cause as explained (解释办结).
+fn follow_up(
+    ticket: &Ticket,
+    emit: &Emit,
+    call: &super::command::FollowUpCall,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    use crate::kinds::DissatisfactionCause as Cause;
+    let unsatisfied = call.satisfaction == Satisfaction::Unsatisfied;
+    if unsatisfied && call.cause.is_none() {
+        return Err(DomainError::invalid(
+            "cause",
+            "required",
+            "an unsatisfied verdict needs its cause: subjective or objective / 不满意须判定原因（主观或客观）",
+        ));
+    }
+    let reopen = unsatisfied && (call.cause == Some(Cause::Subjective) || !call.objective_closes);
+    let mut out = emit.to(
+        EventKind::FollowedUp {
+            method: call.method,
+            contact: call.contact.as_str().to_owned(),
+            satisfaction: call.satisfaction,
+            cause: call.cause.filter(|_| unsatisfied),
+            feedback: text(call.feedback.as_ref()),
+            explained: unsatisfied && !reopen,
+        },
+        Status::Reported,
+    );
+    let (follow, to) = if reopen {
+        (
+            EventKind::Reopened {
+                reopen_count: ticket.reopen_count + 1,
+                resolution_due_at: ctx
+                    .calendar
+                    .resolution_due(emit.at, ctx.sla.resolution_days),
+            },
+            Status::Accepted,
+        )
+    } else {
+        (EventKind::Closed, Status::Closed)
+    };
+    out.push(emit.event(follow, Status::Reported, to));
+    Ok(out)
 }
 
 /// Decides, applies the events and bumps the version: the ticket as it will be stored.

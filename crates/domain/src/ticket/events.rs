@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{ReturnReason, ThreeOnes};
 use crate::ids::{DepartmentId, TaskForceId, TicketId, UserId};
-use crate::kinds::{ActionKind, PauseCode, Satisfaction, Status};
+use crate::kinds::{
+    ActionKind, DissatisfactionCause, FollowUpMethod, PauseCode, Satisfaction, Status,
+};
 
 /// What happened to a ticket. The history is the list of these; nothing is deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +94,21 @@ pub enum EventKind {
     /// Arbitration closes it as not the zone's business (非本区事项).
     #[serde(rename = "close_out_of_scope")]
     ClosedOutOfScope { reason: String },
+    /// 回访: the enterprise's verdict by the tracker's or the service centre's call; then
+    /// closed or reopened, like a report. The verdict that counts is the first recorded.
+    #[serde(rename = "follow_up")]
+    FollowedUp {
+        method: FollowUpMethod,
+        contact: String,
+        satisfaction: Satisfaction,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        cause: Option<DissatisfactionCause>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        feedback: Option<String>,
+        /// Closed although unsatisfied: the cause was objective (解释办结).
+        #[serde(default)]
+        explained: bool,
+    },
     /// The responsible department asks to pause (申请挂起).
     #[serde(rename = "request_pause")]
     PauseRequested {
@@ -166,6 +183,7 @@ impl EventKind {
             EventKind::MarkedDuplicate { .. } => ActionKind::MarkDuplicate,
             EventKind::PauseRequested { .. } => ActionKind::RequestPause,
             EventKind::ForceDispatched { .. } => ActionKind::ForceDispatch,
+            EventKind::FollowedUp { .. } => ActionKind::FollowUp,
             EventKind::ClosedOutOfScope { .. } => ActionKind::CloseOutOfScope,
             EventKind::PauseDecided { .. } => ActionKind::DecidePause,
             EventKind::Resumed { .. } => ActionKind::Resume,

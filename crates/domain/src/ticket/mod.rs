@@ -12,10 +12,12 @@ mod model;
 mod similar;
 
 pub use crate::kinds::{
-    ActionKind, Category, Closure, PauseCode, Priority, ReturnCode, Satisfaction, Status,
+    ActionKind, Category, Closure, DissatisfactionCause, FollowUpMethod, PauseCode, Priority,
+    ReturnCode, Satisfaction, Status,
 };
 pub use command::{
-    Command, Context, DispatchOrder, DuplicateTarget, MAX_EXTENSION_DAYS, MAX_PAUSE_DAYS,
+    Command, Context, DispatchOrder, DuplicateTarget, FollowUpCall, MAX_EXTENSION_DAYS,
+    MAX_PAUSE_DAYS,
 };
 pub use decide::{allowed_from, available_actions, check_dispatch, decide, execute};
 pub use events::{Event, EventKind, Handover};

@@ -234,7 +234,8 @@ impl Ticket {
                 self.pending_extension = None;
                 self.pending_pause = None;
             }
-            EventKind::Reported { satisfaction, .. } => {
+            EventKind::Reported { satisfaction, .. }
+            | EventKind::FollowedUp { satisfaction, .. } => {
                 self.satisfaction = Some(*satisfaction);
             }
             EventKind::Closed => self.closed_at = Some(event.at),

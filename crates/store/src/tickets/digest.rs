@@ -103,6 +103,7 @@ impl Store {
                 "resume",
                 "force_dispatch",
                 "close_out_of_scope",
+                "follow_up",
             ]))
             .filter(E::TicketId.in_subquery(in_scope))
             .order_by_asc(E::Id)

@@ -242,6 +242,8 @@ async fn render(
             "task_forces": dir.task_forces,
             "return_codes": ReturnCode::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             "satisfactions": Satisfaction::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "follow_up_methods": gridline_domain::ticket::FollowUpMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            "causes": gridline_domain::ticket::DissatisfactionCause::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
             "pause_codes": gridline_domain::PauseCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
             "today": state.now().with_timezone(&gridline_domain::calendar::ZONE).date_naive().to_string(),
         }),
