@@ -134,6 +134,8 @@ async fn demo_seed_and_overdue(engine: Engine) {
         all.iter().map(|t| t["status"].as_str().unwrap()).collect();
     for s in [
         "submitted",
+        "arbitration",
+        "paused",
         "dispatched",
         "accepted",
         "escalated",

@@ -525,6 +525,44 @@ pub async fn demo(
             age: 1,
         },
     ];
+    // Handling as a 12345 centre runs it: a pause waiting for the enterprise, a ticket
+    // returned twice and waiting for the service centre's arbitration, a follow-up call that
+    // closed a ticket as explained.
+    let demos: Vec<Demo> = demos
+        .into_iter()
+        .chain([
+            Demo {
+                enterprise: 4,
+                category: Category::Permits,
+                priority: Priority::Normal,
+                title: "环评批复后办理施工许可",
+                description: "企业环评报告正在补充,待批复后办理施工许可。",
+                dept: permits,
+                steps: &["dispatch", "accept", "request_pause", "decide_pause"],
+                age: 4,
+            },
+            Demo {
+                enterprise: 5,
+                category: Category::Other,
+                priority: Priority::Normal,
+                title: "园区外道路积水",
+                description: "雨天园区外道路积水严重,货车无法通行。",
+                dept: build,
+                steps: &["dispatch", "return", "dispatch", "return"],
+                age: 2,
+            },
+            Demo {
+                enterprise: 11,
+                category: Category::Finance,
+                priority: Priority::Normal,
+                title: "申请贴息额度提高",
+                description: "企业希望技改贴息额度由 100 万元提高到 300 万元。",
+                dept: finance,
+                steps: &["dispatch", "accept", "resolve", "follow_up_objective"],
+                age: 6,
+            },
+        ])
+        .collect();
     let mut filed_ids: std::collections::HashMap<&str, TicketId> = Default::default();
     for (n, d) in demos.iter().enumerate() {
         let (enterprise, grid_idx) = enterprises[d.enterprise];
@@ -621,12 +659,32 @@ pub async fn demo(
                         note: Some(remark("与净地交付工单为同一问题,由专班一并协调")?),
                     }
                 }
+                "request_pause" => Command::RequestPause {
+                    code: gridline_domain::PauseCode::WaitingEnterprise,
+                    text: Some(remark("企业补充环评报告,预计两周")?),
+                    resume_on: (at + Duration::days(14))
+                        .with_timezone(&gridline_domain::calendar::ZONE)
+                        .date_naive(),
+                },
+                "decide_pause" => Command::DecidePause {
+                    approve: true,
+                    note: Some(remark("同意挂起,到期跟进")?),
+                },
+                "follow_up_objective" => Command::FollowUp(gridline_domain::ticket::FollowUpCall {
+                    method: gridline_domain::ticket::FollowUpMethod::Phone,
+                    contact: remark("企业财务总监")?,
+                    satisfaction: Satisfaction::Unsatisfied,
+                    cause: Some(gridline_domain::ticket::DissatisfactionCause::Objective),
+                    feedback: Some(remark("贴息上限由市级政策规定,已向企业解释")?),
+                    objective_closes: sla.follow_up_objective_closes,
+                }),
                 "withdraw" => Command::Withdraw(remark("企业已自行落实场地,撤回诉求")?),
                 "mark_invalid" => Command::MarkInvalid(remark("个人事项,已告知向社保窗口咨询")?),
                 other => return Err(anyhow!("unknown demo step {other}")),
             };
             let who = match *step {
-                "dispatch" | "mark_duplicate" | "mark_invalid" => head,
+                "dispatch" | "mark_duplicate" | "mark_invalid" | "decide_pause" => head,
+                "follow_up_objective" => tracker,
                 "report_satisfied" | "report_unsatisfied" | "withdraw" => liaison,
                 _ => person,
             };
