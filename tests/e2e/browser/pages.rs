@@ -111,8 +111,8 @@ async fn closed_loop_in_the_browser(engine: Engine) {
     assert_eq!(img.len(), 1, "the photo is on the ticket");
     let loaded = js(&phone, "const i = document.querySelector('.attachments img'); return i.complete && i.naturalWidth > 0").await;
     assert_eq!(loaded, json!(true), "the photo is served back");
-    // A liaison may only comment now: no dispatch, no sign, no resolve button.
-    assert_eq!(offered(&phone).await, vec!["comment"]);
+    // A liaison may only withdraw or comment now: no dispatch, no sign, no resolve button.
+    assert_eq!(offered(&phone).await, vec!["withdraw", "comment"]);
     check_and_shoot(&phone, &format!("{tag}-ticket-submitted-phone"), PHONE).await;
     // The API sees the same ticket, attachment and all.
     let api = app.ticket(w.token("liaison_a"), id).await;
