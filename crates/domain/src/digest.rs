@@ -277,6 +277,10 @@ fn overdue_at(t: &Ticket, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if t.created_at >= end || t.resolved_at.is_some_and(|r| r < end) || t.closed_at.is_some() {
         return None;
     }
+    // Paused before the end: its clock was stopped then, whatever the old deadline says.
+    if t.pause.as_ref().is_some_and(|p| p.paused_at < end) {
+        return None;
+    }
     let due = if t.accepted_at.is_some_and(|a| a < end) {
         t.resolution_due_at
     } else if t.dispatched_at.is_some_and(|d| d < end) {

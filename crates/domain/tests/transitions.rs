@@ -838,6 +838,25 @@ fn a_pause_stops_and_resumes_the_clock() {
     assert_eq!(paused.status, Status::Paused);
     assert_eq!(paused.next_due_at(), None, "the clock is stopped");
     assert!(!paused.is_overdue(late + chrono::Duration::days(30)));
+    // Nor overdue in a digest of a period that ends after the old deadline.
+    let later = gridline_domain::digest::Period::Month {
+        year: 2026,
+        month: 5,
+    };
+    assert!(later.range().1 > late);
+    let stats =
+        gridline_domain::digest::compute(later, std::slice::from_ref(&paused), &[], &calendar);
+    assert_eq!(stats.overdue_at_end, 0);
+    let mut unpaused = paused.clone();
+    unpaused.pause = None;
+    unpaused.status = Status::Accepted;
+    unpaused.accepted_at = Some(now());
+    let stats =
+        gridline_domain::digest::compute(later, std::slice::from_ref(&unpaused), &[], &calendar);
+    assert_eq!(
+        stats.overdue_at_end, 1,
+        "the same ticket unpaused is overdue"
+    );
     let pause = paused.pause.clone().unwrap();
     assert_eq!(pause.remaining_secs, left.num_seconds());
     assert_eq!(pause.from, Status::Accepted);
