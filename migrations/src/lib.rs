@@ -19,6 +19,7 @@ mod m20261201_000001_closures;
 mod m20261201_000002_dispatch_clock;
 mod m20261201_000003_pause;
 mod m20261201_000004_arbitration;
+mod m20261201_000005_evidence;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_dispatch_clock::Migration),
             Box::new(m20261201_000003_pause::Migration),
             Box::new(m20261201_000004_arbitration::Migration),
+            Box::new(m20261201_000005_evidence::Migration),
         ]
     }
 }

@@ -203,7 +203,16 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             BODY_LIMIT,
             extract::refuse_declared_oversize,
         ));
-    // Register files are larger than any JSON body.
+    // Register files and evidence are larger than any JSON body.
+    let evidence = OpenApiRouter::new()
+        .routes(routes!(tickets::evidence::add_evidence))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            tickets::evidence::EVIDENCE_LIMIT,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            tickets::evidence::EVIDENCE_LIMIT,
+            extract::refuse_declared_oversize,
+        ));
     let bulk = OpenApiRouter::new()
         .routes(routes!(org::register::import_enterprises))
         .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT))
@@ -213,6 +222,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(main)
+        .merge(evidence)
         .merge(bulk)
         .split_for_parts();
     // The paths exist only now, after the routes were added.

@@ -185,6 +185,54 @@ impl NewAttachment {
     }
 }
 
+/// Evidence (办结佐证) may be added to these events: what was done, why it was returned, what
+/// the enterprise said.
+pub const EVIDENCE_ACTIONS: &[crate::kinds::ActionKind] = &[
+    crate::kinds::ActionKind::Resolve,
+    crate::kinds::ActionKind::Return,
+    crate::kinds::ActionKind::Report,
+    crate::kinds::ActionKind::FollowUp,
+];
+
+/// How long after the event its author may add evidence to it, in hours.
+pub const EVIDENCE_WINDOW_HOURS: i64 = 24;
+
+/// Whether `actor` may add evidence to an event of `action` recorded by `author` at `at`:
+/// only its author, only to the actions that take evidence, within
+/// [`EVIDENCE_WINDOW_HOURS`] (so a record is not reworked long after).
+pub fn check_evidence(
+    actor: crate::ids::UserId,
+    author: crate::ids::UserId,
+    action: crate::kinds::ActionKind,
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DomainError> {
+    if actor != author {
+        return Err(DomainError::invalid(
+            "event_id",
+            "not_your_event",
+            "evidence is added by whoever recorded the step / 佐证材料只能由该步骤的办理人补充",
+        ));
+    }
+    if !EVIDENCE_ACTIONS.contains(&action) {
+        return Err(DomainError::invalid(
+            "event_id",
+            "no_evidence_for_action",
+            "evidence goes with a resolution, a return, a report or a follow-up call / 佐证材料只能附在办结、退回、反馈或回访记录上",
+        ));
+    }
+    if now - at > chrono::Duration::hours(EVIDENCE_WINDOW_HOURS) {
+        return Err(DomainError::invalid(
+            "event_id",
+            "too_late",
+            format!(
+                "evidence is added within {EVIDENCE_WINDOW_HOURS} hours of the step / 佐证材料须在办理后 {EVIDENCE_WINDOW_HOURS} 小时内补充"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

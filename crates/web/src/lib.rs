@@ -93,6 +93,10 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets/new", post(pages::file::submit))
         .route("/register/import/check", post(pages::register::check))
         .route("/visits/new", post(pages::visits::submit))
+        .route(
+            "/tickets/{id}/events/{event}/attachments",
+            post(pages::evidence::submit),
+        )
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             UPLOAD_LIMIT,

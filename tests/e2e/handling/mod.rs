@@ -3,5 +3,6 @@
 mod arbitration;
 mod closures;
 mod dispatch;
+mod evidence;
 mod follow_up;
 mod pause;

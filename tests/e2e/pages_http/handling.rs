@@ -78,4 +78,58 @@ async fn the_closure_forms(engine: Engine) {
     assert!(card.ends_with("1 / 0 / 1"), "{card}");
 }
 
-both_engines!(the_closure_forms);
+/// Evidence from the ticket page: the form is offered on the viewer's own resolution only;
+/// a forged token is refused before any file is read; the photo shows under its step.
+async fn the_evidence_form(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let id = w.prepare(&app, "resolved").await;
+    let (liaison, _) = sign_in(&app, "liaison.a").await;
+    let (_, html) = get(&liaison, &app, &format!("/tickets/{id}")).await;
+    assert!(
+        !html.contains("data-test=\"add-evidence\""),
+        "not the liaison's step"
+    );
+    let (officer, _) = sign_in(&app, "officer.d1").await;
+    let (_, html) = get(&officer, &app, &format!("/tickets/{id}")).await;
+    let action = html
+        .split("data-test=\"add-evidence\"")
+        .next()
+        .and_then(|s| s.rsplit("action=\"").next())
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        action.starts_with(&format!("/tickets/{id}/events/")),
+        "{action}"
+    );
+    let token = input_value(&html, "_csrf");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let form = |csrf: &str| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf.to_owned())
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(png.clone()).file_name("验收照片.png"),
+            )
+    };
+    let r = officer
+        .post(app.url(&action))
+        .multipart(form("forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = officer
+        .post(app.url(&action))
+        .multipart(form(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&liaison, &app, &format!("/tickets/{id}")).await;
+    let evidence = html.split("data-test=\"evidence\"").nth(1).unwrap();
+    assert!(evidence.contains("验收照片.png"));
+}
+
+both_engines!(the_closure_forms, the_evidence_form);

@@ -22,6 +22,9 @@ pub struct AttachmentDto {
     pub content_type: String,
     /// Bytes.
     pub size: i64,
+    /// The event it is evidence for (办结佐证); absent: filed with the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     /// Where the bytes are.
     pub url: String,
@@ -50,6 +53,7 @@ pub async fn list_attachments(
                 filename: a.filename,
                 content_type: a.content_type,
                 size: a.size,
+                event_id: a.event_id,
                 created_at: a.created_at,
             })
             .collect(),

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod attachments;
 pub mod create;
 pub mod dto;
+pub mod evidence;
 pub mod get;
 pub mod list;
 pub mod related;

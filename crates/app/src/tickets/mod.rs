@@ -2,6 +2,7 @@
 
 mod act;
 mod download;
+pub mod evidence;
 mod file;
 mod list;
 mod read;

@@ -15,6 +15,8 @@ pub struct Model {
     pub sha256: String,
     pub data: Vec<u8>,
     pub uploaded_by: i64,
+    /// The event it is evidence for (办结佐证); none: filed with the ticket.
+    pub event_id: Option<i64>,
     pub created_at: i64,
 }
 

@@ -186,6 +186,7 @@ pub(crate) async fn insert_ticket_in(
             sha256: Set(hex_sha256(&f.data)),
             data: Set(f.data.clone()),
             uploaded_by: Set(filed.actor.0),
+            event_id: Set(None),
             created_at: Set(to_ms(now)),
         }
         .insert(txn)

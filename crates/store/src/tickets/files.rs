@@ -7,11 +7,14 @@ use super::AttachmentMeta;
 use crate::entity::attachments;
 use crate::{Store, StoreError, from_ms};
 
+/// id, ticket, name, type, size, event, created (the columns a listing reads).
+type MetaRow = (i64, i64, String, String, i64, Option<i64>, i64);
+
 impl Store {
     /// A ticket's attachments, oldest first, without their bytes.
     pub async fn attachments(&self, id: TicketId) -> Result<Vec<AttachmentMeta>, StoreError> {
         use attachments::Column as A;
-        let rows: Vec<(i64, i64, String, String, i64, i64)> = attachments::Entity::find()
+        let rows: Vec<MetaRow> = attachments::Entity::find()
             .select_only()
             .columns([
                 A::Id,
@@ -19,6 +22,7 @@ impl Store {
                 A::Filename,
                 A::ContentType,
                 A::Size,
+                A::EventId,
                 A::CreatedAt,
             ])
             .filter(A::TicketId.eq(id.0))
@@ -27,17 +31,69 @@ impl Store {
             .all(&self.read)
             .await?;
         rows.into_iter()
-            .map(|(id, ticket_id, filename, content_type, size, at)| {
-                Ok(AttachmentMeta {
-                    id,
-                    ticket_id: TicketId(ticket_id),
-                    filename,
-                    content_type,
-                    size,
-                    created_at: from_ms(at)?,
-                })
-            })
+            .map(
+                |(id, ticket_id, filename, content_type, size, event_id, at)| {
+                    Ok(AttachmentMeta {
+                        id,
+                        ticket_id: TicketId(ticket_id),
+                        filename,
+                        content_type,
+                        size,
+                        event_id,
+                        created_at: from_ms(at)?,
+                    })
+                },
+            )
             .collect()
+    }
+
+    /// Adds evidence to an event of a ticket in one transaction: every file, or none; at most
+    /// `MAX_FILES` per event in all. The caller has checked the event is the actor's and may
+    /// take evidence.
+    pub async fn add_evidence(
+        &self,
+        ticket: TicketId,
+        event_id: i64,
+        uploaded_by: gridline_domain::UserId,
+        files: &[gridline_domain::attachment::NewAttachment],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        use sea_orm::{ActiveModelTrait, PaginatorTrait, Set, TransactionTrait};
+        let txn = self.write.begin().await?;
+        let already = attachments::Entity::find()
+            .filter(attachments::Column::EventId.eq(event_id))
+            .count(&txn)
+            .await?;
+        gridline_domain::attachment::NewAttachment::check_count(
+            usize::try_from(already).unwrap_or(usize::MAX) + files.len(),
+        )?;
+        for f in files {
+            attachments::ActiveModel {
+                id: sea_orm::NotSet,
+                ticket_id: Set(ticket.0),
+                filename: Set(f.filename.clone()),
+                content_type: Set(f.kind.mime().to_owned()),
+                size: Set(i64::try_from(f.data.len()).unwrap_or(i64::MAX)),
+                sha256: Set(super::mapping::hex_sha256(&f.data)),
+                data: Set(f.data.clone()),
+                uploaded_by: Set(uploaded_by.0),
+                event_id: Set(Some(event_id)),
+                created_at: Set(crate::to_ms(at)),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// One event of a ticket's history.
+    pub async fn ticket_event(&self, id: i64) -> Result<super::StoredEvent, StoreError> {
+        let row = crate::entity::ticket_events::Entity::find_by_id(id)
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound("event"))?;
+        super::mapping::stored_event(row)
     }
 
     /// One attachment with its bytes (the caller checks that its ticket is visible).

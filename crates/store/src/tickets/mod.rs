@@ -121,6 +121,8 @@ pub struct AttachmentMeta {
     pub filename: String,
     pub content_type: String,
     pub size: i64,
+    /// The event it is evidence for; none: filed with the ticket.
+    pub event_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod dashboard;
 pub mod enterprise;
+pub mod evidence;
 pub mod file;
 pub mod lists;
 pub mod people;

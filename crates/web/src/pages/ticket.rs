@@ -28,6 +28,11 @@ pub struct Done {
 
 #[derive(Debug, Serialize)]
 struct Entry {
+    id: i64,
+    /// Evidence added to this step.
+    files: Vec<serde_json::Value>,
+    /// Whether the viewer may add evidence to it now.
+    evidence: bool,
     at: String,
     actor: String,
     action: String,
@@ -117,9 +122,35 @@ async fn render(
     let dir = Directory::load(state).await?;
     let lang = v.lang;
     let events = app_tickets::history(state, t).await?;
+    let files = app_tickets::files_of(state, t).await?;
+    let file_json = |a: &gridline_app::tickets::AttachmentMeta| {
+        serde_json::json!({
+            "id": a.id,
+            "name": a.filename,
+            "image": FileKind::is_image(&a.content_type),
+            "kb": (a.size + 1023) / 1024,
+        })
+    };
+    let now = state.now();
     let timeline: Vec<Entry> = events
         .iter()
         .map(|e| Entry {
+            id: e.id,
+            files: files
+                .iter()
+                .filter(|a| a.event_id == Some(e.id))
+                .map(file_json)
+                .collect(),
+            evidence: ActionKind::parse(&e.action).is_some_and(|a| {
+                gridline_domain::attachment::check_evidence(
+                    v.auth.actor.id(),
+                    e.actor_id,
+                    a,
+                    e.at,
+                    now,
+                )
+                .is_ok()
+            }),
             at: local(e.at),
             actor: dir.user(Some(e.actor_id.0)),
             action: e.action.clone(),
@@ -130,17 +161,10 @@ async fn render(
                 .unwrap_or_default(),
         })
         .collect();
-    let attachments: Vec<_> = app_tickets::files_of(state, t)
-        .await?
-        .into_iter()
-        .map(|a| {
-            serde_json::json!({
-                "id": a.id,
-                "name": a.filename,
-                "image": FileKind::is_image(&a.content_type),
-                "kb": (a.size + 1023) / 1024,
-            })
-        })
+    let attachments: Vec<_> = files
+        .iter()
+        .filter(|a| a.event_id.is_none())
+        .map(file_json)
         .collect();
     let enterprise = gridline_app::org::enterprise(state, t.enterprise_id).await?;
     let actions: Vec<&str> = available_actions(t, &v.auth.actor)
