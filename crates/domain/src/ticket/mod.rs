@@ -8,6 +8,7 @@ mod command;
 mod decide;
 mod events;
 mod filing;
+mod handling;
 mod model;
 mod similar;
 
