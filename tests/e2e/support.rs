@@ -415,3 +415,10 @@ impl Drop for TestClock {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// An instant field of an API answer (`"2026-11-30T05:00:00Z"`).
+pub fn instant(v: &serde_json::Value, field: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(v[field].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}

@@ -5,19 +5,13 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::both_engines;
 use crate::mail::{SmtpSink, by_subject, free_port, mail_env};
 use crate::pages_http::{get, sign_in};
-use crate::support::{Engine, TestApp, TestClock};
+use crate::support::{Engine, TestApp, TestClock, instant};
 use crate::world::World;
-
-fn instant(t: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(t[field].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
 
 async fn the_queue_has_a_deadline(engine: Engine) {
     let sink = SmtpSink::start(free_port(), None);

@@ -9,14 +9,8 @@ use serde_json::{Value, json};
 
 use crate::both_engines;
 use crate::mail::{SmtpSink, by_subject, free_port, mail_env};
-use crate::support::{Engine, TestApp, TestClock};
+use crate::support::{Engine, TestApp, TestClock, instant};
 use crate::world::World;
-
-fn instant(t: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(t[field].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
 
 async fn a_pause_stops_the_clock(engine: Engine) {
     let sink = SmtpSink::start(free_port(), None);

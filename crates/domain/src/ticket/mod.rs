@@ -10,6 +10,7 @@ mod events;
 mod filing;
 mod handling;
 mod model;
+mod routing;
 mod similar;
 
 pub use crate::kinds::{
