@@ -20,6 +20,7 @@ mod m20261201_000002_dispatch_clock;
 mod m20261201_000003_pause;
 mod m20261201_000004_arbitration;
 mod m20261201_000005_evidence;
+mod m20261201_000006_co_replies;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_pause::Migration),
             Box::new(m20261201_000004_arbitration::Migration),
             Box::new(m20261201_000005_evidence::Migration),
+            Box::new(m20261201_000006_co_replies::Migration),
         ]
     }
 }

@@ -219,6 +219,22 @@ impl Directory {
                         }
                     }
                 }
+                // Each co-handling department's mailbox and active officers.
+                Recipient::CoDepartments => {
+                    for c in &t.co_handlers {
+                        let d = c.department_id.0;
+                        push(
+                            &self.department(Some(d)),
+                            self.dept_email.get(&d).map(String::as_str),
+                        );
+                        for p in self.users.iter().filter(|u| {
+                            u.department_id == Some(d)
+                                && u.role == gridline_domain::Role::DepartmentOfficer.as_str()
+                        }) {
+                            people(Some(p.id), &mut push);
+                        }
+                    }
+                }
                 Recipient::DepartmentMailbox => {
                     if let Some(d) = t.department_id {
                         push(

@@ -285,6 +285,9 @@ pub async fn ticket_mail(
                 (None, None) => &[],
             };
         }
+        // Co-handling departments hear of the event that names them, not of later ones.
+        let named = kind.named_co_departments();
+        t.co_handlers.retain(|c| named.contains(&c.department_id));
         event = Some(kind);
     } else {
         let payload: serde_json::Value =
@@ -299,6 +302,15 @@ pub async fn ticket_mail(
             && let Err(why) = (DeadlineNotice { kind, due_at }).still_due(&t)
         {
             return Ok(Prepared::Obsolete(why.to_owned()));
+        }
+        if NoticeKind::parse(&due.kind) == Some(NoticeKind::CoReplyOverdue) {
+            // Only the departments whose opinion is overdue by this deadline are pressed.
+            let late: Vec<_> = t
+                .outstanding_co_replies()
+                .filter(|c| c.reply_due_at == Some(due_at))
+                .map(|c| c.department_id)
+                .collect();
+            t.co_handlers.retain(|c| late.contains(&c.department_id));
         }
         notice_due = Some(due_at);
     }

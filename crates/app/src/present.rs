@@ -37,6 +37,9 @@ pub enum Fact {
     Contact,
     Cause,
     Explained,
+    CoReplyDue,
+    Opinion,
+    UnansweredReason,
 }
 
 impl Fact {
@@ -70,6 +73,9 @@ impl Fact {
             Fact::Contact => "ticket.contact",
             Fact::Cause => "ticket.cause",
             Fact::Explained => "ticket.explained",
+            Fact::CoReplyDue => "ticket.co_reply_due",
+            Fact::Opinion => "ticket.opinion",
+            Fact::UnansweredReason => "ticket.unanswered_reason",
         }
     }
 
@@ -103,6 +109,9 @@ impl Fact {
             Fact::Contact => "回访对象 Whom",
             Fact::Cause => "不满意原因 Cause of dissatisfaction",
             Fact::Explained => "解释办结 Closed as explained",
+            Fact::CoReplyDue => "协办回复期限 Co-handling opinion due",
+            Fact::Opinion => "协办意见 Co-handling opinion",
+            Fact::UnansweredReason => "未等协办意见的原因 Why not waiting for co-handling opinions",
         }
     }
 }
@@ -135,11 +144,15 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
             three_ones,
             tracker_id,
             response_due_at,
+            co_department_ids,
+            co_reply_due_at,
         }
         | EventKind::ForceDispatched {
             three_ones,
             tracker_id,
             response_due_at,
+            co_department_ids,
+            co_reply_due_at,
         } => {
             out.push((Fact::Leader, V::Person(three_ones.accountable_leader_id)));
             out.push((Fact::Department, V::Department(three_ones.department_id)));
@@ -148,6 +161,7 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
             if let Some(t) = tracker_id {
                 out.push((Fact::Tracker, V::Person(*t)));
             }
+            co_departments(&mut out, co_department_ids, co_reply_due_at);
         }
         EventKind::Accepted { resolution_due_at } => {
             out.push((Fact::ResolutionDue, V::Time(*resolution_due_at)));
@@ -162,19 +176,23 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
         EventKind::Escalated {
             task_force_id,
             co_department_ids,
+            co_reply_due_at,
             note,
         } => {
             out.push((Fact::TaskForce, V::TaskForce(*task_force_id)));
-            if !co_department_ids.is_empty() {
-                out.push((
-                    Fact::CoDepartments,
-                    V::Departments(co_department_ids.clone()),
-                ));
-            }
+            co_departments(&mut out, co_department_ids, co_reply_due_at);
             remark(&mut out, note);
         }
-        EventKind::CoDepartmentsAdded { department_ids } => {
-            out.push((Fact::CoDepartments, V::Departments(department_ids.clone())));
+        EventKind::CoDepartmentsAdded {
+            department_ids,
+            co_reply_due_at,
+        } => co_departments(&mut out, department_ids, co_reply_due_at),
+        EventKind::CoReplied {
+            department_id,
+            opinion,
+        } => {
+            out.push((Fact::Department, V::Department(*department_id)));
+            out.push((Fact::Opinion, text(opinion)));
         }
         EventKind::ExtensionRequested { days, reason } => {
             out.push((Fact::Days, V::Number(i64::from(*days))));
@@ -198,7 +216,15 @@ pub fn facts(kind: &EventKind) -> Vec<(Fact, Value)> {
             }
             remark(&mut out, note);
         }
-        EventKind::Resolved { resolution } => out.push((Fact::Resolution, text(resolution))),
+        EventKind::Resolved {
+            resolution,
+            unanswered_reason,
+        } => {
+            out.push((Fact::Resolution, text(resolution)));
+            if let Some(r) = unanswered_reason {
+                out.push((Fact::UnansweredReason, text(r)));
+            }
+        }
         EventKind::FollowedUp {
             method,
             contact,
@@ -306,5 +332,16 @@ fn hours(secs: i64) -> String {
 fn remark(out: &mut Vec<(Fact, Value)>, note: &Option<String>) {
     if let Some(n) = note {
         out.push((Fact::Remark, Value::Text(n.clone())));
+    }
+}
+
+/// The co-handling departments an event names, and by when they reply.
+fn co_departments(out: &mut Vec<(Fact, Value)>, ids: &[DepartmentId], due: &Option<DateTime<Utc>>) {
+    if ids.is_empty() {
+        return;
+    }
+    out.push((Fact::CoDepartments, Value::Departments(ids.to_vec())));
+    if let Some(d) = due {
+        out.push((Fact::CoReplyDue, Value::Time(*d)));
     }
 }

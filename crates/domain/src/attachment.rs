@@ -192,6 +192,7 @@ pub const EVIDENCE_ACTIONS: &[crate::kinds::ActionKind] = &[
     crate::kinds::ActionKind::Return,
     crate::kinds::ActionKind::Report,
     crate::kinds::ActionKind::FollowUp,
+    crate::kinds::ActionKind::CoReply,
 ];
 
 /// How long after the event its author may add evidence to it, in hours.
@@ -218,7 +219,7 @@ pub fn check_evidence(
         return Err(DomainError::invalid(
             "event_id",
             "no_evidence_for_action",
-            "evidence goes with a resolution, a return, a report or a follow-up call / 佐证材料只能附在办结、退回、反馈或回访记录上",
+            "evidence goes with a resolution, a return, a report, a follow-up call or a co-handling opinion / 佐证材料只能附在办结、退回、反馈、回访记录或协办意见上",
         ));
     }
     if now - at > chrono::Duration::hours(EVIDENCE_WINDOW_HOURS) {

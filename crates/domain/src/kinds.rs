@@ -112,6 +112,7 @@ string_enum! {
         Return = "return" / "退回",
         Escalate = "escalate" / "提交专班",
         AddCoDepartments = "add_co_departments" / "增加协办部门",
+        CoReply = "co_reply" / "协办回复",
         RequestExtension = "request_extension" / "申请延期",
         DecideExtension = "decide_extension" / "审批延期",
         Resolve = "resolve" / "办结",

@@ -29,6 +29,9 @@ pub enum Recipient {
     GridLiaison,
     /// The ticket's service tracking commissioner (跟踪专员).
     Tracker,
+    /// The co-handling departments (协办) a message is about: those an event names, or those
+    /// whose opinion is overdue. Each department's mailbox and officers.
+    CoDepartments,
 }
 
 /// Who hears of an event. Empty: nobody is mailed (the history still has it).
@@ -36,9 +39,14 @@ pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
     use Recipient::*;
     match action {
         // The tracker follows the ticket: told when it is dispatched, resolved or reopened.
-        ActionKind::Dispatch => &[ResponsiblePerson, DepartmentMailbox, Tracker],
+        // Co-handling departments hear they are asked for an opinion (协办), and the
+        // responsible person hears each opinion.
+        ActionKind::Dispatch => &[ResponsiblePerson, DepartmentMailbox, Tracker, CoDepartments],
+        ActionKind::ForceDispatch => &[ResponsiblePerson, DepartmentMailbox, CoDepartments],
         ActionKind::Return => &[GridDispatcher],
-        ActionKind::Escalate => &[TaskForceMembers],
+        ActionKind::Escalate => &[TaskForceMembers, CoDepartments],
+        ActionKind::AddCoDepartments => &[CoDepartments],
+        ActionKind::CoReply => &[ResponsiblePerson],
         ActionKind::RequestExtension => &[AccountableLeader],
         ActionKind::DecideExtension => &[ResponsiblePerson],
         ActionKind::Resolve => &[GridLiaison, Tracker],
@@ -82,6 +90,8 @@ pub enum NoticeKind {
     ResolutionSupervise,
     /// A paused ticket's expected resume day has come (挂起到期提醒).
     PauseReminder,
+    /// A co-handling department's opinion is overdue (协办逾期).
+    CoReplyOverdue,
 }
 
 impl NoticeKind {
@@ -96,23 +106,26 @@ impl NoticeKind {
             NoticeKind::ResolutionOverdue => "resolution_overdue",
             NoticeKind::ResolutionSupervise => "resolution_supervise",
             NoticeKind::PauseReminder => "pause_reminder",
+            NoticeKind::CoReplyOverdue => "co_reply_overdue",
         }
     }
 
+    /// Every notice kind.
+    pub const ALL: [NoticeKind; 9] = [
+        NoticeKind::DispatchWarning,
+        NoticeKind::DispatchOverdue,
+        NoticeKind::ResponseWarning,
+        NoticeKind::ResponseOverdue,
+        NoticeKind::ResolutionWarning,
+        NoticeKind::ResolutionOverdue,
+        NoticeKind::ResolutionSupervise,
+        NoticeKind::PauseReminder,
+        NoticeKind::CoReplyOverdue,
+    ];
+
     /// Parses [`Self::as_str`]'s output.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            NoticeKind::DispatchWarning,
-            NoticeKind::DispatchOverdue,
-            NoticeKind::ResponseWarning,
-            NoticeKind::ResponseOverdue,
-            NoticeKind::ResolutionWarning,
-            NoticeKind::ResolutionOverdue,
-            NoticeKind::ResolutionSupervise,
-            NoticeKind::PauseReminder,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Who is told.
@@ -128,6 +141,7 @@ impl NoticeKind {
             }
             NoticeKind::ResolutionSupervise => &[LinkedLeader, ResponsiblePerson],
             NoticeKind::PauseReminder => &[ResponsiblePerson, AccountableLeader],
+            NoticeKind::CoReplyOverdue => &[CoDepartments, ResponsiblePerson],
         }
     }
 }
@@ -167,6 +181,16 @@ impl DeadlineNotice {
     /// signed, or a resolution notice after the ticket was resolved or its deadline moved by
     /// an extension, is obsolete). `Err` says why not, for the record.
     pub fn still_due(&self, t: &Ticket) -> Result<(), &'static str> {
+        if self.kind == NoticeKind::CoReplyOverdue {
+            return if co_replies_run(t)
+                && t.outstanding_co_replies()
+                    .any(|c| c.reply_due_at == Some(self.due_at))
+            {
+                Ok(())
+            } else {
+                Err("the co-handling opinions have been given / 协办意见已回复")
+            };
+        }
         if self.kind == NoticeKind::PauseReminder {
             return match &t.pause {
                 Some(p) if t.status == Status::Paused && resume_instant(p) == self.due_at => Ok(()),
@@ -186,8 +210,11 @@ impl DeadlineNotice {
             NoticeKind::ResolutionWarning
             | NoticeKind::ResolutionOverdue
             | NoticeKind::ResolutionSupervise
-            | NoticeKind::PauseReminder => matches!(t.status, Status::Accepted | Status::Escalated)
-                .then_some(t.resolution_due_at),
+            | NoticeKind::PauseReminder
+            | NoticeKind::CoReplyOverdue => {
+                matches!(t.status, Status::Accepted | Status::Escalated)
+                    .then_some(t.resolution_due_at)
+            }
         };
         match running {
             None => Err("the ticket has moved past this deadline / 工单已不在该期限内"),
@@ -197,6 +224,34 @@ impl DeadlineNotice {
             Some(_) => Ok(()),
         }
     }
+}
+
+/// Whether co-handling opinions are still wanted: from dispatch until resolution.
+fn co_replies_run(t: &Ticket) -> bool {
+    matches!(
+        t.status,
+        Status::Dispatched | Status::Accepted | Status::Escalated | Status::Paused
+    )
+}
+
+/// One overdue notice per co-handling deadline that has passed without every opinion
+/// named with it.
+fn co_reply_notices(t: &Ticket, now: DateTime<Utc>) -> Vec<DeadlineNotice> {
+    let mut out: Vec<DeadlineNotice> = Vec::new();
+    if !co_replies_run(t) {
+        return out;
+    }
+    for c in t.outstanding_co_replies() {
+        if let Some(due) = c.reply_due_at.filter(|d| now >= *d)
+            && !out.iter().any(|n| n.due_at == due)
+        {
+            out.push(DeadlineNotice {
+                kind: NoticeKind::CoReplyOverdue,
+                due_at: due,
+            });
+        }
+    }
+    out
 }
 
 /// The morning a paused ticket expects to resume: the reminder's instant.
@@ -256,26 +311,25 @@ pub fn deadline_notices(
     calendar: &WorkCalendar,
     policy: &NoticePolicy,
 ) -> Vec<DeadlineNotice> {
+    let mut out = co_reply_notices(t, now);
     if let (Status::Paused, Some(p)) = (t.status, &t.pause) {
         let at = resume_instant(p);
-        return if now >= at {
-            vec![DeadlineNotice {
+        if now >= at {
+            out.push(DeadlineNotice {
                 kind: NoticeKind::PauseReminder,
                 due_at: at,
-            }]
-        } else {
-            vec![]
-        };
+            });
+        }
+        return out;
     }
     let Some((start, due)) = running(t) else {
-        return vec![];
+        return out;
     };
     let (warn, overdue) = match t.status {
         Status::Submitted => (NoticeKind::DispatchWarning, NoticeKind::DispatchOverdue),
         Status::Dispatched => (NoticeKind::ResponseWarning, NoticeKind::ResponseOverdue),
         _ => (NoticeKind::ResolutionWarning, NoticeKind::ResolutionOverdue),
     };
-    let mut out = Vec::new();
     if now >= due {
         out.push(DeadlineNotice {
             kind: overdue,

@@ -64,7 +64,7 @@ impl Scope {
         match self {
             Scope::All => true,
             Scope::Grids(grids) => grids.contains(&t.grid_id),
-            Scope::Department(d) => t.department_id == Some(*d) || t.co_department_ids.contains(d),
+            Scope::Department(d) => t.department_id == Some(*d) || t.is_co_department(*d),
             Scope::TaskForce(tf) => t.task_force_id == Some(*tf),
             Scope::Tracker(u) => t.tracker_id == Some(*u),
             Scope::Leader { grids, user } => {
@@ -84,6 +84,8 @@ enum Relation {
     ResponsibleDepartment,
     /// A dispatcher of the zone's service centre (退单审核).
     ServiceCentre,
+    /// An officer of a co-handling department (协办), not the responsible one.
+    CoDepartment,
 }
 
 /// One row of the permission table: who, and in which of the action's states this role may
@@ -124,6 +126,7 @@ fn rule(action: ActionKind, role: Role) -> Option<Rule> {
         (A::Escalate, R::DepartmentOfficer) => any(ResponsibleDepartment),
         (A::Escalate, R::Leader) => any(InScope),
         (A::AddCoDepartments, R::TaskForceMember) => any(InScope),
+        (A::CoReply, R::DepartmentOfficer) => any(CoDepartment),
         (A::DecideExtension, R::Leader) => any(InScope),
         (A::Resolve, R::DepartmentOfficer) => only(ResponsibleDepartment, &[Status::Accepted]),
         (A::Resolve, R::TaskForceMember) => only(InScope, &[Status::Escalated]),
@@ -214,6 +217,12 @@ pub fn access(actor: &Actor, action: ActionKind, ticket: &Ticket) -> Access {
                 Access::Denied
             }
         }
+        Relation::CoDepartment => match actor.user.department_id {
+            Some(d) if ticket.is_co_department(d) && ticket.department_id != Some(d) => {
+                Access::Allowed
+            }
+            _ => Access::Denied,
+        },
         Relation::ServiceCentre => {
             if actor.user.service_centre {
                 Access::Allowed

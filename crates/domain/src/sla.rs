@@ -16,11 +16,20 @@ pub struct SlaTargets {
     pub dispatch_hours: u32,
     pub response_hours: u32,
     pub resolution_days: u32,
+    /// How long a co-handling department (协办) has to give its opinion, in working hours
+    /// from being named.
+    #[serde(default = "default_co_reply_hours")]
+    pub co_reply_hours: u32,
 }
 
 /// The dispatch deadline when the config names none: half a working day.
 pub const fn default_dispatch_hours() -> u32 {
     4
+}
+
+/// The co-handling reply deadline when the config names none: two working days.
+pub const fn default_co_reply_hours() -> u32 {
+    16
 }
 
 /// A per-category adjustment, optionally only for one priority.
@@ -72,7 +81,11 @@ impl SlaPolicy {
                 .priorities
                 .get(p)
                 .ok_or_else(|| format!("sla.priorities.{} is missing", p.as_str()))?;
-            if t.dispatch_hours == 0 || t.response_hours == 0 || t.resolution_days == 0 {
+            if t.dispatch_hours == 0
+                || t.response_hours == 0
+                || t.resolution_days == 0
+                || t.co_reply_hours == 0
+            {
                 return Err(format!(
                     "sla.priorities.{}: targets must be at least 1",
                     p.as_str()
@@ -111,6 +124,7 @@ impl SlaPolicy {
                 dispatch_hours: default_dispatch_hours(),
                 response_hours: 8,
                 resolution_days: 5,
+                co_reply_hours: default_co_reply_hours(),
             });
         let general = self
             .overrides
@@ -150,6 +164,7 @@ mod tests {
                     dispatch_hours: 4,
                     response_hours: h,
                     resolution_days: d,
+                    co_reply_hours: 16,
                 },
             );
         }

@@ -39,7 +39,7 @@ fn ticket(id: i64, dept: i64, created: &str) -> Ticket {
         responsible_person_id: Some(UserId(8)),
         tracker_id: None,
         task_force_id: None,
-        co_department_ids: vec![],
+        co_handlers: vec![],
         queued_at: None,
         dispatch_due_at: None,
         response_due_at: None,
@@ -514,6 +514,7 @@ fn the_dispatch_clock_runs_in_the_queue() {
         dispatch_hours: 4,
         response_hours: 8,
         resolution_days: 5,
+        co_reply_hours: 16,
     };
     let late = due + chrono::Duration::hours(1);
     let ctx = |now, version| Context {
@@ -531,6 +532,7 @@ fn the_dispatch_clock_runs_in_the_queue() {
         department_id: DepartmentId(10),
         person: officer.clone(),
         tracker: None,
+        co_department_ids: vec![],
     });
     let (dispatched, _) = execute(&t, &dispatcher, &order, &ctx(late, 1)).unwrap();
     assert_eq!(dispatched.dispatch_due_at, Some(due), "kept for the record");
@@ -571,4 +573,171 @@ fn the_dispatch_clock_runs_in_the_queue() {
     // Still waiting at the week's end, past the new deadline.
     let stats = compute(week, std::slice::from_ref(&returned), &[], &cal);
     assert_eq!(stats.dispatch_overdue_at_end, 1);
+}
+
+/// 主办/协办: co-handlers named at dispatch each owe an opinion by the configured deadline;
+/// the responsible department may not resolve while one is awaited unless it says why; a
+/// late opinion is a notice, and a late co-handler is counted in the ranking.
+#[test]
+fn co_handling_replies() {
+    use gridline_domain::text::Remark;
+    use gridline_domain::ticket::{DispatchOrder, execute};
+    let cal = calendar();
+    let filed = at("2026-03-09T01:00:00Z"); // Monday 09:00 in Beijing
+    let mut t = ticket(1, 10, "2026-03-09T01:00:00Z");
+    t.department_id = None;
+    t.accountable_leader_id = None;
+    t.responsible_person_id = None;
+    let user = |id: i64, role: Role, dept: Option<i64>| Actor {
+        user: UserFacts {
+            id: UserId(id),
+            role,
+            department_id: dept.map(DepartmentId),
+            grid_id: Some(GridId(1)),
+            task_force_id: None,
+            top_leader: false,
+            service_centre: false,
+        },
+        linked_grids: vec![GridId(1)],
+    };
+    let (head, leader) = (
+        user(50, Role::Dispatcher, None),
+        user(7, Role::Leader, None),
+    );
+    let (officer, co_a, co_b, stranger) = (
+        user(8, Role::DepartmentOfficer, Some(10)),
+        user(11, Role::DepartmentOfficer, Some(11)),
+        user(12, Role::DepartmentOfficer, Some(12)),
+        user(13, Role::DepartmentOfficer, Some(13)),
+    );
+    let sla = SlaTargets {
+        dispatch_hours: 4,
+        response_hours: 8,
+        resolution_days: 5,
+        co_reply_hours: 8,
+    };
+    let ctx = |now, version| Context {
+        now,
+        calendar: &cal,
+        sla,
+        expected_version: version,
+    };
+    // The responsible department and a repeat are not co-handlers.
+    let order = Command::Dispatch(DispatchOrder {
+        leader: leader.user.clone(),
+        department_id: DepartmentId(10),
+        person: officer.user.clone(),
+        tracker: None,
+        co_department_ids: [10, 11, 12, 11].map(DepartmentId).to_vec(),
+    });
+    let (t, events) = execute(&t, &head, &order, &ctx(filed, 1)).unwrap();
+    let due = cal.add_working_hours(filed, 8);
+    assert_eq!(t.co_department_ids(), [11, 12].map(DepartmentId));
+    assert!(t.co_handlers.iter().all(|c| c.reply_due_at == Some(due)));
+    assert_eq!(
+        events[0].kind.named_co_departments(),
+        [11, 12].map(DepartmentId)
+    );
+    let (t, _) = execute(&t, &officer, &Command::Accept, &ctx(filed, 2)).unwrap();
+
+    // Only a co-handling department's officer replies, once.
+    let opinion = Command::CoReply(Remark::parse("同意，由本局配合现场核查").unwrap());
+    let reply_at = filed + chrono::Duration::hours(1);
+    for (who, refused) in [(&officer, "forbidden"), (&stranger, "not_visible")] {
+        let err = execute(&t, who, &opinion, &ctx(reply_at, 3)).unwrap_err();
+        assert!(
+            matches!(
+                (&err, refused),
+                (DomainError::Forbidden { .. }, "forbidden")
+                    | (DomainError::NotVisible, "not_visible")
+            ),
+            "{err:?}"
+        );
+    }
+    assert!(ticket::available_actions(&t, &co_a).contains(&ActionKind::CoReply));
+    let (t, _) = execute(&t, &co_a, &opinion, &ctx(reply_at, 3)).unwrap();
+    assert_eq!(t.co_handlers[0].replied_at, Some(reply_at));
+    assert_eq!(t.co_handlers[0].replied_by, Some(UserId(11)));
+    assert!(!ticket::available_actions(&t, &co_a).contains(&ActionKind::CoReply));
+    let again = execute(&t, &co_a, &opinion, &ctx(reply_at, 4)).unwrap_err();
+    assert!(
+        matches!(
+            again,
+            DomainError::Invalid {
+                code: "already_replied",
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+
+    // Department 12 is late: one overdue notice, to it and the responsible person.
+    let p = policy();
+    let late = due + chrono::Duration::hours(1);
+    let n = deadline_notices(&t, late, &cal, &p);
+    let co: Vec<_> = n
+        .iter()
+        .filter(|n| n.kind == NoticeKind::CoReplyOverdue)
+        .collect();
+    assert_eq!(co.len(), 1, "{n:?}");
+    assert_eq!(co[0].due_at, due);
+    assert!(co[0].still_due(&t).is_ok());
+    assert!(
+        deadline_notices(&t, due - chrono::Duration::minutes(1), &cal, &p)
+            .iter()
+            .all(|n| n.kind != NoticeKind::CoReplyOverdue)
+    );
+
+    assert!(ticket::available_actions(&t, &co_b).contains(&ActionKind::CoReply));
+    // Resolving while 12's opinion is awaited needs a reason.
+    let bare = Command::Resolve {
+        resolution: Remark::parse("已协调解决").unwrap(),
+        unanswered_reason: None,
+    };
+    let err = execute(&t, &officer, &bare, &ctx(late, 4)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DomainError::Invalid {
+                code: "co_replies_outstanding",
+                field: "unanswered_reason",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let reasoned = Command::Resolve {
+        resolution: Remark::parse("已协调解决").unwrap(),
+        unanswered_reason: Some(Remark::parse("企业急需，协办意见不影响办理结果").unwrap()),
+    };
+    let (resolved, events) = execute(&t, &officer, &reasoned, &ctx(late, 4)).unwrap();
+    assert!(matches!(
+        &events[0].kind,
+        EventKind::Resolved { unanswered_reason: Some(r), .. } if r.contains("企业急需")
+    ));
+    assert!(
+        co[0].still_due(&resolved).is_err(),
+        "no opinion is wanted once resolved"
+    );
+
+    // The week's ranking: 12 owed one opinion and gave it late (not at all), 11 on time;
+    // otherwise equal, 11 ranks first.
+    let week = Period::parse("2026-W11").unwrap();
+    let stats = compute(week, std::slice::from_ref(&resolved), &[], &cal);
+    let line = |d: i64| {
+        stats
+            .ranking
+            .iter()
+            .position(|l| l.department_id == DepartmentId(d))
+            .map(|i| {
+                (
+                    i,
+                    stats.ranking[i].co_replies,
+                    stats.ranking[i].co_replies_late,
+                )
+            })
+    };
+    let (a, b) = (line(11).unwrap(), line(12).unwrap());
+    assert_eq!((a.1, a.2, b.1, b.2), (1, 0, 1, 1));
+    assert!(a.0 < b.0, "{:?}", stats.ranking);
 }

@@ -84,8 +84,16 @@ fn ticket(status: Status) -> Ticket {
         responsible_person_id: dispatched.then_some(OFFICER),
         tracker_id: Some(TRACKER),
         task_force_id: escalated_before.then_some(TF),
-        co_department_ids: if escalated_before {
-            vec![CO_DEPT]
+        // A co-handling department that has given its opinion (see `co_handling` for one
+        // that has not).
+        co_handlers: if escalated_before {
+            vec![ticket::CoHandler {
+                department_id: CO_DEPT,
+                asked_at: Some(t0),
+                reply_due_at: Some(t0),
+                replied_at: Some(t0),
+                replied_by: Some(UserId(99)),
+            }]
         } else {
             vec![]
         },
@@ -147,6 +155,7 @@ fn command(action: ActionKind) -> Option<Command> {
             department_id: DEPT,
             person,
             tracker: Some(facts(TRACKER.0, Role::Tracker)),
+            co_department_ids: vec![],
         }),
         ActionKind::Accept => Command::Accept,
         ActionKind::Return => Command::Return {
@@ -159,6 +168,7 @@ fn command(action: ActionKind) -> Option<Command> {
             note: None,
         },
         ActionKind::AddCoDepartments => Command::AddCoDepartments(vec![OTHER_DEPT]),
+        ActionKind::CoReply => Command::CoReply(Remark::parse("协办意见").unwrap()),
         ActionKind::RequestExtension => Command::RequestExtension {
             days: 3,
             reason: Remark::parse("需要更多时间").unwrap(),
@@ -167,7 +177,10 @@ fn command(action: ActionKind) -> Option<Command> {
             approve: true,
             note: None,
         },
-        ActionKind::Resolve => Command::Resolve(Remark::parse("已解决").unwrap()),
+        ActionKind::Resolve => Command::Resolve {
+            resolution: Remark::parse("已解决").unwrap(),
+            unanswered_reason: None,
+        },
         ActionKind::Report => Command::Report {
             satisfaction: Satisfaction::Satisfied,
             feedback: None,
@@ -214,6 +227,7 @@ fn command(action: ActionKind) -> Option<Command> {
                 p
             },
             tracker: None,
+            co_department_ids: vec![],
         }),
         ActionKind::FollowUp => Command::FollowUp(ticket::FollowUpCall {
             method: ticket::FollowUpMethod::Phone,
@@ -243,6 +257,9 @@ fn spec(action: ActionKind) -> (&'static [Role], &'static [Status], Option<Statu
         ActionKind::Return => (&[DepartmentOfficer], &[Dispatched], Some(Submitted)),
         ActionKind::Escalate => (&[DepartmentOfficer, Leader], &[Accepted], Some(Escalated)),
         ActionKind::AddCoDepartments => (&[TaskForceMember], &[Escalated], None),
+        // Only an officer of a co-handling department whose opinion is awaited; none of the
+        // matrix's actors is one (see `co_handling_replies` in digest.rs).
+        ActionKind::CoReply => (&[], &[Dispatched, Accepted, Escalated, Paused], None),
         ActionKind::RequestExtension => (&[DepartmentOfficer], &[Accepted, Escalated], None),
         ActionKind::DecideExtension => (&[Leader], &[Accepted, Escalated], None),
         ActionKind::Resolve => (
@@ -312,6 +329,7 @@ fn every_state_action_and_role() {
         dispatch_hours: 4,
         response_hours: 8,
         resolution_days: 5,
+        co_reply_hours: 16,
     };
     let mut checked = 0;
     for &status in Status::ALL {
@@ -396,7 +414,7 @@ fn every_state_action_and_role() {
             }
         }
     }
-    assert_eq!(checked, 9 * 22 * 7);
+    assert_eq!(checked, 9 * 23 * 7);
 }
 
 #[test]
@@ -413,12 +431,16 @@ fn co_handling_department_sees_but_may_not_sign_or_resolve() {
             dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
+            co_reply_hours: 16,
         },
         expected_version: t.version,
     };
     let comment = Command::Comment(Remark::parse("协办意见").unwrap());
     assert!(execute(&t, &co, &comment, &ctx).is_ok());
-    let resolve = Command::Resolve(Remark::parse("x").unwrap());
+    let resolve = Command::Resolve {
+        resolution: Remark::parse("x").unwrap(),
+        unanswered_reason: None,
+    };
     assert_eq!(
         execute(&t, &co, &resolve, &ctx).unwrap_err(),
         DomainError::Forbidden {
@@ -438,6 +460,7 @@ fn unsatisfied_report_reopens_and_counts() {
             dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
+            co_reply_hours: 16,
         },
         expected_version: t.version,
     };
@@ -465,6 +488,7 @@ fn return_clears_the_three_ones_and_records_them() {
             dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
+            co_reply_hours: 16,
         },
         expected_version: t.version,
     };
@@ -511,6 +535,7 @@ fn extension_approval_moves_the_deadline_and_refusal_does_not() {
             dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
+            co_reply_hours: 16,
         },
         expected_version: v,
     };
@@ -564,11 +589,15 @@ fn reopened_after_escalation_is_the_departments_again() {
             dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
+            co_reply_hours: 16,
         },
         expected_version: t.version,
     };
     let tf = actor(Role::TaskForceMember, true);
-    let resolve = Command::Resolve(Remark::parse("再次办结").unwrap());
+    let resolve = Command::Resolve {
+        resolution: Remark::parse("再次办结").unwrap(),
+        unanswered_reason: None,
+    };
     assert_eq!(
         execute(&t, &tf, &resolve, &ctx).unwrap_err(),
         DomainError::Forbidden {
@@ -591,6 +620,7 @@ fn event_payload_round_trips() {
     let kind = EventKind::Escalated {
         task_force_id: TF,
         co_department_ids: vec![CO_DEPT],
+        co_reply_due_at: Some(now()),
         note: Some("<script>".into()),
     };
     let back = EventKind::from_parts("escalate", &kind.payload()).unwrap();
@@ -607,6 +637,7 @@ fn available_actions_agree_with_execute() {
         dispatch_hours: 4,
         response_hours: 8,
         resolution_days: 5,
+        co_reply_hours: 16,
     };
     let mut checked = 0;
     for &status in Status::ALL {
@@ -642,7 +673,7 @@ fn available_actions_agree_with_execute() {
             }
         }
     }
-    assert_eq!(checked, 9 * 2 * 7 * 2 * 22);
+    assert_eq!(checked, 9 * 2 * 7 * 2 * 23);
 }
 
 #[test]
@@ -656,6 +687,7 @@ fn a_duplicate_points_to_an_original_of_its_grid() {
             dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
+            co_reply_hours: 16,
         },
         expected_version: t.version,
     };
@@ -764,6 +796,7 @@ fn a_pause_stops_and_resumes_the_clock() {
         dispatch_hours: 4,
         response_hours: 8,
         resolution_days: 5,
+        co_reply_hours: 16,
     };
     let ctx = |now, version| Context {
         now,
@@ -927,7 +960,7 @@ proptest::proptest! {
         close in proptest::bool::ANY,
     ) {
         let calendar = WorkCalendar::new(vec![], WorkingHours::default()).unwrap();
-        let sla = SlaTargets { dispatch_hours: 4, response_hours: 8, resolution_days: 5 };
+        let sla = SlaTargets { dispatch_hours: 4, response_hours: 8, resolution_days: 5, co_reply_hours: 16 };
         let departments = [DEPT, CO_DEPT, OTHER_DEPT];
         let mut t = ticket(Status::Submitted);
         t.accountable_leader_id = None;
@@ -939,7 +972,7 @@ proptest::proptest! {
         let order = |d: DepartmentId| {
             let mut person = facts(OFFICER.0, Role::DepartmentOfficer);
             person.department_id = Some(d);
-            DispatchOrder { leader: facts(LEADER.0, Role::Leader), department_id: d, person, tracker: None }
+            DispatchOrder { leader: facts(LEADER.0, Role::Leader), department_id: d, person, tracker: None, co_department_ids: vec![] }
         };
         for pick in picks {
             let d = departments[pick];
@@ -992,6 +1025,7 @@ fn a_follow_up_call_reopens_only_for_a_subjective_cause() {
             dispatch_hours: 4,
             response_hours: 8,
             resolution_days: 5,
+            co_reply_hours: 16,
         },
         expected_version: t.version,
     };

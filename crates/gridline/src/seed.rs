@@ -479,7 +479,8 @@ pub async fn demo(
             title: "厂房消防验收预约",
             description: "昌硕新厂房需要尽快完成消防验收,以便设备进场。",
             dept: build,
-            steps: &["dispatch"],
+            // 主办/协办: two co-handling departments; one has given its opinion.
+            steps: &["dispatch_co", "accept", "co_reply"],
             age: 3,
         },
         Demo {
@@ -612,14 +613,22 @@ pub async fn demo(
         let mut at = start + Duration::hours(1);
         for step in d.steps {
             let cmd = match *step {
-                "dispatch" => Command::Dispatch(DispatchOrder {
+                "dispatch" | "dispatch_co" => Command::Dispatch(DispatchOrder {
                     leader: store
                         .user_facts_for(UserId(grid_row.linked_leader_id), "leader")
                         .await?,
                     department_id: d.dept,
                     person: store.user_facts_for(person, "person").await?,
                     tracker: Some(store.user_facts_for(tracker, "tracker").await?),
+                    co_department_ids: if *step == "dispatch_co" {
+                        vec![permits, power]
+                    } else {
+                        vec![]
+                    },
                 }),
+                "co_reply" => Command::CoReply(remark(
+                    "施工许可资料齐全,消防设计审查已通过,可同步预约验收",
+                )?),
                 "accept" => Command::Accept,
                 "return" => Command::Return {
                     reason: ReturnReason::parse(
@@ -634,7 +643,10 @@ pub async fn demo(
                     co_department_ids: vec![build],
                     note: Some(remark("涉及征地与规划,提请净地交付专班协调")?),
                 },
-                "resolve" => Command::Resolve(remark("已与企业对接,问题已解决。")?),
+                "resolve" => Command::Resolve {
+                    resolution: remark("已与企业对接,问题已解决。")?,
+                    unanswered_reason: None,
+                },
                 "request_extension" => Command::RequestExtension {
                     days: 5,
                     reason: remark("需新建加压泵站,施工周期较长")?,
@@ -683,7 +695,10 @@ pub async fn demo(
                 other => return Err(anyhow!("unknown demo step {other}")),
             };
             let who = match *step {
-                "dispatch" | "mark_duplicate" | "mark_invalid" | "decide_pause" => head,
+                "dispatch" | "dispatch_co" | "mark_duplicate" | "mark_invalid" | "decide_pause" => {
+                    head
+                }
+                "co_reply" => officer(permits)?,
                 "follow_up_objective" => tracker,
                 "report_satisfied" | "report_unsatisfied" | "withdraw" => liaison,
                 _ => person,

@@ -163,7 +163,15 @@ pub(crate) async fn ticket_message(
     };
     let t = &m.ticket;
     let name = |n: String| (!n.is_empty()).then_some(n);
-    let lead = templates.render(&format!("{}/lead.txt", row.kind), &Value::UNDEFINED)?;
+    // The lead says more when the event also asks co-handling departments (协办).
+    let co = m
+        .event
+        .as_ref()
+        .is_some_and(|e| !e.named_co_departments().is_empty());
+    let lead = templates.render(
+        &format!("{}/lead.txt", row.kind),
+        &Value::from_serialize(serde_json::json!({ "co": co })),
+    )?;
     let mut lead_lines = lead.lines();
     let ctx = Value::from_serialize(serde_json::json!({
         "lead_zh": lead_lines.next().unwrap_or_default(),

@@ -53,6 +53,7 @@ pub async fn build(
             returns: l.returns,
             reopenings: l.reopenings,
             paused_hours: format!("{:.1}", l.paused_hours),
+            co_late: gridline_report::co_late(l),
         })
         .collect();
     let base = base_url.trim_end_matches('/');

@@ -70,6 +70,16 @@ const FILES: &[(&str, &str)] = template_files!(
     "resolution_overdue/lead.txt",
     "resolution_supervise/subject.txt",
     "resolution_supervise/lead.txt",
+    "follow_up/subject.txt",
+    "follow_up/lead.txt",
+    "force_dispatch/subject.txt",
+    "force_dispatch/lead.txt",
+    "add_co_departments/subject.txt",
+    "add_co_departments/lead.txt",
+    "co_reply/subject.txt",
+    "co_reply/lead.txt",
+    "co_reply_overdue/subject.txt",
+    "co_reply_overdue/lead.txt",
 );
 
 /// The compiled templates.
@@ -110,5 +120,40 @@ impl Templates {
                 name: name.into(),
                 source,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+    use super::*;
+    use gridline_domain::ActionKind;
+    use gridline_domain::notice::{NoticeKind, event_recipients};
+
+    /// Every event someone is mailed about, and every deadline notice, has a subject and a
+    /// two-line lead (Chinese, English) that render.
+    #[test]
+    fn every_mailed_kind_has_its_templates() {
+        let t = Templates::new().unwrap();
+        let kinds = ActionKind::ALL
+            .iter()
+            .filter(|a| !event_recipients(**a).is_empty())
+            .map(|a| a.as_str())
+            .chain(NoticeKind::ALL.map(NoticeKind::as_str));
+        let ctx = Value::from_serialize(serde_json::json!({
+            "co": true,
+            "ticket": {"number": "GL-2026-000001", "title": "t"},
+        }));
+        for kind in kinds {
+            let subject = t.render(&format!("{kind}/subject.txt"), &ctx).unwrap();
+            assert!(subject.contains("GL-2026-000001"), "{kind}: {subject}");
+            let lead = t.render(&format!("{kind}/lead.txt"), &ctx).unwrap();
+            let lines: Vec<&str> = lead.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(lines.len(), 2, "{kind}: {lead}");
+            assert!(
+                !lines[0].is_ascii() && lines[1].is_ascii(),
+                "{kind}: {lead}"
+            );
+        }
     }
 }

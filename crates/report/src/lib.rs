@@ -27,6 +27,13 @@ pub struct RankRow {
     pub reopenings: u32,
     /// Working hours its tickets spent paused (挂起), one decimal.
     pub paused_hours: String,
+    /// Co-handling opinions late of those owed in the period (逾期协办), "late/owed".
+    pub co_late: String,
+}
+
+/// "late/owed" co-handling opinions of a ranking line.
+pub fn co_late(l: &gridline_domain::digest::DepartmentLine) -> String {
+    format!("{}/{}", l.co_replies_late, l.co_replies)
 }
 
 /// An overdue ticket with its three-ones, as listed.
@@ -249,6 +256,7 @@ pub fn workbook(
         "退回 Returns",
         "重办 Reopened",
         "挂起工时 Hours paused",
+        "协办逾期/应回复 Late/owed co-handling opinions",
     ];
     for (c, h) in head.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold)?;
@@ -265,6 +273,7 @@ pub fn workbook(
         sheet.write_number(row, 7, f64::from(r.returns))?;
         sheet.write_number(row, 8, f64::from(r.reopenings))?;
         sheet.write_string(row, 9, &r.paused_hours)?;
+        sheet.write_string(row, 10, &r.co_late)?;
     }
     sheet.set_column_width(1, 24)?;
 

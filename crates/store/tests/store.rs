@@ -210,6 +210,7 @@ async fn commands_write_all_or_nothing(pg: bool) {
                     dispatch_hours: 4,
                     response_hours: 8,
                     resolution_days: 5,
+                    co_reply_hours: 16,
                 },
                 expected_version: version,
             };
@@ -261,11 +262,21 @@ async fn commands_write_all_or_nothing(pg: bool) {
     let mut officer = user("officer", Role::DepartmentOfficer);
     officer.department_id = Some(dept);
     let officer = UserId(s.create_user(officer, now).await.unwrap().id);
+    let co_dept = gridline_domain::DepartmentId(
+        s.create_department("协办部门".into(), None, now)
+            .await
+            .unwrap()
+            .id,
+    );
+    let mut co_officer = user("co_officer", Role::DepartmentOfficer);
+    co_officer.department_id = Some(co_dept);
+    let co_officer = UserId(s.create_user(co_officer, now).await.unwrap().id);
     let order = gridline_domain::ticket::DispatchOrder {
         leader: s.user_facts_for(leader, "l").await.unwrap(),
         department_id: dept,
         person: s.user_facts_for(officer, "p").await.unwrap(),
         tracker: None,
+        co_department_ids: vec![co_dept],
     };
     let (after, _) = s
         .transition(
@@ -281,6 +292,32 @@ async fn commands_write_all_or_nothing(pg: bool) {
     assert_eq!(outbox[0].state, "pending");
     let events = s.events(t.id).await.unwrap();
     assert_eq!(outbox[0].event_id, Some(events.last().unwrap().id));
+
+    // The co-handler is stored with its deadline, and its reply with who and when.
+    let read = s.ticket(t.id).await.unwrap();
+    assert_eq!(read.co_handlers, after.co_handlers);
+    let due = read.co_handlers[0].reply_due_at.expect("a reply deadline");
+    assert_eq!(read.co_handlers[0].asked_at, Some(now));
+    let co_actor = s.actor(co_officer).await.unwrap().unwrap().1;
+    let reply = Command::CoReply(Remark::parse("同意").unwrap());
+    let (replied, _) = s
+        .transition(t.id, run(co_actor, reply, read.version))
+        .await
+        .unwrap();
+    let read = s.ticket(t.id).await.unwrap();
+    assert_eq!(read.co_handlers, replied.co_handlers);
+    assert_eq!(read.co_handlers[0].replied_by, Some(co_officer));
+    assert_eq!(read.co_handlers[0].replied_at, Some(now));
+    // The digest loads the co-handlers whose deadline falls in its period, and no others.
+    let all = gridline_domain::Scope::All;
+    let day = chrono::Duration::days(1);
+    let loaded = s.digest_tickets(&all, now - day, due + day).await.unwrap();
+    assert_eq!(loaded[0].co_handlers, read.co_handlers);
+    let loaded = s
+        .digest_tickets(&all, due + day, due + day * 2)
+        .await
+        .unwrap();
+    assert!(loaded.iter().all(|t| t.co_handlers.is_empty()));
     db.close().await;
 }
 

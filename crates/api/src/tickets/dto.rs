@@ -68,6 +68,20 @@ pub struct PauseDto {
     pub resumes_to: String,
 }
 
+/// A co-handling department (协办部门) and its opinion's deadline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoHandlerDto {
+    pub department_id: i64,
+    /// When it was named (absent on tickets from before reply deadlines).
+    pub asked_at: Option<DateTime<Utc>>,
+    pub reply_due_at: Option<DateTime<Utc>>,
+    /// When it gave its opinion (协办意见; the opinion is the `co_reply` event).
+    pub replied_at: Option<DateTime<Utc>>,
+    pub replied_by: Option<i64>,
+    /// Replied after its deadline, or its deadline has passed without a reply (computed now).
+    pub late: bool,
+}
+
 /// A ticket (工单).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDto {
@@ -94,6 +108,8 @@ pub struct TicketDto {
     pub tracker_id: Option<i64>,
     pub task_force_id: Option<i64>,
     pub co_department_ids: Vec<i64>,
+    /// The co-handling departments with their reply deadlines and replies.
+    pub co_handlers: Vec<CoHandlerDto>,
     /// The dispatch deadline (派单时限) of the last time it entered the queue.
     pub dispatch_due_at: Option<DateTime<Utc>>,
     pub response_due_at: Option<DateTime<Utc>>,
@@ -141,7 +157,19 @@ impl TicketDto {
             responsible_person_id: t.responsible_person_id.map(|x| x.0),
             tracker_id: t.tracker_id.map(|x| x.0),
             task_force_id: t.task_force_id.map(|x| x.0),
-            co_department_ids: t.co_department_ids.iter().map(|d| d.0).collect(),
+            co_department_ids: t.co_department_ids().iter().map(|d| d.0).collect(),
+            co_handlers: t
+                .co_handlers
+                .iter()
+                .map(|c| CoHandlerDto {
+                    department_id: c.department_id.0,
+                    asked_at: c.asked_at,
+                    reply_due_at: c.reply_due_at,
+                    replied_at: c.replied_at,
+                    replied_by: c.replied_by.map(|u| u.0),
+                    late: c.late_at(now),
+                })
+                .collect(),
             dispatch_due_at: t.dispatch_due_at,
             response_due_at: t.response_due_at,
             resolution_due_at: t.resolution_due_at,

@@ -89,6 +89,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: &ProjectInput) -> 
             .user_facts_for(UserId(input.responsible_person_id), "responsible_person_id")
             .await?,
         tracker: None,
+        co_department_ids: vec![],
     })?;
     let mut milestones = Vec::new();
     for m in &input.milestones {

@@ -27,14 +27,15 @@ use crate::tickets::read::visible_ticket;
 ///
 /// | action | fields besides `expected_version` |
 /// |---|---|
-/// | dispatch | `accountable_leader_id`, `department_id`, `responsible_person_id` (the three-ones), optional `tracker_id` |
+/// | dispatch | `accountable_leader_id`, `department_id`, `responsible_person_id` (the three-ones), optional `tracker_id`, optional `co_department_ids` (co-handling departments, 协办) |
 /// | accept | none |
 /// | return | `reason` (wrong_territory, unclear_ownership, overlapping_duties, other), `reason_text` (required for other) |
 /// | escalate | `task_force_id`, optional `co_department_ids`, `note` |
 /// | add_co_departments | `department_ids` |
 /// | request_extension | `days` (working days), `reason` |
 /// | decide_extension | `approve`, optional `note` |
-/// | resolve | `resolution` |
+/// | resolve | `resolution`; `unanswered_reason` when a co-handling opinion is still awaited |
+/// | co_reply | `opinion` (协办意见: a co-handling department's officer, once per department) |
 /// | report | `satisfaction` (satisfied, basically_satisfied, unsatisfied), optional `feedback` |
 /// | urge, supervise | optional `note` |
 /// | comment | `body` |
@@ -66,6 +67,10 @@ pub struct ActionFields {
     pub days: Option<u32>,
     pub approve: Option<bool>,
     pub resolution: Option<String>,
+    /// For `resolve` while co-handling opinions are awaited: why not wait for them.
+    pub unanswered_reason: Option<String>,
+    /// For `co_reply`: the co-handling department's opinion (协办意见).
+    pub opinion: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub satisfaction: Option<Satisfaction>,
     pub feedback: Option<String>,
@@ -120,6 +125,8 @@ fn only(body: &ActionFields, action: ActionKind, allowed: &[&str]) -> AppResult<
         ("days", body.days.is_some()),
         ("approve", body.approve.is_some()),
         ("resolution", body.resolution.is_some()),
+        ("unanswered_reason", body.unanswered_reason.is_some()),
+        ("opinion", body.opinion.is_some()),
         ("satisfaction", body.satisfaction.is_some()),
         ("feedback", body.feedback.is_some()),
         ("note", body.note.is_some()),
@@ -189,8 +196,11 @@ async fn command(
                     "department_id",
                     "responsible_person_id",
                     "tracker_id",
+                    "co_department_ids",
                 ],
             )?;
+            let co = dept_ids(b.co_department_ids.as_deref().unwrap_or_default())?;
+            store.check_departments(&co, "co_department_ids").await?;
             let leader = req(b.accountable_leader_id, "accountable_leader_id", action)?;
             let department = req(b.department_id, "department_id", action)?;
             let person = req(b.responsible_person_id, "responsible_person_id", action)?;
@@ -210,6 +220,7 @@ async fn command(
                     .user_facts_for(UserId(person), "responsible_person_id")
                     .await?,
                 tracker,
+                co_department_ids: co,
             };
             if action == A::ForceDispatch {
                 Command::ForceDispatch(order)
@@ -344,12 +355,15 @@ async fn command(
             }
         }
         A::Resolve => {
-            only(b, action, &["resolution"])?;
-            Command::Resolve(required_remark(
-                b.resolution.as_deref(),
-                "resolution",
-                action,
-            )?)
+            only(b, action, &["resolution", "unanswered_reason"])?;
+            Command::Resolve {
+                resolution: required_remark(b.resolution.as_deref(), "resolution", action)?,
+                unanswered_reason: remark(b.unanswered_reason.as_deref(), "unanswered_reason")?,
+            }
+        }
+        A::CoReply => {
+            only(b, action, &["opinion"])?;
+            Command::CoReply(required_remark(b.opinion.as_deref(), "opinion", action)?)
         }
         A::Report => {
             only(b, action, &["satisfaction", "feedback"])?;

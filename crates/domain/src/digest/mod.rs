@@ -41,6 +41,10 @@ pub struct DepartmentLine {
     pub reopenings: u32,
     /// Working hours its tickets spent paused (挂起), counted when they resumed in the period.
     pub paused_hours: f64,
+    /// Co-handling opinions (协办意见) it owed whose deadline fell in the period, and how many
+    /// of them came late or not by the period's end (逾期协办).
+    pub co_replies: u32,
+    pub co_replies_late: u32,
     /// On-time resolution rate, in [0, 1]; `None` if nothing was resolved.
     pub resolution_rate: Option<f64>,
     /// On-time signing rate; `None` if nothing was signed.
@@ -152,9 +156,10 @@ fn overdue_at(t: &Ticket, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 /// Computes the digest of `period` over `tickets` (the leader's scope) and `events` (their
-/// history in the period). Reads the tickets' dates, states, numbers, titles and three-ones
-/// only (the store loads them without descriptions, co-handling departments, last return
-/// or pending extension; keep it so or widen that load).
+/// history in the period). Reads the tickets' dates, states, numbers, titles, three-ones and
+/// the co-handlers whose reply deadline falls in the period only (the store loads them
+/// without descriptions, other co-handlers, last return or pending extension; keep it so or
+/// widen that load).
 pub fn compute(
     period: Period,
     tickets: &[Ticket],
@@ -188,6 +193,8 @@ pub fn compute(
                 returns: 0,
                 reopenings: 0,
                 paused_hours: 0.0,
+                co_replies: 0,
+                co_replies_late: 0,
                 resolution_rate: None,
                 signing_rate: None,
             })
@@ -254,6 +261,21 @@ pub fn compute(
                 }
             }
         }
+        for c in &t.co_handlers {
+            let Some(due) = c.reply_due_at.filter(|d| within(*d, range)) else {
+                continue;
+            };
+            // Resolved or closed before the deadline without the opinion: no longer owed.
+            let ended = t.resolved_at.or(t.closed_at);
+            if c.replied_at.is_none() && ended.is_some_and(|e| e <= due) {
+                continue;
+            }
+            line(c.department_id, &mut departments);
+            if let Some(l) = departments.get_mut(&c.department_id) {
+                l.co_replies += 1;
+                l.co_replies_late += u32::from(c.replied_at.is_none_or(|r| r > due));
+            }
+        }
         if let Some(due) = overdue_at(t, end) {
             if let Some(d) = t.department_id {
                 line(d, &mut departments);
@@ -309,6 +331,7 @@ pub fn compute(
             .total_cmp(&key(a.resolution_rate))
             .then(key(b.signing_rate).total_cmp(&key(a.signing_rate)))
             .then(a.overdue.cmp(&b.overdue))
+            .then(a.co_replies_late.cmp(&b.co_replies_late))
             .then(b.resolved.cmp(&a.resolved))
             .then(a.department_id.cmp(&b.department_id))
     });

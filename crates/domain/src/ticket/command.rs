@@ -18,6 +18,8 @@ pub struct DispatchOrder {
     pub department_id: DepartmentId,
     pub person: UserFacts,
     pub tracker: Option<UserFacts>,
+    /// Co-handling departments (协办) named with the dispatch.
+    pub co_department_ids: Vec<DepartmentId>,
 }
 
 /// A follow-up call (回访) as recorded.
@@ -74,7 +76,13 @@ pub enum Command {
         approve: bool,
         note: Option<Remark>,
     },
-    Resolve(Remark),
+    /// 办结: what was done, and why, if co-handling opinions are still awaited.
+    Resolve {
+        resolution: Remark,
+        unanswered_reason: Option<Remark>,
+    },
+    /// 协办意见: a co-handling department's opinion.
+    CoReply(Remark),
     Report {
         satisfaction: Satisfaction,
         feedback: Option<Remark>,
@@ -127,7 +135,8 @@ impl Command {
             Command::AddCoDepartments(_) => ActionKind::AddCoDepartments,
             Command::RequestExtension { .. } => ActionKind::RequestExtension,
             Command::DecideExtension { .. } => ActionKind::DecideExtension,
-            Command::Resolve(_) => ActionKind::Resolve,
+            Command::Resolve { .. } => ActionKind::Resolve,
+            Command::CoReply(_) => ActionKind::CoReply,
             Command::Report { .. } => ActionKind::Report,
             Command::Urge(_) => ActionKind::Urge,
             Command::Supervise(_) => ActionKind::Supervise,

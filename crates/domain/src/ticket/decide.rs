@@ -1,14 +1,12 @@
 //! The transition function: which states an action starts from, which actions an actor may
 //! take now, and what a command does (one function per action).
 
+use super::cohandling::{add_co_departments, co_reply, dispatch, escalate, resolve};
 use super::handling::{decide_pause, follow_up, mark_duplicate, request_pause, resume};
 pub use super::routing::check_dispatch;
 use super::routing::reassign;
-use super::{
-    Command, Context, DispatchOrder, Event, EventKind, MAX_EXTENSION_DAYS, ReturnReason, Ticket,
-};
+use super::{Command, Context, Event, EventKind, MAX_EXTENSION_DAYS, ReturnReason, Ticket};
 use crate::error::DomainError;
-use crate::ids::{DepartmentId, TaskForceId};
 use crate::kinds::{ActionKind, Satisfaction, Status};
 use crate::org::Actor;
 use crate::permission::{Access, access};
@@ -23,6 +21,7 @@ pub fn allowed_from(action: ActionKind) -> &'static [Status] {
         ActionKind::Accept | ActionKind::Return => &[Dispatched],
         ActionKind::Escalate => &[Accepted],
         ActionKind::AddCoDepartments => &[Escalated],
+        ActionKind::CoReply => &[Dispatched, Accepted, Escalated, Paused],
         ActionKind::RequestExtension | ActionKind::DecideExtension | ActionKind::Resolve => {
             &[Accepted, Escalated]
         }
@@ -68,6 +67,7 @@ pub fn available_actions(ticket: &Ticket, actor: &Actor) -> Vec<ActionKind> {
             A::DecideExtension => ticket.pending_extension.is_some(),
             A::RequestPause => ticket.pending_pause.is_none(),
             A::DecidePause => ticket.pending_pause.is_some(),
+            A::CoReply => super::cohandling::awaited_department(ticket, actor).is_some(),
             _ => true,
         })
         .collect();
@@ -112,25 +112,13 @@ pub fn decide(
         at: ctx.now,
     };
     match command {
-        Command::Dispatch(order) => dispatch(&emit, order, ctx),
+        Command::Dispatch(order) => dispatch(ticket, &emit, order, false, ctx),
         Command::Accept => Ok(accept(&emit, ctx)),
         Command::Return {
             reason,
             arbitration_after,
         } => return_to_dispatcher(ticket, &emit, reason, *arbitration_after, ctx),
-        Command::ForceDispatch(order) => {
-            let three_ones = check_dispatch(order)?;
-            Ok(emit.to(
-                EventKind::ForceDispatched {
-                    three_ones,
-                    tracker_id: order.tracker.as_ref().map(|t| t.id),
-                    response_due_at: ctx
-                        .calendar
-                        .add_working_hours(emit.at, ctx.sla.response_hours),
-                },
-                Status::Dispatched,
-            ))
-        }
+        Command::ForceDispatch(order) => dispatch(ticket, &emit, order, true, ctx),
         Command::FollowUp(call) => follow_up(ticket, &emit, call, ctx),
         Command::CloseOutOfScope(reason) => Ok(emit.to(
             EventKind::ClosedOutOfScope {
@@ -148,15 +136,20 @@ pub fn decide(
             *task_force_id,
             co_department_ids,
             note.as_ref(),
+            ctx,
         )),
-        Command::AddCoDepartments(ids) => add_co_departments(ticket, &emit, ids),
+        Command::AddCoDepartments(ids) => add_co_departments(ticket, &emit, ids, ctx),
+        Command::CoReply(opinion) => co_reply(ticket, actor, &emit, opinion),
         Command::RequestExtension { days, reason } => {
             request_extension(ticket, &emit, *days, reason)
         }
         Command::DecideExtension { approve, note } => {
             decide_extension(ticket, &emit, *approve, note.as_ref(), ctx)
         }
-        Command::Resolve(resolution) => Ok(resolve(&emit, resolution)),
+        Command::Resolve {
+            resolution,
+            unanswered_reason,
+        } => resolve(ticket, &emit, resolution, unanswered_reason.as_ref()),
         Command::Report {
             satisfaction,
             feedback,
@@ -235,25 +228,6 @@ pub(super) fn text(r: Option<&Remark>) -> Option<String> {
     r.map(|n| n.as_str().to_owned())
 }
 
-/// 派发: the three-ones are set and the response clock starts.
-fn dispatch(
-    emit: &Emit,
-    order: &DispatchOrder,
-    ctx: &Context<'_>,
-) -> Result<Vec<Event>, DomainError> {
-    let three_ones = check_dispatch(order)?;
-    Ok(emit.to(
-        EventKind::Dispatched {
-            three_ones,
-            tracker_id: order.tracker.as_ref().map(|t| t.id),
-            response_due_at: ctx
-                .calendar
-                .add_working_hours(emit.at, ctx.sla.response_hours),
-        },
-        Status::Dispatched,
-    ))
-}
-
 /// 签收: the response clock stops and the resolution clock starts.
 fn accept(emit: &Emit, ctx: &Context<'_>) -> Vec<Event> {
     emit.to(
@@ -302,41 +276,6 @@ fn return_to_dispatcher(
             Status::Submitted
         },
     ))
-}
-
-/// 提交专班: a task force takes over, with any new co-handling departments.
-fn escalate(
-    ticket: &Ticket,
-    emit: &Emit,
-    task_force_id: TaskForceId,
-    co_department_ids: &[DepartmentId],
-    note: Option<&Remark>,
-) -> Vec<Event> {
-    emit.to(
-        EventKind::Escalated {
-            task_force_id,
-            co_department_ids: new_co_departments(ticket, co_department_ids),
-            note: text(note),
-        },
-        Status::Escalated,
-    )
-}
-
-/// 增加协办部门: only departments not already on the ticket.
-fn add_co_departments(
-    ticket: &Ticket,
-    emit: &Emit,
-    ids: &[DepartmentId],
-) -> Result<Vec<Event>, DomainError> {
-    let department_ids = new_co_departments(ticket, ids);
-    if department_ids.is_empty() {
-        return Err(DomainError::invalid(
-            "department_ids",
-            "nothing_to_add",
-            "every department given already handles this ticket / 所选部门均已在办理该工单",
-        ));
-    }
-    Ok(emit.same(EventKind::CoDepartmentsAdded { department_ids }))
 }
 
 /// 申请延期: one request at a time, 1 to [`MAX_EXTENSION_DAYS`] working days.
@@ -395,16 +334,6 @@ fn decide_extension(
     }))
 }
 
-/// 办结: what was done.
-fn resolve(emit: &Emit, resolution: &Remark) -> Vec<Event> {
-    emit.to(
-        EventKind::Resolved {
-            resolution: resolution.as_str().to_owned(),
-        },
-        Status::Resolved,
-    )
-}
-
 /// 反馈: the enterprise's verdict, then at once either closed (satisfied, basically
 /// satisfied) or reopened to the department with a fresh resolution deadline (重办).
 fn report(
@@ -450,17 +379,4 @@ pub fn execute(
     }
     next.version += 1;
     Ok((next, events))
-}
-
-fn new_co_departments(ticket: &Ticket, ids: &[DepartmentId]) -> Vec<DepartmentId> {
-    let mut out: Vec<DepartmentId> = Vec::new();
-    for d in ids {
-        if Some(*d) != ticket.department_id
-            && !ticket.co_department_ids.contains(d)
-            && !out.contains(d)
-        {
-            out.push(*d);
-        }
-    }
-    out
 }

@@ -21,6 +21,11 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         tracker_id: Option<UserId>,
         response_due_at: DateTime<Utc>,
+        /// Co-handling departments named with it (协办), and by when they reply.
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        co_department_ids: Vec<DepartmentId>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        co_reply_due_at: Option<DateTime<Utc>>,
     },
     #[serde(rename = "accept")]
     Accepted { resolution_due_at: DateTime<Utc> },
@@ -38,10 +43,22 @@ pub enum EventKind {
         task_force_id: TaskForceId,
         co_department_ids: Vec<DepartmentId>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
+        co_reply_due_at: Option<DateTime<Utc>>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
         note: Option<String>,
     },
     #[serde(rename = "add_co_departments")]
-    CoDepartmentsAdded { department_ids: Vec<DepartmentId> },
+    CoDepartmentsAdded {
+        department_ids: Vec<DepartmentId>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        co_reply_due_at: Option<DateTime<Utc>>,
+    },
+    /// A co-handling department's opinion (协办意见).
+    #[serde(rename = "co_reply")]
+    CoReplied {
+        department_id: DepartmentId,
+        opinion: String,
+    },
     #[serde(rename = "request_extension")]
     ExtensionRequested { days: u32, reason: String },
     #[serde(rename = "decide_extension")]
@@ -55,7 +72,12 @@ pub enum EventKind {
         resolution_due_at: Option<DateTime<Utc>>,
     },
     #[serde(rename = "resolve")]
-    Resolved { resolution: String },
+    Resolved {
+        resolution: String,
+        /// Why it was resolved while co-handling opinions were still awaited.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        unanswered_reason: Option<String>,
+    },
     #[serde(rename = "report")]
     Reported {
         satisfaction: Satisfaction,
@@ -90,6 +112,11 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         tracker_id: Option<UserId>,
         response_due_at: DateTime<Utc>,
+        /// Co-handling departments named with it (协办), and by when they reply.
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        co_department_ids: Vec<DepartmentId>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        co_reply_due_at: Option<DateTime<Utc>>,
     },
     /// Arbitration closes it as not the zone's business (非本区事项).
     #[serde(rename = "close_out_of_scope")]
@@ -170,6 +197,7 @@ impl EventKind {
             EventKind::Returned { .. } => ActionKind::Return,
             EventKind::Escalated { .. } => ActionKind::Escalate,
             EventKind::CoDepartmentsAdded { .. } => ActionKind::AddCoDepartments,
+            EventKind::CoReplied { .. } => ActionKind::CoReply,
             EventKind::ExtensionRequested { .. } => ActionKind::RequestExtension,
             EventKind::ExtensionDecided { .. } => ActionKind::DecideExtension,
             EventKind::Resolved { .. } => ActionKind::Resolve,
@@ -206,6 +234,23 @@ impl EventKind {
         let mut obj = payload.as_object().cloned().unwrap_or_default();
         obj.insert("action".into(), serde_json::Value::String(action.into()));
         serde_json::from_value(serde_json::Value::Object(obj)).ok()
+    }
+
+    /// The co-handling departments this event asks to co-handle.
+    pub fn named_co_departments(&self) -> &[DepartmentId] {
+        match self {
+            EventKind::Dispatched {
+                co_department_ids, ..
+            }
+            | EventKind::ForceDispatched {
+                co_department_ids, ..
+            }
+            | EventKind::Escalated {
+                co_department_ids, ..
+            } => co_department_ids,
+            EventKind::CoDepartmentsAdded { department_ids, .. } => department_ids,
+            _ => &[],
+        }
     }
 
     /// Whether someone is told of it by mail (an outbox row is written with the event).

@@ -4,6 +4,7 @@
 //! a command produces, or why it is refused. [`Ticket::apply`] folds an event into the
 //! ticket. [`execute`] does both and bumps the version once per command.
 
+mod cohandling;
 mod command;
 mod decide;
 mod events;
@@ -17,6 +18,7 @@ pub use crate::kinds::{
     ActionKind, Category, Closure, DissatisfactionCause, FollowUpMethod, PauseCode, Priority,
     ReturnCode, Satisfaction, Status,
 };
+pub use cohandling::awaited_department;
 pub use command::{
     Command, Context, DispatchOrder, DuplicateTarget, FollowUpCall, MAX_EXTENSION_DAYS,
     MAX_PAUSE_DAYS,
@@ -24,7 +26,9 @@ pub use command::{
 pub use decide::{allowed_from, available_actions, check_dispatch, decide, execute};
 pub use events::{Event, EventKind, Handover};
 pub use filing::{NewTicket, file};
-pub use model::{Pause, PendingExtension, PendingPause, ReturnReason, ThreeOnes, Ticket};
+pub use model::{
+    CoHandler, Pause, PendingExtension, PendingPause, ReturnReason, ThreeOnes, Ticket,
+};
 pub use similar::{
     Candidate, DUPLICATE_WINDOW_DAYS, Suggestion, possible_duplicates, title_similarity,
 };

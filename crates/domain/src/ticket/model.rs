@@ -35,6 +35,50 @@ impl ReturnReason {
     }
 }
 
+/// A co-handling department (协办部门): when it was asked, by when it must reply with its
+/// opinion (协办意见), and when it did. Tickets given co-handlers before reply deadlines
+/// existed have none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoHandler {
+    pub department_id: DepartmentId,
+    pub asked_at: Option<DateTime<Utc>>,
+    pub reply_due_at: Option<DateTime<Utc>>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub replied_by: Option<UserId>,
+}
+
+impl CoHandler {
+    /// Named at `at`, to reply by `due`.
+    pub fn asked(
+        department_id: DepartmentId,
+        at: DateTime<Utc>,
+        due: Option<DateTime<Utc>>,
+    ) -> Self {
+        Self {
+            department_id,
+            asked_at: Some(at),
+            reply_due_at: due,
+            replied_at: None,
+            replied_by: None,
+        }
+    }
+
+    /// Whether its reply is still awaited.
+    pub fn outstanding(&self) -> bool {
+        self.replied_at.is_none()
+    }
+
+    /// Whether, as of `now`, it replied after its deadline or its deadline passed without
+    /// a reply (逾期协办).
+    pub fn late_at(&self, now: DateTime<Utc>) -> bool {
+        match (self.reply_due_at, self.replied_at) {
+            (Some(due), Some(r)) => r > due,
+            (Some(due), None) => now > due,
+            (None, _) => false,
+        }
+    }
+}
+
 /// The three-ones (三个一): accountable leader, responsible department, responsible person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreeOnes {
@@ -93,7 +137,8 @@ pub struct Ticket {
     pub responsible_person_id: Option<UserId>,
     pub tracker_id: Option<UserId>,
     pub task_force_id: Option<TaskForceId>,
-    pub co_department_ids: Vec<DepartmentId>,
+    /// Co-handling departments (协办), in the order they were named.
+    pub co_handlers: Vec<CoHandler>,
     /// When the ticket last entered the queue (filed or returned): the dispatch clock's start.
     pub queued_at: Option<DateTime<Utc>>,
     /// The dispatch deadline (派单时限) of the last time it entered the queue.
@@ -147,6 +192,24 @@ impl Ticket {
         self.closure.is_none()
     }
 
+    /// The co-handling departments' ids.
+    pub fn co_department_ids(&self) -> Vec<DepartmentId> {
+        self.co_handlers.iter().map(|c| c.department_id).collect()
+    }
+
+    /// Whether `d` co-handles the ticket.
+    pub fn is_co_department(&self, d: DepartmentId) -> bool {
+        self.co_handlers.iter().any(|c| c.department_id == d)
+    }
+
+    /// The co-handlers whose opinion the responsible department still waits for (a
+    /// department that became the responsible one since is not waited for).
+    pub fn outstanding_co_replies(&self) -> impl Iterator<Item = &CoHandler> {
+        self.co_handlers
+            .iter()
+            .filter(|c| c.outstanding() && Some(c.department_id) != self.department_id)
+    }
+
     /// The three-ones, if all are set.
     pub fn three_ones(&self) -> Option<ThreeOnes> {
         Some(ThreeOnes {
@@ -166,12 +229,17 @@ impl Ticket {
                 three_ones,
                 tracker_id,
                 response_due_at,
+                co_department_ids,
+                co_reply_due_at,
             }
             | EventKind::ForceDispatched {
                 three_ones,
                 tracker_id,
                 response_due_at,
+                co_department_ids,
+                co_reply_due_at,
             } => {
+                self.ask_co_handlers(co_department_ids, event.at, *co_reply_due_at);
                 if matches!(event.kind, EventKind::ForceDispatched { .. }) {
                     self.forced_department = Some(three_ones.department_id);
                 }
@@ -205,13 +273,27 @@ impl Ticket {
             EventKind::Escalated {
                 task_force_id,
                 co_department_ids,
+                co_reply_due_at,
                 ..
             } => {
                 self.task_force_id = Some(*task_force_id);
-                add_unique(&mut self.co_department_ids, co_department_ids);
+                self.ask_co_handlers(co_department_ids, event.at, *co_reply_due_at);
             }
-            EventKind::CoDepartmentsAdded { department_ids } => {
-                add_unique(&mut self.co_department_ids, department_ids);
+            EventKind::CoDepartmentsAdded {
+                department_ids,
+                co_reply_due_at,
+            } => {
+                self.ask_co_handlers(department_ids, event.at, *co_reply_due_at);
+            }
+            EventKind::CoReplied { department_id, .. } => {
+                if let Some(c) = self
+                    .co_handlers
+                    .iter_mut()
+                    .find(|c| c.department_id == *department_id && c.outstanding())
+                {
+                    c.replied_at = Some(event.at);
+                    c.replied_by = Some(event.actor);
+                }
             }
             EventKind::ExtensionRequested { days, reason } => {
                 self.pending_extension = Some(PendingExtension {
@@ -324,10 +406,18 @@ impl Ticket {
     }
 }
 
-fn add_unique(into: &mut Vec<DepartmentId>, more: &[DepartmentId]) {
-    for d in more {
-        if !into.contains(d) {
-            into.push(*d);
+impl Ticket {
+    /// Adds the departments not yet co-handling, each asked at `at` to reply by `due`.
+    fn ask_co_handlers(
+        &mut self,
+        ids: &[DepartmentId],
+        at: DateTime<Utc>,
+        due: Option<DateTime<Utc>>,
+    ) {
+        for d in ids {
+            if !self.is_co_department(*d) {
+                self.co_handlers.push(CoHandler::asked(*d, at, due));
+            }
         }
     }
 }

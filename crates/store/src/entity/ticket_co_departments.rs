@@ -9,6 +9,11 @@ pub struct Model {
     pub ticket_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub department_id: i64,
+    /// When it was asked to co-handle (ms); NULL on rows from before reply deadlines.
+    pub asked_at: Option<i64>,
+    pub reply_due_at: Option<i64>,
+    pub replied_at: Option<i64>,
+    pub replied_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,14 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
+use gridline_domain::ticket::CoHandler;
 use gridline_domain::{Scope, Ticket};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::StoredEvent;
 use super::lists::scope_condition;
-use super::mapping::{stored_event, to_ticket};
-use crate::entity::{ticket_events, tickets};
+use super::mapping::{stored_event, to_co_handler, to_ticket};
+use crate::entity::{ticket_co_departments as co, ticket_events, tickets};
 use crate::{Store, StoreError, to_ms};
 
 impl Store {
@@ -37,8 +38,9 @@ impl Store {
 
     /// The tickets of `scope` that a digest of `[start, end)` looks at: filed before the end
     /// and still open, or touched since the start. Loaded for the digest only: the
-    /// description is empty, and the co-handling departments, last return and pending
-    /// extension are not loaded (`domain::digest::compute` reads none of them).
+    /// description is empty, last return and pending extension are not loaded, and of the
+    /// co-handlers only those whose reply deadline falls in the period are
+    /// (`domain::digest::compute` reads no more).
     pub async fn digest_tickets(
         &self,
         scope: &Scope,
@@ -70,10 +72,22 @@ impl Store {
             .into_model::<tickets::Model>()
             .stream(&self.read)
             .await?;
+        // The co-handling opinions due in the period (one query, a few rows).
+        let mut due: std::collections::HashMap<i64, Vec<CoHandler>> = Default::default();
+        for r in co::Entity::find()
+            .filter(co::Column::ReplyDueAt.gte(to_ms(start)))
+            .filter(co::Column::ReplyDueAt.lt(to_ms(end)))
+            .filter(co::Column::TicketId.in_subquery(in_scope(scope)))
+            .all(&self.read)
+            .await?
+        {
+            due.entry(r.ticket_id).or_default().push(to_co_handler(&r)?);
+        }
         // Row by row: a zone's worth of raw rows and tickets never sit in memory together.
         let mut out = Vec::new();
         while let Some(row) = rows.try_next().await? {
-            out.push(to_ticket(row, vec![])?);
+            let co = due.remove(&row.id).unwrap_or_default();
+            out.push(to_ticket(row, co)?);
         }
         Ok(out)
     }
@@ -86,11 +100,6 @@ impl Store {
         end: DateTime<Utc>,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         use ticket_events::Column as E;
-        let in_scope = Query::select()
-            .column(tickets::Column::Id)
-            .from(tickets::Entity)
-            .cond_where(scope_condition(scope))
-            .to_owned();
         ticket_events::Entity::find()
             .filter(E::CreatedAt.gte(to_ms(start)))
             .filter(E::CreatedAt.lt(to_ms(end)))
@@ -105,7 +114,7 @@ impl Store {
                 "close_out_of_scope",
                 "follow_up",
             ]))
-            .filter(E::TicketId.in_subquery(in_scope))
+            .filter(E::TicketId.in_subquery(in_scope(scope)))
             .order_by_asc(E::Id)
             .stream(&self.read)
             .await?
@@ -114,4 +123,13 @@ impl Store {
             .try_collect()
             .await
     }
+}
+
+/// The ids of the tickets in `scope`, as a subquery.
+fn in_scope(scope: &Scope) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(tickets::Column::Id)
+        .from(tickets::Entity)
+        .cond_where(scope_condition(scope))
+        .to_owned()
 }

@@ -1,6 +1,6 @@
 //! Rows to domain values and back.
 
-use gridline_domain::ticket::{Pause, PendingExtension, PendingPause};
+use gridline_domain::ticket::{CoHandler, Pause, PendingExtension, PendingPause};
 use gridline_domain::{
     Category, Closure, DepartmentId, EnterpriseId, GridId, Priority, ReturnReason, Satisfaction,
     Status, TaskForceId, Ticket, TicketId, UserId,
@@ -8,7 +8,7 @@ use gridline_domain::{
 use sea_orm::{NotSet, Set};
 
 use super::StoredEvent;
-use crate::entity::{ticket_events, tickets};
+use crate::entity::{ticket_co_departments as co, ticket_events, tickets};
 use crate::{StoreError, from_ms, to_ms};
 
 pub(crate) fn hex_sha256(data: &[u8]) -> String {
@@ -33,9 +33,32 @@ pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| corrupt(what, &e.to_string()))
 }
 
+/// A co-handling row as the rules see it.
+pub(super) fn to_co_handler(r: &co::Model) -> Result<CoHandler, StoreError> {
+    Ok(CoHandler {
+        department_id: DepartmentId(r.department_id),
+        asked_at: r.asked_at.map(from_ms).transpose()?,
+        reply_due_at: r.reply_due_at.map(from_ms).transpose()?,
+        replied_at: r.replied_at.map(from_ms).transpose()?,
+        replied_by: r.replied_by.map(UserId),
+    })
+}
+
+/// The row of a ticket's co-handler.
+pub(super) fn co_row(ticket: TicketId, c: &CoHandler) -> co::ActiveModel {
+    co::ActiveModel {
+        ticket_id: Set(ticket.0),
+        department_id: Set(c.department_id.0),
+        asked_at: Set(c.asked_at.map(to_ms)),
+        reply_due_at: Set(c.reply_due_at.map(to_ms)),
+        replied_at: Set(c.replied_at.map(to_ms)),
+        replied_by: Set(c.replied_by.map(|u| u.0)),
+    }
+}
+
 pub(super) fn to_ticket(
     m: tickets::Model,
-    co_departments: Vec<DepartmentId>,
+    co_handlers: Vec<CoHandler>,
 ) -> Result<Ticket, StoreError> {
     let last_return: Option<ReturnReason> = parse_json(&m.last_return, "last_return")?;
     let pending_extension: Option<PendingExtension> =
@@ -62,7 +85,7 @@ pub(super) fn to_ticket(
         responsible_person_id: m.responsible_person_id.map(UserId),
         tracker_id: m.tracker_id.map(UserId),
         task_force_id: m.task_force_id.map(TaskForceId),
-        co_department_ids: co_departments,
+        co_handlers,
         queued_at: m.queued_at.map(from_ms).transpose()?,
         dispatch_due_at: m.dispatch_due_at.map(from_ms).transpose()?,
         response_due_at: m.response_due_at.map(from_ms).transpose()?,

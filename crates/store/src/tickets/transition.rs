@@ -1,14 +1,15 @@
 //! One command on one ticket: one transaction, version-checked.
 
-use gridline_domain::{DepartmentId, DomainError, Event, Ticket, TicketId};
+use gridline_domain::ticket::CoHandler;
+use gridline_domain::{DomainError, Event, Ticket, TicketId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
 };
 
 use super::StoredEvent;
 use super::events::write_events;
-use super::mapping::{changes, to_ticket};
+use super::mapping::{changes, co_row, to_co_handler, to_ticket};
 use crate::entity::{ticket_co_departments as co, tickets};
 use crate::{Store, StoreError};
 
@@ -16,7 +17,7 @@ impl Store {
     pub(super) async fn co_departments(
         &self,
         ids: &[i64],
-    ) -> Result<Vec<(i64, DepartmentId)>, StoreError> {
+    ) -> Result<Vec<(i64, CoHandler)>, StoreError> {
         let mut out = Vec::new();
         // Chunks keep each statement under SQLite's limit on bound variables.
         for chunk in ids.chunks(1000) {
@@ -24,10 +25,13 @@ impl Store {
                 co::Entity::find()
                     .filter(co::Column::TicketId.is_in(chunk.to_vec()))
                     .order_by_asc(co::Column::TicketId)
+                    .order_by_asc(co::Column::AskedAt)
+                    .order_by_asc(co::Column::DepartmentId)
                     .all(&self.read)
                     .await?
-                    .into_iter()
-                    .map(|r| (r.ticket_id, DepartmentId(r.department_id))),
+                    .iter()
+                    .map(|r| Ok((r.ticket_id, to_co_handler(r)?)))
+                    .collect::<Result<Vec<_>, StoreError>>()?,
             );
         }
         Ok(out)
@@ -38,7 +42,7 @@ impl Store {
         rows: Vec<tickets::Model>,
     ) -> Result<Vec<Ticket>, StoreError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut co: std::collections::HashMap<i64, Vec<DepartmentId>> =
+        let mut co: std::collections::HashMap<i64, Vec<CoHandler>> =
             std::collections::HashMap::new();
         for (t, d) in self.co_departments(&ids).await? {
             co.entry(t).or_default().push(d);
@@ -131,14 +135,16 @@ where
         .ok_or(StoreError::NotFound("ticket"))?;
     let co_rows = co::Entity::find()
         .filter(co::Column::TicketId.eq(id.0))
+        .order_by_asc(co::Column::AskedAt)
+        .order_by_asc(co::Column::DepartmentId)
         .all(txn)
         .await?;
     let before = to_ticket(
         row,
         co_rows
             .iter()
-            .map(|r| DepartmentId(r.department_id))
-            .collect(),
+            .map(to_co_handler)
+            .collect::<Result<_, _>>()?,
     )?;
     let (after, events) = decide(&before)?;
     let updated = tickets::Entity::update_many()
@@ -153,17 +159,21 @@ where
             actual: before.version + 1,
         }));
     }
-    for d in after
-        .co_department_ids
-        .iter()
-        .filter(|d| !before.co_department_ids.contains(d))
-    {
-        co::ActiveModel {
-            ticket_id: Set(id.0),
-            department_id: Set(d.0),
+    // Co-handlers are only added and answered, never removed.
+    for c in &after.co_handlers {
+        match before
+            .co_handlers
+            .iter()
+            .find(|b| b.department_id == c.department_id)
+        {
+            None => {
+                co_row(id, c).insert(txn).await?;
+            }
+            Some(b) if b != c => {
+                co_row(id, c).update(txn).await?;
+            }
+            Some(_) => {}
         }
-        .insert(txn)
-        .await?;
     }
     let stored = write_events(txn, id, &events).await?;
     Ok((after, stored))

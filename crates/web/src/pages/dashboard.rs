@@ -148,6 +148,7 @@ pub async fn show(
                 "returns": l.returns,
                 "reopenings": l.reopenings,
                 "paused_hours": format!("{:.1}", l.paused_hours),
+                "co_late": gridline_report::co_late(l),
             })
         })
         .collect();
