@@ -2,6 +2,7 @@
 
 mod arbitration;
 mod closures;
+mod co_handling;
 mod dispatch;
 mod evidence;
 mod follow_up;
