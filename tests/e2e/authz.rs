@@ -53,6 +53,8 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ),
     ("resolve", "accepted", [403, 403, 403, 200, 404, 403, 403]),
     ("resolve", "escalated", [403, 403, 403, 403, 200, 403, 403]),
+    // Only a co-handling department's officer (none of these; see handling::co_handling).
+    ("co_reply", "escalated", [403, 403, 403, 403, 403, 403, 403]),
     ("report", "resolved", [403, 403, 200, 403, 404, 403, 403]),
     ("urge", "accepted", [403, 403, 403, 403, 404, 200, 200]),
     ("supervise", "accepted", [403, 403, 403, 403, 404, 403, 200]),
@@ -71,7 +73,9 @@ fn body(w: &World, action: &str) -> Value {
         "add_co_departments" => json!({"department_ids": [w.id("d3")]}),
         "request_extension" => json!({"days": 2, "reason": "等待材料"}),
         "decide_extension" => json!({"approve": false}),
-        "resolve" => json!({"resolution": "已办结"}),
+        // An escalated ticket still awaits its co-handler's opinion: say why not wait.
+        "resolve" => json!({"resolution": "已办结", "unanswered_reason": "专班已现场协调"}),
+        "co_reply" => json!({"opinion": "同意"}),
         "report" => json!({"satisfaction": "satisfied"}),
         "urge" | "supervise" => json!({"note": "请尽快"}),
         "comment" => json!({"body": "意见"}),

@@ -104,13 +104,13 @@ async fn full_loop(engine: Engine) {
     let t = app.ticket(w.token("tf_member"), id).await;
     assert_eq!(t["status"], "escalated");
     assert_eq!(t["co_department_ids"], json!([w.id("d2")]));
-    // The co-handling department sees it and may comment.
+    // The co-handling department sees it and gives its opinion (协办意见).
     w.step(
         &app,
         "officer_d2",
         id,
-        "comment",
-        json!({"body": "规划条件已核实"}),
+        "co_reply",
+        json!({"opinion": "规划条件已核实"}),
     )
     .await;
     w.step(
@@ -119,6 +119,14 @@ async fn full_loop(engine: Engine) {
         id,
         "add_co_departments",
         json!({"department_ids": [w.id("d3")]}),
+    )
+    .await;
+    w.step(
+        &app,
+        "officer_d3",
+        id,
+        "co_reply",
+        json!({"opinion": "用工手续无异议"}),
     )
     .await;
     w.step(
@@ -194,8 +202,9 @@ async fn full_loop(engine: Engine) {
             "decide_extension",
             "supervise",
             "escalate",
-            "comment",
+            "co_reply",
             "add_co_departments",
+            "co_reply",
             "resolve",
             "report",
             "reopen",
@@ -214,10 +223,10 @@ async fn full_loop(engine: Engine) {
         ev[1]["payload"]["three_ones"]["accountable_leader_id"],
         w.id("leader_a")
     );
-    assert_eq!(ev[14]["payload"]["reopen_count"], 1);
+    assert_eq!(ev[15]["payload"]["reopen_count"], 1);
     assert_eq!(
         t["version"].as_i64().unwrap(),
-        16,
+        17,
         "one version per command"
     );
 
@@ -227,7 +236,7 @@ async fn full_loop(engine: Engine) {
             w.token("officer_d1"),
             id,
             "resolve",
-            json!({"expected_version": 16, "resolution": "x"}),
+            json!({"expected_version": 17, "resolution": "x"}),
         )
         .await;
     assert_eq!(status, 409);

@@ -219,6 +219,11 @@ impl Directory {
                         }
                     }
                 }
+                Recipient::ServiceCentre => {
+                    for p in self.users.iter().filter(|u| u.service_centre) {
+                        people(Some(p.id), &mut push);
+                    }
+                }
                 // Each co-handling department's mailbox and active officers.
                 Recipient::CoDepartments => {
                     for c in &t.co_handlers {

@@ -285,6 +285,10 @@ pub async fn ticket_mail(
                 (None, None) => &[],
             };
         }
+        // A return into arbitration is the service centre's to decide, not the grid's queue.
+        if matches!(kind, EventKind::Returned { .. }) && t.status == Status::Arbitration {
+            recipients = &[Recipient::ServiceCentre];
+        }
         // Co-handling departments hear of the event that names them, not of later ones.
         let named = kind.named_co_departments();
         t.co_handlers.retain(|c| named.contains(&c.department_id));

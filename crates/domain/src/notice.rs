@@ -29,6 +29,8 @@ pub enum Recipient {
     GridLiaison,
     /// The ticket's service tracking commissioner (跟踪专员).
     Tracker,
+    /// The zone's service centre's dispatchers (a ticket returned into arbitration, 退单审核).
+    ServiceCentre,
     /// The co-handling departments (协办) a message is about: those an event names, or those
     /// whose opinion is overdue. Each department's mailbox and officers.
     CoDepartments,

@@ -163,6 +163,7 @@ pub(crate) async fn ticket_message(
     };
     let t = &m.ticket;
     let name = |n: String| (!n.is_empty()).then_some(n);
+    let arbitration = t.status == gridline_domain::Status::Arbitration;
     // The lead says more when the event also asks co-handling departments (协办).
     let co = m
         .event
@@ -170,7 +171,7 @@ pub(crate) async fn ticket_message(
         .is_some_and(|e| !e.named_co_departments().is_empty());
     let lead = templates.render(
         &format!("{}/lead.txt", row.kind),
-        &Value::from_serialize(serde_json::json!({ "co": co })),
+        &Value::from_serialize(serde_json::json!({ "co": co, "arbitration": arbitration })),
     )?;
     let mut lead_lines = lead.lines();
     let ctx = Value::from_serialize(serde_json::json!({
@@ -195,6 +196,7 @@ pub(crate) async fn ticket_message(
         "resolution_due": t.resolution_due_at.map(local_time),
         "details": details(&m, now, &app.calendar),
         "link": format!("{}/tickets/{}", base_url.trim_end_matches('/'), t.id),
+        "arbitration": arbitration,
     }));
     Ok(Composed::Email(Email {
         message_id: message_id(row, message_id_domain),

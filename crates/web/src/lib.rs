@@ -117,6 +117,10 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets", get(pages::lists::all))
         .route("/tickets/new", get(pages::file::pick_enterprise))
         .route("/tickets/new/{enterprise}", get(pages::file::form))
+        .route(
+            "/tickets/new/{enterprise}/similar",
+            get(pages::file::similar_fragment),
+        )
         .route("/tickets/{id}", get(pages::ticket::show))
         .route("/tickets/{id}/actions/{action}", post(pages::ticket::act))
         .route(

@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "list.html",
     "pick_enterprise.html",
     "file.html",
+    "similar.html",
     "ticket.html",
     "dashboard.html",
     "enterprise.html",

@@ -18,6 +18,28 @@ document.addEventListener("DOMContentLoaded", function () {
     dept.addEventListener("change", apply);
     apply();
   });
+  // Filing: possible duplicates as the liaison types the title or picks the category.
+  var similar = document.getElementById("similar");
+  if (similar && similar.dataset.src && window.fetch) {
+    var form = document.getElementById("file-form");
+    var timer = null;
+    var asked = "";
+    var ask = function () {
+      var q = new URLSearchParams({
+        category: form.elements.category.value,
+        title: form.elements.title.value
+      }).toString();
+      if (q === asked) return;
+      asked = q;
+      fetch(similar.dataset.src + "?" + q, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null && asked === q) similar.innerHTML = html; })
+        .catch(function () {});
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(ask, 400); };
+    form.elements.title.addEventListener("input", later);
+    form.elements.category.addEventListener("change", later);
+  }
   // A second tap on a slow link must not send the form twice.
   document.querySelectorAll("form[method='post']").forEach(function (f) {
     f.addEventListener("submit", function () {

@@ -44,6 +44,44 @@ async fn a_duplicate_is_marked_and_an_original_withdrawn(engine: Engine) {
     assert_eq!(listed.len(), 2, "{}", text(&phone, "main").await);
     check_and_shoot(&phone, &format!("{tag}-file-similar-phone"), PHONE).await;
 
+    // For another enterprise of the grid the suggestions come as the title is typed: the
+    // grid's tickets in the same category with a similar title.
+    let other = app
+        .post_ok(
+            &w.admin,
+            "/api/v1/enterprises",
+            serde_json::json!({"name": "园区新材料公司", "credit_code": crate::world::credit_code(77), "cluster": "other", "grid_id": w.id("grid_a"), "above_size": false}),
+            201,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    phone
+        .goto(&format!("{base}/tickets/new/{other}"))
+        .await
+        .unwrap();
+    let count = "return document.querySelectorAll('[data-test=similar] li').length";
+    assert_eq!(js(&phone, count).await, 0, "nothing before typing");
+    select(&phone, "select[name=category]", "land").await;
+    fill(&phone, "input[name=title]", "厂房用地指标严重不足").await;
+    let expected = number(original).await;
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = js(
+            &phone,
+            "var a = document.querySelector('[data-test=similar]'); return a ? a.textContent : ''",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+        if shown.contains(&expected) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(shown.contains(&expected), "live suggestions: {shown:?}");
+
     // The grid head marks the copy a duplicate of the suggested original.
     let head = person(&mut driver, DESKTOP, &base, "head.a", "/queue").await;
     head.goto(&format!("{base}/tickets/{copy}")).await.unwrap();

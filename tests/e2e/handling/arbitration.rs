@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::both_engines;
+use crate::mail::{SmtpSink, by_subject, free_port, mail_env};
 use crate::pages_http::{get, sign_in};
 use crate::support::{Engine, TestApp};
 use crate::world::World;
@@ -35,9 +36,24 @@ async fn ping_pong(app: &TestApp, w: &World, title: &str) -> i64 {
 }
 
 async fn the_service_centre_arbitrates(engine: Engine) {
-    let app = TestApp::start(engine).await;
+    let sink = SmtpSink::start(free_port(), None);
+    let app = TestApp::start_with(engine, &mail_env(sink.port)).await;
     let w = World::build(&app).await;
     let id = ping_pong(&app, &w, "园区道路积水").await;
+    // The first return goes back to the grid's dispatcher; the second to the service centre.
+    let mails = sink.wait_for(4, 30).await;
+    let queue = by_subject(&mails, "工单被退回");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].to, ["head_a@test.example"]);
+    let centre = by_subject(&mails, "退单审核");
+    assert_eq!(
+        centre.len(),
+        1,
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert_eq!(centre[0].to, ["centre@test.example"]);
+    assert!(centre[0].text.contains("强制派单"));
     let t = app.ticket(w.token("head_a"), id).await;
     assert_eq!(
         (t["status"].as_str(), t["return_count"].as_i64()),

@@ -43,7 +43,11 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     let mut order = w.dispatch_body();
     order["co_department_ids"] = json!([w.id("d2"), 999_999]);
     let (s, e) = act("head_a", "dispatch", order.clone()).await;
-    assert_eq!((s, e["field"].as_str()), (422, Some("co_department_ids")), "{e}");
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (422, Some("co_department_ids")),
+        "{e}"
+    );
     assert_eq!(app.ticket(&w.admin, id).await["status"], "submitted");
 
     // The responsible department and a repeat are not co-handlers.
@@ -52,11 +56,18 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     assert_eq!(s, 200, "{res}");
     let co = res["ticket"]["co_handlers"].as_array().unwrap().clone();
     assert_eq!(
-        co.iter().map(|c| c["department_id"].clone()).collect::<Vec<_>>(),
+        co.iter()
+            .map(|c| c["department_id"].clone())
+            .collect::<Vec<_>>(),
         [json!(w.id("d2")), json!(w.id("d3"))]
     );
     let due = instant(&co[0], "reply_due_at");
-    assert!(due > start && co.iter().all(|c| c["late"] == false && c["replied_at"].is_null()));
+    assert!(
+        due > start
+            && co
+                .iter()
+                .all(|c| c["late"] == false && c["replied_at"].is_null())
+    );
     assert_eq!(
         res["ticket"]["co_department_ids"],
         json!([w.id("d2"), w.id("d3")])
@@ -67,11 +78,30 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     let dispatched = by_subject(&mails, "新工单待签收");
     assert_eq!(dispatched.len(), 1);
     let to = sorted(dispatched[0].to.clone());
-    for who in ["officer_d1", "d1", "d2", "officer_d2", "d3", "officer_d3", "tracker"] {
-        assert!(to.contains(&format!("{who}@test.example")), "{who} in {to:?}");
+    for who in [
+        "officer_d1",
+        "d1",
+        "d2",
+        "officer_d2",
+        "d3",
+        "officer_d3",
+        "tracker",
+    ] {
+        assert!(
+            to.contains(&format!("{who}@test.example")),
+            "{who} in {to:?}"
+        );
     }
-    assert!(dispatched[0].text.contains("协办意见"), "{}", dispatched[0].text);
-    assert!(dispatched[0].text.contains("协办回复期限"), "{}", dispatched[0].text);
+    assert!(
+        dispatched[0].text.contains("协办意见"),
+        "{}",
+        dispatched[0].text
+    );
+    assert!(
+        dispatched[0].text.contains("协办回复期限"),
+        "{}",
+        dispatched[0].text
+    );
 
     let (s, _) = act("officer_d1", "accept", json!({})).await;
     assert_eq!(s, 200);
@@ -79,11 +109,24 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     // Only a co-handling department's officer gives an opinion, once, with text.
     let opinion = json!({"opinion": "消防设计审查已通过，可同步预约验收"});
     let (s, e) = act("officer_d1", "co_reply", opinion.clone()).await;
-    assert_eq!((s, e["code"].as_str()), (403, Some("action_forbidden")), "{e}");
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (403, Some("action_forbidden")),
+        "{e}"
+    );
     let (s, e) = act("officer_d2", "co_reply", json!({})).await;
     assert_eq!((s, e["code"].as_str()), (422, Some("required")), "{e}");
-    let (s, e) = act("officer_d2", "co_reply", json!({"opinion": "x", "note": "y"})).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("field_not_allowed")), "{e}");
+    let (s, e) = act(
+        "officer_d2",
+        "co_reply",
+        json!({"opinion": "x", "note": "y"}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (422, Some("field_not_allowed")),
+        "{e}"
+    );
     let replied_at = start + chrono::Duration::minutes(30);
     clock.set(replied_at);
     let (s, res) = act("officer_d2", "co_reply", opinion.clone()).await;
@@ -92,7 +135,11 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     assert_eq!(d2["replied_by"], json!(w.id("officer_d2")));
     assert_eq!(d2["late"], false);
     let (s, e) = act("officer_d2", "co_reply", opinion.clone()).await;
-    assert_eq!((s, e["code"].as_str()), (422, Some("already_replied")), "{e}");
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (422, Some("already_replied")),
+        "{e}"
+    );
 
     // The opinion carries evidence, added by whoever gave it.
     let (_, history) = app
@@ -132,10 +179,19 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     clock.set(due + chrono::Duration::minutes(5));
     let mails = sink.wait_for(3, 30).await;
     let late = by_subject(&mails, "协办意见逾期");
-    assert_eq!(late.len(), 1, "{:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    assert_eq!(
+        late.len(),
+        1,
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
     assert_eq!(
         sorted(late[0].to.clone()),
-        ["d3@test.example", "officer_d1@test.example", "officer_d3@test.example"]
+        [
+            "d3@test.example",
+            "officer_d1@test.example",
+            "officer_d3@test.example"
+        ]
     );
     let t = app.ticket(&w.admin, id).await;
     assert_eq!(t["co_handlers"][1]["late"], true);
@@ -145,7 +201,11 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     let (s, e) = act("officer_d1", "resolve", json!({"resolution": "已完成验收"})).await;
     assert_eq!(
         (s, e["code"].as_str(), e["field"].as_str()),
-        (422, Some("co_replies_outstanding"), Some("unanswered_reason")),
+        (
+            422,
+            Some("co_replies_outstanding"),
+            Some("unanswered_reason")
+        ),
         "{e}"
     );
     assert_eq!(app.ticket(&w.admin, id).await["status"], "accepted");
@@ -174,7 +234,11 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
     );
     // Once resolved, no opinion is taken.
     let (s, e) = act("officer_d3", "co_reply", opinion).await;
-    assert_eq!((s, e["code"].as_str()), (409, Some("invalid_transition")), "{e}");
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "{e}"
+    );
 }
 
 /// Co-handlers named at escalation and added later each get their own deadline and mail.
@@ -195,7 +259,10 @@ async fn co_handlers_added_later(engine: Engine) {
         )
         .await;
     assert_eq!(s.as_u16(), 200, "{res}");
-    assert_eq!(res["ticket"]["co_handlers"][1]["department_id"], json!(w.id("d3")));
+    assert_eq!(
+        res["ticket"]["co_handlers"][1]["department_id"],
+        json!(w.id("d3"))
+    );
     let mails = sink.wait_for(3, 30).await;
     let asked = by_subject(&mails, "协办请求");
     assert_eq!(asked.len(), 1);
@@ -206,7 +273,11 @@ async fn co_handlers_added_later(engine: Engine) {
     );
     let escalated = by_subject(&mails, "提交专班");
     assert_eq!(escalated.len(), 1);
-    assert!(escalated[0].to.contains(&"officer_d2@test.example".to_owned()));
+    assert!(
+        escalated[0]
+            .to
+            .contains(&"officer_d2@test.example".to_owned())
+    );
 }
 
 both_engines!(co_handlers_reply_by_their_deadline, co_handlers_added_later);

@@ -147,4 +147,36 @@ async fn evidence_goes_with_its_step(engine: Engine) {
     assert_eq!(list[0]["event_id"], event);
 }
 
-both_engines!(evidence_goes_with_its_step);
+/// Uploads to one step at once cannot pass the six-file limit together: each counts what the
+/// others stored.
+async fn concurrent_evidence_keeps_the_limit(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let id = w.prepare(&app, "resolved").await;
+    let event = last_event(&app, &w, id, "resolve").await;
+    let token = w.token("officer_d1").to_owned();
+    let two: &[(&str, &[u8])] = &[("a.png", PNG), ("b.pdf", PDF)];
+    let tries = (0..5).map(|_| upload(&app, &token, id, event, two));
+    let answers = futures::future::join_all(tries).await;
+    let ok = answers.iter().filter(|(s, _)| *s == 204).count();
+    let refused = answers
+        .iter()
+        .filter(|(s, e)| *s == 422 && e["code"] == "too_many_files")
+        .count();
+    assert_eq!((ok, refused), (3, 2), "{answers:?}");
+    let (_, files) = app
+        .get(&w.admin, &format!("/api/v1/tickets/{id}/attachments"))
+        .await;
+    let on_step = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["event_id"] == event)
+        .count();
+    assert_eq!(on_step, 6);
+}
+
+both_engines!(
+    evidence_goes_with_its_step,
+    concurrent_evidence_keeps_the_limit
+);

@@ -132,4 +132,104 @@ async fn the_evidence_form(engine: Engine) {
     assert!(evidence.contains("验收照片.png"));
 }
 
-both_engines!(the_closure_forms, the_evidence_form);
+/// 主办/协办 through the forms: co-handlers named in the dispatch form, an opinion from the
+/// co-handling department, and a resolution refused (keeping what was typed) until it says
+/// why it does not wait for the missing opinion.
+async fn the_co_handling_forms(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let id = w.file(&app, "消防验收多部门会商").await;
+    let post = |c: &reqwest::Client, action: &str, fields: Vec<(&'static str, String)>| {
+        let url = app.url(&format!("/tickets/{id}/actions/{action}"));
+        let (c, app, w) = (c.clone(), &app, &w);
+        async move {
+            let (_, html) = get(&c, app, &format!("/tickets/{id}")).await;
+            let version = app.ticket(w.token("head_a"), id).await["version"].to_string();
+            let mut form = vec![
+                ("_csrf", input_value(&html, "_csrf")),
+                ("expected_version", version),
+            ];
+            form.extend(fields);
+            c.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let (head, _) = sign_in(&app, "head.a").await;
+    let (_, html) = get(&head, &app, &format!("/tickets/{id}")).await;
+    let dispatch_form = html.split("data-action=\"dispatch\"").nth(1).unwrap();
+    assert!(dispatch_form.contains("name=\"co_department_ids\""));
+    let r = post(
+        &head,
+        "dispatch",
+        vec![
+            ("accountable_leader_id", w.id("leader_a").to_string()),
+            ("department_id", w.id("d1").to_string()),
+            ("responsible_person_id", w.id("officer_d1").to_string()),
+            ("co_department_ids", w.id("d2").to_string()),
+            ("co_department_ids", w.id("d3").to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (d2, _) = sign_in(&app, "officer.d2").await;
+    let (_, html) = get(&d2, &app, &format!("/tickets/{id}")).await;
+    assert!(
+        html.contains(&format!("/tickets/{id}/actions/co_reply\"")),
+        "offered to the co-handler"
+    );
+    let r = post(&d2, "co_reply", vec![("opinion", "同意，配合核查".into())]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&d2, &app, &format!("/tickets/{id}")).await;
+    assert!(
+        !html.contains(&format!("/tickets/{id}/actions/co_reply\"")),
+        "once"
+    );
+    assert!(
+        html.contains("同意，配合核查"),
+        "the opinion is in the history"
+    );
+
+    let (d1, _) = sign_in(&app, "officer.d1").await;
+    assert_eq!(
+        post(&d1, "accept", vec![]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, html) = get(&d1, &app, &format!("/tickets/{id}")).await;
+    assert!(
+        !html.contains(&format!("/tickets/{id}/actions/co_reply\"")),
+        "not the responsible department's"
+    );
+    let table = html.split("data-test=\"co-handling\"").nth(1).unwrap();
+    assert_eq!(table.matches("data-replied=\"true\"").count(), 1, "{table}");
+    assert_eq!(
+        table.matches("data-replied=\"false\"").count(),
+        1,
+        "{table}"
+    );
+    assert!(html.contains("data-test=\"co-waiting\""));
+    let r = post(&d1, "resolve", vec![("resolution", "验收已预约".into())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-field=\"unanswered_reason\""), "{body}");
+    assert!(body.contains("验收已预约"), "what was typed is kept");
+    assert_eq!(
+        app.ticket(w.token("head_a"), id).await["status"],
+        "accepted"
+    );
+    let r = post(
+        &d1,
+        "resolve",
+        vec![
+            ("resolution", "验收已预约".into()),
+            ("unanswered_reason", "企业急需，已电话沟通".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.ticket(w.token("head_a"), id).await["status"],
+        "resolved"
+    );
+}
+
+both_engines!(the_closure_forms, the_evidence_form, the_co_handling_forms);

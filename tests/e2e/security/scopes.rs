@@ -60,6 +60,14 @@ async fn task_force_cannot_resolve_reopened_ticket(engine: Engine) {
     let id = w.prepare(&app, "escalated").await;
     w.step(
         &app,
+        "officer_d2",
+        id,
+        "co_reply",
+        json!({"opinion": "规划条件无异议"}),
+    )
+    .await;
+    w.step(
+        &app,
         "tf_member",
         id,
         "resolve",

@@ -58,8 +58,15 @@ impl Store {
         files: &[gridline_domain::attachment::NewAttachment],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
-        use sea_orm::{ActiveModelTrait, PaginatorTrait, Set, TransactionTrait};
+        use sea_orm::{ActiveModelTrait, PaginatorTrait, QuerySelect, Set, TransactionTrait};
         let txn = self.write.begin().await?;
+        // Uploads to one event queue behind each other, so two at once cannot both pass the
+        // count (PostgreSQL: a row lock on the event; SQLite writes one at a time anyway).
+        crate::entity::ticket_events::Entity::find_by_id(event_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("event"))?;
         let already = attachments::Entity::find()
             .filter(attachments::Column::EventId.eq(event_id))
             .count(&txn)

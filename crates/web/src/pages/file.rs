@@ -110,30 +110,7 @@ async fn show_form(
         .filter(|p| p.enterprise_id.0 == e.id)
         .map(|p| serde_json::json!({"id": p.id, "name": p.name}))
         .collect();
-    // What the enterprise already has open here (and, once a title is typed, the grid's
-    // alike tickets): the liaison checks before filing a duplicate.
-    let query = gridline_app::tickets::SimilarQuery {
-        enterprise_id: e.id,
-        category: Some(input.category.clone()).filter(|c| Category::parse(c).is_some()),
-        title: Some(input.title.clone()),
-    };
-    let similar: Vec<_> = match gridline_app::tickets::similar(state, &v.auth, &query).await {
-        Ok(found) => found
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "id": s.ticket.id.0,
-                    "number": s.ticket.number,
-                    "title": s.ticket.title,
-                    "status": s.ticket.status.as_str(),
-                    "same_enterprise": s.same_enterprise,
-                })
-            })
-            .collect(),
-        // An enterprise off the register: the filing itself says so.
-        Err(err) if err.kind() == gridline_app::ErrorKind::Invalid => vec![],
-        Err(err) => return Err(err.into()),
-    };
+    let similar = suggestions(state, v, e.id, &input.category, &input.title).await?;
     let mut res = page(
         "file.html",
         &v.ctx("/tickets/new"),
@@ -153,6 +130,69 @@ async fn show_form(
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(res)
+}
+
+/// What the enterprise already has open here (and, once a title is typed, the grid's alike
+/// tickets): the liaison checks before filing a duplicate.
+async fn suggestions(
+    state: &AppState,
+    v: &Viewer,
+    enterprise: i64,
+    category: &str,
+    title: &str,
+) -> Result<Vec<serde_json::Value>, PageError> {
+    let query = gridline_app::tickets::SimilarQuery {
+        enterprise_id: enterprise,
+        category: Some(category.to_owned()).filter(|c| Category::parse(c).is_some()),
+        title: Some(title.to_owned()),
+    };
+    match gridline_app::tickets::similar(state, &v.auth, &query).await {
+        Ok(found) => Ok(found
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.ticket.id.0,
+                    "number": s.ticket.number,
+                    "title": s.ticket.title,
+                    "status": s.ticket.status.as_str(),
+                    "same_enterprise": s.same_enterprise,
+                })
+            })
+            .collect()),
+        // An enterprise off the register: the filing itself says so.
+        Err(err) if err.kind() == gridline_app::ErrorKind::Invalid => Ok(vec![]),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// What the filing form asks for its live suggestions.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SimilarParams {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// `GET /tickets/new/{enterprise}/similar?category=&title=`: the possible duplicates as the
+/// liaison types (a fragment the form swaps in; the same rule as the API's `similar`).
+pub async fn similar_fragment(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(enterprise): Path<i64>,
+    Query(q): Query<SimilarParams>,
+) -> Result<Response, PageError> {
+    v.require(&[Role::Liaison])?;
+    let e = gridline_app::org::enterprise(&state, EnterpriseId(enterprise)).await?;
+    if file(&v.auth.actor, GridId(e.grid_id), state.now()).is_err() {
+        return Err(PageError::not_found());
+    }
+    let similar = suggestions(&state, &v, e.id, &q.category, &q.title).await?;
+    Ok(page(
+        "similar.html",
+        &v.ctx("/tickets/new"),
+        serde_json::json!({ "similar": similar }),
+    ))
 }
 
 /// `GET /tickets/new/{enterprise}`: the form.
