@@ -21,6 +21,7 @@ mod m20261201_000003_pause;
 mod m20261201_000004_arbitration;
 mod m20261201_000005_evidence;
 mod m20261201_000006_co_replies;
+mod m20261202_000001_bulletins;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_arbitration::Migration),
             Box::new(m20261201_000005_evidence::Migration),
             Box::new(m20261201_000006_co_replies::Migration),
+            Box::new(m20261202_000001_bulletins::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bulletins;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -122,6 +123,7 @@ impl Modify for ProblemResponses {
         (name = "tickets", description = "工单 / Tickets and the closed loop"),
         (name = "policies", description = "送政策上门 / Policies and their delivery to enterprises"),
         (name = "projects", description = "重点项目 / Key projects and their milestones"),
+        (name = "bulletins", description = "考核通报 / Department scores, the red and black lists, the circulated bulletin"),
         (name = "visits", description = "走访 / Visits to enterprises, coverage"),
         (name = "admin", description = "管理 / Administration: the notification outbox"),
         (name = "health", description = "Health"),
@@ -191,6 +193,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(policies::export_deliveries))
         .routes(routes!(policies::list_deliveries))
         .routes(routes!(policies::record_delivery))
+        .routes(routes!(
+            bulletins::publish_bulletin,
+            bulletins::list_bulletins
+        ))
+        .routes(routes!(bulletins::get_bulletin))
         .routes(routes!(projects::create_project, projects::list_projects))
         .routes(routes!(projects::get_project))
         .routes(routes!(projects::reach_milestone))

@@ -7,6 +7,7 @@
 //! [`Caller`], the error policy, and the use cases (`tickets`, `org`).
 
 pub mod admin;
+pub mod appraisal;
 pub mod audit;
 pub mod auth;
 pub mod digest;

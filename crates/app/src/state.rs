@@ -52,6 +52,8 @@ pub struct AppState {
     pub visits: gridline_domain::visit::VisitTargets,
     /// Who publishes policies and how long a delivery may take (config `[policies]`).
     pub policies: Arc<gridline_domain::policy::PolicySettings>,
+    /// How departments are scored and what the bulletin names (config `[appraisal]`).
+    pub appraisal: Arc<gridline_domain::appraisal::AppraisalPolicy>,
 }
 
 /// The bound on uploads read at once.

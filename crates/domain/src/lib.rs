@@ -4,6 +4,9 @@
 //! Everything here is a pure function of its arguments. Time comes in as an argument
 //! (`now`), never from the clock; the calendar comes in as data.
 
+#[macro_use]
+pub mod kinds;
+pub mod appraisal;
 pub mod attachment;
 pub mod calendar;
 pub mod credit_code;
@@ -11,8 +14,6 @@ pub mod digest;
 pub mod error;
 pub mod handover;
 pub mod ids;
-#[macro_use]
-pub mod kinds;
 pub mod notice;
 pub mod org;
 pub mod permission;

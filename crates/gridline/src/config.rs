@@ -32,6 +32,9 @@ pub struct Settings {
     pub visits: gridline_domain::visit::VisitTargets,
     /// Who publishes policies and how long a delivery may take.
     pub policies: gridline_domain::policy::PolicySettings,
+    /// How departments are scored and what the bulletin names (考核, 通报).
+    #[serde(default)]
+    pub appraisal: gridline_domain::appraisal::AppraisalPolicy,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +118,10 @@ impl Config {
             .context("reading the configuration")?;
         settings
             .sla
+            .validate()
+            .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+        settings
+            .appraisal
             .validate()
             .map_err(|e| anyhow::anyhow!("config: {e}"))?;
         Ok(Config {

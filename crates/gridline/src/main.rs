@@ -176,6 +176,7 @@ pub(crate) fn app_state(config: &Config, store: Store) -> anyhow::Result<AppStat
         digests: Arc::default(),
         visits: config.settings.visits,
         policies: Arc::new(config.settings.policies.clone()),
+        appraisal: Arc::new(config.settings.appraisal.clone()),
     })
 }
 

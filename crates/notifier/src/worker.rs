@@ -75,6 +75,16 @@ impl Notifier {
                 attachments: vec![d.xlsx],
             }));
         }
+        if row.kind == gridline_app::appraisal::MAIL_KIND {
+            return crate::delivery::bulletin_message(
+                &self.app,
+                &self.templates,
+                &mail.base_url,
+                &mail.message_id_domain,
+                row,
+            )
+            .await;
+        }
         if gridline_domain::policy::DeliveryNotice::parse(&row.kind).is_some() {
             return crate::delivery::message(
                 &self.app,

@@ -2,6 +2,8 @@
 //! list and trend, drawn once for the dashboard and the mail alike. Pure presentation: the
 //! numbers come from the application layer (`gridline_app::digest`).
 
+pub mod bulletin;
+
 use gridline_domain::digest::{DigestStats, Period};
 use plotters::prelude::*;
 use rust_xlsxwriter::{Format, Workbook};

@@ -93,6 +93,11 @@ const UNIQUE: &[(&str, &str, &str)] = &[
         "name_taken",
         "a grid with this name exists / 网格名称已存在",
     ),
+    (
+        "bulletins",
+        "already_published",
+        "the bulletin of this period is already published / 该期通报已发布",
+    ),
 ];
 
 impl From<DbErr> for StoreError {

@@ -6,6 +6,7 @@
 //! are the same pool and concurrent commands are ordered by the version check.
 
 pub mod audit;
+pub mod bulletins;
 pub mod entity;
 mod error;
 pub mod org;

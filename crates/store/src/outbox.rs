@@ -70,33 +70,42 @@ pub(crate) async fn enqueue_event(
     Ok(())
 }
 
+/// Writes a row unless one with its dedupe key exists, on `db` (a transaction or the pool).
+pub(crate) async fn enqueue_in<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    row: NewOutbox,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let model = outbox::ActiveModel {
+        id: NotSet,
+        ticket_id: Set(row.ticket_id.map(|t| t.0)),
+        event_id: Set(None),
+        dedupe_key: Set(Some(row.dedupe_key)),
+        kind: Set(row.kind),
+        payload: Set(row.payload.to_string()),
+        state: Set(state::PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(to_ms(now)),
+        last_error: Set(None),
+        locked_until: Set(None),
+        created_at: Set(to_ms(now)),
+        sent_at: Set(None),
+    };
+    let inserted = outbox::Entity::insert(model)
+        .on_conflict(
+            OnConflict::column(outbox::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted > 0)
+}
+
 impl Store {
     /// Writes a row unless one with its dedupe key exists. Returns whether it was written.
     pub async fn enqueue(&self, row: NewOutbox, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let model = outbox::ActiveModel {
-            id: NotSet,
-            ticket_id: Set(row.ticket_id.map(|t| t.0)),
-            event_id: Set(None),
-            dedupe_key: Set(Some(row.dedupe_key)),
-            kind: Set(row.kind),
-            payload: Set(row.payload.to_string()),
-            state: Set(state::PENDING.into()),
-            attempts: Set(0),
-            next_attempt_at: Set(to_ms(now)),
-            last_error: Set(None),
-            locked_until: Set(None),
-            created_at: Set(to_ms(now)),
-            sent_at: Set(None),
-        };
-        let inserted = outbox::Entity::insert(model)
-            .on_conflict(
-                OnConflict::column(outbox::Column::DedupeKey)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.write)
-            .await?;
-        Ok(inserted > 0)
+        enqueue_in(&self.write, row, now).await
     }
 
     /// Which of these dedupe keys already have a row.

@@ -142,6 +142,11 @@ pub fn routes() -> Router<AppState> {
             get(pages::projects::list).post(pages::projects::create),
         )
         .route("/projects/export", get(pages::projects::export))
+        .route(
+            "/bulletins",
+            get(pages::bulletins::list).post(pages::bulletins::publish),
+        )
+        .route("/bulletins/{period}", get(pages::bulletins::show))
         .route("/projects/{id}", get(pages::projects::show))
         .route(
             "/projects/{id}/milestones/{milestone}/{action}",

@@ -56,6 +56,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "delivery_form.html",
     "delivery_stats.html",
     "projects.html",
+    "bulletins.html",
+    "bulletin.html",
     "project.html",
     "project_summary.html",
 );
@@ -139,12 +141,14 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/policies", "nav.policies"),
             ("/projects", "nav.projects"),
             ("/register", "nav.register"),
+            ("/bulletins", "nav.bulletins"),
         ],
         Role::DepartmentOfficer => &[
             ("/inbox", "nav.inbox"),
             ("/tickets", "nav.tickets"),
             ("/policies", "nav.policies"),
             ("/projects", "nav.projects"),
+            ("/bulletins", "nav.bulletins"),
         ],
         Role::TaskForceMember => &[
             ("/task-force", "nav.task_force"),
@@ -157,6 +161,7 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/visits", "nav.visits"),
             ("/policies", "nav.policies"),
             ("/projects", "nav.projects"),
+            ("/bulletins", "nav.bulletins"),
         ],
         Role::Admin => &[
             ("/dashboard", "nav.dashboard"),
@@ -170,6 +175,7 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/admin/task-forces", "nav.task_forces"),
             ("/register", "nav.register"),
             ("/admin/audit", "nav.audit"),
+            ("/bulletins", "nav.bulletins"),
         ],
     };
     links

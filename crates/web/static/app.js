@@ -40,6 +40,10 @@ document.addEventListener("DOMContentLoaded", function () {
     form.elements.title.addEventListener("input", later);
     form.elements.category.addEventListener("change", later);
   }
+  // The bulletin's print button (printing from the browser's menu works as well).
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
   // A second tap on a slow link must not send the form twice.
   document.querySelectorAll("form[method='post']").forEach(function (f) {
     f.addEventListener("submit", function () {

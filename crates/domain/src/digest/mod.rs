@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{WorkCalendar, local_instant};
 use crate::ids::{DepartmentId, TicketId, UserId};
@@ -29,7 +29,7 @@ pub struct EventFact {
 }
 
 /// One department's line in the ranking.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DepartmentLine {
     pub department_id: DepartmentId,
     pub signed: u32,
@@ -45,6 +45,13 @@ pub struct DepartmentLine {
     /// of them came late or not by the period's end (逾期协办).
     pub co_replies: u32,
     pub co_replies_late: u32,
+    /// Verdicts on its tickets recorded in the period (reports and follow-up calls).
+    #[serde(default)]
+    pub satisfied: u32,
+    #[serde(default)]
+    pub basically_satisfied: u32,
+    #[serde(default)]
+    pub unsatisfied: u32,
     /// On-time resolution rate, in [0, 1]; `None` if nothing was resolved.
     pub resolution_rate: Option<f64>,
     /// On-time signing rate; `None` if nothing was signed.
@@ -52,7 +59,7 @@ pub struct DepartmentLine {
 }
 
 /// A ticket overdue at the end of the period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverdueLine {
     pub ticket_id: TicketId,
     pub number: String,
@@ -66,7 +73,7 @@ pub struct OverdueLine {
 }
 
 /// Filed and resolved on one day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendPoint {
     pub day: NaiveDate,
     pub filed: u32,
@@ -74,7 +81,7 @@ pub struct TrendPoint {
 }
 
 /// The digest's numbers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DigestStats {
     pub filed: u32,
     pub resolved: u32,
@@ -195,6 +202,9 @@ pub fn compute(
                 paused_hours: 0.0,
                 co_replies: 0,
                 co_replies_late: 0,
+                satisfied: 0,
+                basically_satisfied: 0,
+                unsatisfied: 0,
                 resolution_rate: None,
                 signing_rate: None,
             })
@@ -305,6 +315,7 @@ pub fn compute(
         let dept = match e.action {
             ActionKind::Return => e.department_id,
             ActionKind::Reopen | ActionKind::Resume => *responsible,
+            ActionKind::Report | ActionKind::FollowUp if e.satisfaction.is_some() => *responsible,
             _ => continue,
         };
         let Some(d) = dept else { continue };
@@ -313,6 +324,11 @@ pub fn compute(
             match e.action {
                 ActionKind::Return => l.returns += 1,
                 ActionKind::Reopen => l.reopenings += 1,
+                ActionKind::Report | ActionKind::FollowUp => match e.satisfaction {
+                    Some(Satisfaction::Satisfied) => l.satisfied += 1,
+                    Some(Satisfaction::BasicallySatisfied) => l.basically_satisfied += 1,
+                    _ => l.unsatisfied += 1,
+                },
                 _ => l.paused_hours += e.paused_secs.unwrap_or(0) as f64 / 3600.0,
             }
         }

@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod audit_log;
+pub mod bulletins;
 pub mod departments;
 pub mod enterprises;
 pub mod grid_seats;

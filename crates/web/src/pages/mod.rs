@@ -1,6 +1,7 @@
 //! One file per page group.
 
 pub mod admin;
+pub mod bulletins;
 pub mod dashboard;
 pub mod enterprise;
 pub mod evidence;
