@@ -122,5 +122,23 @@ pub async fn stats_for(
             })
         })
         .collect::<Result<_, StoreError>>()?;
-    Ok(compute(period, &tickets, &events, calendar))
+    let mut stats = compute(period, &tickets, &events, calendar);
+    // Hotspots need the enterprises' industry clusters: one read of those that filed.
+    let (start, end) = period.range();
+    let mut ids: Vec<i64> = tickets
+        .iter()
+        .filter(|t| t.created_at >= start && t.created_at < end)
+        .map(|t| t.enterprise_id.0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let clusters: std::collections::HashMap<i64, gridline_domain::Cluster> = store
+        .enterprises_by_ids(&ids)
+        .await?
+        .into_iter()
+        .filter_map(|e| Some((e.id, gridline_domain::Cluster::parse(&e.cluster)?)))
+        .collect();
+    stats.hotspots =
+        gridline_domain::digest::hotspots(period, &tickets, &|e| clusters.get(&e.0).copied());
+    Ok(stats)
 }

@@ -142,7 +142,7 @@ impl Actor {
 }
 
 /// An enterprise's industry cluster (产业集群).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cluster {
     /// 电子信息

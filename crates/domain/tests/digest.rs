@@ -741,3 +741,99 @@ fn co_handling_replies() {
     assert_eq!((a.1, a.2, b.1, b.2), (1, 0, 1, 1));
     assert!(a.0 < b.0, "{:?}", stats.ranking);
 }
+
+/// 未诉先办: the period's tickets by category, grid and cluster (two or more), and the
+/// enterprises with repeat problems; duplicates and invalid requests are not counted, nor
+/// tickets filed outside the period.
+#[test]
+fn hotspots_of_a_period() {
+    use gridline_domain::digest::hotspots;
+    let week = Period::parse("2026-W11").unwrap();
+    let mut all = Vec::new();
+    for (id, ent, cat, when, closure) in [
+        (1, 1, Category::Land, "2026-03-09T02:00:00Z", None),
+        (2, 2, Category::Land, "2026-03-10T02:00:00Z", None),
+        (3, 2, Category::Hiring, "2026-03-11T02:00:00Z", None),
+        (
+            4,
+            3,
+            Category::Land,
+            "2026-03-11T03:00:00Z",
+            Some(Closure::Duplicate),
+        ),
+        (5, 2, Category::Land, "2026-03-02T02:00:00Z", None),
+        (
+            6,
+            4,
+            Category::Land,
+            "2026-03-12T02:00:00Z",
+            Some(Closure::Withdrawn),
+        ),
+    ] {
+        let mut t = ticket(id, 10, when);
+        t.enterprise_id = EnterpriseId(ent);
+        t.category = cat;
+        t.closure = closure;
+        all.push(t);
+    }
+    let cluster = |e: EnterpriseId| (e.0 != 4).then_some(Cluster::ElectronicInformation);
+    let h = hotspots(week, &all, &cluster);
+    assert_eq!(h.cells.len(), 1, "{h:?}");
+    let c = &h.cells[0];
+    assert_eq!(
+        (c.category, c.grid_id, c.cluster, c.count),
+        (
+            Category::Land,
+            GridId(1),
+            Some(Cluster::ElectronicInformation),
+            2
+        )
+    );
+    assert_eq!(h.repeats.len(), 1);
+    assert_eq!(h.repeats[0].enterprise_id, EnterpriseId(2));
+    assert_eq!(h.repeats[0].count, 2);
+    assert_eq!(h.repeats[0].categories, [Category::Land, Category::Hiring]);
+}
+
+/// Per-person workload: what each responsible person holds at the period's end, signed and
+/// resolved on time, average working days, reopenings.
+#[test]
+fn per_person_workload() {
+    let cal = calendar();
+    let week = Period::parse("2026-W11").unwrap();
+    let mut done = ticket(1, 10, "2026-03-09T01:00:00Z");
+    done.status = Status::Closed;
+    done.response_due_at = Some(at("2026-03-09T09:00:00Z"));
+    done.accepted_at = Some(at("2026-03-09T02:00:00Z"));
+    done.resolution_due_at = Some(at("2026-03-16T10:00:00Z"));
+    done.resolved_at = Some(at("2026-03-11T02:00:00Z"));
+    done.closed_at = Some(at("2026-03-12T02:00:00Z"));
+    let mut open = ticket(2, 10, "2026-03-10T01:00:00Z");
+    open.status = Status::Accepted;
+    open.response_due_at = Some(at("2026-03-10T02:00:00Z"));
+    open.accepted_at = Some(at("2026-03-10T05:00:00Z"));
+    let mut other = ticket(3, 11, "2026-03-10T01:00:00Z");
+    other.responsible_person_id = Some(UserId(9));
+    other.closure = Some(Closure::Withdrawn);
+    let events = [event(1, ActionKind::Reopen, "2026-03-10T06:00:00Z")];
+    let stats = compute(week, &[done, open, other], &events, &cal);
+    assert_eq!(
+        stats.people.len(),
+        1,
+        "the withdrawn ticket counts for nobody"
+    );
+    let p = &stats.people[0];
+    assert_eq!(p.person_id, UserId(8));
+    assert_eq!(
+        (
+            p.held,
+            p.signed,
+            p.signed_on_time,
+            p.resolved,
+            p.resolved_on_time,
+            p.reopenings
+        ),
+        (1, 2, 1, 1, 1, 1)
+    );
+    assert_eq!(p.avg_working_days, Some(2.0));
+}

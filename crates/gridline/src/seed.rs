@@ -179,7 +179,7 @@ pub async fn demo(
     };
 
     // Leaders: the party secretary sees the zone; three deputies are grid leaders.
-    s.user("leader", "骆书记", Role::Leader, none, true).await?;
+    let top = s.user("leader", "骆书记", Role::Leader, none, true).await?;
     let leaders = [
         s.user("leader.chen", "陈主任", Role::Leader, none, false)
             .await?,
@@ -526,6 +526,40 @@ pub async fn demo(
             age: 1,
         },
     ];
+    // Last month's work, for its published bulletin (通报): one resolved to the enterprise's
+    // satisfaction, one still open long past its deadline (named in the bulletin).
+    let today = now
+        .with_timezone(&gridline_domain::calendar::ZONE)
+        .date_naive();
+    let last_month = gridline_domain::digest::Period::month_before(today);
+    let mid_last_month = today
+        .signed_duration_since(last_month.first_day() + Duration::days(9))
+        .num_days();
+    let demos: Vec<Demo> = demos
+        .into_iter()
+        .chain([
+            Demo {
+                enterprise: 9,
+                category: Category::Policy,
+                priority: Priority::Normal,
+                title: "研发费用加计扣除政策辅导",
+                description: "企业希望税务和经发部门上门辅导研发费用加计扣除申报。",
+                dept: econ,
+                steps: &["dispatch", "accept", "resolve", "report_satisfied"],
+                age: mid_last_month,
+            },
+            Demo {
+                enterprise: 13,
+                category: Category::Utilities,
+                priority: Priority::Normal,
+                title: "厂区雨污分流管网改造",
+                description: "厂区雨污管网混接，环保督查要求限期整改，需水务部门技术支持。",
+                dept: water,
+                steps: &["dispatch", "accept"],
+                age: mid_last_month,
+            },
+        ])
+        .collect();
     // Handling as a 12345 centre runs it: a pause waiting for the enterprise, a ticket
     // returned twice and waiting for the service centre's arbitration, a follow-up call that
     // closed a ticket as explained.
@@ -755,6 +789,33 @@ pub async fn demo(
         now,
     )
     .await?;
+    // Last month's bulletin, published (frozen) as the office would on the first days of
+    // this month.
+    let stats =
+        gridline_app::digest::stats_for(store, calendar, &gridline_domain::Scope::All, last_month)
+            .await?;
+    let bulletin = gridline_domain::appraisal::compose(
+        last_month.to_string(),
+        stats,
+        &gridline_domain::appraisal::AppraisalPolicy::default(),
+        2,
+        now,
+        top,
+    );
+    store
+        .publish_bulletin(
+            &bulletin.period,
+            now,
+            top.0,
+            serde_json::to_string(&bulletin)?,
+            gridline_store::outbox::NewOutbox {
+                kind: gridline_app::appraisal::MAIL_KIND.into(),
+                ticket_id: None,
+                dedupe_key: format!("bulletin:{}", bulletin.period),
+                payload: serde_json::json!({ "period": bulletin.period }),
+            },
+        )
+        .await?;
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -129,7 +129,18 @@ pub async fn build(
         "grids": d.projects.0.iter().map(|(g, c)| standing(names.grid(g.0), c)).collect::<Vec<_>>(),
         "departments": d.projects.1.iter().map(|(x, c)| standing(names.department(Some(x.0)), c)).collect::<Vec<_>>(),
     });
+    let enterprises = gridline_app::org::enterprise_names(
+        app,
+        stats.hotspots.repeats.iter().map(|r| r.enterprise_id.0),
+    )
+    .await?;
+    let (hot_cells, hot_repeats) =
+        gridline_report::hotspot_rows(&stats.hotspots, &|g| names.grid(g), &|e| {
+            enterprises.get(&e).cloned().unwrap_or_default()
+        });
     let ctx = Value::from_serialize(serde_json::json!({
+        "hot_cells": hot_cells,
+        "hot_repeats": hot_repeats,
         "leader": user.display_name,
         "period": period.to_string(),
         "start": period.first_day().to_string(),

@@ -368,3 +368,52 @@ pub fn table_workbook(
     }
     wb.save_to_buffer()
 }
+
+/// A hotspot cell as listed (names resolved by the caller).
+#[derive(Debug, Clone, Serialize)]
+pub struct HotspotRow {
+    pub category: &'static str,
+    pub grid: String,
+    pub cluster: &'static str,
+    pub count: u32,
+}
+
+/// An enterprise with repeat problems as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepeatRow {
+    pub enterprise: String,
+    pub count: u32,
+    pub categories: String,
+}
+
+/// The hotspot tables (未诉先办) of a period's numbers.
+pub fn hotspot_rows(
+    h: &gridline_domain::digest::Hotspots,
+    grid: &dyn Fn(i64) -> String,
+    enterprise: &dyn Fn(i64) -> String,
+) -> (Vec<HotspotRow>, Vec<RepeatRow>) {
+    (
+        h.cells
+            .iter()
+            .map(|c| HotspotRow {
+                category: c.category.label_zh(),
+                grid: grid(c.grid_id.0),
+                cluster: c.cluster.map_or("—", |x| x.label_zh()),
+                count: c.count,
+            })
+            .collect(),
+        h.repeats
+            .iter()
+            .map(|r| RepeatRow {
+                enterprise: enterprise(r.enterprise_id.0),
+                count: r.count,
+                categories: r
+                    .categories
+                    .iter()
+                    .map(|c| c.label_zh())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            })
+            .collect(),
+    )
+}

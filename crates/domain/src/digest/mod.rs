@@ -11,7 +11,11 @@ use crate::ids::{DepartmentId, TicketId, UserId};
 use crate::kinds::{ActionKind, Closure, Satisfaction};
 use crate::ticket::Ticket;
 
+mod hotspots;
+mod people;
 mod period;
+pub use hotspots::{HOTSPOT_ROWS, HotspotCell, Hotspots, RepeatEnterprise, hotspots};
+pub use people::PersonLine;
 pub use period::{PERIOD_YEARS_BACK, Period, due_periods};
 
 /// An event the digest counts.
@@ -120,6 +124,13 @@ pub struct DigestStats {
     pub ranking: Vec<DepartmentLine>,
     pub overdue: Vec<OverdueLine>,
     pub trend: Vec<TrendPoint>,
+    /// Where problems cluster (未诉先办); filled by [`hotspots`], which needs the
+    /// enterprises' clusters ([`compute`] leaves it empty).
+    #[serde(default)]
+    pub hotspots: Hotspots,
+    /// Per-person workload and timeliness, most held first.
+    #[serde(default)]
+    pub people: Vec<PersonLine>,
 }
 
 fn rate(part: u32, whole: u32) -> Option<f64> {
@@ -415,5 +426,7 @@ pub fn compute(
         ranking,
         overdue,
         trend,
+        hotspots: Hotspots::default(),
+        people: people::lines(range, tickets, &in_period, calendar),
     }
 }

@@ -178,6 +178,31 @@ pub async fn show(
         })
         .take(20)
         .collect();
+    let enterprises = gridline_app::org::enterprise_names(
+        &state,
+        stats.hotspots.repeats.iter().map(|r| r.enterprise_id.0),
+    )
+    .await?;
+    let (hot_cells, hot_repeats) =
+        gridline_report::hotspot_rows(&stats.hotspots, &|g| dir.grid(g), &|e| {
+            enterprises.get(&e).cloned().unwrap_or_default()
+        });
+    let people: Vec<_> = stats
+        .people
+        .iter()
+        .take(50)
+        .map(|p| {
+            serde_json::json!({
+                "name": dir.user(Some(p.person_id.0)),
+                "department": dir.department(p.department_id.map(|d| d.0)),
+                "held": p.held,
+                "signed": format!("{}/{}", p.signed_on_time, p.signed),
+                "resolved": format!("{}/{}", p.resolved_on_time, p.resolved),
+                "days": p.avg_working_days.map_or_else(|| "—".to_owned(), |d| format!("{d:.1}")),
+                "reopenings": p.reopenings,
+            })
+        })
+        .collect();
     let back = format!(
         "/dashboard?period={period}{}",
         grid.map(|g| format!("&grid={g}")).unwrap_or_default()
@@ -186,6 +211,9 @@ pub async fn show(
         "dashboard.html",
         &v.ctx("/dashboard"),
         serde_json::json!({
+            "people": people,
+            "hot_cells": hot_cells,
+            "hot_repeats": hot_repeats,
             "period": period.to_string(),
             "periods": offered.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "grid": grid,
