@@ -39,12 +39,13 @@ clippy:
 python-deps:
 	@python3 -c 'import chinese_calendar, aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check chinesecalendar aiosmtpd
 
-## browser-deps: Debian's Chromium, its WebDriver and a CJK font (the page tests and their screenshots)
+## browser-deps: Debian's Chromium, its WebDriver, a CJK font (the page tests and their
+## screenshots) and poppler's pdfinfo/pdftotext (the printed bulletin is read back)
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
-		|| ! fc-list 2>/dev/null | grep -qi 'cjk'; then \
-		echo "installing chromium, chromium-driver, fonts-noto-cjk"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
+		|| ! command -v pdftotext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'cjk'; then \
+		echo "installing chromium, chromium-driver, fonts-noto-cjk, poppler-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk poppler-utils; \
 	fi
 
 calendar-check: python-deps

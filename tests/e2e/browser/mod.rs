@@ -3,6 +3,7 @@
 //! `target/screenshots/` for a reviewer to look at.
 
 mod admin;
+mod bulletin;
 mod handling;
 mod harness;
 mod pages;
