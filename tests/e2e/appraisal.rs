@@ -153,6 +153,19 @@ async fn a_bulletin_is_published_once_and_frozen(engine: Engine) {
     assert!(html.contains("data-test=\"scores\"") && html.contains("data-test=\"named\""));
     assert!(html.contains(late_number.as_str().unwrap()));
     let (top, _) = sign_in(&app, "top").await;
+    // The dashboard of the month: the responsible person's workload, and the enterprise's
+    // two land problems as a hotspot and a repeat.
+    let (s, html) = get(&top, &app, "/dashboard?period=2026-09").await;
+    assert_eq!(s, StatusCode::OK);
+    let people = html.split("data-test=\"people\"").nth(1).unwrap();
+    let people = people.split("</table>").next().unwrap();
+    assert!(people.contains("测试officer_d1"), "{people}");
+    let hot = html.split("data-test=\"hot-cells\"").nth(1).unwrap();
+    let hot = hot.split("</table>").next().unwrap();
+    assert!(hot.contains("<td>2</td>"), "{hot}");
+    assert!(html.contains("data-test=\"hot-repeats\""));
+    let live = html.split("data-test=\"scores\"").nth(1).unwrap();
+    assert!(live.contains("class=\"list-red\""), "the live red list");
     let (_, html) = get(&top, &app, "/bulletins").await;
     let r = top
         .post(app.url("/bulletins"))

@@ -187,6 +187,21 @@ pub async fn show(
         gridline_report::hotspot_rows(&stats.hotspots, &|g| dir.grid(g), &|e| {
             enterprises.get(&e).cloned().unwrap_or_default()
         });
+    // The period's scores as they stand (published bulletins are frozen; these are live).
+    let scores = gridline_domain::appraisal::scores(&stats, &state.appraisal);
+    let (red, black) =
+        gridline_domain::appraisal::red_and_black(&scores, state.appraisal.list_size);
+    let scores: Vec<_> = scores
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "name": dir.department(Some(s.department_id.0)),
+                "score": format!("{:.1}", s.score),
+                "list": if red.contains(&s.department_id) { "red" } else if black.contains(&s.department_id) { "black" } else { "" },
+                "indicators": s.indicators.iter().map(|i| format!("{} {:.1}/{:.0}", i.indicator.label_zh(), i.points, i.weight)).collect::<Vec<_>>().join(" · "),
+            })
+        })
+        .collect();
     let people: Vec<_> = stats
         .people
         .iter()
@@ -212,6 +227,7 @@ pub async fn show(
         &v.ctx("/dashboard"),
         serde_json::json!({
             "people": people,
+            "scores": scores,
             "hot_cells": hot_cells,
             "hot_repeats": hot_repeats,
             "period": period.to_string(),
