@@ -63,6 +63,18 @@ async fn production_refuses_the_default_secret() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("without a real SMTP server"));
+    // A real server named, but mail written to files (the development default): refused.
+    let out = gridline(&db)
+        .env("GRIDLINE_ENV", "production")
+        .env("GRIDLINE__MAIL__HOST", "smtp.zone.example.cn")
+        .env("GRIDLINE__MAIL__FROM", "网格通 <gridline@zone.example.cn>")
+        .env("GRIDLINE__MAIL__TRANSPORT", "file")
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without a real SMTP server"));
 }
 
 /// A clock file moves time for tests; production runs on the system clock and refuses it.

@@ -167,7 +167,10 @@ impl Config {
                 bail!("the JWT secret must be at least 32 bytes in production");
             }
             let mail = &self.settings.mail;
-            if mail.host.trim().is_empty() || mail.from.ends_with("@gridline.example>") {
+            if mail.transport != gridline_notifier::config::Transport::Smtp
+                || mail.host.trim().is_empty()
+                || mail.from.ends_with("@gridline.example>")
+            {
                 bail!(
                     "refusing to start in production without a real SMTP server: set GRIDLINE__MAIL__HOST and GRIDLINE__MAIL__FROM (see README, Mail)"
                 );

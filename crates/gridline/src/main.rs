@@ -183,11 +183,18 @@ pub(crate) fn app_state(config: &Config, store: Store) -> anyhow::Result<AppStat
 /// The mail door over the application.
 pub(crate) fn notifier(config: &Config, app: AppState) -> anyhow::Result<Arc<Notifier>> {
     let settings = config.notifier();
-    let mailer =
-        SmtpMailer::new(&settings.mail).map_err(|e| anyhow::anyhow!("mail settings: {e}"))?;
+    let mailer: Arc<dyn gridline_notifier::mailer::Mailer> = match settings.mail.transport {
+        gridline_notifier::config::Transport::Smtp => Arc::new(
+            SmtpMailer::new(&settings.mail).map_err(|e| anyhow::anyhow!("mail settings: {e}"))?,
+        ),
+        gridline_notifier::config::Transport::File => Arc::new(
+            gridline_notifier::mailer::FileMailer::new(&settings.mail)
+                .map_err(|e| anyhow::anyhow!("mail settings: {e}"))?,
+        ),
+    };
     Ok(Arc::new(Notifier {
         app,
-        mailer: Arc::new(mailer),
+        mailer,
         templates: Templates::new()?,
         config: settings,
     }))

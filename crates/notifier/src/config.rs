@@ -14,10 +14,31 @@ pub enum Security {
     Tls,
 }
 
+/// Where messages go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// To the SMTP server (production).
+    #[default]
+    Smtp,
+    /// Each message as `NNNNNN.eml` in `mail.file_dir` (development: nothing to set up).
+    File,
+}
+
+fn default_file_dir() -> String {
+    "data/mail".into()
+}
+
 /// The SMTP server and the messages' sender.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
+    /// `smtp` or `file`.
+    #[serde(default)]
+    pub transport: Transport,
+    /// For the file transport: the folder the messages are written to.
+    #[serde(default = "default_file_dir")]
+    pub file_dir: String,
     pub host: String,
     pub port: u16,
     pub security: Security,
@@ -37,6 +58,7 @@ pub struct MailSettings {
 impl std::fmt::Debug for MailSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MailSettings")
+            .field("transport", &self.transport)
             .field("host", &self.host)
             .field("port", &self.port)
             .field("security", &self.security)

@@ -193,6 +193,11 @@ async fn co_handlers_reply_by_their_deadline(engine: Engine) {
             "officer_d3@test.example"
         ]
     );
+    // Every message says a machine sent it (RFC 3834), so auto-replies do not loop.
+    for raw in sink.raw() {
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(raw.contains("Auto-Submitted: auto-generated"), "{raw}");
+    }
     let t = app.ticket(&w.admin, id).await;
     assert_eq!(t["co_handlers"][1]["late"], true);
     assert_eq!(t["co_handlers"][0]["late"], false);
