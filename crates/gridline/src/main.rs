@@ -197,6 +197,7 @@ pub(crate) fn notifier(config: &Config, app: AppState) -> anyhow::Result<Arc<Not
         mailer,
         templates: Templates::new()?,
         config: settings,
+        outage: Default::default(),
     }))
 }
 

@@ -36,6 +36,9 @@ pub struct Notifier {
     pub mailer: Arc<dyn Mailer>,
     pub templates: Templates,
     pub config: NotifierConfig,
+    /// Whether the mail server failed the last send: an outage is logged when it starts and
+    /// when it ends, not once per message.
+    pub outage: std::sync::atomic::AtomicBool,
 }
 
 impl Notifier {

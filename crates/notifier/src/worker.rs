@@ -1,5 +1,7 @@
 //! The outbox worker: claim, render, send, record; back off on failure; dead after N tries.
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Duration, Utc};
 use gridline_app::AppResult;
 use gridline_app::mail::{self, Due, PrepareError, Prepared};
@@ -128,10 +130,11 @@ impl Notifier {
             ..Default::default()
         };
         for row in rows {
+            // (whether the mail server failed, the error)
             let result = match self.compose(&row, now).await {
                 Ok(Composed::Email(email)) => self.mailer.send(&email).await.map_err(|e| {
                     let to: Vec<String> = email.to.iter().map(|(_, a)| mask(a)).collect();
-                    format!("{e} (to {})", to.join(", "))
+                    (true, format!("{e} (to {})", to.join(", ")))
                 }),
                 Ok(Composed::NoRecipients(reason) | Composed::Obsolete(reason)) => {
                     tracing::info!(outbox = row.id, kind = %row.kind, %reason, "nothing to send");
@@ -139,22 +142,39 @@ impl Notifier {
                     report.skipped += 1;
                     continue;
                 }
-                Err(e) => Err(format!("composing: {e}")),
+                Err(e) => Err((false, format!("composing: {e}"))),
             };
             match result {
                 Ok(()) => {
                     mail::sent(&self.app, row.id).await?;
                     tracing::debug!(outbox = row.id, kind = %row.kind, "sent");
+                    if self.outage.swap(false, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "the mail server answers again; waiting messages are being sent"
+                        );
+                    }
                     report.sent += 1;
                 }
-                Err(error) => {
+                Err((server, error)) => {
                     let dead = row.attempts >= w.max_attempts;
                     let retry_at = (!dead).then(|| self.app.now() + self.backoff(row.attempts));
                     if dead {
                         tracing::error!(outbox = row.id, kind = %row.kind, attempts = row.attempts, %error, "giving up on a message: it is dead until an admin retries it");
                         report.dead += 1;
                     } else {
-                        tracing::warn!(outbox = row.id, kind = %row.kind, attempts = row.attempts, retry_at = ?retry_at, %error, "sending failed; will retry");
+                        if !server {
+                            tracing::warn!(outbox = row.id, kind = %row.kind, attempts = row.attempts, retry_at = ?retry_at, %error, "sending failed; will retry");
+                        } else if !self.outage.swap(true, Ordering::Relaxed) {
+                            // Once per outage, not once per message and minute.
+                            tracing::warn!(
+                                %error,
+                                backoff_base_secs = w.backoff_base_secs,
+                                backoff_max_secs = w.backoff_max_secs,
+                                "sending failed: the mail server cannot take messages; they wait and are retried with backoff (logged once until it answers again)"
+                            );
+                        } else {
+                            tracing::debug!(outbox = row.id, kind = %row.kind, attempts = row.attempts, %error, "sending failed; will retry");
+                        }
                         report.failed += 1;
                     }
                     mail::failed(&self.app, row.id, error, retry_at).await?;
