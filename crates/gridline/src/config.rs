@@ -35,6 +35,26 @@ pub struct Settings {
     /// How departments are scored and what the bulletin names (考核, 通报).
     #[serde(default)]
     pub appraisal: gridline_domain::appraisal::AppraisalPolicy,
+    /// The log's format.
+    #[serde(default)]
+    pub log: LogSettings,
+}
+
+/// `[log]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+/// `text` (for people) or `json` (one object per line, for a log collector).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Deserialize)]

@@ -97,20 +97,36 @@ enum Command {
     },
 }
 
-fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    tracing_subscriber::fmt()
+/// The log: text for people (the default), or one JSON object per line for a collector
+/// (`[log] format = "json"`).
+fn init_tracing(format: config::LogFormat) {
+    // The access log (a line per request) goes to a collector, not to a person's terminal.
+    let default = match format {
+        config::LogFormat::Text => {
+            "info,gridline::access=warn,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"
+        }
+        config::LogFormat::Json => "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Text => builder.init(),
+        config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    init_tracing();
     let cli = Cli::parse();
     let config = Config::load(&cli.config_dir, &cli.environment)?;
+    init_tracing(config.settings.log.format);
     match cli.command {
         Command::Serve { demo } => serve(config, demo).await,
         Command::Migrate => {

@@ -15,7 +15,45 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(gridline_api::method_not_allowed)
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| gridline_api::internal_error()))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(
+                    |res: &axum::http::Response<_>,
+                     latency: std::time::Duration,
+                     span: &tracing::Span| {
+                        span.record("status", res.status().as_u16());
+                        span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+                        tracing::info!(target: "gridline::access", "request");
+                    },
+                ),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The span of one request: its id, method and route template (never the path with its ids
+/// and query), and — recorded once known — the status, latency and the caller's user id.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(unmatched)", axum::extract::MatchedPath::as_str)
+        .to_owned();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    tracing::info_span!(
+        "http",
+        request_id = %id,
+        method = %req.method(),
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        user_id = tracing::field::Empty,
+    )
 }

@@ -4,6 +4,7 @@
 
 mod guards;
 mod input;
+mod logs;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

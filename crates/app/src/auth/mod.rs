@@ -298,6 +298,8 @@ pub async fn authenticate_claims(state: &AppState, claims: &Claims) -> Result<Ca
     if claims.epoch != known.epoch {
         return Err(AppError::unauthorized("token_revoked"));
     }
+    // The request's log line names who made it (by id only).
+    tracing::Span::current().record("user_id", id);
     Ok(Caller {
         user: known.person,
         actor: known.actor,
