@@ -45,9 +45,34 @@ pub use error::{AppError, AppResult, ErrorKind};
 
 /// Whether the service can answer requests: the database is reachable (`/readyz`).
 pub async fn ready(state: &AppState) -> AppResult<()> {
-    state.store.ping().await.map_err(|e| {
+    let not_ready = |e: gridline_store::StoreError| {
         tracing::warn!(error = %e, "not ready");
         AppError::unavailable()
-    })
+    };
+    state.store.ping().await.map_err(not_ready)?;
+    let pending = state.store.pending_migrations().await.map_err(not_ready)?;
+    if !pending.is_empty() {
+        return Err(AppError::unavailable().detail(format!(
+            "migrations pending: {} (run `gridline migrate`) / 数据库迁移未完成",
+            pending.join(", ")
+        )));
+    }
+    if let Some(limit) = state.ready_outbox_max_age
+        && let Some(oldest) = state
+            .store
+            .oldest_pending_outbox()
+            .await
+            .map_err(not_ready)?
+    {
+        let age = state.now() - oldest;
+        if age > limit {
+            return Err(AppError::unavailable().detail(format!(
+                "outbox: the oldest message waiting to be sent is {} minutes old (limit {}) / 通知积压",
+                age.num_minutes(),
+                limit.num_minutes()
+            )));
+        }
+    }
+    Ok(())
 }
 pub use state::{AppState, Clock, SystemClock, Uploads};

@@ -52,6 +52,9 @@ pub struct AppState {
     pub visits: gridline_domain::visit::VisitTargets,
     /// Who publishes policies and how long a delivery may take (config `[policies]`).
     pub policies: Arc<gridline_domain::policy::PolicySettings>,
+    /// `/readyz` fails when a message has waited in the outbox longer than this (config
+    /// `server.ready_outbox_max_age_secs`; 0: never).
+    pub ready_outbox_max_age: Option<chrono::Duration>,
     /// How departments are scored and what the bulletin names (config `[appraisal]`).
     pub appraisal: Arc<gridline_domain::appraisal::AppraisalPolicy>,
 }

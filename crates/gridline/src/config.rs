@@ -64,10 +64,18 @@ pub struct ClockSettings {
     pub file: String,
 }
 
+/// An hour: the worker retries with backoff up to an hour, so older means it is stuck.
+const fn default_ready_outbox_max_age_secs() -> u64 {
+    3600
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
     pub addr: String,
+    /// `/readyz` fails when a message has waited in the outbox longer than this (0: never).
+    #[serde(default = "default_ready_outbox_max_age_secs")]
+    pub ready_outbox_max_age_secs: u64,
     /// Filing forms whose files are read at once; more wait (up to a time limit, then 503).
     pub max_concurrent_uploads: usize,
     /// Seconds a filing form waits for its turn before it is answered 503.

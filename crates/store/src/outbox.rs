@@ -103,6 +103,18 @@ pub(crate) async fn enqueue_in<C: sea_orm::ConnectionTrait>(
 }
 
 impl Store {
+    /// When the oldest message still waiting to be sent was written (readiness).
+    pub async fn oldest_pending_outbox(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let oldest: Option<Option<i64>> = outbox::Entity::find()
+            .select_only()
+            .column_as(outbox::Column::CreatedAt.min(), "oldest")
+            .filter(outbox::Column::State.eq(state::PENDING))
+            .into_tuple()
+            .one(&self.read)
+            .await?;
+        oldest.flatten().map(crate::from_ms).transpose()
+    }
+
     /// Writes a row unless one with its dedupe key exists. Returns whether it was written.
     pub async fn enqueue(&self, row: NewOutbox, now: DateTime<Utc>) -> Result<bool, StoreError> {
         enqueue_in(&self.write, row, now).await

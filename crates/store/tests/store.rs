@@ -87,10 +87,14 @@ async fn migrations_down_and_up(pg: bool) {
     let all = gridline_migrations::Migrator::migrations().len();
     let db = open(pg).await;
     assert_eq!(db.store.applied_migrations().await.unwrap().len(), all);
+    assert!(db.store.pending_migrations().await.unwrap().is_empty());
     db.store.migrate_down_all().await.unwrap();
     assert!(db.store.applied_migrations().await.unwrap().is_empty());
+    // Readiness names what is pending.
+    assert_eq!(db.store.pending_migrations().await.unwrap().len(), all);
     db.store.migrate().await.unwrap();
     assert_eq!(db.store.applied_migrations().await.unwrap().len(), all);
+    assert!(db.store.pending_migrations().await.unwrap().is_empty());
     db.store.ping().await.unwrap();
     db.close().await;
 }

@@ -5,6 +5,7 @@
 mod guards;
 mod input;
 mod logs;
+mod ready;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
