@@ -2,6 +2,7 @@
 //!
 //! anyhow is used here and only here: errors end at this binary.
 
+mod backup;
 mod calendar_cmd;
 mod clock;
 mod config;
@@ -67,6 +68,18 @@ enum Command {
     },
     /// Applies pending migrations and exits.
     Migrate,
+    /// Copies the SQLite database to FILE while the server keeps serving (PostgreSQL: use
+    /// pg_dump; see README, Operations).
+    Backup {
+        /// Where the copy goes (must not exist).
+        file: std::path::PathBuf,
+    },
+    /// Restores a backup made by `gridline backup` into the configured SQLite database,
+    /// which must be empty (no users), then applies pending migrations.
+    Restore {
+        /// The backup.
+        file: std::path::PathBuf,
+    },
     /// Manages users.
     User {
         #[command(subcommand)]
@@ -129,6 +142,8 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(config.settings.log.format);
     match cli.command {
         Command::Serve { demo } => serve(config, demo).await,
+        Command::Backup { file } => crate::backup::backup(&config, &file).await,
+        Command::Restore { file } => crate::backup::restore(&config, &file).await,
         Command::Migrate => {
             let store = open_store(&config).await?;
             store.migrate().await?;

@@ -130,6 +130,30 @@ impl Store {
         Ok(())
     }
 
+    /// A consistent copy of a SQLite database, taken while it serves (`VACUUM INTO`): one read
+    /// transaction, so the copy holds every write committed before it started and none half.
+    /// PostgreSQL is backed up with its own tools (`pg_dump`).
+    pub async fn backup_sqlite(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend() != DbBackend::Sqlite {
+            return Err(StoreError::invalid(
+                "database",
+                "not_sqlite",
+                "backup copies SQLite databases; back up PostgreSQL with pg_dump (see README, Operations) / PostgreSQL 请用 pg_dump 备份",
+            ));
+        }
+        let path = to.to_str().ok_or_else(|| {
+            StoreError::invalid(
+                "file",
+                "not_utf8",
+                "the backup path is not UTF-8 / 路径须为 UTF-8",
+            )
+        })?;
+        self.read
+            .execute_unprepared(&format!("VACUUM INTO '{}'", path.replace('\'', "''")))
+            .await?;
+        Ok(())
+    }
+
     /// Which engine this is.
     pub fn backend(&self) -> DbBackend {
         self.write.get_database_backend()

@@ -2,6 +2,7 @@
 //! nothing half-written; fifty clients on one version; hostile input from property tests;
 //! every route's authorization; login throttling; secrets out of logs; graceful shutdown.
 
+mod backup;
 mod guards;
 mod input;
 mod logs;
