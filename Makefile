@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test fmt-check clippy calendar-check pg-up python-deps browser-deps mail-sink bench fuzz-api build clean deny unused-deps
+.PHONY: run test fmt-check clippy calendar-check pg-up python-deps browser-deps deploy-deps mail-sink bench fuzz-api build clean deny unused-deps
 
 ## run: build, migrate, seed the demo on first start, serve on http://127.0.0.1:8080 (SQLite in ./data)
 run:
@@ -11,7 +11,7 @@ run:
 
 ## test: formatting, lints, the calendar cross-check, every suite on SQLite and PostgreSQL,
 ## the pages in headless Chromium
-test: fmt-check clippy calendar-check python-deps browser-deps pg-up
+test: fmt-check clippy calendar-check python-deps browser-deps deploy-deps pg-up
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
 		GRIDLINE_TEST_PG=$(PG_URL) $(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -46,6 +46,14 @@ browser-deps:
 		|| ! command -v pdftotext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'cjk'; then \
 		echo "installing chromium, chromium-driver, fonts-noto-cjk, poppler-utils"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk poppler-utils; \
+	fi
+
+## deploy-deps: nginx and systemd-analyze, which check the files in deploy/
+deploy-deps:
+	@if ! command -v nginx >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1 \
+		|| ! command -v openssl >/dev/null 2>&1; then \
+		echo "installing nginx-light, systemd, openssl"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light systemd openssl; \
 	fi
 
 calendar-check: python-deps

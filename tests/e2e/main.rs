@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod closed_loop;
 mod concurrency;
+mod deploy;
 mod handling;
 mod handover;
 mod input;
