@@ -225,3 +225,48 @@ async fn concurrent_starts_migrate_once_on_postgres() {
     let out = run(&db, &["migrate"], &[]);
     assert!(out.contains("m20261126_000001_initial"), "{out}");
 }
+
+/// `make run` on a fresh machine: the development environment starts, seeds the demo and
+/// writes its mail to files, without a single warning (no mail server is needed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_development_server_starts_without_warnings() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    let cwd = std::env::temp_dir().join(format!("gridline-dev-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&cwd).unwrap();
+    let log = cwd.join("stderr.log");
+    let mut child = gridline(&db)
+        .env("GRIDLINE_ENV", "development")
+        .env_remove("GRIDLINE__AUTH__JWT_SECRET")
+        .env("GRIDLINE__WORKER__POLL_MS", "200")
+        .current_dir(&cwd)
+        .args(["serve", "--demo"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    // The demo's notifications are written as files within seconds.
+    let mail = cwd.join("data/mail");
+    let mut written = 0;
+    for _ in 0..150 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        written = std::fs::read_dir(&mail)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
+            .unwrap_or(0);
+        if written > 10 {
+            break;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(written > 10, "mail written to files: {written}\n{stderr}");
+    // RUST_LOG=warn: whatever reached standard error is a warning or an error.
+    assert!(stderr.trim().is_empty(), "warnings at start:\n{stderr}");
+    let _ = std::fs::remove_dir_all(cwd);
+}

@@ -185,7 +185,9 @@ impl Config {
                     self.env
                 );
             }
-            tracing::warn!(
+            // Expected on a developer's machine (`make run` starts without a warning), and
+            // refused everywhere else: said, not warned.
+            tracing::info!(
                 env = %self.env,
                 "signing tokens with the development JWT secret: fine on a developer's machine, never on a server others reach"
             );
