@@ -75,6 +75,8 @@ fn the_nginx_site_passes_nginx_t() {
         .replace("/etc/ssl/gridline/fullchain.pem", cert.to_str().unwrap())
         .replace("/etc/ssl/gridline/privkey.pem", key.to_str().unwrap());
     assert!(site.contains("X-Forwarded-Proto") && site.contains("client_max_body_size 50m"));
+    // /metrics answers loopback, and nginx connects from loopback: it must not pass it on.
+    assert!(site.contains("location = /metrics"));
     std::fs::write(dir.join("gridline.conf"), site).unwrap();
     let d = dir.display();
     std::fs::write(

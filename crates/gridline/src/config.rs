@@ -38,6 +38,27 @@ pub struct Settings {
     /// The log's format.
     #[serde(default)]
     pub log: LogSettings,
+    /// `/metrics`.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// `[metrics]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// When set, `/metrics` answers whoever presents it as a bearer token (and only them);
+    /// when empty, loopback callers only.
+    #[serde(default)]
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("token", &if self.token.is_empty() { "" } else { "***" })
+            .finish()
+    }
 }
 
 /// `[log]`.

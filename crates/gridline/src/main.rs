@@ -7,6 +7,7 @@ mod calendar_cmd;
 mod clock;
 mod config;
 mod digest_cmd;
+mod metrics;
 mod seed;
 mod seed_service;
 mod server;
@@ -240,6 +241,7 @@ pub(crate) fn notifier(config: &Config, app: AppState) -> anyhow::Result<Arc<Not
 
 async fn worker(config: Config) -> anyhow::Result<()> {
     config.check_production()?;
+    metrics::install(&config.settings.metrics.token)?;
     let store = open_store(&config).await?;
     store.migrate().await.context("applying migrations")?;
     let n = notifier(&config, app_state(&config, store.clone())?)?;
@@ -298,6 +300,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         config.check_demo_allowed()?;
     }
     let started = std::time::Instant::now();
+    metrics::install(&config.settings.metrics.token)?;
     let store = open_store(&config).await?;
     store.migrate().await.context("applying migrations")?;
     let state = app_state(&config, store.clone())?;

@@ -12,6 +12,8 @@ use tower_http::trace::TraceLayer;
 pub fn router(state: AppState) -> Router {
     gridline_api::router()
         .merge(gridline_web::routes())
+        .route("/metrics", axum::routing::get(crate::metrics::render))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .method_not_allowed_fallback(gridline_api::method_not_allowed)
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| gridline_api::internal_error()))

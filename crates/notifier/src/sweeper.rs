@@ -10,7 +10,11 @@ use crate::Notifier;
 impl Notifier {
     /// Writes the deadline notices and digests due now.
     pub async fn sweep_once(&self) -> AppResult<SweepReport> {
-        mail::sweep(&self.app, self.digest_schedule()).await
+        let report = mail::sweep(&self.app, self.digest_schedule()).await?;
+        metrics::counter!("sweeper_runs_total").increment(1);
+        metrics::counter!("notices_queued_total").increment(report.notices as u64);
+        metrics::counter!("digests_queued_total").increment(report.digests as u64);
+        Ok(report)
     }
 
     /// Queues the digest of `period` for every active leader (once per leader and period).

@@ -148,6 +148,7 @@ impl Notifier {
                 Ok(()) => {
                     mail::sent(&self.app, row.id).await?;
                     tracing::debug!(outbox = row.id, kind = %row.kind, "sent");
+                    metrics::counter!("outbox_sent_total", "kind" => row.kind.clone()).increment(1);
                     if self.outage.swap(false, Ordering::Relaxed) {
                         tracing::warn!(
                             "the mail server answers again; waiting messages are being sent"
@@ -161,6 +162,8 @@ impl Notifier {
                     if dead {
                         tracing::error!(outbox = row.id, kind = %row.kind, attempts = row.attempts, %error, "giving up on a message: it is dead until an admin retries it");
                         report.dead += 1;
+                        metrics::counter!("outbox_dead_total", "kind" => row.kind.clone())
+                            .increment(1);
                     } else {
                         if !server {
                             tracing::warn!(outbox = row.id, kind = %row.kind, attempts = row.attempts, retry_at = ?retry_at, %error, "sending failed; will retry");
@@ -176,6 +179,8 @@ impl Notifier {
                             tracing::debug!(outbox = row.id, kind = %row.kind, attempts = row.attempts, %error, "sending failed; will retry");
                         }
                         report.failed += 1;
+                        metrics::counter!("outbox_failed_total", "kind" => row.kind.clone())
+                            .increment(1);
                     }
                     mail::failed(&self.app, row.id, error, retry_at).await?;
                 }

@@ -103,6 +103,16 @@ pub(crate) async fn enqueue_in<C: sea_orm::ConnectionTrait>(
 }
 
 impl Store {
+    /// How many messages wait to be sent, and since when the oldest (metrics).
+    pub async fn outbox_pending_stats(&self) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
+        use sea_orm::PaginatorTrait;
+        let n = outbox::Entity::find()
+            .filter(outbox::Column::State.eq(state::PENDING))
+            .count(&self.read)
+            .await?;
+        Ok((n, self.oldest_pending_outbox().await?))
+    }
+
     /// When the oldest message still waiting to be sent was written (readiness).
     pub async fn oldest_pending_outbox(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let oldest: Option<Option<i64>> = outbox::Entity::find()

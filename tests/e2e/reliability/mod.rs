@@ -6,6 +6,7 @@ mod backup;
 mod guards;
 mod input;
 mod logs;
+mod metrics;
 mod ready;
 
 use std::collections::HashSet;

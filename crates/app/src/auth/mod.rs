@@ -351,6 +351,7 @@ pub async fn sign_in(
 ) -> AppResult<SignedIn> {
     if let Err(wait) = state.auth.limiter.check(username, address) {
         tracing::warn!(%username, %address, "login attempts throttled");
+        metrics::counter!("login_throttled_total").increment(1);
         return Err(AppError::too_many_requests(wait));
     }
     // A username is printable: a NUL would reach the database (a 500 on PostgreSQL).
@@ -369,6 +370,7 @@ pub async fn sign_in(
         .map_err(|e| AppError::internal(&e))?;
     let Some(user) = user.filter(|_| ok) else {
         tracing::info!(%username, "failed login");
+        metrics::counter!("login_refused_total").increment(1);
         return Err(AppError::unauthorized("invalid_credentials")
             .detail("wrong username or password / 用户名或密码错误"));
     };
