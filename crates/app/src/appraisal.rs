@@ -2,8 +2,9 @@
 //! red and black lists and the tickets named for chronic lateness, published once (frozen)
 //! and mailed to every department and leader. One use case for the API, the pages and mail.
 
-use gridline_domain::appraisal::{Bulletin, compose};
+use gridline_domain::appraisal::{Bulletin, check_publishable, compose};
 use gridline_domain::digest::Period;
+use gridline_domain::permission::publishes_bulletins;
 use gridline_domain::{Role, Scope};
 use gridline_store::bulletins::BulletinRow;
 use gridline_store::outbox::NewOutbox;
@@ -15,10 +16,9 @@ use crate::state::AppState;
 /// The outbox kind of a bulletin's mail.
 pub const MAIL_KIND: &str = "bulletin";
 
-/// Whether the caller publishes bulletins: the zone's top leaders and the service centre.
+/// Whether the caller publishes bulletins (the rule: [`publishes_bulletins`]).
 pub fn may_publish(caller: &Caller) -> bool {
-    let u = &caller.actor.user;
-    (u.role == Role::Leader && u.top_leader) || (u.role == Role::Dispatcher && u.service_centre)
+    publishes_bulletins(&caller.actor)
 }
 
 fn period_of(s: &str) -> AppResult<Period> {
@@ -31,14 +31,20 @@ fn period_of(s: &str) -> AppResult<Period> {
     })
 }
 
-/// The numbers a bulletin of `period` would carry now (a preview; nothing is stored).
-pub async fn draft(state: &AppState, caller: &Caller, period: &str) -> AppResult<Bulletin> {
-    if !may_publish(caller) {
-        return Err(AppError::forbidden(
+fn ensure_publisher(caller: &Caller) -> AppResult<()> {
+    if may_publish(caller) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
             "publishers_only",
             "only top leaders and the service centre publish bulletins / 仅主要领导和服务中心可发布通报",
-        ));
+        ))
     }
+}
+
+/// The numbers a bulletin of `period` would carry now (a preview; nothing is stored).
+pub async fn draft(state: &AppState, caller: &Caller, period: &str) -> AppResult<Bulletin> {
+    ensure_publisher(caller)?;
     let p = period_of(period)?;
     let stats = crate::digest::stats_for(&state.store, &state.calendar, &Scope::All, p).await?;
     Ok(compose(
@@ -54,15 +60,10 @@ pub async fn draft(state: &AppState, caller: &Caller, period: &str) -> AppResult
 /// Publishes the bulletin of a period that has ended: computed over the whole zone, stored
 /// as it is now (later changes to tickets never reach it) and mailed, once.
 pub async fn publish(state: &AppState, caller: &Caller, period: &str) -> AppResult<Bulletin> {
+    // Refused before the zone's numbers are computed.
+    ensure_publisher(caller)?;
+    check_publishable(period_of(period)?, state.now())?;
     let bulletin = draft(state, caller, period).await?;
-    let (_, end) = period_of(period)?.range();
-    if end > state.now() {
-        return Err(AppError::invalid(
-            "period",
-            "period_not_ended",
-            "a bulletin is published once its period has ended / 期间结束后方可发布通报",
-        ));
-    }
     let snapshot = serde_json::to_string(&bulletin)
         .map_err(|e| AppError::internal(&format!("bulletin snapshot: {e}")))?;
     let mail = NewOutbox {

@@ -184,8 +184,14 @@ impl Directory {
     }
 
     /// (name, address) of each of a ticket's recipients who has an address and is active,
-    /// without repeats, in the order asked.
-    pub fn addresses(&self, t: &Ticket, who: &[Recipient]) -> Vec<(String, String)> {
+    /// without repeats, in the order asked; `co` are the co-handling departments the message
+    /// is about ([`Recipient::CoDepartments`]).
+    pub fn addresses(
+        &self,
+        t: &Ticket,
+        who: &[Recipient],
+        co: &[gridline_domain::DepartmentId],
+    ) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut push = |name: &str, email: Option<&str>| {
             if let Some(e) = email.filter(|e| !e.is_empty())
@@ -226,8 +232,8 @@ impl Directory {
                 }
                 // Each co-handling department's mailbox and active officers.
                 Recipient::CoDepartments => {
-                    for c in &t.co_handlers {
-                        let d = c.department_id.0;
+                    for c in co {
+                        let d = c.0;
                         push(
                             &self.department(Some(d)),
                             self.dept_email.get(&d).map(String::as_str),

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use gridline_domain::digest::{DigestStats, Period, due_periods};
 use gridline_domain::notice::{
-    DeadlineNotice, NoticeKind, Recipient, deadline_notices, event_recipients,
+    DeadlineNotice, NoticeKind, Recipient, co_departments_told, deadline_notices, event_recipients,
+    recipients_of,
 };
 use gridline_domain::ticket::EventKind;
 use gridline_domain::{ActionKind, Role, Scope, Status, ThreeOnes, Ticket, TicketId, UserId};
@@ -246,6 +247,7 @@ pub async fn ticket_mail(
         .map_err(AppError::from)?;
     let mut event = None;
     let mut notice_due = None;
+    let mut notice = None;
     if let Some(e) = due.event_id {
         // The message tells of the event as it was: a "to sign for" mail sent late must not
         // say the ticket is closed, and goes to the three-ones the event named (a dispatch
@@ -256,6 +258,7 @@ pub async fn ticket_mail(
         let kind = EventKind::from_parts(&stored.action, &stored.payload).ok_or_else(|| {
             PrepareError::Payload(format!("a {} event that does not parse", stored.action))
         })?;
+        recipients = recipients_of(&kind, t.status);
         if let Some(three) = named_three_ones(&kind) {
             t.accountable_leader_id = Some(three.accountable_leader_id);
             t.department_id = Some(three.department_id);
@@ -285,13 +288,6 @@ pub async fn ticket_mail(
                 (None, None) => &[],
             };
         }
-        // A return into arbitration is the service centre's to decide, not the grid's queue.
-        if matches!(kind, EventKind::Returned { .. }) && t.status == Status::Arbitration {
-            recipients = &[Recipient::ServiceCentre];
-        }
-        // Co-handling departments hear of the event that names them, not of later ones.
-        let named = kind.named_co_departments();
-        t.co_handlers.retain(|c| named.contains(&c.department_id));
         event = Some(kind);
     } else {
         let payload: serde_json::Value =
@@ -302,24 +298,18 @@ pub async fn ticket_mail(
             .and_then(DateTime::from_timestamp_millis)
             .ok_or_else(|| PrepareError::Payload("a notice without due_at".into()))?;
         // A notice whose deadline is no longer the one running is not sent.
-        if let Some(kind) = NoticeKind::parse(&due.kind)
-            && let Err(why) = (DeadlineNotice { kind, due_at }).still_due(&t)
-        {
-            return Ok(Prepared::Obsolete(why.to_owned()));
-        }
-        if NoticeKind::parse(&due.kind) == Some(NoticeKind::CoReplyOverdue) {
-            // Only the departments whose opinion is overdue by this deadline are pressed.
-            let late: Vec<_> = t
-                .outstanding_co_replies()
-                .filter(|c| c.reply_due_at == Some(due_at))
-                .map(|c| c.department_id)
-                .collect();
-            t.co_handlers.retain(|c| late.contains(&c.department_id));
+        if let Some(kind) = NoticeKind::parse(&due.kind) {
+            let n = DeadlineNotice { kind, due_at };
+            if let Err(why) = n.still_due(&t) {
+                return Ok(Prepared::Obsolete(why.to_owned()));
+            }
+            notice = Some(n);
         }
         notice_due = Some(due_at);
     }
     let names = Directory::load(state).await?;
-    let to = names.addresses(&t, recipients);
+    let co = co_departments_told(&t, event.as_ref(), notice);
+    let to = names.addresses(&t, recipients, &co);
     if to.is_empty() {
         return Ok(Prepared::NoRecipients(format!(
             "no recipient of {} has an email address / 收件人均无邮箱",

@@ -202,6 +202,21 @@ pub fn named_late(
         .collect()
 }
 
+/// A bulletin is published once its period has ended (its numbers are final then).
+pub fn check_publishable(
+    period: crate::digest::Period,
+    now: DateTime<Utc>,
+) -> Result<(), crate::error::DomainError> {
+    if period.range().1 > now {
+        return Err(crate::error::DomainError::invalid(
+            "period",
+            "period_not_ended",
+            "a bulletin is published once its period has ended / 期间结束后方可发布通报",
+        ));
+    }
+    Ok(())
+}
+
 /// A published bulletin (通报): frozen when published; what it says never changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bulletin {

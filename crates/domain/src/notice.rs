@@ -72,6 +72,33 @@ pub fn event_recipients(action: ActionKind) -> &'static [Recipient] {
     }
 }
 
+/// Who hears of an event as it was recorded: a return that sent the ticket to arbitration
+/// (退单审核) is the service centre's to decide, not the grid's queue.
+pub fn recipients_of(kind: &crate::ticket::EventKind, to: Status) -> &'static [Recipient] {
+    if matches!(kind, crate::ticket::EventKind::Returned { .. }) && to == Status::Arbitration {
+        return &[Recipient::ServiceCentre];
+    }
+    event_recipients(kind.action())
+}
+
+/// The co-handling departments a message is about ([`Recipient::CoDepartments`]): those an
+/// event names, or for an overdue-opinion notice those whose opinion due then is awaited.
+pub fn co_departments_told(
+    t: &Ticket,
+    event: Option<&crate::ticket::EventKind>,
+    notice: Option<DeadlineNotice>,
+) -> Vec<crate::ids::DepartmentId> {
+    match (event, notice) {
+        (Some(e), _) => e.named_co_departments().to_vec(),
+        (None, Some(n)) if n.kind == NoticeKind::CoReplyOverdue => t
+            .outstanding_co_replies()
+            .filter(|c| c.reply_due_at == Some(n.due_at))
+            .map(|c| c.department_id)
+            .collect(),
+        _ => vec![],
+    }
+}
+
 /// A deadline notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

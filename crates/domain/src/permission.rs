@@ -167,6 +167,13 @@ pub fn register_scope(actor: &Actor) -> Option<Scope> {
     matches!(actor.role(), Role::Admin | Role::Dispatcher).then(|| Scope::of(actor))
 }
 
+/// Whether the actor publishes the bulletin (通报): the zone's top leaders and the service
+/// centre's dispatchers.
+pub fn publishes_bulletins(actor: &Actor) -> bool {
+    let u = &actor.user;
+    (u.role == Role::Leader && u.top_leader) || (u.role == Role::Dispatcher && u.service_centre)
+}
+
 /// Whether the actor may import the register: an import may touch any grid, so only the
 /// zone-wide keepers.
 pub fn imports_register(actor: &Actor) -> bool {

@@ -49,7 +49,9 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    // The access log's target: off in text mode (no span is made per request), on in JSON.
     tracing::info_span!(
+        target: "gridline::access",
         "http",
         request_id = %id,
         method = %req.method(),

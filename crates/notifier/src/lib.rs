@@ -7,6 +7,7 @@
 //! comes from the application (`gridline_app::mail`), the numbers and tables of a digest
 //! from `gridline-report`. The binary wires it beside the API and the pages.
 
+mod bulletin;
 pub mod compose;
 pub mod config;
 pub mod delivery;

@@ -78,7 +78,7 @@ impl Notifier {
             }));
         }
         if row.kind == gridline_app::appraisal::MAIL_KIND {
-            return crate::delivery::bulletin_message(
+            return crate::bulletin::message(
                 &self.app,
                 &self.templates,
                 &mail.base_url,

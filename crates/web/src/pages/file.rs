@@ -147,22 +147,22 @@ async fn suggestions(
         title: Some(title.to_owned()),
     };
     match gridline_app::tickets::similar(state, &v.auth, &query).await {
-        Ok(found) => Ok(found
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "id": s.ticket.id.0,
-                    "number": s.ticket.number,
-                    "title": s.ticket.title,
-                    "status": s.ticket.status.as_str(),
-                    "same_enterprise": s.same_enterprise,
-                })
-            })
-            .collect()),
+        Ok(found) => Ok(found.iter().map(similar_json).collect()),
         // An enterprise off the register: the filing itself says so.
         Err(err) if err.kind() == gridline_app::ErrorKind::Invalid => Ok(vec![]),
         Err(err) => Err(err.into()),
     }
+}
+
+/// A possible duplicate as the filing form and the dispatcher's form list it.
+pub(crate) fn similar_json(s: &gridline_app::tickets::Similar) -> serde_json::Value {
+    serde_json::json!({
+        "id": s.ticket.id.0,
+        "number": s.ticket.number,
+        "title": s.ticket.title,
+        "status": s.ticket.status.as_str(),
+        "same_enterprise": s.same_enterprise,
+    })
 }
 
 /// What the filing form asks for its live suggestions.

@@ -181,15 +181,7 @@ async fn render(
         app_tickets::similar_to(state, &v.auth, t)
             .await?
             .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "id": s.ticket.id.0,
-                    "number": s.ticket.number,
-                    "title": s.ticket.title,
-                    "status": s.ticket.status.as_str(),
-                    "same_enterprise": s.same_enterprise,
-                })
-            })
+            .map(crate::pages::file::similar_json)
             .collect()
     } else {
         vec![]
