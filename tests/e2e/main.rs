@@ -23,4 +23,5 @@ mod security;
 mod service;
 mod structure;
 mod support;
+mod workload;
 mod world;

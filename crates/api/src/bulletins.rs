@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 
 /// A bulletin as published.
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,4 +142,81 @@ pub async fn get_bulletin(
     Ok(axum::Json(
         appraisal::get(&state, &auth, &period).await?.into(),
     ))
+}
+
+/// Which period's workload.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadQuery {
+    /// A recent month (`2026-11`) or ISO week (`2026-W47`); this month when absent.
+    pub period: Option<String>,
+}
+
+/// One responsible person's workload and timeliness in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonWorkload {
+    pub person_id: i64,
+    pub department_id: Option<i64>,
+    /// Open and theirs at the period's end.
+    pub held: u32,
+    pub signed: u32,
+    pub signed_on_time: u32,
+    pub resolved: u32,
+    pub resolved_on_time: u32,
+    /// Mean working days from signing to resolution of those resolved in the period.
+    pub avg_working_days: Option<f64>,
+    /// Their tickets reopened (重办) in the period.
+    pub reopenings: u32,
+}
+
+/// Per-person workload (个人工作量).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkloadDto {
+    pub period: String,
+    /// A department head's own department; null for leaders and administrators.
+    pub department_id: Option<i64>,
+    /// Most held first.
+    pub people: Vec<PersonWorkload>,
+}
+
+/// Per-person workload and timeliness: a department head sees the people of their own
+/// department; leaders and administrators every responsible person of their scope. The
+/// numbers are the digest's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workload",
+    tag = "bulletins",
+    security(("bearer" = [])),
+    params(WorkloadQuery),
+    responses(
+        (status = 200, body = WorkloadDto),
+        (status = 403, description = "heads_only", body = Problem),
+        (status = 422, description = "invalid_period", body = Problem),
+    )
+)]
+pub async fn workload(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<WorkloadQuery>,
+) -> ApiResult<axum::Json<WorkloadDto>> {
+    let w = gridline_app::digest::workload(&state, &auth, q.period.as_deref()).await?;
+    Ok(axum::Json(WorkloadDto {
+        period: w.period.to_string(),
+        department_id: w.department_id.map(|d| d.0),
+        people: w
+            .people
+            .into_iter()
+            .map(|p| PersonWorkload {
+                person_id: p.person_id.0,
+                department_id: p.department_id.map(|d| d.0),
+                held: p.held,
+                signed: p.signed,
+                signed_on_time: p.signed_on_time,
+                resolved: p.resolved,
+                resolved_on_time: p.resolved_on_time,
+                avg_working_days: p.avg_working_days,
+                reopenings: p.reopenings,
+            })
+            .collect(),
+    }))
 }

@@ -198,6 +198,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             bulletins::list_bulletins
         ))
         .routes(routes!(bulletins::get_bulletin))
+        .routes(routes!(bulletins::workload))
         .routes(routes!(projects::create_project, projects::list_projects))
         .routes(routes!(projects::get_project))
         .routes(routes!(projects::reach_milestone))

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use gridline_domain::digest::{DigestStats, EventFact, Period, compute};
+use gridline_domain::permission::workload_view;
 use gridline_domain::ticket::EventKind;
 use gridline_domain::{Scope, WorkCalendar};
 use gridline_store::{Store, StoreError};
@@ -141,4 +142,60 @@ pub async fn stats_for(
     stats.hotspots =
         gridline_domain::digest::hotspots(period, &tickets, &|e| clusters.get(&e.0).copied());
     Ok(stats)
+}
+
+/// One scope's per-person workload (个人工作量) for a period.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub period: Period,
+    /// The department the lines are narrowed to (a head's own); none for leaders and
+    /// administrators, who see every person of their scope.
+    pub department_id: Option<gridline_domain::DepartmentId>,
+    pub people: Vec<gridline_domain::digest::PersonLine>,
+}
+
+/// Per-person workload for leaders, administrators and department heads (the rule:
+/// [`workload_view`]); `period` is a month or week near today, this month when absent.
+/// The numbers are the digest's own, so they agree with the dashboard and the mail.
+pub async fn workload(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    period: Option<&str>,
+) -> AppResult<Workload> {
+    use chrono::Datelike;
+    let Some((scope, department_id)) = workload_view(&caller.actor) else {
+        return Err(crate::error::AppError::forbidden(
+            "heads_only",
+            "per-person workload is for leaders and department heads / 个人工作量仅对领导和部门负责人开放",
+        ));
+    };
+    let today = state
+        .now()
+        .with_timezone(&gridline_domain::calendar::ZONE)
+        .date_naive();
+    let period = match period.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Period::parse_recent(p, today).ok_or_else(|| {
+            crate::error::AppError::invalid(
+                "period",
+                "invalid_period",
+                "a recent month (2026-11) or ISO week (2026-W47) / 期间应为近期的月份或周",
+            )
+        })?,
+        None => Period::Month {
+            year: today.year(),
+            month: today.month(),
+        },
+    };
+    let stats = period_stats(state, &scope, period).await?;
+    let people = stats
+        .people
+        .iter()
+        .filter(|l| department_id.is_none() || l.department_id == department_id)
+        .cloned()
+        .collect();
+    Ok(Workload {
+        period,
+        department_id,
+        people,
+    })
 }

@@ -30,6 +30,8 @@ pub struct Person {
     pub top_leader: bool,
     /// A dispatcher of the service centre: dispatches for every grid.
     pub service_centre: bool,
+    /// Heads their department (部门负责人).
+    pub department_head: bool,
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Shown like the email: to administrators and to the person themselves.
@@ -68,6 +70,7 @@ impl TryFrom<users::Model> for Person {
             task_force_id: u.task_force_id,
             top_leader: u.top_leader,
             service_centre: u.service_centre,
+            department_head: u.department_head,
             active: u.active,
             created_at: gridline_store::from_ms(u.created_at)?,
             phone: u.phone,

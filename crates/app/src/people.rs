@@ -46,6 +46,8 @@ pub struct UserPatch {
     pub top_leader: Option<bool>,
     #[serde(default)]
     pub service_centre: Option<bool>,
+    #[serde(default)]
+    pub department_head: Option<bool>,
 }
 
 /// The version a deactivation or reactivation was decided on.
@@ -107,6 +109,7 @@ pub async fn edit_user(
         task_force_id: patch.task_force_id.map(|t| t.map(TaskForceId)),
         top_leader: patch.top_leader,
         service_centre: patch.service_centre,
+        department_head: patch.department_head,
         active: None,
     };
     if id.0 == caller.user.id && change.role.is_some_and(|r| r != Role::Admin) {
@@ -119,6 +122,9 @@ pub async fn edit_user(
         .store
         .update_user(id, patch.expected_version, change, audit(state, caller))
         .await?;
+    // What the rules know of them (department, grid, flags) changed: this process reads it
+    // afresh; others within `auth.actor_cache_secs`.
+    state.actors.forget(id.0);
     changed(state);
     Ok(Person::try_from(row)?)
 }

@@ -88,6 +88,9 @@ pub struct UserFacts {
     /// A dispatcher of the service centre (服务中心) dispatches for every grid. Never implied
     /// by a missing grid: a dispatcher with neither sees nothing.
     pub service_centre: bool,
+    /// The head of a department (部门负责人): an officer who also sees the department's
+    /// per-person workload.
+    pub department_head: bool,
 }
 
 impl UserFacts {
@@ -116,6 +119,13 @@ impl UserFacts {
                 "dispatchers_only",
                 "only a dispatcher can belong to the service centre / 只有调度员可设为服务中心调度",
             )),
+            _ if self.department_head && self.role != Role::DepartmentOfficer => {
+                Err(DomainError::invalid(
+                    "department_head",
+                    "officers_only",
+                    "only a department officer can head a department / 只有部门经办人可设为部门负责人",
+                ))
+            }
             _ => Ok(()),
         }
     }

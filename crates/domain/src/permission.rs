@@ -174,6 +174,22 @@ pub fn publishes_bulletins(actor: &Actor) -> bool {
     (u.role == Role::Leader && u.top_leader) || (u.role == Role::Dispatcher && u.service_centre)
 }
 
+/// Whose per-person workload (个人工作量) the actor sees: leaders and administrators that
+/// of every person responsible for a ticket of their scope; a department's head that of the
+/// people of their own department (a co-handled ticket's responsible person belongs to
+/// another department and is not theirs to see); nobody else. The scope to compute over,
+/// and the department the lines are narrowed to.
+pub fn workload_view(actor: &Actor) -> Option<(Scope, Option<DepartmentId>)> {
+    let u = &actor.user;
+    match u.role {
+        Role::Admin | Role::Leader => Some((Scope::of(actor), None)),
+        Role::DepartmentOfficer if u.department_head => {
+            u.department_id.map(|d| (Scope::Department(d), Some(d)))
+        }
+        _ => None,
+    }
+}
+
 /// Whether the actor may import the register: an import may touch any grid, so only the
 /// zone-wide keepers.
 pub fn imports_register(actor: &Actor) -> bool {
@@ -271,11 +287,57 @@ mod tests {
                 task_force_id: None,
                 top_leader: false,
                 service_centre: false,
+                department_head: false,
             },
             linked_grids: vec![],
         };
         assert!(sees_address_of(&actor(1, Role::Admin), UserId(2)));
         assert!(sees_address_of(&actor(2, Role::Liaison), UserId(2)));
         assert!(!sees_address_of(&actor(3, Role::Leader), UserId(2)));
+    }
+
+    #[test]
+    fn workload_is_for_leaders_admins_and_heads_of_their_own_department() {
+        use crate::org::UserFacts;
+        let actor = |role: Role, head: bool| Actor {
+            user: UserFacts {
+                id: UserId(1),
+                role,
+                department_id: Some(DepartmentId(4)),
+                grid_id: None,
+                task_force_id: None,
+                top_leader: false,
+                service_centre: false,
+                department_head: head,
+            },
+            linked_grids: vec![GridId(2)],
+        };
+        assert_eq!(
+            workload_view(&actor(Role::DepartmentOfficer, true)),
+            Some((Scope::Department(DepartmentId(4)), Some(DepartmentId(4))))
+        );
+        assert_eq!(workload_view(&actor(Role::DepartmentOfficer, false)), None);
+        assert_eq!(
+            workload_view(&actor(Role::Admin, false)),
+            Some((Scope::All, None))
+        );
+        assert_eq!(
+            workload_view(&actor(Role::Leader, false)),
+            Some((
+                Scope::Leader {
+                    grids: vec![GridId(2)],
+                    user: UserId(1)
+                },
+                None
+            ))
+        );
+        for role in [
+            Role::Dispatcher,
+            Role::Liaison,
+            Role::TaskForceMember,
+            Role::Tracker,
+        ] {
+            assert_eq!(workload_view(&actor(role, false)), None, "{role}");
+        }
     }
 }

@@ -324,6 +324,7 @@ mod tests {
                 task_force_id: None,
                 top_leader: false,
                 service_centre: false,
+                department_head: false,
             },
             linked_grids: vec![],
         };

@@ -497,6 +497,7 @@ fn the_dispatch_clock_runs_in_the_queue() {
         task_force_id: None,
         top_leader: false,
         service_centre: false,
+        department_head: false,
     };
     let officer = UserFacts {
         id: UserId(8),
@@ -597,6 +598,7 @@ fn co_handling_replies() {
             task_force_id: None,
             top_leader: false,
             service_centre: false,
+            department_head: false,
         },
         linked_grids: vec![GridId(1)],
     };

@@ -32,6 +32,7 @@ fn facts(id: i64, role: Role) -> UserFacts {
         task_force_id: None,
         top_leader: false,
         service_centre: false,
+        department_head: false,
     }
 }
 

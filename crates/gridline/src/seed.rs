@@ -44,7 +44,7 @@ impl Seeder<'_> {
         name: &str,
         role: Role,
         attach: (Option<DepartmentId>, Option<GridId>, Option<TaskForceId>),
-        // A top leader, or the service centre's dispatcher.
+        // A top leader, the service centre's dispatcher, or a department's head.
         zone_wide: bool,
     ) -> anyhow::Result<UserId> {
         let u = self
@@ -61,6 +61,7 @@ impl Seeder<'_> {
                     task_force_id: attach.2,
                     top_leader: zone_wide && role == Role::Leader,
                     service_centre: zone_wide && role == Role::Dispatcher,
+                    department_head: zone_wide && role == Role::DepartmentOfficer,
                 },
                 self.now,
             )
@@ -210,7 +211,8 @@ pub async fn demo(
                 name,
                 Role::DepartmentOfficer,
                 (Some(d), None, None),
-                false,
+                // Two heads, so the demo shows the department's workload page.
+                matches!(user, "officer.econ" | "officer.permits"),
             )
             .await?;
         officers.insert(d, id);

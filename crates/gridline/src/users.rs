@@ -44,6 +44,9 @@ pub struct UserAdd {
     /// A dispatcher of the service centre dispatches for every grid.
     #[arg(long)]
     service_centre: bool,
+    /// A department officer who heads the department (部门负责人).
+    #[arg(long)]
+    department_head: bool,
 }
 
 pub async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
@@ -71,6 +74,7 @@ pub async fn add_user(config: Config, args: UserAdd) -> anyhow::Result<()> {
                 task_force_id: args.task_force_id.map(TaskForceId),
                 top_leader: args.top_leader,
                 service_centre: args.service_centre,
+                department_head: args.department_head,
             },
             config.clock()?.now(),
         )

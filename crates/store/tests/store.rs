@@ -111,6 +111,7 @@ fn user(username: &str, role: Role) -> NewUser {
         task_force_id: None,
         top_leader: false,
         service_centre: false,
+        department_head: false,
     }
 }
 

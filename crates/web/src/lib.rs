@@ -147,6 +147,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::bulletins::list).post(pages::bulletins::publish),
         )
         .route("/bulletins/{period}", get(pages::bulletins::show))
+        .route("/workload", get(pages::workload::show))
         .route("/projects/{id}", get(pages::projects::show))
         .route(
             "/projects/{id}/milestones/{milestone}/{action}",

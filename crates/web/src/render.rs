@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "projects.html",
     "bulletins.html",
     "bulletin.html",
+    "workload.html",
     "project.html",
     "project_summary.html",
 );
@@ -125,7 +126,7 @@ pub struct Ctx {
     pub assets: &'static str,
 }
 
-fn nav_for(role: Role, path: &str) -> Vec<Nav> {
+fn nav_for(role: Role, head: bool, path: &str) -> Vec<Nav> {
     let links: &[(&str, &str)] = match role {
         Role::Liaison => &[
             ("/tickets/new", "nav.file"),
@@ -178,8 +179,11 @@ fn nav_for(role: Role, path: &str) -> Vec<Nav> {
             ("/bulletins", "nav.bulletins"),
         ],
     };
+    // A department's head also sees its people's workload.
+    let head_link = [("/workload", "nav.workload")];
     links
         .iter()
+        .chain(head_link.iter().filter(|_| head))
         .map(|(href, key)| Nav {
             href,
             key,
@@ -199,7 +203,12 @@ impl Ctx {
             }),
             csrf: v.csrf.clone(),
             path: path.to_owned(),
-            nav: nav_for(v.role(), path),
+            nav: nav_for(
+                v.role(),
+                gridline_domain::permission::workload_view(&v.auth.actor).is_some()
+                    && v.role() == Role::DepartmentOfficer,
+                path,
+            ),
             assets: crate::asset_version(),
         }
     }

@@ -45,6 +45,10 @@ pub struct NewUserInput {
     /// Dispatchers only: the service centre, which dispatches for every grid.
     #[serde(default)]
     pub service_centre: bool,
+    /// Department officers only: the department's head (部门负责人), who sees its
+    /// per-person workload.
+    #[serde(default)]
+    pub department_head: bool,
 }
 
 impl std::fmt::Debug for NewUserInput {
@@ -88,6 +92,7 @@ pub async fn create_user(
                 task_force_id: input.task_force_id.map(TaskForceId),
                 top_leader: input.top_leader,
                 service_centre: input.service_centre,
+                department_head: input.department_head,
             },
             crate::people::audit(state, caller),
         )

@@ -18,6 +18,8 @@ pub struct Model {
     pub top_leader: bool,
     /// A dispatcher of the service centre (every grid).
     pub service_centre: bool,
+    /// The head of the officer's department.
+    pub department_head: bool,
     /// Raised to refuse every token issued before.
     pub token_epoch: i64,
     pub active: bool,

@@ -28,6 +28,7 @@ impl Store {
             task_force_id: new.task_force_id,
             top_leader: new.top_leader,
             service_centre: new.service_centre,
+            department_head: new.department_head,
         };
         facts.check_attachments()?;
         if let Some(d) = new.department_id {
@@ -64,6 +65,7 @@ impl Store {
             task_force_id: Set(new.task_force_id.map(|t| t.0)),
             top_leader: Set(new.top_leader),
             service_centre: Set(new.service_centre),
+            department_head: Set(new.department_head),
             token_epoch: Set(0),
             active: Set(true),
             created_at: Set(to_ms(now)),

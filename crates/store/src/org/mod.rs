@@ -55,6 +55,8 @@ pub struct NewUser {
     pub top_leader: bool,
     /// A dispatcher of the service centre (every grid).
     pub service_centre: bool,
+    /// The head of the officer's department.
+    pub department_head: bool,
 }
 
 /// A grid to create, with its five-ones.
@@ -103,6 +105,7 @@ pub fn user_facts(u: &users::Model) -> Result<UserFacts, StoreError> {
         task_force_id: u.task_force_id.map(TaskForceId),
         top_leader: u.top_leader,
         service_centre: u.service_centre,
+        department_head: u.department_head,
     })
 }
 

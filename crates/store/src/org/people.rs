@@ -43,6 +43,7 @@ pub struct UserChange {
     pub task_force_id: Option<Option<TaskForceId>>,
     pub top_leader: Option<bool>,
     pub service_centre: Option<bool>,
+    pub department_head: Option<bool>,
     /// Deactivate (`false`) or reactivate (`true`).
     pub active: Option<bool>,
 }
@@ -53,7 +54,8 @@ fn user_record(u: &users::Model) -> Map<String, Value> {
         "display_name": u.display_name, "email": u.email, "phone": u.phone, "role": u.role,
         "department_id": u.department_id, "grid_id": u.grid_id,
         "task_force_id": u.task_force_id, "top_leader": u.top_leader,
-        "service_centre": u.service_centre, "active": u.active,
+        "service_centre": u.service_centre, "department_head": u.department_head,
+        "active": u.active,
     }))
 }
 
@@ -244,6 +246,9 @@ impl Store {
         if let Some(v) = change.service_centre {
             after.service_centre = v;
         }
+        if let Some(v) = change.department_head {
+            after.department_head = v;
+        }
         if let Some(v) = change.active {
             after.active = v;
         }
@@ -280,6 +285,10 @@ impl Store {
             .col_expr(
                 users::Column::ServiceCentre,
                 Expr::value(after.service_centre),
+            )
+            .col_expr(
+                users::Column::DepartmentHead,
+                Expr::value(after.department_head),
             )
             .col_expr(users::Column::Active, Expr::value(after.active))
             .col_expr(

@@ -59,7 +59,8 @@ async fn show(
                 "email": u.email, "department": dir.department(u.department_id),
                 "task_force": dir.task_force(u.task_force_id),
                 "grid": u.grid_id.map(|g| dir.grid(g)).unwrap_or_default(),
-                "top_leader": u.top_leader, "service_centre": u.service_centre, "active": u.active,
+                "top_leader": u.top_leader, "service_centre": u.service_centre,
+                "department_head": u.department_head, "active": u.active,
             })
         })
         .collect();
@@ -217,6 +218,7 @@ pub async fn create_user(
         task_force_id: f.id("task_force_id")?,
         top_leader: f.get("top_leader").is_some(),
         service_centre: f.get("service_centre").is_some(),
+        department_head: f.get("department_head").is_some(),
     };
     let result = org::create_user(&state, caller, req).await;
     outcome(&state, &v, USERS, &f, result).await

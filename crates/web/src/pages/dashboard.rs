@@ -28,7 +28,7 @@ pub struct DashQuery {
 }
 
 /// The periods offered: this and last month, this and last week.
-fn periods(today: chrono::NaiveDate) -> Vec<Period> {
+pub(crate) fn periods(today: chrono::NaiveDate) -> Vec<Period> {
     let this_week = today.iso_week();
     vec![
         Period::Month {
@@ -202,22 +202,7 @@ pub async fn show(
             })
         })
         .collect();
-    let people: Vec<_> = stats
-        .people
-        .iter()
-        .take(50)
-        .map(|p| {
-            serde_json::json!({
-                "name": dir.user(Some(p.person_id.0)),
-                "department": dir.department(p.department_id.map(|d| d.0)),
-                "held": p.held,
-                "signed": format!("{}/{}", p.signed_on_time, p.signed),
-                "resolved": format!("{}/{}", p.resolved_on_time, p.resolved),
-                "days": p.avg_working_days.map_or_else(|| "—".to_owned(), |d| format!("{d:.1}")),
-                "reopenings": p.reopenings,
-            })
-        })
-        .collect();
+    let people = crate::pages::workload::people_rows(&dir, &stats.people, 50);
     let back = format!(
         "/dashboard?period={period}{}",
         grid.map(|g| format!("&grid={g}")).unwrap_or_default()

@@ -14,6 +14,7 @@ pub mod register;
 pub mod structure;
 pub mod ticket;
 pub mod visits;
+pub mod workload;
 
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Redirect, Response};

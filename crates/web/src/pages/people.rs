@@ -245,6 +245,7 @@ pub async fn edit(
         task_force_id: Some(f.id("task_force_id")?),
         top_leader: Some(f.get("top_leader").is_some()),
         service_centre: Some(f.get("service_centre").is_some()),
+        department_head: Some(f.get("department_head").is_some()),
     };
     match people::edit_user(&state, &v.auth, UserId(id), patch).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}?done=saved")).into_response()),
