@@ -23,6 +23,7 @@ mod m20261201_000005_evidence;
 mod m20261201_000006_co_replies;
 mod m20261202_000001_bulletins;
 mod m20261203_000001_department_head;
+mod m20261203_000002_login_attempts;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_co_replies::Migration),
             Box::new(m20261202_000001_bulletins::Migration),
             Box::new(m20261203_000001_department_head::Migration),
+            Box::new(m20261203_000002_login_attempts::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulletins;
 pub mod entity;
 mod error;
+pub mod login;
 pub mod org;
 pub mod outbox;
 pub mod policies;

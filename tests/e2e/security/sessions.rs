@@ -297,7 +297,53 @@ async fn changes_reach_every_process(engine: Engine) {
     );
 }
 
+/// Two server processes on one database count one user's login attempts together: guesses
+/// spread over both are throttled at the account's quota, on either; the user still signs
+/// in on the other process from the address they used on the first.
+async fn login_throttle_counts_across_processes(engine: Engine) {
+    let env = [("GRIDLINE__AUTH__LOGIN_PER_ACCOUNT_PER_MINUTE", "3".to_owned())];
+    let app = TestApp::start_with(engine, &env).await;
+    let _w = World::build(&app).await; // every test user signs in once, on `app`
+    let other = TestApp::serve_with(engine, app.db.shared(), &env).await;
+    let guesser = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let login = |c: &reqwest::Client, on: &TestApp, user: &str, password: &'static str| {
+        let req = c
+            .post(on.url("/api/v1/auth/login"))
+            .json(&json!({"username": user, "password": password}));
+        async move { req.send().await.unwrap().status() }
+    };
+    let mut statuses = vec![];
+    for i in 0..6 {
+        let on = if i % 2 == 0 { &app } else { &other };
+        // A name nobody signed in as yet: its count starts at zero.
+        statuses.push(login(&guesser, on, "nobody.yet", "guess guess guess").await.as_u16());
+    }
+    // Each process alone saw three: only the shared count refuses the fourth.
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429], "one count for both");
+    // The guesser turns to a real account on both processes ...
+    for on in [&app, &other, &app, &other] {
+        login(&guesser, on, "tracker2", "guess guess guess").await;
+    }
+    assert_eq!(
+        login(&guesser, &other, "tracker2", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let at_home = reqwest::Client::builder()
+        .local_address("127.0.0.1".parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(
+        login(&at_home, &other, "tracker2", PASSWORD).await,
+        StatusCode::OK,
+        "the other process knows where the user signed in before"
+    );
+}
+
 both_engines!(
+    login_throttle_counts_across_processes,
     changes_reach_every_process,
     open_redirect_is_refused,
     tokens_are_revoked,

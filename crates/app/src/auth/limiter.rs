@@ -19,11 +19,95 @@ type Keyed<K> = governor::DefaultKeyedRateLimiter<K>;
 /// still gets in. (Remembered per process, up to [`KNOWN_PAIRS_CAP`] pairs, for
 /// [`KNOWN_PAIR_DAYS`] days.)
 pub struct LoginLimiter {
+    /// The quotas, also counted across processes in the database (see [`shared_check`]).
+    pub limits: LoginLimits,
     account: Keyed<String>,
     address: Keyed<std::net::IpAddr>,
     known: Keyed<(String, std::net::IpAddr)>,
     known_pairs:
         std::sync::Mutex<std::collections::HashMap<(String, std::net::IpAddr), std::time::Instant>>,
+}
+
+/// The key a known pair is kept under in the database.
+fn pair_key(username: &str, address: std::net::IpAddr) -> String {
+    format!("{}|{address}", account(username))
+}
+
+/// An account as counted: no real username is longer than 64 characters, and a longer one
+/// must not make a longer key.
+fn account(username: &str) -> String {
+    username.chars().take(64).collect::<String>().to_lowercase()
+}
+
+const WINDOW_MS: i64 = 60_000;
+
+/// The same quotas counted by every process sharing the database (several servers on one
+/// PostgreSQL): one minute's attempts per address and per account (or per account and a
+/// known address), atomically. `Ok(Err(seconds))` says how long to wait.
+pub(super) async fn shared_check(
+    state: &crate::AppState,
+    username: &str,
+    address: std::net::IpAddr,
+    known: bool,
+) -> crate::AppResult<Result<(), u64>> {
+    let limiter = &state.auth.limiter;
+    let now = state.now().timestamp_millis();
+    let window = now - now.rem_euclid(WINDOW_MS);
+    let pair = pair_key(username, address);
+    let account_key = if known {
+        format!("k:{pair}")
+    } else {
+        format!("u:{}", account(username))
+    };
+    let counts = state
+        .store
+        .count_login_attempts(
+            &[format!("a:{address}"), account_key],
+            window,
+            window - 10 * WINDOW_MS,
+        )
+        .await?;
+    let limits = limiter.limits;
+    let over = counts.first().is_some_and(|&n| n > i64::from(limits.per_address_per_minute.max(1)))
+        || counts.get(1).is_some_and(|&n| n > i64::from(limits.per_account_per_minute.max(1)));
+    Ok(if over {
+        Err(((window + WINDOW_MS - now) / 1000).max(1) as u64)
+    } else {
+        Ok(())
+    })
+}
+
+/// Whether the account signed in from the address before, on this process or another.
+pub(super) async fn known_pair(
+    state: &crate::AppState,
+    username: &str,
+    address: std::net::IpAddr,
+) -> crate::AppResult<bool> {
+    if state
+        .auth
+        .limiter
+        .is_known(&(username.to_lowercase(), address))
+    {
+        return Ok(true);
+    }
+    let since = state.now().timestamp_millis() - (KNOWN_PAIR_DAYS as i64) * 86_400_000;
+    Ok(state
+        .store
+        .login_pair_known(&pair_key(username, address), since)
+        .await?)
+}
+
+/// Remembers a sign-in's pair in the database too, for the other processes.
+pub(super) async fn shared_remember(
+    state: &crate::AppState,
+    username: &str,
+    address: std::net::IpAddr,
+) -> crate::AppResult<()> {
+    state
+        .store
+        .remember_login_pair(&pair_key(username, address), state.now().timestamp_millis())
+        .await?;
+    Ok(())
 }
 
 /// How many account-and-address pairs that signed in are remembered.
@@ -40,6 +124,7 @@ impl LoginLimiter {
             )
         };
         Self {
+            limits,
             account: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
             address: governor::RateLimiter::keyed(quota(limits.per_address_per_minute)),
             known: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
@@ -47,7 +132,7 @@ impl LoginLimiter {
         }
     }
 
-    fn is_known(&self, pair: &(String, std::net::IpAddr)) -> bool {
+    pub(super) fn is_known(&self, pair: &(String, std::net::IpAddr)) -> bool {
         let max_age = std::time::Duration::from_secs(KNOWN_PAIR_DAYS * 86_400);
         self.known_pairs
             .lock()
@@ -56,8 +141,14 @@ impl LoginLimiter {
             .unwrap_or(false)
     }
 
-    /// Counts an attempt; `Err(seconds)` says how long to wait.
-    pub fn check(&self, username: &str, address: std::net::IpAddr) -> Result<(), u64> {
+    /// Counts an attempt; `Err(seconds)` says how long to wait. `known`: the pair signed in
+    /// before on another process (this one remembers its own).
+    pub fn check(
+        &self,
+        username: &str,
+        address: std::net::IpAddr,
+        known: bool,
+    ) -> Result<(), u64> {
         let clock = governor::clock::DefaultClock::default();
         let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
             use governor::clock::Clock as _;
@@ -65,7 +156,7 @@ impl LoginLimiter {
         };
         self.address.check_key(&address).map_err(wait)?;
         let pair = (username.to_lowercase(), address);
-        if self.is_known(&pair) {
+        if known || self.is_known(&pair) {
             self.known.check_key(&pair).map_err(wait)
         } else {
             self.account.check_key(&pair.0).map_err(wait)

@@ -349,7 +349,13 @@ pub async fn sign_in(
     username: &str,
     password: String,
 ) -> AppResult<SignedIn> {
-    if let Err(wait) = state.auth.limiter.check(username, address) {
+    let known = limiter::known_pair(state, username, address).await?;
+    let throttled = match state.auth.limiter.check(username, address, known) {
+        Err(wait) => Err(wait),
+        // Counted in the database as well, so several processes share one count.
+        Ok(()) => limiter::shared_check(state, username, address, known).await?,
+    };
+    if let Err(wait) = throttled {
         tracing::warn!(%username, %address, "login attempts throttled");
         metrics::counter!("login_throttled_total").increment(1);
         return Err(AppError::too_many_requests(wait));
@@ -377,6 +383,7 @@ pub async fn sign_in(
     let role = Role::parse(&user.role)
         .ok_or_else(|| AppError::internal(&format!("stored role {}", user.role)))?;
     state.auth.limiter.remember(username, address);
+    limiter::shared_remember(state, username, address).await?;
     Ok(SignedIn {
         token: state
             .auth
