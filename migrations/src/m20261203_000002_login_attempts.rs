@@ -28,8 +28,16 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(LoginAttempts::Table)
                 .col(ColumnDef::new(LoginAttempts::Key).string().not_null())
-                .col(ColumnDef::new(LoginAttempts::Window).big_integer().not_null())
-                .col(ColumnDef::new(LoginAttempts::Count).big_integer().not_null())
+                .col(
+                    ColumnDef::new(LoginAttempts::Window)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(LoginAttempts::Count)
+                        .big_integer()
+                        .not_null(),
+                )
                 .primary_key(
                     Index::create()
                         .col(LoginAttempts::Key)

@@ -21,7 +21,7 @@ pub enum Engine {
     Postgres,
 }
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("GRIDLINE_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
@@ -69,6 +69,15 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// A SQLite database in `dir` (which the caller owns and removes).
+    pub fn sqlite_in(dir: &std::path::Path) -> TestDb {
+        TestDb {
+            url: format!("sqlite://{}/gridline.db?mode=rwc", dir.display()),
+            pg_name: None,
+            dir: None,
+        }
+    }
+
     /// The same database for a second process; dropping this one leaves it in place.
     pub fn shared(&self) -> TestDb {
         TestDb {

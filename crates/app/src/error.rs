@@ -208,13 +208,17 @@ impl AppError {
         e
     }
 
-    /// 503: the database cannot be reached.
+    /// 503: the database cannot be reached or cannot take writes now; nothing was written.
+    /// `Retry-After` says when to try again.
     pub fn unavailable() -> Self {
-        Self::new(
+        let mut e = Self::new(
             ErrorKind::Unavailable,
             "unavailable",
             "服务暂不可用 / Service unavailable",
         )
+        .detail("the database is out of reach; nothing was saved, try again shortly / 数据库暂不可用，本次未保存，请稍后重试");
+        e.retry_after = Some(UNAVAILABLE_RETRY_SECS);
+        e
     }
 
     /// 503: too busy right now (a bounded resource is taken); try again shortly.
@@ -309,6 +313,9 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+/// How long a client waits after a 503 for an unreachable database.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 /// The result of every use case.
 pub type AppResult<T> = Result<T, AppError>;

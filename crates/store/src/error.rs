@@ -1,7 +1,7 @@
 //! The store's one error type. Database errors are mapped here and nowhere else.
 
 use gridline_domain::DomainError;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +100,51 @@ const UNIQUE: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Whether an error says the database is out of reach or cannot take writes now — not that
+/// the statement was wrong: the connection was lost or refused (PostgreSQL restarted, its
+/// backends terminated), the server is shutting down or starting, the disk is full, the
+/// database is read-only or busy. Those are answered 503 with `Retry-After`, and the
+/// transaction they broke was rolled back, so nothing was half-written.
+fn outage(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let (DbErr::Conn(RuntimeErr::SqlxError(x))
+    | DbErr::Exec(RuntimeErr::SqlxError(x))
+    | DbErr::Query(RuntimeErr::SqlxError(x))) = e
+    else {
+        return false;
+    };
+    match &**x {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if code.len() == 5 {
+                // PostgreSQL's SQLSTATE: connection exceptions (08…), operator intervention
+                // (57P01 terminated, 57P03 starting up), insufficient resources (53100 disk
+                // full), a read-only transaction (25006).
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code.starts_with("53")
+                    || code == "25006"
+            } else {
+                sqlite_outage(&code)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLite's primary result codes (the low byte of an extended one) that mean the file
+/// cannot take the write now: BUSY 5, LOCKED 6, READONLY 8, IOERR 10, FULL 13, CANTOPEN 14.
+fn sqlite_outage(code: &str) -> bool {
+    code.parse::<i64>()
+        .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 8 | 10 | 13 | 14))
+}
+
 impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
@@ -119,6 +164,9 @@ impl From<DbErr> for StoreError {
                 );
             }
             _ => {}
+        }
+        if outage(&e) {
+            return StoreError::Unavailable(e);
         }
         match e {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable(e),

@@ -7,6 +7,7 @@ mod guards;
 mod input;
 mod logs;
 mod metrics;
+mod outage;
 mod ready;
 
 use std::collections::HashSet;

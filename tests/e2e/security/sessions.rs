@@ -301,7 +301,10 @@ async fn changes_reach_every_process(engine: Engine) {
 /// spread over both are throttled at the account's quota, on either; the user still signs
 /// in on the other process from the address they used on the first.
 async fn login_throttle_counts_across_processes(engine: Engine) {
-    let env = [("GRIDLINE__AUTH__LOGIN_PER_ACCOUNT_PER_MINUTE", "3".to_owned())];
+    let env = [(
+        "GRIDLINE__AUTH__LOGIN_PER_ACCOUNT_PER_MINUTE",
+        "3".to_owned(),
+    )];
     let app = TestApp::start_with(engine, &env).await;
     let _w = World::build(&app).await; // every test user signs in once, on `app`
     let other = TestApp::serve_with(engine, app.db.shared(), &env).await;
@@ -319,10 +322,18 @@ async fn login_throttle_counts_across_processes(engine: Engine) {
     for i in 0..6 {
         let on = if i % 2 == 0 { &app } else { &other };
         // A name nobody signed in as yet: its count starts at zero.
-        statuses.push(login(&guesser, on, "nobody.yet", "guess guess guess").await.as_u16());
+        statuses.push(
+            login(&guesser, on, "nobody.yet", "guess guess guess")
+                .await
+                .as_u16(),
+        );
     }
     // Each process alone saw three: only the shared count refuses the fourth.
-    assert_eq!(statuses, [401, 401, 401, 429, 429, 429], "one count for both");
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429, 429, 429],
+        "one count for both"
+    );
     // The guesser turns to a real account on both processes ...
     for on in [&app, &other, &app, &other] {
         login(&guesser, on, "tracker2", "guess guess guess").await;

@@ -68,8 +68,12 @@ pub(super) async fn shared_check(
         )
         .await?;
     let limits = limiter.limits;
-    let over = counts.first().is_some_and(|&n| n > i64::from(limits.per_address_per_minute.max(1)))
-        || counts.get(1).is_some_and(|&n| n > i64::from(limits.per_account_per_minute.max(1)));
+    let over = counts
+        .first()
+        .is_some_and(|&n| n > i64::from(limits.per_address_per_minute.max(1)))
+        || counts
+            .get(1)
+            .is_some_and(|&n| n > i64::from(limits.per_account_per_minute.max(1)));
     Ok(if over {
         Err(((window + WINDOW_MS - now) / 1000).max(1) as u64)
     } else {
@@ -143,12 +147,7 @@ impl LoginLimiter {
 
     /// Counts an attempt; `Err(seconds)` says how long to wait. `known`: the pair signed in
     /// before on another process (this one remembers its own).
-    pub fn check(
-        &self,
-        username: &str,
-        address: std::net::IpAddr,
-        known: bool,
-    ) -> Result<(), u64> {
+    pub fn check(&self, username: &str, address: std::net::IpAddr, known: bool) -> Result<(), u64> {
         let clock = governor::clock::DefaultClock::default();
         let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
             use governor::clock::Clock as _;
