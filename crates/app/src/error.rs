@@ -306,6 +306,7 @@ impl From<StoreError> for AppError {
             } => AppError::invalid(field, code, message),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
+                metrics::counter!("db_unavailable_total").increment(1);
                 AppError::unavailable()
             }
             StoreError::Db(cause) => AppError::internal(&cause),

@@ -51,12 +51,17 @@ pub struct MetricsSettings {
     /// when empty, loopback callers only.
     #[serde(default)]
     pub token: String,
+    /// Where `gridline worker` serves its own `/metrics` (the outbox it sends, the sweeper,
+    /// its pool), e.g. `127.0.0.1:9464`; empty: it serves none.
+    #[serde(default)]
+    pub worker_listen: String,
 }
 
 impl std::fmt::Debug for MetricsSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetricsSettings")
             .field("token", &if self.token.is_empty() { "" } else { "***" })
+            .field("worker_listen", &self.worker_listen)
             .finish()
     }
 }

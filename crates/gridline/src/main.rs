@@ -244,9 +244,14 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     metrics::install(&config.settings.metrics.token)?;
     let store = open_store(&config).await?;
     store.migrate().await.context("applying migrations")?;
-    let n = notifier(&config, app_state(&config, store.clone())?)?;
+    let state = app_state(&config, store.clone())?;
+    let n = notifier(&config, state.clone())?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let tasks = n.spawn(stopped);
+    let mut tasks = n.spawn(stopped.clone());
+    let listen = config.settings.metrics.worker_listen.trim();
+    if !listen.is_empty() {
+        tasks.push(metrics::serve_worker(listen, state, stopped).await?);
+    }
     tracing::info!("worker running");
     println!("gridline worker running");
     std::io::stdout().flush()?;

@@ -74,6 +74,34 @@ fn allowed(peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
         })
 }
 
+/// Serves `GET /metrics` for `gridline worker` on `listen` until `stop` (same rules as the
+/// server's: loopback, or the bearer of the token).
+pub async fn serve_worker(
+    listen: &str,
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("metrics.worker_listen {listen}: {e}"))?;
+    tracing::info!(address = %listener.local_addr()?, "worker metrics at /metrics");
+    let app = axum::Router::new()
+        .route("/metrics", axum::routing::get(render))
+        .with_state(state)
+        .into_make_service_with_connect_info::<SocketAddr>();
+    Ok(tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(error = %e, "worker metrics server");
+        }
+    }))
+}
+
 /// `GET /metrics`.
 pub async fn render(
     State(state): State<AppState>,
@@ -93,6 +121,16 @@ pub async fn render(
             (state.now() - o).num_milliseconds() as f64 / 1000.0
         });
         metrics::gauge!("outbox_oldest_pending_age_seconds").set(age.max(0.0));
+    }
+    // The connection pools: open connections in use and idle, and the maximum. Waits that
+    // ran out are counted as `db_unavailable_total` (with lost connections).
+    for (pool, size, idle, max) in state.store.pool_stats() {
+        let in_use = size.saturating_sub(idle);
+        metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "in_use")
+            .set(f64::from(in_use));
+        metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "idle")
+            .set(f64::from(idle));
+        metrics::gauge!("db_pool_max_connections", "pool" => pool).set(f64::from(max));
     }
     handle.run_upkeep();
     (

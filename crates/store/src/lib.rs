@@ -125,6 +125,33 @@ impl Store {
             .collect())
     }
 
+    /// Each connection pool's connections now: (pool, open, idle, maximum). On SQLite the
+    /// one writer and the readers; on PostgreSQL the one pool.
+    pub fn pool_stats(&self) -> Vec<(&'static str, u32, u32, u32)> {
+        if self.backend() == DbBackend::Postgres {
+            let p = self.write.get_postgres_connection_pool();
+            vec![(
+                "main",
+                p.size(),
+                p.num_idle() as u32,
+                p.options().get_max_connections(),
+            )]
+        } else {
+            [("write", &self.write), ("read", &self.read)]
+                .into_iter()
+                .map(|(name, c)| {
+                    let p = c.get_sqlite_connection_pool();
+                    (
+                        name,
+                        p.size(),
+                        p.num_idle() as u32,
+                        p.options().get_max_connections(),
+                    )
+                })
+                .collect()
+        }
+    }
+
     /// Checks the database answers (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read.execute_unprepared("SELECT 1").await?;

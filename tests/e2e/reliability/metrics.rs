@@ -4,8 +4,11 @@
 
 use serde_json::json;
 
+use std::process::Stdio;
+
 use crate::both_engines;
-use crate::support::{Engine, TestApp};
+use crate::mail::free_port;
+use crate::support::{Engine, TestApp, gridline};
 use crate::world::World;
 
 async fn metrics_for_the_operator(engine: Engine) {
@@ -48,6 +51,19 @@ async fn metrics_for_the_operator(engine: Engine) {
     // The test environment runs no mail worker: the dispatch mail is pending.
     assert!(text.contains("outbox_pending 1"), "{text}");
     assert!(text.contains("outbox_oldest_pending_age_seconds"), "{text}");
+    // The connection pools.
+    let pool = if engine == Engine::Postgres {
+        "main"
+    } else {
+        "read"
+    };
+    assert!(
+        text.contains(&format!(
+            r#"db_pool_connections{{pool="{pool}",state="in_use"}}"#
+        )),
+        "{text}"
+    );
+    assert!(text.contains("db_pool_max_connections{"), "{text}");
     // Routes are templates: no ticket id, no user.
     assert!(!text.contains(&format!("/api/v1/tickets/{id}\"")), "{text}");
     assert!(!text.contains("liaison"), "{text}");
@@ -72,7 +88,43 @@ async fn a_metrics_token_is_required_when_set(engine: Engine) {
     assert_eq!(get(Some("s3cret-scraper")).await, 200);
 }
 
+/// `gridline worker` serves its own metrics when `metrics.worker_listen` is set: its
+/// sweeper's runs, the outbox and its connection pools.
+async fn the_worker_serves_its_metrics(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let port = free_port();
+    let mut worker = gridline(&app.db)
+        .arg("worker")
+        .env(
+            "GRIDLINE__METRICS__WORKER_LISTEN",
+            format!("127.0.0.1:{port}"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/metrics");
+    let mut text = String::new();
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(&url).await
+            && r.status() == 200
+        {
+            text = r.text().await.unwrap();
+            if text.contains("sweeper_runs_total") {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert!(text.contains("sweeper_runs_total"), "{text}");
+    assert!(text.contains("outbox_pending"), "{text}");
+    assert!(text.contains("db_pool_connections{"), "{text}");
+}
+
 both_engines!(
+    the_worker_serves_its_metrics,
     metrics_for_the_operator,
     a_metrics_token_is_required_when_set
 );
