@@ -24,6 +24,7 @@ mod m20261201_000006_co_replies;
 mod m20261202_000001_bulletins;
 mod m20261203_000001_department_head;
 mod m20261203_000002_login_attempts;
+mod m20261203_000003_chat_webhooks;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_bulletins::Migration),
             Box::new(m20261203_000001_department_head::Migration),
             Box::new(m20261203_000002_login_attempts::Migration),
+            Box::new(m20261203_000003_chat_webhooks::Migration),
         ]
     }
 }

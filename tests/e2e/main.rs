@@ -6,6 +6,7 @@
 mod appraisal;
 mod authz;
 mod browser;
+mod chat;
 mod cli;
 mod closed_loop;
 mod concurrency;

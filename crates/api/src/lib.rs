@@ -179,6 +179,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::actions::take_action))
         .routes(routes!(admin::outbox::list_outbox))
         .routes(routes!(admin::outbox::retry_outbox))
+        .routes(routes!(
+            admin::chat::list_webhooks,
+            admin::chat::add_webhook
+        ))
+        .routes(routes!(admin::chat::remove_webhook))
         .routes(routes!(org::register::update_enterprise))
         .routes(routes!(org::register::import_template))
         .routes(routes!(org::register::export_enterprises))

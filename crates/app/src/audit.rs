@@ -12,7 +12,14 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// Kinds of object the log speaks of.
-pub const OBJECT_KINDS: [&str; 5] = ["user", "grid", "department", "task_force", "enterprise"];
+pub const OBJECT_KINDS: [&str; 6] = [
+    "user",
+    "grid",
+    "department",
+    "task_force",
+    "enterprise",
+    "chat_webhook",
+];
 
 /// One administrative change.
 #[derive(Debug, Clone, Serialize)]
@@ -77,7 +84,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: AuditQuery) -> AppResult
         return Err(AppError::invalid(
             "object_kind",
             "unknown_object_kind",
-            "object_kind is one of user, grid, department, task_force, enterprise",
+            "object_kind is one of user, grid, department, task_force, enterprise, chat_webhook",
         ));
     }
     let limit = q.limit.unwrap_or(100);

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod appraisal;
 pub mod audit;
 pub mod auth;
+pub mod chat;
 pub mod digest;
 pub mod directory;
 pub mod error;

@@ -57,6 +57,8 @@ pub struct AppState {
     pub ready_outbox_max_age: Option<chrono::Duration>,
     /// How departments are scored and what the bulletin names (config `[appraisal]`).
     pub appraisal: Arc<gridline_domain::appraisal::AppraisalPolicy>,
+    /// Group-chat robots (`[chat]`).
+    pub chat: Arc<crate::chat::ChatSettings>,
 }
 
 /// The bound on uploads read at once.

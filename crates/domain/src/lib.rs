@@ -9,6 +9,7 @@ pub mod kinds;
 pub mod appraisal;
 pub mod attachment;
 pub mod calendar;
+pub mod chat;
 pub mod credit_code;
 pub mod digest;
 pub mod error;

@@ -35,6 +35,9 @@ pub struct Settings {
     /// How departments are scored and what the bulletin names (考核, 通报).
     #[serde(default)]
     pub appraisal: gridline_domain::appraisal::AppraisalPolicy,
+    /// Group-chat robots: which events, which hosts (企业微信, 钉钉, 飞书).
+    #[serde(default)]
+    pub chat: gridline_app::chat::ChatSettings,
     /// The log's format.
     #[serde(default)]
     pub log: LogSettings,

@@ -209,6 +209,7 @@ pub(crate) fn app_state(config: &Config, store: Store) -> anyhow::Result<AppStat
         visits: config.settings.visits,
         policies: Arc::new(config.settings.policies.clone()),
         appraisal: Arc::new(config.settings.appraisal.clone()),
+        chat: Arc::new(config.settings.chat.clone()),
         ready_outbox_max_age: match config.settings.server.ready_outbox_max_age_secs {
             0 => None,
             secs => Some(chrono::Duration::seconds(

@@ -8,6 +8,7 @@
 //! from `gridline-report`. The binary wires it beside the API and the pages.
 
 mod bulletin;
+pub mod chat;
 pub mod compose;
 pub mod config;
 pub mod delivery;

@@ -130,6 +130,16 @@ impl Notifier {
             ..Default::default()
         };
         for row in rows {
+            if row.kind == gridline_app::chat::KIND {
+                self.deliver_chat(&row, &mut report).await?;
+                continue;
+            }
+            if gridline_app::chat::wanted(&self.app, &row.kind)
+                && let Err(e) = self.chat_fan_out(&row).await
+            {
+                // Tried again with the row's next attempt (each robot once).
+                tracing::warn!(outbox = row.id, kind = %row.kind, error = %e, "queueing chat messages failed");
+            }
             // (whether the mail server failed, the error)
             let result = match self.compose(&row, now).await {
                 Ok(Composed::Email(email)) => self.mailer.send(&email).await.map_err(|e| {
@@ -187,6 +197,83 @@ impl Notifier {
             }
         }
         Ok(report)
+    }
+
+    /// Queues the chat messages of a row for its groups' robots (each once).
+    async fn chat_fan_out(&self, row: &Due) -> AppResult<()> {
+        let ticket = gridline_app::chat::ticket_of(&self.app, row).await?;
+        let targets = gridline_app::chat::targets(&self.app, row, ticket.as_ref()).await?;
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let base = &self.config.mail.base_url;
+        let text = match &ticket {
+            Some(t) => {
+                let names = gridline_app::directory::Directory::load(&self.app).await?;
+                crate::chat::ticket_text(
+                    &row.kind,
+                    t,
+                    &names.department(t.department_id.map(|d| d.0)),
+                    base,
+                )
+            }
+            None => match crate::chat::digest_text(&self.app, row, base).await {
+                Some(text) => text,
+                None => return Ok(()),
+            },
+        };
+        gridline_app::chat::enqueue(&self.app, row, targets, &text).await?;
+        Ok(())
+    }
+
+    /// Posts a chat row: sent; retried with backoff (rate limits, the network, anything
+    /// the platform did not call permanent); dead at once when the platform refuses the
+    /// robot (a wrong signature, key or keyword), for an administrator to mend and retry.
+    async fn deliver_chat(&self, row: &Due, report: &mut DrainReport) -> AppResult<()> {
+        use gridline_domain::chat::ChatAnswer;
+        let kind = gridline_app::chat::KIND;
+        let answer = match gridline_app::chat::delivery(&self.app, row).await {
+            Ok(Some(d)) => {
+                let timeout = std::time::Duration::from_secs(self.app.chat.timeout_secs.max(1));
+                crate::chat::post(&d, self.app.now(), timeout).await
+            }
+            Ok(None) => {
+                mail::skipped(
+                    &self.app,
+                    row.id,
+                    "the robot was removed / 机器人已删除".into(),
+                )
+                .await?;
+                report.skipped += 1;
+                return Ok(());
+            }
+            Err(e) => ChatAnswer::Failed(format!("reading the row: {e}")),
+        };
+        let w = &self.config.worker;
+        let (error, retry) = match answer {
+            ChatAnswer::Ok => {
+                mail::sent(&self.app, row.id).await?;
+                metrics::counter!("outbox_sent_total", "kind" => kind).increment(1);
+                report.sent += 1;
+                return Ok(());
+            }
+            ChatAnswer::Refused(e) => (e, false),
+            ChatAnswer::RateLimited(e) | ChatAnswer::Failed(e) => {
+                (e, row.attempts < w.max_attempts)
+            }
+        };
+        let retry_at = retry.then(|| self.app.now() + self.backoff(row.attempts));
+        if retry {
+            tracing::warn!(outbox = row.id, attempts = row.attempts, retry_at = ?retry_at, %error, "chat message not taken; will retry");
+            metrics::counter!("outbox_failed_total", "kind" => kind).increment(1);
+            report.failed += 1;
+        } else {
+            tracing::error!(outbox = row.id, attempts = row.attempts, %error, "giving up on a chat message: it is dead until an admin retries it");
+            metrics::counter!("outbox_dead_total", "kind" => kind).increment(1);
+            report.dead += 1;
+        }
+        mail::failed(&self.app, row.id, error, retry_at).await?;
+        Ok(())
     }
 
     /// Sends until nothing is due (tests and the CLI use it).

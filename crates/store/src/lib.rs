@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod bulletins;
+pub mod chat;
 pub mod entity;
 mod error;
 pub mod login;

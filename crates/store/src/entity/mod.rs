@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod audit_log;
 pub mod bulletins;
+pub mod chat_webhooks;
 pub mod departments;
 pub mod enterprises;
 pub mod grid_seats;
