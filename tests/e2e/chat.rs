@@ -390,6 +390,61 @@ async fn robots_post_to_the_groups(engine: Engine) {
         digests[0].1
     );
 
+    // The admin page: robots listed masked; a refused address is shown by its field and
+    // not echoed back; an added robot is listed.
+    let (c, csrf) = crate::pages_http::sign_in(&app, "admin").await;
+    let (s, html) = crate::pages_http::get(&c, &app, "/admin/chat").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("钉钉") && !html.contains("ding-token"),
+        "{html}"
+    );
+    let r = c
+        .post(app.url("/admin/chat"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("owner", &format!("grid:{grid_a}")),
+            ("platform", "wecom"),
+            ("label", "网格群"),
+            ("url", "https://intranet.example/hook?key=leak-me"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("field-error") && !html.contains("leak-me"),
+        "{html}"
+    );
+    let r = c
+        .post(app.url("/admin/chat"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("owner", &format!("grid:{grid_a}")),
+            ("platform", "wecom"),
+            ("label", "A网格服务群"),
+            (
+                "url",
+                &format!("{base}/cgi-bin/webhook/send?key=page-key-9876"),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = crate::pages_http::get(&c, &app, "/admin/chat?done=1").await;
+    assert!(
+        html.contains("A网格服务群") && html.contains("9876") && !html.contains("page-key"),
+        "{html}"
+    );
+    let (_, list) = app.get(&w.admin, "/api/v1/admin/chat-webhooks").await;
+    assert_eq!(list.as_array().unwrap().len(), 6);
+    // An officer gets no admin page.
+    let (oc, _) = crate::pages_http::sign_in(&app, "officer.d1").await;
+    let (s, _) = crate::pages_http::get(&oc, &app, "/admin/chat").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
     // Removing a robot: gone from the list, recorded without its key.
     let rid = wecom_hook["id"].as_i64().unwrap();
     let (s, _) = app
@@ -402,7 +457,7 @@ async fn robots_post_to_the_groups(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, list) = app.get(&w.admin, "/api/v1/admin/chat-webhooks").await;
-    assert_eq!(list.as_array().unwrap().len(), 4);
+    assert_eq!(list.as_array().unwrap().len(), 5);
     let (_, audit) = app
         .get(
             &w.admin,

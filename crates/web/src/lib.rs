@@ -216,6 +216,14 @@ pub fn routes() -> Router<AppState> {
             "/admin/grids",
             get(pages::admin::grids).post(pages::admin::create_grid),
         )
+        .route(
+            "/admin/chat",
+            get(pages::admin::chat).post(pages::admin::create_webhook),
+        )
+        .route(
+            "/admin/chat/{id}/delete",
+            axum::routing::post(pages::admin::delete_webhook),
+        )
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             FORM_LIMIT,

@@ -59,6 +59,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "bulletins.html",
     "bulletin.html",
     "workload.html",
+    "admin_chat.html",
     "project.html",
     "project_summary.html",
 );
@@ -175,6 +176,7 @@ fn nav_for(role: Role, head: bool, path: &str) -> Vec<Nav> {
             ("/admin/departments", "nav.departments"),
             ("/admin/task-forces", "nav.task_forces"),
             ("/register", "nav.register"),
+            ("/admin/chat", "nav.chat"),
             ("/admin/audit", "nav.audit"),
             ("/bulletins", "nav.bulletins"),
         ],

@@ -82,12 +82,20 @@ async fn show(
             .map(|u| (u.id, u.display_name.clone()))
             .collect()
     };
+    // The chat robots, on their own page only.
+    let webhooks = if template == CHAT.0 {
+        gridline_app::chat::list(state, &v.auth).await?
+    } else {
+        vec![]
+    };
     let invalid = !form.errors.is_empty();
     let mut res = page(
         template,
         &v.ctx(path),
         serde_json::json!({
             "users": users,
+            "webhooks": webhooks,
+            "platforms": gridline_domain::chat::Platform::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             "grids": grids,
             "departments": dir.departments,
             "task_forces": dir.task_forces,
@@ -133,6 +141,7 @@ const USERS: AdminPage = AdminPage("admin_users.html", "/admin/users");
 const DEPARTMENTS: AdminPage = AdminPage("admin_departments.html", "/admin/departments");
 const TASK_FORCES: AdminPage = AdminPage("admin_task_forces.html", "/admin/task-forces");
 const GRIDS: AdminPage = AdminPage("admin_grids.html", "/admin/grids");
+const CHAT: AdminPage = AdminPage("admin_chat.html", "/admin/chat");
 
 macro_rules! admin_page {
     ($get:ident, $page:expr) => {
@@ -154,6 +163,7 @@ admin_page!(users, USERS);
 admin_page!(departments, DEPARTMENTS);
 admin_page!(task_forces, TASK_FORCES);
 admin_page!(grids, GRIDS);
+admin_page!(chat, CHAT);
 
 /// After a create: back to the list, or the form again with the message.
 async fn outcome<T>(
@@ -284,4 +294,42 @@ pub async fn create_grid(
     };
     let result = org::create_grid(&state, caller, req).await;
     outcome(&state, &v, GRIDS, &f, result).await
+}
+
+/// `POST /admin/chat`: a group-chat robot for a department, grid or task force (`owner` is
+/// `department:3`, `grid:1` or `task_force:2`).
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageForm(f): PageForm<AdminForm>,
+) -> Result<Response, PageError> {
+    let caller = admin_post(&v, &f)?;
+    let owner = f.get("owner").unwrap_or_default();
+    let (kind, id) = owner.split_once(':').unwrap_or_default();
+    let req = gridline_app::chat::WebhookInput {
+        owner_kind: kind.to_owned(),
+        owner_id: id.parse().unwrap_or_default(),
+        platform: f.get("platform").unwrap_or_default(),
+        url: f.get("url").unwrap_or_default(),
+        secret: f.get("secret"),
+        label: f.get("label").unwrap_or_default(),
+    };
+    let result = gridline_app::chat::add(&state, caller, req).await;
+    let mut form = f;
+    // Neither the address nor the secret is shown again.
+    form.fields.remove("secret");
+    form.fields.remove("url");
+    outcome(&state, &v, CHAT, &form, result).await
+}
+
+/// `POST /admin/chat/{id}/delete`.
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    v: Viewer,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    PageForm(f): PageForm<AdminForm>,
+) -> Result<Response, PageError> {
+    let caller = admin_post(&v, &f)?;
+    gridline_app::chat::remove(&state, caller, id).await?;
+    Ok(Redirect::to("/admin/chat?done=1").into_response())
 }
