@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
+use crate::mail::{SmtpSink, free_port, mail_env};
 use crate::support::{Engine, PASSWORD, TestApp, TestDb, pg_admin_url, run};
 use crate::world::World;
 
@@ -113,7 +114,12 @@ async fn scalar(url: &str, sql: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_connections_terminated_while_filing() {
-    let app = TestApp::start(Engine::Postgres).await;
+    // With the mail worker in the server: the outbox must resume by itself too.
+    let sink = SmtpSink::start(free_port(), None);
+    let mut env = mail_env(sink.port);
+    // A row claimed when the connection died is taken again once its lease runs out.
+    env.push(("GRIDLINE__WORKER__LEASE_SECS", "2".to_owned()));
+    let app = TestApp::start_with(Engine::Postgres, &env).await;
     let w = World::build(&app).await;
     let name = app.db.url.rsplit('/').next().unwrap().to_owned();
     let stop = Arc::new(AtomicBool::new(false));
@@ -140,14 +146,28 @@ async fn postgres_connections_terminated_while_filing() {
             killed
         })
     };
+    let dispatched = std::sync::atomic::AtomicUsize::new(0);
     let filers: Vec<_> = (0..4)
         .map(|i| {
-            let (app, w, stop) = (&app, &w, stop.clone());
+            let (app, w, stop, dispatched) = (&app, &w, stop.clone(), &dispatched);
             async move {
                 let mut out = vec![];
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    out.push(file(app, w, format!("断线{i}-{n}")).await);
+                    let filed = file(app, w, format!("断线{i}-{n}")).await;
+                    // Each one acknowledged is dispatched (a mail to the officer), through
+                    // the outage as well: 200, or a fast 503.
+                    if let Some(id) = filed.id {
+                        let mut body = w.dispatch_body();
+                        body["expected_version"] = json!(1);
+                        let (s, _) = app.act(w.token("head_a"), id, "dispatch", body).await;
+                        assert!(
+                            s == StatusCode::OK || s == StatusCode::SERVICE_UNAVAILABLE,
+                            "{s}"
+                        );
+                        dispatched.fetch_add(usize::from(s == StatusCode::OK), Ordering::Relaxed);
+                    }
+                    out.push(filed);
                     n += 1;
                 }
                 out
@@ -183,6 +203,29 @@ async fn postgres_connections_terminated_while_filing() {
     )
     .await;
     assert_eq!(orphans, 0);
+    // The worker sends what waited: nothing stays pending.
+    let mut pending = usize::MAX;
+    for _ in 0..100 {
+        let (_, rows) = app
+            .get(&w.admin, "/api/v1/admin/outbox?state=pending")
+            .await;
+        pending = rows.as_array().map_or(usize::MAX, Vec::len);
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(pending, 0, "the outbox resumed");
+    let (_, sent) = app
+        .get(&w.admin, "/api/v1/admin/outbox?state=sent&limit=500")
+        .await;
+    let dispatched = dispatched.load(Ordering::Relaxed);
+    assert!(dispatched > 0);
+    assert!(
+        sent.as_array().unwrap().len() >= dispatched,
+        "every acknowledged dispatch was mailed"
+    );
+    assert!(!sink.raw().is_empty(), "mail arrived after the outage");
     let (s, ready) = app.get(w.token("liaison_a"), "/readyz").await;
     assert_eq!(s, StatusCode::OK, "{ready}");
 }
