@@ -145,11 +145,12 @@ fn check_url(url: &str, allowed: &[String]) -> AppResult<()> {
     if !(u.scheme() == "https" || (u.scheme() == "http" && loopback))
         || !u.username().is_empty()
         || u.password().is_some()
+        || u.fragment().is_some()
     {
         return Err(invalid(
             "url",
             "invalid_url",
-            "a webhook address is https:// without a user or password / 机器人地址须为 https:// 且不含用户名密码",
+            "a webhook address is https:// without a user, password or fragment / 机器人地址须为 https:// 且不含用户名、密码或 # 片段",
         ));
     }
     if !allowed.iter().any(|h| h.eq_ignore_ascii_case(&host)) {

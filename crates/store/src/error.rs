@@ -178,7 +178,70 @@ impl From<DbErr> for StoreError {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    use sea_orm::{DbErr, RuntimeErr};
+
     use super::StoreError;
+
+    /// A database's error with a code, as the drivers report them.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "error {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sea_orm::sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sea_orm::sqlx::error::ErrorKind {
+            sea_orm::sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn exec(code: &'static str) -> StoreError {
+        let e = sea_orm::sqlx::Error::Database(Box::new(Coded(code)));
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))).into()
+    }
+
+    /// The database out of reach or unable to take writes is an outage (503), whatever the
+    /// engine says it with; a wrong statement is not. SQLite: BUSY 5, READONLY 8 (and its
+    /// extended codes, such as 1032 READONLY_DBMOVED), IOERR 10 (778 IOERR_WRITE), FULL 13,
+    /// CANTOPEN 14. PostgreSQL: 57P01 terminated, 57P03 starting, 08006 connection failure,
+    /// 53100 disk full, 25006 read-only transaction.
+    #[test]
+    fn outages_are_told_from_wrong_statements() {
+        for code in [
+            "5", "8", "1032", "10", "778", "13", "14", "57P01", "57P03", "08006", "53100", "25006",
+        ] {
+            assert!(matches!(exec(code), StoreError::Unavailable(_)), "{code}");
+        }
+        for code in ["1", "19", "42P01", "22P02", "23502"] {
+            assert!(matches!(exec(code), StoreError::Db(_)), "{code}");
+        }
+        let io = sea_orm::sqlx::Error::Io(std::io::Error::other("connection reset"));
+        let lost: StoreError = DbErr::Query(RuntimeErr::SqlxError(Arc::new(io))).into();
+        assert!(matches!(lost, StoreError::Unavailable(_)));
+    }
 
     /// A lookup that failed because the database is gone is not "no such task force".
     #[test]

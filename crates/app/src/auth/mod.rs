@@ -349,6 +349,9 @@ pub async fn sign_in(
     username: &str,
     password: String,
 ) -> AppResult<SignedIn> {
+    // A username is printable: a NUL would reach the database (a 500 on PostgreSQL), the
+    // throttle's counts included.
+    gridline_domain::text::refuse_control_characters("username", username, false)?;
     let known = limiter::known_pair(state, username, address).await?;
     let throttled = match state.auth.limiter.check(username, address, known) {
         Err(wait) => Err(wait),
@@ -360,8 +363,6 @@ pub async fn sign_in(
         metrics::counter!("login_throttled_total").increment(1);
         return Err(AppError::too_many_requests(wait));
     }
-    // A username is printable: a NUL would reach the database (a 500 on PostgreSQL).
-    gridline_domain::text::refuse_control_characters("username", username, false)?;
     let user = if username.len() <= 64 {
         state.store.user_by_username(username).await?
     } else {
