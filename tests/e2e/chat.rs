@@ -168,6 +168,11 @@ async fn robots_post_to_the_groups(engine: Engine) {
         "GRIDLINE__CHAT__ALLOWED_HOSTS",
         r#"["127.0.0.1"]"#.to_owned(),
     ));
+    let log = std::env::temp_dir().join(format!(
+        "gridline-chat-{}.log",
+        uuid::Uuid::new_v4().simple()
+    ));
+    env.push(("GRIDLINE_TEST_LOG", log.display().to_string()));
     let app = TestApp::start_with(engine, &env).await;
     let w = World::build(&app).await;
     let base = format!("http://127.0.0.1:{port}");
@@ -271,6 +276,17 @@ async fn robots_post_to_the_groups(engine: Engine) {
             format!("{base}/open-apis/bot/v2/hook/wrong"),
             Some("not-the-secret"),
         ),
+        // A robot nobody answers for (nothing listens there): retried, logged once.
+        hook(
+            "grid",
+            grid_a,
+            "wecom",
+            format!(
+                "http://127.0.0.1:{}/cgi-bin/webhook/send?key=gone",
+                free_port()
+            ),
+            None,
+        ),
         // Another department's robot hears nothing of d1's ticket.
         hook(
             "department",
@@ -286,7 +302,7 @@ async fn robots_post_to_the_groups(engine: Engine) {
     // Listed masked: no key, no secret.
     let (s, list) = app.get(&w.admin, "/api/v1/admin/chat-webhooks").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(list.as_array().unwrap().len(), 5);
+    assert_eq!(list.as_array().unwrap().len(), 6);
     let listed = list.to_string();
     assert!(
         !listed.contains("wecom-key-0001") && !listed.contains("ding-token"),
@@ -439,11 +455,35 @@ async fn robots_post_to_the_groups(engine: Engine) {
         "{html}"
     );
     let (_, list) = app.get(&w.admin, "/api/v1/admin/chat-webhooks").await;
-    assert_eq!(list.as_array().unwrap().len(), 6);
+    assert_eq!(list.as_array().unwrap().len(), 7);
     // An officer gets no admin page.
     let (oc, _) = crate::pages_http::sign_in(&app, "officer.d1").await;
     let (s, _) = crate::pages_http::get(&oc, &app, "/admin/chat").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The unreachable robot's messages wait and are retried; the outage is logged once.
+    let (_, pending) = app
+        .get(&w.admin, "/api/v1/admin/outbox?state=pending")
+        .await;
+    let retried = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "chat")
+        .map(|r| r["attempts"].as_i64().unwrap())
+        .max()
+        .unwrap_or(0);
+    assert!(retried >= 2, "{pending}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        logged.matches("a chat message could not be posted").count(),
+        1,
+        "{logged}"
+    );
+    assert!(
+        !logged.contains("key=gone") && !logged.contains("wecom-key-0001"),
+        "no robot's key in the log"
+    );
 
     // Removing a robot: gone from the list, recorded without its key.
     let rid = wecom_hook["id"].as_i64().unwrap();
@@ -457,7 +497,7 @@ async fn robots_post_to_the_groups(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, list) = app.get(&w.admin, "/api/v1/admin/chat-webhooks").await;
-    assert_eq!(list.as_array().unwrap().len(), 5);
+    assert_eq!(list.as_array().unwrap().len(), 6);
     let (_, audit) = app
         .get(
             &w.admin,

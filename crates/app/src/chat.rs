@@ -335,6 +335,7 @@ pub async fn enqueue(
 /// A chat row ready to post.
 #[derive(Debug, Clone)]
 pub struct ChatDelivery {
+    pub webhook_id: i64,
     pub platform: Platform,
     pub url: String,
     pub secret: Option<String>,
@@ -357,6 +358,7 @@ pub async fn delivery(state: &AppState, row: &Due) -> AppResult<Option<ChatDeliv
     let platform = Platform::parse(&hook.platform)
         .ok_or_else(|| AppError::internal(&format!("stored platform {}", hook.platform)))?;
     Ok(Some(ChatDelivery {
+        webhook_id: hook.id,
         platform,
         url: hook.url,
         secret: hook.secret,

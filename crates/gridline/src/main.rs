@@ -237,6 +237,7 @@ pub(crate) fn notifier(config: &Config, app: AppState) -> anyhow::Result<Arc<Not
         templates: Templates::new()?,
         config: settings,
         outage: Default::default(),
+        chat_outage: Default::default(),
     }))
 }
 

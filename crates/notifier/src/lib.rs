@@ -41,6 +41,9 @@ pub struct Notifier {
     /// Whether the mail server failed the last send: an outage is logged when it starts and
     /// when it ends, not once per message.
     pub outage: std::sync::atomic::AtomicBool,
+    /// The same for each chat robot: the robots whose posts could not get through (the
+    /// network, a platform down), logged when that starts and ends, not once per message.
+    pub chat_outage: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl Notifier {

@@ -226,14 +226,28 @@ impl Notifier {
         Ok(())
     }
 
+    /// Records whether a robot is down; true when that changed.
+    fn chat_down(&self, robot: i64, down: bool) -> bool {
+        let Ok(mut set) = self.chat_outage.lock() else {
+            return false;
+        };
+        if down {
+            set.insert(robot)
+        } else {
+            set.remove(&robot)
+        }
+    }
+
     /// Posts a chat row: sent; retried with backoff (rate limits, the network, anything
     /// the platform did not call permanent); dead at once when the platform refuses the
     /// robot (a wrong signature, key or keyword), for an administrator to mend and retry.
     async fn deliver_chat(&self, row: &Due, report: &mut DrainReport) -> AppResult<()> {
         use gridline_domain::chat::ChatAnswer;
         let kind = gridline_app::chat::KIND;
+        let mut robot = None;
         let answer = match gridline_app::chat::delivery(&self.app, row).await {
             Ok(Some(d)) => {
+                robot = Some(d.webhook_id);
                 let timeout = std::time::Duration::from_secs(self.app.chat.timeout_secs.max(1));
                 crate::chat::post(&d, self.app.now(), timeout).await
             }
@@ -250,10 +264,14 @@ impl Notifier {
             Err(e) => ChatAnswer::Failed(format!("reading the row: {e}")),
         };
         let w = &self.config.worker;
+        let unreachable = matches!(answer, ChatAnswer::Failed(_));
         let (error, retry) = match answer {
             ChatAnswer::Ok => {
                 mail::sent(&self.app, row.id).await?;
                 metrics::counter!("outbox_sent_total", "kind" => kind).increment(1);
+                if robot.is_some_and(|r| self.chat_down(r, false)) {
+                    tracing::warn!(robot = ?robot, "a chat robot answers again; waiting messages are being sent");
+                }
                 report.sent += 1;
                 return Ok(());
             }
@@ -264,7 +282,12 @@ impl Notifier {
         };
         let retry_at = retry.then(|| self.app.now() + self.backoff(row.attempts));
         if retry {
-            tracing::warn!(outbox = row.id, attempts = row.attempts, retry_at = ?retry_at, %error, "chat message not taken; will retry");
+            if unreachable && robot.is_some_and(|r| self.chat_down(r, true)) {
+                // Once per robot and outage, not once per message and minute.
+                tracing::warn!(robot = ?robot, %error, backoff_base_secs = w.backoff_base_secs, backoff_max_secs = w.backoff_max_secs, "a chat message could not be posted; messages wait and are retried with backoff (logged once until a post gets through)");
+            } else {
+                tracing::debug!(outbox = row.id, attempts = row.attempts, retry_at = ?retry_at, %error, "chat message not taken; will retry");
+            }
             metrics::counter!("outbox_failed_total", "kind" => kind).increment(1);
             report.failed += 1;
         } else {
