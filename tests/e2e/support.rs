@@ -165,7 +165,11 @@ impl TestApp {
 
     /// Like [`TestApp::start`], with extra environment (config overrides).
     pub async fn start_with(engine: Engine, envs: &[(&str, String)]) -> TestApp {
-        let db = TestDb::new(engine).await;
+        Self::start_on(engine, TestDb::new(engine).await, envs).await
+    }
+
+    /// Like [`TestApp::start_with`], on a database the caller made (empty).
+    pub async fn start_on(engine: Engine, db: TestDb, envs: &[(&str, String)]) -> TestApp {
         run(
             &db,
             &[

@@ -3,8 +3,10 @@
 //! row per robot of the ticket's groups, and delivers them like mail (retried with backoff,
 //! dead after the attempts, or at once when the platform refuses the robot for good).
 
-use gridline_domain::chat::{ChatEvent, ChatOwner, Platform, check_secret};
-use gridline_domain::{DomainError, TicketId};
+use gridline_domain::TicketId;
+use gridline_domain::chat::{
+    ChatEvent, ChatOwner, Platform, check_label, check_secret, check_url, mask_url,
+};
 use gridline_store::chat::NewWebhook;
 use gridline_store::entity::chat_webhooks;
 use gridline_store::outbox::NewOutbox;
@@ -101,68 +103,6 @@ pub struct Webhook {
     pub active: bool,
 }
 
-/// A URL with everything after the host's path cut to its last four characters: enough to
-/// tell two robots apart, not enough to post to them.
-pub fn mask_url(url: &str) -> String {
-    let Ok(u) = url::Url::parse(url) else {
-        return "…".into();
-    };
-    let tail: String = {
-        let chars: Vec<char> = url.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
-    };
-    let mut path = u.path().to_owned();
-    if let Some((dir, _)) = path.rsplit_once('/') {
-        path = format!("{dir}/");
-    }
-    format!(
-        "{}://{}{}…{tail}",
-        u.scheme(),
-        u.host_str().unwrap_or_default(),
-        path
-    )
-}
-
-fn invalid(field: &'static str, code: &'static str, message: &str) -> AppError {
-    AppError::from(DomainError::invalid(field, code, message))
-}
-
-/// The address must be the platform's (or a listed host), over HTTPS — plain HTTP only to
-/// this machine (a local relay, or the tests' server) — without credentials.
-fn check_url(url: &str, allowed: &[String]) -> AppResult<()> {
-    let u = url::Url::parse(url.trim())
-        .ok()
-        .filter(|_| url.len() <= 1000)
-        .ok_or_else(|| {
-            invalid(
-                "url",
-                "invalid_url",
-                "not a webhook address / 不是有效的机器人地址",
-            )
-        })?;
-    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
-    let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
-    if !(u.scheme() == "https" || (u.scheme() == "http" && loopback))
-        || !u.username().is_empty()
-        || u.password().is_some()
-        || u.fragment().is_some()
-    {
-        return Err(invalid(
-            "url",
-            "invalid_url",
-            "a webhook address is https:// without a user, password or fragment / 机器人地址须为 https:// 且不含用户名、密码或 # 片段",
-        ));
-    }
-    if !allowed.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
-        return Err(invalid(
-            "url",
-            "host_not_allowed",
-            "the address is not one of the chat platforms' (chat.allowed_hosts) / 地址不属于允许的聊天平台",
-        ));
-    }
-    Ok(())
-}
-
 fn owner_name(dir: &Directory, owner: ChatOwner) -> String {
     match owner {
         ChatOwner::Department(d) => dir.department(Some(d.0)),
@@ -190,7 +130,7 @@ fn shown(dir: &Directory, w: chat_webhooks::Model) -> Webhook {
 pub async fn add(state: &AppState, caller: &Caller, input: WebhookInput) -> AppResult<Webhook> {
     caller.require_admin()?;
     let platform = Platform::parse(input.platform.trim()).ok_or_else(|| {
-        invalid(
+        AppError::invalid(
             "platform",
             "unknown_platform",
             "wecom, dingtalk or feishu / 平台应为企业微信、钉钉或飞书",
@@ -201,7 +141,7 @@ pub async fn add(state: &AppState, caller: &Caller, input: WebhookInput) -> AppR
     let owner = owner
         .filter(|o| !owner_name(&dir, *o).is_empty())
         .ok_or_else(|| {
-            invalid(
+            AppError::invalid(
                 "owner_id",
                 "unknown_owner",
                 "no such department, grid or task force / 部门、网格或专班不存在",
@@ -215,15 +155,7 @@ pub async fn add(state: &AppState, caller: &Caller, input: WebhookInput) -> AppR
         .filter(|s| !s.is_empty());
     check_secret(platform, secret.as_deref())?;
     let label = input.label.trim().to_owned();
-    if label.is_empty() || label.chars().count() > 60 {
-        return Err(invalid(
-            "label",
-            "invalid_label",
-            "a name of 1 to 60 characters / 名称应为 1 至 60 个字符",
-        ));
-    }
-    gridline_domain::text::refuse_control_characters("label", &label, false)?;
-    let masked = mask_url(&url);
+    check_label(&label)?;
     let row = state
         .store
         .add_webhook(
@@ -234,7 +166,6 @@ pub async fn add(state: &AppState, caller: &Caller, input: WebhookInput) -> AppR
                 secret,
                 label,
             },
-            &masked,
             crate::people::audit(state, caller),
         )
         .await?;
@@ -259,17 +190,9 @@ pub async fn remove(state: &AppState, caller: &Caller, id: i64) -> AppResult<()>
     caller.require_admin()?;
     state
         .store
-        .remove_webhook(id, mask_url, crate::people::audit(state, caller))
+        .remove_webhook(id, crate::people::audit(state, caller))
         .await?;
     Ok(())
-}
-
-/// What a row is about, for the chat text: the ticket, when there is one.
-pub async fn ticket_of(state: &AppState, row: &Due) -> AppResult<Option<gridline_domain::Ticket>> {
-    match row.ticket_id {
-        Some(id) => Ok(Some(state.store.ticket(TicketId(id)).await?)),
-        None => Ok(None),
-    }
 }
 
 /// Whether rows of this kind go to chat.
@@ -278,25 +201,38 @@ pub fn wanted(state: &AppState, kind: &str) -> bool {
 }
 
 /// The robots of the row's groups that have not had this message yet, each with the key
-/// that makes it once: a ticket's go to its grid, department and task force; a digest goes
-/// to every robot, once per period (however many leaders' digests there are).
+/// that makes it once, and the row's ticket (for the text): a ticket's message goes to its
+/// grid, department and task force ([`ChatOwner::of_ticket`]); a digest goes to every
+/// robot, once per period (however many leaders' digests there are). Without any robot the
+/// ticket is not even read: most rows pass here.
 pub async fn targets(
     state: &AppState,
     row: &Due,
-    ticket: Option<&gridline_domain::Ticket>,
-) -> AppResult<Vec<(i64, String)>> {
-    let period = serde_json::from_str::<serde_json::Value>(&row.payload)
-        .ok()
-        .and_then(|p| p.get("period").and_then(|v| v.as_str()).map(str::to_owned));
-    let owners = match (ticket, row.kind.as_str()) {
+) -> AppResult<(Option<gridline_domain::Ticket>, Vec<(i64, String)>)> {
+    let hooks = state.store.active_webhooks().await?;
+    if hooks.is_empty() {
+        return Ok((None, vec![]));
+    }
+    let ticket = match row.ticket_id {
+        Some(id) => Some(state.store.ticket(TicketId(id)).await?),
+        None => None,
+    };
+    let owners = match (&ticket, row.kind.as_str()) {
         (Some(t), _) => Some(ChatOwner::of_ticket(t)),
         (None, "digest") => None,
         // Nothing else without a ticket goes to chat.
-        (None, _) => return Ok(vec![]),
+        (None, _) => return Ok((None, vec![])),
     };
-    let hooks = state.store.webhooks_of(owners.as_deref()).await?;
+    let period = serde_json::from_str::<serde_json::Value>(&row.payload)
+        .ok()
+        .and_then(|p| p.get("period").and_then(|v| v.as_str()).map(str::to_owned));
     let keyed: Vec<(i64, String)> = hooks
         .iter()
+        .filter(|h| {
+            owners.as_ref().is_none_or(|o| {
+                ChatOwner::parse(&h.owner_kind, h.owner_id).is_some_and(|h| o.contains(&h))
+            })
+        })
         .map(|h| {
             let key = match &period {
                 Some(p) if row.kind == "digest" => format!("chat:digest:{p}:{}", h.id),
@@ -307,10 +243,11 @@ pub async fn targets(
         .collect();
     let keys: Vec<String> = keyed.iter().map(|(_, k)| k.clone()).collect();
     let done = state.store.existing_dedupe_keys(&keys).await?;
-    Ok(keyed
+    let targets = keyed
         .into_iter()
         .filter(|(_, k)| !done.contains(k))
-        .collect())
+        .collect();
+    Ok((ticket, targets))
 }
 
 /// Queues `text` for these robots (from [`targets`]).

@@ -192,6 +192,72 @@ pub fn check_secret(platform: Platform, secret: Option<&str>) -> Result<(), Doma
     }
 }
 
+/// A robot's address with everything after the host's path cut to its last four
+/// characters: enough to tell two robots apart, not enough to post to them (what pages, the
+/// API and the audit log show; the key or token stays in the database).
+pub fn mask_url(url: &str) -> String {
+    let Ok(u) = url::Url::parse(url) else {
+        return "…".into();
+    };
+    let chars: Vec<char> = url.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    let path = u.path().rsplit_once('/').map_or("", |(dir, _)| dir);
+    format!(
+        "{}://{}{path}/…{tail}",
+        u.scheme(),
+        u.host_str().unwrap_or_default()
+    )
+}
+
+/// A robot's address must be the platform's (or a listed host), over HTTPS — plain HTTP
+/// only to this machine (a local relay, or the tests' server) — without credentials or a
+/// fragment: the worker posts nowhere an administrator merely typed.
+pub fn check_url(url: &str, allowed: &[String]) -> Result<(), DomainError> {
+    let u = url::Url::parse(url.trim())
+        .ok()
+        .filter(|_| url.len() <= 1000)
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "url",
+                "invalid_url",
+                "not a webhook address / 不是有效的机器人地址",
+            )
+        })?;
+    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+    let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
+    if !(u.scheme() == "https" || (u.scheme() == "http" && loopback))
+        || !u.username().is_empty()
+        || u.password().is_some()
+        || u.fragment().is_some()
+    {
+        return Err(DomainError::invalid(
+            "url",
+            "invalid_url",
+            "a webhook address is https:// without a user, password or fragment / 机器人地址须为 https:// 且不含用户名、密码或 # 片段",
+        ));
+    }
+    if !allowed.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+        return Err(DomainError::invalid(
+            "url",
+            "host_not_allowed",
+            "the address is not one of the chat platforms' (chat.allowed_hosts) / 地址不属于允许的聊天平台",
+        ));
+    }
+    Ok(())
+}
+
+/// A robot's name: 1 to 60 printable characters.
+pub fn check_label(label: &str) -> Result<(), DomainError> {
+    if label.is_empty() || label.chars().count() > 60 {
+        return Err(DomainError::invalid(
+            "label",
+            "invalid_label",
+            "a name of 1 to 60 characters / 名称应为 1 至 60 个字符",
+        ));
+    }
+    crate::text::refuse_control_characters("label", label, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +316,39 @@ mod tests {
         );
         assert_eq!(ChatEvent::of_kind("accept"), None);
         assert_eq!(ChatEvent::of_kind("resolution_warning"), None);
+    }
+
+    #[test]
+    fn addresses_are_the_platforms_and_shown_masked() {
+        let allowed = vec!["oapi.dingtalk.com".to_owned(), "127.0.0.1".to_owned()];
+        let code = |u: &str| match check_url(u, &allowed) {
+            Err(DomainError::Invalid { code, .. }) => Some(code),
+            _ => None,
+        };
+        assert!(
+            check_url(
+                "https://oapi.dingtalk.com/robot/send?access_token=x",
+                &allowed
+            )
+            .is_ok()
+        );
+        assert!(check_url("http://127.0.0.1:9/hook", &allowed).is_ok());
+        for bad in [
+            "http://oapi.dingtalk.com/robot/send",
+            "https://u:p@oapi.dingtalk.com/robot/send",
+            "https://oapi.dingtalk.com/robot/send#x",
+            "not a url",
+        ] {
+            assert!(
+                code(bad).is_some_and(|e| e.contains("invalid_url")),
+                "{bad}"
+            );
+        }
+        assert_eq!(code("https://intranet.example/x"), Some("host_not_allowed"));
+        assert_eq!(
+            mask_url("https://oapi.dingtalk.com/robot/send?access_token=abcdef123456"),
+            "https://oapi.dingtalk.com/robot/…3456"
+        );
     }
 
     #[test]

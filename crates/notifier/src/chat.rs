@@ -13,6 +13,7 @@ use gridline_app::mail::Due;
 use gridline_domain::Ticket;
 use gridline_domain::chat::{ChatAnswer, Platform, read_answer};
 use gridline_domain::digest::Period;
+use gridline_report::pct;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -56,33 +57,31 @@ pub fn ticket_text(kind: &str, t: &Ticket, department: &str, base_url: &str) -> 
     s
 }
 
-fn percent(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
-}
-
-/// The zone's summary of a digest period, the same numbers as the leaders' mail.
-pub async fn digest_text(app: &AppState, row: &Due, base_url: &str) -> Option<String> {
-    let payload: serde_json::Value = serde_json::from_str(&row.payload).ok()?;
-    let period = Period::parse(payload.get("period")?.as_str()?)?;
-    let s = gridline_app::digest::stats_for(
-        &app.store,
-        &app.calendar,
-        &gridline_domain::Scope::All,
-        period,
-    )
-    .await
-    .ok()?;
-    Some(format!(
+/// The zone's summary of a digest period, the same numbers as the leaders' mail; `None`
+/// when the row names no period.
+pub async fn digest_text(
+    app: &AppState,
+    row: &Due,
+    base_url: &str,
+) -> gridline_app::AppResult<Option<String>> {
+    let Some(period) = serde_json::from_str::<serde_json::Value>(&row.payload)
+        .ok()
+        .and_then(|p| Period::parse(p.get("period")?.as_str()?))
+    else {
+        return Ok(None);
+    };
+    let s = gridline_app::digest::period_stats(app, &gridline_domain::Scope::All, period).await?;
+    Ok(Some(format!(
         "【网格通】{period} 全区工单周报\n受理 {} 件，办结 {} 件，按时签收率 {}，按时办结率 {}，满意率 {}\n期末在办 {} 件，其中超期 {} 件\n详情：{}/dashboard?period={period}",
         s.filed,
         s.resolved,
-        percent(s.signing_rate),
-        percent(s.resolution_rate),
-        percent(s.satisfaction_rate),
+        pct(s.signing_rate),
+        pct(s.resolution_rate),
+        pct(s.satisfaction_rate),
         s.open_at_end,
         s.overdue_at_end,
         base_url.trim_end_matches('/'),
-    ))
+    )))
 }
 
 type Https = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;

@@ -58,6 +58,13 @@ pub fn mask(address: &str) -> String {
     }
 }
 
+/// The configured sender (`mail.from`).
+fn sender(s: &MailSettings) -> Result<Mailbox, MailError> {
+    s.from
+        .parse()
+        .map_err(|e| MailError::Message(format!("mail.from {:?}: {e}", s.from)))
+}
+
 /// Sends over SMTP with a pooled connection.
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -70,10 +77,7 @@ pub struct SmtpMailer {
 impl SmtpMailer {
     /// Builds the transport from settings (no connection is made yet).
     pub fn new(s: &MailSettings) -> Result<Self, MailError> {
-        let from: Mailbox = s
-            .from
-            .parse()
-            .map_err(|e| MailError::Message(format!("mail.from {:?}: {e}", s.from)))?;
+        let from = sender(s)?;
         let tls = match s.security {
             Security::None => Tls::None,
             Security::Starttls | Security::Tls => {
@@ -215,10 +219,7 @@ pub struct FileMailer {
 impl FileMailer {
     /// Creates the folder if needed; numbering goes on after the files already there.
     pub fn new(s: &MailSettings) -> Result<Self, MailError> {
-        let from: Mailbox = s
-            .from
-            .parse()
-            .map_err(|e| MailError::Message(format!("mail.from {:?}: {e}", s.from)))?;
+        let from = sender(s)?;
         let dir = std::path::PathBuf::from(&s.file_dir);
         std::fs::create_dir_all(&dir)
             .map_err(|e| MailError::Smtp(format!("mail.file_dir {}: {e}", dir.display())))?;

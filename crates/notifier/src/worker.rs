@@ -201,8 +201,7 @@ impl Notifier {
 
     /// Queues the chat messages of a row for its groups' robots (each once).
     async fn chat_fan_out(&self, row: &Due) -> AppResult<()> {
-        let ticket = gridline_app::chat::ticket_of(&self.app, row).await?;
-        let targets = gridline_app::chat::targets(&self.app, row, ticket.as_ref()).await?;
+        let (ticket, targets) = gridline_app::chat::targets(&self.app, row).await?;
         if targets.is_empty() {
             return Ok(());
         }
@@ -217,7 +216,7 @@ impl Notifier {
                     base,
                 )
             }
-            None => match crate::chat::digest_text(&self.app, row, base).await {
+            None => match crate::chat::digest_text(&self.app, row, base).await? {
                 Some(text) => text,
                 None => return Ok(()),
             },

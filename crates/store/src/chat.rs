@@ -1,17 +1,15 @@
 //! Group-chat robots: administrators add and remove them (each change with its audit row);
 //! the worker finds those of a ticket's groups and queues one outbox row per robot.
 
-use chrono::{DateTime, Utc};
-use gridline_domain::chat::ChatOwner;
+use gridline_domain::chat::{ChatOwner, mask_url};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 use serde_json::json;
 
 use crate::entity::chat_webhooks;
 use crate::org::people::{Audit, append_audit};
-use crate::outbox::NewOutbox;
 use crate::{Store, StoreError, to_ms};
 
 /// A robot to add.
@@ -25,17 +23,16 @@ pub struct NewWebhook {
 }
 
 /// What the audit log keeps of a robot: never its URL's key or its secret.
-fn record(w: &chat_webhooks::Model, url_shown: &str) -> serde_json::Value {
+fn record(w: &chat_webhooks::Model) -> serde_json::Value {
     json!({"owner_kind": w.owner_kind, "owner_id": w.owner_id, "platform": w.platform,
-           "url": url_shown, "signed": w.secret.is_some(), "label": w.label, "active": w.active})
+           "url": mask_url(&w.url), "signed": w.secret.is_some(), "label": w.label, "active": w.active})
 }
 
 impl Store {
-    /// Adds a robot; `url_shown` is the URL as it may be recorded (its key masked).
+    /// Adds a robot.
     pub async fn add_webhook(
         &self,
         new: NewWebhook,
-        url_shown: &str,
         audit: Audit,
     ) -> Result<chat_webhooks::Model, StoreError> {
         let txn = self.write.begin().await?;
@@ -58,7 +55,7 @@ impl Store {
             ("chat_webhook", row.id),
             "create",
             serde_json::Value::Null,
-            record(&row, url_shown),
+            record(&row),
         )
         .await?;
         txn.commit().await?;
@@ -66,12 +63,7 @@ impl Store {
     }
 
     /// Removes a robot (its queued messages are skipped when their turn comes).
-    pub async fn remove_webhook(
-        &self,
-        id: i64,
-        url_shown: impl Fn(&str) -> String,
-        audit: Audit,
-    ) -> Result<(), StoreError> {
+    pub async fn remove_webhook(&self, id: i64, audit: Audit) -> Result<(), StoreError> {
         let txn = self.write.begin().await?;
         let row = chat_webhooks::Entity::find_by_id(id)
             .one(&txn)
@@ -83,7 +75,7 @@ impl Store {
             audit,
             ("chat_webhook", id),
             "delete",
-            record(&row, &url_shown(&row.url)),
+            record(&row),
             serde_json::Value::Null,
         )
         .await?;
@@ -109,41 +101,13 @@ impl Store {
             .await?)
     }
 
-    /// The active robots of these groups (all of them when `owners` is `None`).
-    pub async fn webhooks_of(
-        &self,
-        owners: Option<&[ChatOwner]>,
-    ) -> Result<Vec<chat_webhooks::Model>, StoreError> {
+    /// Every active robot (a zone has tens of them).
+    pub async fn active_webhooks(&self) -> Result<Vec<chat_webhooks::Model>, StoreError> {
         use chat_webhooks::Column as C;
-        let mut q = chat_webhooks::Entity::find().filter(C::Active.eq(true));
-        if let Some(owners) = owners {
-            let mut any = Condition::any();
-            for o in owners {
-                any = any.add(
-                    Condition::all()
-                        .add(C::OwnerKind.eq(o.kind()))
-                        .add(C::OwnerId.eq(o.id())),
-                );
-            }
-            q = q.filter(any);
-        }
-        Ok(q.order_by_asc(C::Id).all(&self.read).await?)
-    }
-
-    /// Queues messages (each once: a row with the same dedupe key is not written again).
-    pub async fn enqueue_all(
-        &self,
-        rows: Vec<NewOutbox>,
-        now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
-        let txn = self.write.begin().await?;
-        let mut n = 0;
-        for row in rows {
-            if crate::outbox::enqueue_in(&txn, row, now).await? {
-                n += 1;
-            }
-        }
-        txn.commit().await?;
-        Ok(n)
+        Ok(chat_webhooks::Entity::find()
+            .filter(C::Active.eq(true))
+            .order_by_asc(C::Id)
+            .all(&self.read)
+            .await?)
     }
 }

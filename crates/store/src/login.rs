@@ -1,30 +1,21 @@
 //! Login throttling shared by every process on the database: attempts per key and minute
 //! (fixed windows), and the account-and-address pairs that signed in before.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict, Query};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::{Store, StoreError};
 
-fn sql(backend: DbBackend, postgres: &'static str) -> String {
-    match backend {
-        DbBackend::Postgres => postgres.to_owned(),
-        // The same statement with SQLite's placeholders.
-        _ => {
-            let mut out = String::with_capacity(postgres.len());
-            let mut chars = postgres.chars().peekable();
-            while let Some(c) = chars.next() {
-                if c == '$' {
-                    while chars.peek().is_some_and(char::is_ascii_digit) {
-                        chars.next();
-                    }
-                    out.push('?');
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
-    }
+fn attempts() -> Alias {
+    Alias::new("login_attempts")
+}
+
+fn known() -> Alias {
+    Alias::new("login_known")
+}
+
+fn col(name: &str) -> Alias {
+    Alias::new(name)
 }
 
 impl Store {
@@ -39,25 +30,26 @@ impl Store {
     ) -> Result<Vec<i64>, StoreError> {
         let backend = self.write.get_database_backend();
         let txn = self.write.begin().await?;
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql(backend, "DELETE FROM login_attempts WHERE \"window\" < $1"),
-            [drop_before.into()],
-        ))
-        .await?;
+        let forget = Query::delete()
+            .from_table(attempts())
+            .and_where(Expr::col(col("window")).lt(drop_before))
+            .to_owned();
+        txn.execute(&forget).await?;
         let mut counts = Vec::with_capacity(keys.len());
         for key in keys {
+            let count = Query::insert()
+                .into_table(attempts())
+                .columns([col("key"), col("window"), col("count")])
+                .values_panic([key.clone().into(), window.into(), 1i64.into()])
+                .on_conflict(
+                    OnConflict::columns([col("key"), col("window")])
+                        .value(col("count"), Expr::col((attempts(), col("count"))).add(1))
+                        .to_owned(),
+                )
+                .returning_col(col("count"))
+                .to_owned();
             let row = txn
-                .query_one_raw(Statement::from_sql_and_values(
-                    backend,
-                    sql(
-                        backend,
-                        "INSERT INTO login_attempts (key, \"window\", count) VALUES ($1, $2, 1) \
-                         ON CONFLICT (key, \"window\") DO UPDATE SET count = login_attempts.count + 1 \
-                         RETURNING count",
-                    ),
-                    [key.clone().into(), window.into()],
-                ))
+                .query_one_raw(backend.build(&count))
                 .await?
                 .ok_or_else(|| StoreError::Corrupt("login count returned nothing".into()))?;
             counts.push(row.try_get::<i64>("", "count")?);
@@ -68,35 +60,28 @@ impl Store {
 
     /// Whether the pair signed in at or after `since` (ms).
     pub async fn login_pair_known(&self, pair: &str, since: i64) -> Result<bool, StoreError> {
-        let backend = self.read.get_database_backend();
-        let row = self
-            .read
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                sql(backend, "SELECT at FROM login_known WHERE pair = $1"),
-                [pair.into()],
-            ))
-            .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<i64>("", "at")? >= since,
-            None => false,
-        })
+        let q = Query::select()
+            .column(col("at"))
+            .from(known())
+            .and_where(Expr::col(col("pair")).eq(pair))
+            .and_where(Expr::col(col("at")).gte(since))
+            .to_owned();
+        Ok(self.read.query_one(&q).await?.is_some())
     }
 
     /// Remembers that the pair signed in at `at` (ms).
     pub async fn remember_login_pair(&self, pair: &str, at: i64) -> Result<(), StoreError> {
-        let backend = self.write.get_database_backend();
-        self.write
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql(
-                    backend,
-                    "INSERT INTO login_known (pair, at) VALUES ($1, $2) \
-                     ON CONFLICT (pair) DO UPDATE SET at = excluded.at",
-                ),
-                [pair.into(), at.into()],
-            ))
-            .await?;
+        let q = Query::insert()
+            .into_table(known())
+            .columns([col("pair"), col("at")])
+            .values_panic([pair.into(), at.into()])
+            .on_conflict(
+                OnConflict::column(col("pair"))
+                    .update_column(col("at"))
+                    .to_owned(),
+            )
+            .to_owned();
+        self.write.execute(&q).await?;
         Ok(())
     }
 }

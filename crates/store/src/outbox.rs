@@ -130,6 +130,24 @@ impl Store {
         enqueue_in(&self.write, row, now).await
     }
 
+    /// Queues messages (each once: a row with the same dedupe key is not written again).
+    pub async fn enqueue_all(
+        &self,
+        rows: Vec<NewOutbox>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        use sea_orm::TransactionTrait as _;
+        let txn = self.write.begin().await?;
+        let mut n = 0;
+        for row in rows {
+            if enqueue_in(&txn, row, now).await? {
+                n += 1;
+            }
+        }
+        txn.commit().await?;
+        Ok(n)
+    }
+
     /// Which of these dedupe keys already have a row.
     pub async fn existing_dedupe_keys(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
         if keys.is_empty() {

@@ -11,7 +11,8 @@ use sea_orm::{ConnectionTrait, Database};
 use crate::support::{Engine, TestApp, TestDb, gridline, run};
 use crate::world::World;
 
-async fn count(url: &str, sql: &str) -> i64 {
+/// One number a query answers, read straight from the database.
+pub(super) async fn count(url: &str, sql: &str) -> i64 {
     let db = Database::connect(url).await.unwrap();
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(

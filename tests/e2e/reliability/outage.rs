@@ -12,8 +12,9 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
+use super::backup::count;
 use crate::mail::{SmtpSink, free_port, mail_env};
-use crate::support::{Engine, PASSWORD, TestApp, TestDb, pg_admin_url, run};
+use crate::support::{Engine, TestApp, TestDb, pg_admin_url};
 use crate::world::World;
 
 /// One filing: its status, the ticket id when acknowledged, and what a 503 said.
@@ -95,21 +96,6 @@ async fn all_there(app: &TestApp, w: &World, outcomes: &[Outcome]) {
         let t = app.ticket(w.token("liaison_a"), o.id.unwrap()).await;
         assert_eq!(t["title"], o.title.as_str(), "{t}");
     }
-}
-
-async fn scalar(url: &str, sql: &str) -> i64 {
-    let db = Database::connect(url).await.unwrap();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql,
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let n: i64 = row.try_get_by_index(0).unwrap();
-    db.close().await.unwrap();
-    n
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,7 +183,7 @@ async fn postgres_connections_terminated_while_filing() {
     assert_eq!(after.status, StatusCode::CREATED);
     all_there(&app, &w, &outcomes).await;
     // Nothing half-written: every ticket has its filing event.
-    let orphans = scalar(
+    let orphans = count(
         &app.db.url,
         "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id)",
     )
@@ -267,22 +253,7 @@ async fn sqlite_on_a_full_disk() {
         "this test mounts a 24 MB tmpfs (root, as `make test` runs on CI)"
     );
     let _mount = Mount(dir.clone());
-    let db = TestDb::sqlite_in(&dir);
-    run(
-        &db,
-        &[
-            "user",
-            "add",
-            "--username",
-            "admin",
-            "--display-name",
-            "管理员",
-            "--role",
-            "admin",
-        ],
-        &[("GRIDLINE_PASSWORD", PASSWORD)],
-    );
-    let app = TestApp::serve_with(Engine::Sqlite, db, &[]).await;
+    let app = TestApp::start_on(Engine::Sqlite, TestDb::sqlite_in(&dir), &[]).await;
     let w = World::build(&app).await;
     let mut outcomes = vec![file(&app, &w, "满盘之前".to_owned()).await];
     assert_eq!(outcomes[0].status, StatusCode::CREATED);
@@ -313,7 +284,7 @@ async fn sqlite_on_a_full_disk() {
     assert_eq!(after.status, StatusCode::CREATED);
     outcomes.push(after);
     all_there(&app, &w, &outcomes).await;
-    let orphans = scalar(
+    let orphans = count(
         &app.db.url,
         "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id)",
     )

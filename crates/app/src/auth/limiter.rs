@@ -16,16 +16,14 @@ type Keyed<K> = governor::DefaultKeyedRateLimiter<K>;
 /// purpose. An address the account has signed in from before therefore counts against its
 /// own per-account-and-address quota instead of the account's shared one: guessing from
 /// elsewhere exhausts only the shared quota, and the user, from where they usually sign in,
-/// still gets in. (Remembered per process, up to [`KNOWN_PAIRS_CAP`] pairs, for
-/// [`KNOWN_PAIR_DAYS`] days.)
+/// still gets in. (Remembered in the database for [`KNOWN_PAIR_DAYS`] days, so every
+/// process knows them.)
 pub struct LoginLimiter {
     /// The quotas, also counted across processes in the database (see [`shared_check`]).
     pub limits: LoginLimits,
     account: Keyed<String>,
     address: Keyed<std::net::IpAddr>,
     known: Keyed<(String, std::net::IpAddr)>,
-    known_pairs:
-        std::sync::Mutex<std::collections::HashMap<(String, std::net::IpAddr), std::time::Instant>>,
 }
 
 /// The key a known pair is kept under in the database.
@@ -81,19 +79,12 @@ pub(super) async fn shared_check(
     })
 }
 
-/// Whether the account signed in from the address before, on this process or another.
+/// Whether the account signed in from the address before, on any process.
 pub(super) async fn known_pair(
     state: &crate::AppState,
     username: &str,
     address: std::net::IpAddr,
 ) -> crate::AppResult<bool> {
-    if state
-        .auth
-        .limiter
-        .is_known(&(username.to_lowercase(), address))
-    {
-        return Ok(true);
-    }
     let since = state.now().timestamp_millis() - (KNOWN_PAIR_DAYS as i64) * 86_400_000;
     Ok(state
         .store
@@ -101,7 +92,7 @@ pub(super) async fn known_pair(
         .await?)
 }
 
-/// Remembers a sign-in's pair in the database too, for the other processes.
+/// Remembers that `username` signed in from `address`, for every process.
 pub(super) async fn shared_remember(
     state: &crate::AppState,
     username: &str,
@@ -114,8 +105,6 @@ pub(super) async fn shared_remember(
     Ok(())
 }
 
-/// How many account-and-address pairs that signed in are remembered.
-pub const KNOWN_PAIRS_CAP: usize = 100_000;
 /// How long a successful sign-in keeps its address known.
 pub const KNOWN_PAIR_DAYS: u64 = 30;
 
@@ -132,21 +121,11 @@ impl LoginLimiter {
             account: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
             address: governor::RateLimiter::keyed(quota(limits.per_address_per_minute)),
             known: governor::RateLimiter::keyed(quota(limits.per_account_per_minute)),
-            known_pairs: std::sync::Mutex::default(),
         }
     }
 
-    pub(super) fn is_known(&self, pair: &(String, std::net::IpAddr)) -> bool {
-        let max_age = std::time::Duration::from_secs(KNOWN_PAIR_DAYS * 86_400);
-        self.known_pairs
-            .lock()
-            .ok()
-            .and_then(|m| m.get(pair).map(|at| at.elapsed() < max_age))
-            .unwrap_or(false)
-    }
-
-    /// Counts an attempt; `Err(seconds)` says how long to wait. `known`: the pair signed in
-    /// before on another process (this one remembers its own).
+    /// Counts an attempt in this process; `Err(seconds)` says how long to wait. `known`: the
+    /// pair signed in before ([`known_pair`]).
     pub fn check(&self, username: &str, address: std::net::IpAddr, known: bool) -> Result<(), u64> {
         let clock = governor::clock::DefaultClock::default();
         let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
@@ -155,23 +134,10 @@ impl LoginLimiter {
         };
         self.address.check_key(&address).map_err(wait)?;
         let pair = (username.to_lowercase(), address);
-        if known || self.is_known(&pair) {
+        if known {
             self.known.check_key(&pair).map_err(wait)
         } else {
             self.account.check_key(&pair.0).map_err(wait)
-        }
-    }
-
-    /// Remembers that `username` signed in from `address`.
-    pub fn remember(&self, username: &str, address: std::net::IpAddr) {
-        if let Ok(mut m) = self.known_pairs.lock() {
-            if m.len() >= KNOWN_PAIRS_CAP {
-                m.clear();
-            }
-            m.insert(
-                (username.to_lowercase(), address),
-                std::time::Instant::now(),
-            );
         }
     }
 }

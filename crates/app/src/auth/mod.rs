@@ -19,7 +19,7 @@ mod limiter;
 
 pub use cache::ActorCache;
 use cache::Known;
-pub use limiter::{KNOWN_PAIR_DAYS, KNOWN_PAIRS_CAP, LoginLimiter, LoginLimits};
+pub use limiter::{KNOWN_PAIR_DAYS, LoginLimiter, LoginLimits};
 
 const ISSUER: &str = "gridline";
 const AUDIENCE: &str = "gridline-api";
@@ -383,7 +383,6 @@ pub async fn sign_in(
     };
     let role = Role::parse(&user.role)
         .ok_or_else(|| AppError::internal(&format!("stored role {}", user.role)))?;
-    state.auth.limiter.remember(username, address);
     limiter::shared_remember(state, username, address).await?;
     Ok(SignedIn {
         token: state
