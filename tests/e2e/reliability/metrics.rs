@@ -44,7 +44,7 @@ async fn metrics_for_the_operator(engine: Engine) {
         "{text}"
     );
     assert!(
-        text.contains("http_request_duration_seconds_bucket{"),
+        text.contains(r#"http_request_duration_seconds_bucket{route="/api/v1/tickets/{id}",method="GET",status="200",le="#),
         "{text}"
     );
     assert!(text.contains("login_refused_total 1"), "{text}");
