@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use gridline_domain::digest::{DigestStats, EventFact, Period, compute};
+use gridline_domain::digest::{DigestStats, EventFact, Period, compute_with};
 use gridline_domain::permission::workload_view;
 use gridline_domain::ticket::EventKind;
 use gridline_domain::{Scope, WorkCalendar};
@@ -92,7 +92,7 @@ pub async fn stats_for(
     period: Period,
 ) -> Result<DigestStats, StoreError> {
     let (start, end) = period.range();
-    let tickets = store.digest_tickets(scope, start, end).await?;
+    let (tickets, baseline) = store.digest_tickets(scope, start, end).await?;
     let events: Vec<EventFact> = store
         .digest_events(scope, start, end)
         .await?
@@ -123,7 +123,7 @@ pub async fn stats_for(
             })
         })
         .collect::<Result<_, StoreError>>()?;
-    let mut stats = compute(period, &tickets, &events, calendar);
+    let mut stats = compute_with(period, &tickets, &baseline, &events, calendar);
     // Hotspots need the enterprises' industry clusters: one read of those that filed.
     let (start, end) = period.range();
     let mut ids: Vec<i64> = tickets

@@ -3,84 +3,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use std::time::Duration;
-
 use chrono::{TimeZone, Utc};
 use gridline_domain::text::{Description, Remark, TicketTitle};
 use gridline_domain::ticket::{NewTicket, execute, file};
 use gridline_domain::{
-    Actor, Category, Cluster, Command, Context, CreditCode, DomainError, Priority, Role,
-    SlaTargets, Status, TaskForceId, UserId, WorkCalendar, WorkingHours,
+    Actor, Category, Command, Context, DomainError, Priority, Role, SlaTargets, Status, UserId,
+    WorkCalendar, WorkingHours,
 };
-use gridline_store::org::{NewEnterprise, NewGrid, NewUser};
+use gridline_store::StoreError;
 use gridline_store::tickets::Created;
-use gridline_store::{Store, StoreError, StoreOptions};
 use sea_orm::{ConnectionTrait, Database};
 
-struct Db {
-    store: Store,
-    url: String,
-    cleanup: Option<String>,
-    _dir: Option<std::path::PathBuf>,
-}
-
-fn admin_url() -> String {
-    std::env::var("GRIDLINE_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-async fn open(pg: bool) -> Db {
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    let (url, cleanup, dir) = if pg {
-        let name = format!("gridline_store_{tag}");
-        let admin = Database::connect(admin_url()).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        let base = admin_url();
-        let root = base.rsplit_once('/').unwrap().0.to_owned();
-        (format!("{root}/{name}"), Some(name), None)
-    } else {
-        let dir = std::env::temp_dir().join(format!("gridline-store-{tag}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        (
-            format!("sqlite://{}/t.db?mode=rwc", dir.display()),
-            None,
-            Some(dir),
-        )
-    };
-    let store = Store::connect(&StoreOptions {
-        url: url.clone(),
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(5),
-    })
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    Db {
-        store,
-        url,
-        cleanup,
-        _dir: dir,
-    }
-}
-
-impl Db {
-    async fn close(self) {
-        self.store.close().await;
-        if let Some(name) = self.cleanup {
-            let admin = Database::connect(admin_url()).await.unwrap();
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .unwrap();
-        }
-        if let Some(dir) = self._dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
+mod common;
+use common::{Zone, open, user, zone};
 
 async fn migrations_down_and_up(pg: bool) {
     use gridline_migrations::MigratorTrait as _;
@@ -97,75 +32,6 @@ async fn migrations_down_and_up(pg: bool) {
     assert!(db.store.pending_migrations().await.unwrap().is_empty());
     db.store.ping().await.unwrap();
     db.close().await;
-}
-
-fn user(username: &str, role: Role) -> NewUser {
-    NewUser {
-        username: username.into(),
-        display_name: username.into(),
-        password_hash: "x".into(),
-        role,
-        email: None,
-        department_id: None,
-        grid_id: None,
-        task_force_id: None,
-        top_leader: false,
-        service_centre: false,
-        department_head: false,
-    }
-}
-
-/// A grid with its five-ones and one enterprise.
-struct Zone {
-    leader: UserId,
-    head: UserId,
-    liaison: UserId,
-    grid: gridline_domain::GridId,
-    enterprise: gridline_domain::EnterpriseId,
-}
-
-async fn zone(s: &Store, now: chrono::DateTime<Utc>) -> Zone {
-    let tf = TaskForceId(
-        s.create_task_force("专班".into(), String::new(), now)
-            .await
-            .unwrap()
-            .id,
-    );
-    let mut ids = vec![];
-    for (name, role) in [
-        ("leader", Role::Leader),
-        ("head", Role::Dispatcher),
-        ("liaison", Role::Liaison),
-    ] {
-        ids.push(UserId(
-            s.create_user(user(name, role), now).await.unwrap().id,
-        ));
-    }
-    let grid = NewGrid {
-        name: "A".into(),
-        linked_leader_id: ids[0],
-        head_id: ids[1],
-        task_force_id: tf,
-        liaison_id: ids[2],
-        team: "队".into(),
-    };
-    let grid = gridline_domain::GridId(s.create_grid(grid, now).await.unwrap().id);
-    let enterprise = NewEnterprise {
-        name: "企业".into(),
-        credit_code: CreditCode::complete("91441600MA4UH0001").unwrap(),
-        cluster: Cluster::Other,
-        grid_id: grid,
-        above_size: false,
-    };
-    let enterprise =
-        gridline_domain::EnterpriseId(s.create_enterprise(enterprise, now).await.unwrap().id);
-    Zone {
-        leader: ids[0],
-        head: ids[1],
-        liaison: ids[2],
-        grid,
-        enterprise,
-    }
 }
 
 async fn commands_write_all_or_nothing(pg: bool) {
@@ -316,9 +182,9 @@ async fn commands_write_all_or_nothing(pg: bool) {
     // The digest loads the co-handlers whose deadline falls in its period, and no others.
     let all = gridline_domain::Scope::All;
     let day = chrono::Duration::days(1);
-    let loaded = s.digest_tickets(&all, now - day, due + day).await.unwrap();
+    let (loaded, _) = s.digest_tickets(&all, now - day, due + day).await.unwrap();
     assert_eq!(loaded[0].co_handlers, read.co_handlers);
-    let loaded = s
+    let (loaded, _) = s
         .digest_tickets(&all, due + day, due + day * 2)
         .await
         .unwrap();
@@ -354,7 +220,7 @@ async fn many_tickets_load_at_once(pg: bool) {
         .unwrap();
     }
     let scope = gridline_domain::Scope::of(&actor);
-    let loaded = s
+    let (loaded, _) = s
         .digest_tickets(
             &scope,
             now - chrono::Duration::days(7),

@@ -11,8 +11,10 @@ use crate::ids::{DepartmentId, TicketId, UserId};
 use crate::kinds::{ActionKind, Closure, Satisfaction};
 use crate::ticket::Ticket;
 
+mod baseline;
 mod hotspots;
 mod people;
+pub use baseline::{Baseline, HeldFact, OVERDUE_ROWS, OverdueFact};
 mod period;
 pub use hotspots::{HOTSPOT_ROWS, HotspotCell, Hotspots, RepeatEnterprise, hotspots};
 pub use people::PersonLine;
@@ -122,6 +124,8 @@ pub struct DigestStats {
     /// Arbitrations decided in the period (退单审核: forced dispatches and closures).
     pub arbitrations: u32,
     pub ranking: Vec<DepartmentLine>,
+    /// The most overdue at the end, most overdue first, at most [`OVERDUE_ROWS`]
+    /// (`overdue_at_end` counts them all).
     pub overdue: Vec<OverdueLine>,
     pub trend: Vec<TrendPoint>,
     /// Where problems cluster (未诉先办); filled by [`hotspots`], which needs the
@@ -173,14 +177,26 @@ fn overdue_at(t: &Ticket, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
     (due < end).then_some(due)
 }
 
-/// Computes the digest of `period` over `tickets` (the leader's scope) and `events` (their
-/// history in the period). Reads the tickets' dates, states, numbers, titles, three-ones and
+/// Computes the digest of `period` over `tickets` (the leader's scope, in id order) and
+/// `events` (their history in the period). Reads the tickets' dates, states, numbers, titles, three-ones and
 /// the co-handlers whose reply deadline falls in the period only (the store loads them
 /// without descriptions, other co-handlers, last return or pending extension; keep it so or
 /// widen that load).
 pub fn compute(
     period: Period,
     tickets: &[Ticket],
+    events: &[EventFact],
+    calendar: &WorkCalendar,
+) -> DigestStats {
+    compute_with(period, tickets, &Baseline::default(), events, calendar)
+}
+
+/// [`compute`] over `tickets` and the quiet tickets counted in `baseline` (none of which is
+/// in `tickets`): the same numbers as [`compute`] over all of them.
+pub fn compute_with(
+    period: Period,
+    tickets: &[Ticket],
+    baseline: &Baseline,
     events: &[EventFact],
     calendar: &WorkCalendar,
 ) -> DigestStats {
@@ -225,8 +241,9 @@ pub fn compute(
     let (mut signed, mut signed_on_time, mut resolved_on_time, mut resolved_n) = (0, 0, 0, 0);
     let mut days_to_resolve = Vec::new();
     let mut overdue = Vec::new();
-    let mut open_at_end = 0;
-    let (mut dispatched, mut dispatched_on_time, mut dispatch_overdue_at_end) = (0, 0, 0);
+    let mut open_at_end = baseline.open_at_end;
+    let (mut dispatched, mut dispatched_on_time) = (0, 0);
+    let mut dispatch_overdue_at_end = baseline.dispatch_overdue_at_end;
     let mut closures: BTreeMap<Closure, u32> = BTreeMap::new();
     // The responsible department of each ticket that counts for departments (those that
     // ended without the loop leave every department figure alone), looked up once.
@@ -316,6 +333,25 @@ pub fn compute(
             });
         }
     }
+    for (d, n) in &baseline.overdue {
+        if let Some(d) = *d {
+            line(d, &mut departments);
+            if let Some(l) = departments.get_mut(&d) {
+                l.overdue += n;
+            }
+        }
+    }
+    let overdue_at_end = overdue.len() as u32 + baseline.overdue_total();
+    overdue.extend(baseline.overdue_rows.iter().map(|o| OverdueLine {
+        ticket_id: o.ticket_id,
+        number: o.number.clone(),
+        title: o.title.clone(),
+        accountable_leader_id: o.accountable_leader_id,
+        department_id: o.department_id,
+        responsible_person_id: o.responsible_person_id,
+        due_at: o.due_at,
+        days_overdue: calendar.working_days_between(o.due_at, end),
+    }));
     // Returns count against the department that returned the ticket; reopenings and paused
     // hours against the department responsible for it.
     for e in &in_period {
@@ -366,7 +402,9 @@ pub fn compute(
         b.days_overdue
             .cmp(&a.days_overdue)
             .then(a.due_at.cmp(&b.due_at))
+            .then(a.ticket_id.cmp(&b.ticket_id))
     });
+    overdue.truncate(OVERDUE_ROWS);
 
     let trend = period
         .days()
@@ -400,7 +438,7 @@ pub fn compute(
         resolved: count(ActionKind::Resolve),
         closed: count(ActionKind::Close),
         open_at_end,
-        overdue_at_end: overdue.len() as u32,
+        overdue_at_end,
         dispatched,
         dispatched_on_time,
         dispatch_rate: rate(dispatched_on_time, dispatched),
@@ -427,6 +465,6 @@ pub fn compute(
         overdue,
         trend,
         hotspots: Hotspots::default(),
-        people: people::lines(range, tickets, &in_period, calendar),
+        people: people::lines(range, tickets, &baseline.held, &in_period, calendar),
     }
 }

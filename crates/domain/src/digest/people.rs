@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EventFact, resolution, signing};
+use super::{EventFact, HeldFact, resolution, signing};
 use crate::calendar::WorkCalendar;
 use crate::ids::{DepartmentId, TicketId, UserId};
 use crate::kinds::ActionKind;
@@ -29,39 +29,54 @@ pub struct PersonLine {
     pub reopenings: u32,
 }
 
-/// The lines of every person responsible for a ticket of the scope, most held first. A
-/// ticket counts for the person responsible for it now (a handover moves its history too);
-/// tickets that ended without the loop count for nobody.
+fn blank(person_id: UserId, department_id: Option<DepartmentId>) -> PersonLine {
+    PersonLine {
+        person_id,
+        department_id,
+        held: 0,
+        signed: 0,
+        signed_on_time: 0,
+        resolved: 0,
+        resolved_on_time: 0,
+        avg_working_days: None,
+        reopenings: 0,
+    }
+}
+
+/// The lines of every person responsible for a ticket of the scope (`tickets` in id order,
+/// and the quiet ones in `held`), most held first. A line names the department of the
+/// person's lowest-numbered ticket. A ticket counts for the person responsible for it now (a
+/// handover moves its history too); tickets that ended without the loop count for nobody.
 pub(super) fn lines(
     range: (DateTime<Utc>, DateTime<Utc>),
     tickets: &[Ticket],
+    held: &[HeldFact],
     events: &[&EventFact],
     calendar: &WorkCalendar,
 ) -> Vec<PersonLine> {
     let (_, end) = range;
-    let mut out: BTreeMap<UserId, (PersonLine, Vec<f64>)> = BTreeMap::new();
+    // Each line with the id of the ticket its department came from.
+    let mut out: BTreeMap<UserId, (PersonLine, Vec<f64>, TicketId)> = held
+        .iter()
+        .map(|h| {
+            let mut line = blank(h.person_id, h.department_id);
+            line.held = h.held;
+            (h.person_id, (line, Vec::new(), h.first_ticket))
+        })
+        .collect();
     let mut owner: BTreeMap<TicketId, UserId> = BTreeMap::new();
     for t in tickets.iter().filter(|t| t.counts_for_departments()) {
         let Some(p) = t.responsible_person_id else {
             continue;
         };
         owner.insert(t.id, p);
-        let (line, days) = out.entry(p).or_insert_with(|| {
-            (
-                PersonLine {
-                    person_id: p,
-                    department_id: t.department_id,
-                    held: 0,
-                    signed: 0,
-                    signed_on_time: 0,
-                    resolved: 0,
-                    resolved_on_time: 0,
-                    avg_working_days: None,
-                    reopenings: 0,
-                },
-                Vec::new(),
-            )
-        });
+        let (line, days, first) = out
+            .entry(p)
+            .or_insert_with(|| (blank(p, t.department_id), Vec::new(), t.id));
+        if t.id < *first {
+            line.department_id = t.department_id;
+            *first = t.id;
+        }
         let open_at_end = t.created_at < end
             && t.resolved_at.is_none_or(|r| r >= end)
             && t.closed_at.is_none_or(|c| c >= end);
@@ -79,13 +94,13 @@ pub(super) fn lines(
         }
     }
     for e in events.iter().filter(|e| e.action == ActionKind::Reopen) {
-        if let Some((line, _)) = owner.get(&e.ticket_id).and_then(|p| out.get_mut(p)) {
+        if let Some((line, _, _)) = owner.get(&e.ticket_id).and_then(|p| out.get_mut(p)) {
             line.reopenings += 1;
         }
     }
     let mut lines: Vec<PersonLine> = out
         .into_values()
-        .map(|(mut l, days)| {
+        .map(|(mut l, days, _)| {
             l.avg_working_days =
                 (!days.is_empty()).then(|| days.iter().sum::<f64>() / days.len() as f64);
             l

@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
+use gridline_domain::digest::Baseline;
 use gridline_domain::ticket::CoHandler;
 use gridline_domain::{Scope, Ticket};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::StoredEvent;
+use super::baseline::Range;
 use super::lists::scope_condition;
 use super::mapping::{stored_event, to_co_handler, to_ticket};
 use crate::entity::{ticket_co_departments as co, ticket_events, tickets};
@@ -37,16 +39,19 @@ impl Store {
     }
 
     /// The tickets of `scope` that a digest of `[start, end)` looks at: filed before the end
-    /// and still open, or touched since the start. Loaded for the digest only: the
-    /// description is empty, last return and pending extension are not loaded, and of the
-    /// co-handlers only those whose reply deadline falls in the period are
-    /// (`domain::digest::compute` reads no more).
+    /// and still open, or touched since the start. The quiet ones (open and untouched, see
+    /// `domain::digest::Baseline`) come counted, the rest as rows in id order. Loaded for the
+    /// digest only: the description is empty, last return and pending extension are not
+    /// loaded, and of the co-handlers only those whose reply deadline falls in the period
+    /// are (`domain::digest::compute` reads no more).
     pub async fn digest_tickets(
         &self,
         scope: &Scope,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Ticket>, StoreError> {
+    ) -> Result<(Vec<Ticket>, Baseline), StoreError> {
+        let range = Range::new(start, end);
+        let baseline = self.digest_baseline(scope, range).await?;
         use tickets::Column as C;
         let open = super::open_statuses();
         // The digest reads dates, states and the three-ones: leave out the descriptions,
@@ -68,6 +73,7 @@ impl Store {
                     .add(C::Status.is_in(open))
                     .add(C::UpdatedAt.gte(to_ms(start))),
             )
+            .filter(Expr::cust(format!("NOT {}", range.quiet())))
             .order_by_asc(C::Id)
             .into_model::<tickets::Model>()
             .stream(&self.read)
@@ -89,7 +95,7 @@ impl Store {
             let co = due.remove(&row.id).unwrap_or_default();
             out.push(to_ticket(row, co)?);
         }
-        Ok(out)
+        Ok((out, baseline))
     }
 
     /// The events of `scope`'s tickets in `[start, end)` that a digest counts.

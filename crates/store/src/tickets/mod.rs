@@ -5,9 +5,11 @@
 //! - `events`: the history;
 //! - `lists`: scoped, filtered, keyset-paginated lists and counts;
 //! - `digest`: what the leaders' digest and the deadline sweeper read;
+//! - `baseline`: the digest's quiet tickets, counted in SQL;
 //! - `files`: attachments (photos and PDFs);
 //! - `mapping`: rows to domain values and back.
 
+mod baseline;
 pub(crate) mod create;
 mod digest;
 mod events;

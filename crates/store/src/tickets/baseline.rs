@@ -1,0 +1,199 @@
+//! The quiet tickets of a digest (`domain::digest::Baseline`), counted in SQL: open, not
+//! touched since the period began, no date of theirs in the period, no pause, no closure,
+//! no co-handling opinion due in it. Every predicate here mirrors one in
+//! `domain::digest::compute` (the property test `digest_sql` holds them together).
+
+use chrono::{DateTime, Utc};
+use gridline_domain::digest::{Baseline, HeldFact, OVERDUE_ROWS, OverdueFact};
+use gridline_domain::{DepartmentId, Scope, TicketId, UserId};
+use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult};
+
+use super::lists::scope_condition;
+use crate::entity::tickets;
+use crate::{Store, StoreError, from_ms, to_ms};
+
+/// A period as the SQL sees it: milliseconds, inlined (integers, never text).
+#[derive(Clone, Copy)]
+pub(super) struct Range {
+    start: i64,
+    end: i64,
+}
+
+impl Range {
+    pub(super) fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
+        Self {
+            start: to_ms(start),
+            end: to_ms(end),
+        }
+    }
+
+    /// True for a quiet ticket; never NULL, so `NOT` of it is the loaded rest.
+    pub(super) fn quiet(self) -> String {
+        let Range { start: s, end: e } = self;
+        let open = super::open_statuses()
+            .iter()
+            .map(|st| format!("'{st}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let outside = |c: &str| format!("({c} IS NULL OR {c} < {s} OR {c} >= {e})");
+        format!(
+            "(status IN ({open}) AND updated_at < {s} AND created_at < {s} \
+             AND closure IS NULL AND pause IS NULL AND {} AND {} AND {} AND {} \
+             AND id NOT IN (SELECT ticket_id FROM ticket_co_departments \
+             WHERE reply_due_at >= {s} AND reply_due_at < {e}))",
+            outside("dispatched_at"),
+            outside("accepted_at"),
+            outside("resolved_at"),
+            outside("closed_at"),
+        )
+    }
+
+    /// Open at the end (a quiet ticket was filed before it).
+    fn open_at_end(self) -> String {
+        let e = self.end;
+        format!(
+            "((resolved_at IS NULL OR resolved_at >= {e}) AND (closed_at IS NULL OR closed_at >= {e}))"
+        )
+    }
+
+    /// Waiting in a queue past the dispatch deadline at the end.
+    fn dispatch_overdue(self) -> String {
+        let e = self.end;
+        format!(
+            "(queued_at < {e} AND (dispatched_at IS NULL OR dispatched_at >= {e} \
+             OR dispatched_at < queued_at) AND (closed_at IS NULL OR closed_at >= {e}) \
+             AND dispatch_due_at < {e})"
+        )
+    }
+
+    /// The deadline running at the end (signing's, then resolution's).
+    fn due(self) -> String {
+        let e = self.end;
+        format!(
+            "(CASE WHEN accepted_at < {e} THEN resolution_due_at \
+             WHEN dispatched_at < {e} THEN response_due_at END)"
+        )
+    }
+
+    /// Still open at the end and past the deadline running then.
+    fn overdue(self) -> String {
+        let e = self.end;
+        format!(
+            "((resolved_at IS NULL OR resolved_at >= {e}) AND closed_at IS NULL AND {} < {e})",
+            self.due()
+        )
+    }
+}
+
+fn int(row: &QueryResult, col: &str) -> Result<i64, StoreError> {
+    Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0))
+}
+
+fn count(row: &QueryResult, col: &str) -> Result<u32, StoreError> {
+    Ok(u32::try_from(int(row, col)?).unwrap_or(u32::MAX))
+}
+
+impl Store {
+    /// What the quiet tickets of `scope` add to the digest of `[start, end)`: a few grouped
+    /// queries, never a row per ticket (but the [`OVERDUE_ROWS`] most overdue).
+    pub(super) async fn digest_baseline(
+        &self,
+        scope: &Scope,
+        range: Range,
+    ) -> Result<Baseline, StoreError> {
+        let db = &self.read;
+        let quiet = || -> SelectStatement {
+            Query::select()
+                .from(tickets::Entity)
+                .cond_where(scope_condition(scope))
+                .and_where(Expr::cust(range.quiet()))
+                .to_owned()
+        };
+        let sum = |cond: String| Expr::cust(format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"));
+        let mut b = Baseline::default();
+        // One pass: the totals and the overdue, by responsible department.
+        let by_department = quiet()
+            .column(tickets::Column::DepartmentId)
+            .expr_as(sum(range.open_at_end()), Alias::new("open_n"))
+            .expr_as(sum(range.dispatch_overdue()), Alias::new("dispatch_n"))
+            .expr_as(sum(range.overdue()), Alias::new("overdue_n"))
+            .group_by_col(tickets::Column::DepartmentId)
+            .to_owned();
+        for row in db.query_all(&by_department).await? {
+            b.open_at_end += count(&row, "open_n")?;
+            b.dispatch_overdue_at_end += count(&row, "dispatch_n")?;
+            let overdue = count(&row, "overdue_n")?;
+            if overdue > 0 {
+                let d = row.try_get::<Option<i64>>("", "department_id")?;
+                b.overdue.push((d.map(DepartmentId), overdue));
+            }
+        }
+        if b.overdue_total() > 0 {
+            use tickets::Column as C;
+            let rows = quiet()
+                .columns([
+                    C::Id,
+                    C::Number,
+                    C::Title,
+                    C::AccountableLeaderId,
+                    C::DepartmentId,
+                    C::ResponsiblePersonId,
+                ])
+                .expr_as(Expr::cust(range.due()), Alias::new("due"))
+                .and_where(Expr::cust(range.overdue()))
+                .order_by_expr(Expr::cust(range.due()), sea_orm::Order::Asc)
+                .order_by(C::Id, sea_orm::Order::Asc)
+                .limit(OVERDUE_ROWS as u64)
+                .to_owned();
+            for row in db.query_all(&rows).await? {
+                b.overdue_rows.push(OverdueFact {
+                    ticket_id: TicketId(row.try_get("", "id")?),
+                    number: row.try_get("", "number")?,
+                    title: row.try_get("", "title")?,
+                    accountable_leader_id: row
+                        .try_get::<Option<i64>>("", "accountable_leader_id")?
+                        .map(UserId),
+                    department_id: row
+                        .try_get::<Option<i64>>("", "department_id")?
+                        .map(DepartmentId),
+                    responsible_person_id: row
+                        .try_get::<Option<i64>>("", "responsible_person_id")?
+                        .map(UserId),
+                    due_at: from_ms(int(&row, "due")?)?,
+                });
+            }
+        }
+        let held = quiet()
+            .column(tickets::Column::ResponsiblePersonId)
+            .column(tickets::Column::DepartmentId)
+            .expr_as(Expr::cust("MIN(id)"), Alias::new("first_id"))
+            .expr_as(sum(range.open_at_end()), Alias::new("held_n"))
+            .and_where(Expr::cust("responsible_person_id IS NOT NULL"))
+            .group_by_col(tickets::Column::ResponsiblePersonId)
+            .group_by_col(tickets::Column::DepartmentId)
+            .to_owned();
+        // One line per person: the department of their lowest-numbered ticket.
+        let mut people: std::collections::BTreeMap<i64, HeldFact> = Default::default();
+        for row in db.query_all(&held).await? {
+            let fact = HeldFact {
+                person_id: UserId(int(&row, "responsible_person_id")?),
+                first_ticket: TicketId(int(&row, "first_id")?),
+                department_id: row
+                    .try_get::<Option<i64>>("", "department_id")?
+                    .map(DepartmentId),
+                held: count(&row, "held_n")?,
+            };
+            let h = people
+                .entry(fact.person_id.0)
+                .or_insert(HeldFact { held: 0, ..fact });
+            h.held += fact.held;
+            if fact.first_ticket <= h.first_ticket {
+                h.first_ticket = fact.first_ticket;
+                h.department_id = fact.department_id;
+            }
+        }
+        b.held = people.into_values().collect();
+        Ok(b)
+    }
+}
