@@ -25,6 +25,7 @@ mod m20261202_000001_bulletins;
 mod m20261203_000001_department_head;
 mod m20261203_000002_login_attempts;
 mod m20261203_000003_chat_webhooks;
+mod m20261204_000001_ticket_search;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_department_head::Migration),
             Box::new(m20261203_000002_login_attempts::Migration),
             Box::new(m20261203_000003_chat_webhooks::Migration),
+            Box::new(m20261204_000001_ticket_search::Migration),
         ]
     }
 }

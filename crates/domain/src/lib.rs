@@ -21,6 +21,7 @@ pub mod permission;
 pub mod policy;
 pub mod project;
 pub mod register;
+pub mod search;
 pub mod sla;
 pub mod text;
 pub mod ticket;

@@ -99,6 +99,10 @@ impl Store {
         } else {
             Migrator::up(&self.write, None).await?;
         }
+        let indexed = self.index_search_backlog().await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "search index caught up with older tickets");
+        }
         Ok(())
     }
 

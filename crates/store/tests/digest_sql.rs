@@ -9,12 +9,12 @@ use chrono::{DateTime, Duration, Utc};
 use gridline_domain::digest::{EventFact, Period, compute, compute_with};
 use gridline_domain::ticket::{CoHandler, Pause};
 use gridline_domain::*;
-use gridline_store::entity::{ticket_co_departments as co, tickets};
+use gridline_store::entity::ticket_co_departments as co;
 use proptest::prelude::*;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, Set};
 
 mod common;
-use common::{Db, open, user, zone};
+use common::{Db, open, ticket, ticket_row, user, zone};
 
 fn calendar() -> WorkCalendar {
     let text = std::fs::read_to_string(concat!(
@@ -121,45 +121,10 @@ fn build(id: i64, s: &Spec, org: &Org, start: DateTime<Utc>) -> (Ticket, Vec<Eve
         last
     };
     let department = s.department.map(|d| org.departments[usize::from(d)]);
-    let mut t = Ticket {
-        id: TicketId(id),
-        number: format!("P-{id:06}"),
-        status: Status::Submitted,
-        enterprise_id: org.enterprise,
-        grid_id: org.grid,
-        category: Category::Land,
-        priority: Priority::Normal,
-        title: format!("工单{id}"),
-        description: String::new(),
-        filed_by: org.liaison,
-        accountable_leader_id: s.leader.then_some(org.leader),
-        department_id: None,
-        responsible_person_id: None,
-        tracker_id: None,
-        task_force_id: None,
-        co_handlers: vec![],
-        queued_at: Some(created),
-        dispatch_due_at: Some(created + Duration::minutes(s.dues[0])),
-        response_due_at: None,
-        resolution_due_at: None,
-        dispatched_at: None,
-        accepted_at: None,
-        resolved_at: None,
-        closed_at: None,
-        reopen_count: 0,
-        return_count: 0,
-        satisfaction: None,
-        last_return: None,
-        pending_extension: None,
-        pending_pause: None,
-        pause: None,
-        forced_department: None,
-        closure: None,
-        duplicate_of: None,
-        version: 1,
-        created_at: created,
-        updated_at: created,
-    };
+    let mut t = ticket(id, org.grid, org.enterprise, org.liaison, created);
+    t.accountable_leader_id = s.leader.then_some(org.leader);
+    t.queued_at = Some(created);
+    t.dispatch_due_at = Some(created + Duration::minutes(s.dues[0]));
     if s.stage >= 1 {
         let at = step(0);
         t.status = Status::Dispatched;
@@ -246,51 +211,6 @@ fn build(id: i64, s: &Spec, org: &Org, start: DateTime<Utc>) -> (Ticket, Vec<Eve
     (t, events)
 }
 
-fn row(t: &Ticket) -> tickets::ActiveModel {
-    let ms = |d: Option<DateTime<Utc>>| d.map(|d| d.timestamp_millis());
-    tickets::ActiveModel {
-        id: Set(t.id.0),
-        number: Set(t.number.clone()),
-        status: Set(t.status.as_str().to_owned()),
-        enterprise_id: Set(t.enterprise_id.0),
-        grid_id: Set(t.grid_id.0),
-        category: Set(t.category.as_str().to_owned()),
-        priority: Set(t.priority.as_str().to_owned()),
-        title: Set(t.title.clone()),
-        description: Set(String::new()),
-        filed_by: Set(t.filed_by.0),
-        accountable_leader_id: Set(t.accountable_leader_id.map(|u| u.0)),
-        department_id: Set(t.department_id.map(|d| d.0)),
-        responsible_person_id: Set(t.responsible_person_id.map(|u| u.0)),
-        tracker_id: Set(None),
-        task_force_id: Set(None),
-        queued_at: Set(ms(t.queued_at)),
-        dispatch_due_at: Set(ms(t.dispatch_due_at)),
-        response_due_at: Set(ms(t.response_due_at)),
-        resolution_due_at: Set(ms(t.resolution_due_at)),
-        next_due_at: Set(ms(t.next_due_at())),
-        dispatched_at: Set(ms(t.dispatched_at)),
-        accepted_at: Set(ms(t.accepted_at)),
-        resolved_at: Set(ms(t.resolved_at)),
-        closed_at: Set(ms(t.closed_at)),
-        reopen_count: Set(0),
-        return_count: Set(0),
-        satisfaction: Set(t.satisfaction.map(|s| s.as_str().to_owned())),
-        last_return: Set(None),
-        pending_extension: Set(None),
-        pending_pause: Set(None),
-        pause: Set(t.pause.as_ref().map(|p| serde_json::to_string(p).unwrap())),
-        forced_department_id: Set(None),
-        closure: Set(t.closure.map(|c| c.as_str().to_owned())),
-        duplicate_of: Set(None),
-        version: Set(1),
-        created_at: Set(t.created_at.timestamp_millis()),
-        updated_at: Set(t.updated_at.timestamp_millis()),
-        idempotency_key: Set(None),
-        idempotency_hash: Set(None),
-    }
-}
-
 async fn org(db: &Db) -> Org {
     let s = &db.store;
     let now = DateTime::parse_from_rfc3339("2026-01-05T08:00:00+08:00")
@@ -343,7 +263,7 @@ fn run(pg: bool) {
             let mut events = vec![];
             for (i, s) in specs.iter().enumerate() {
                 let (t, ev) = build(i as i64 + 1, s, &org, start);
-                row(&t).insert(&raw).await.unwrap();
+                ticket_row(&t).insert(&raw).await.unwrap();
                 for c in &t.co_handlers {
                     co::ActiveModel {
                         ticket_id: Set(t.id.0),

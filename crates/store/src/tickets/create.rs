@@ -175,6 +175,12 @@ pub(crate) async fn insert_ticket_in(
     .insert(txn)
     .await?;
     let ticket = to_ticket(row, vec![])?;
+    super::search::index_in(
+        txn,
+        ticket.id.0,
+        &[&ticket.title, &ticket.description, &ticket.number],
+    )
+    .await?;
     write_events(txn, ticket.id, std::slice::from_ref(filed)).await?;
     for f in files {
         attachments::ActiveModel {

@@ -2,16 +2,16 @@
 
 use chrono::{DateTime, Utc};
 use gridline_domain::{GridId, Scope};
-use sea_orm::sea_query::{Expr, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{Cursor, Page, Sort, TicketFilter};
 use crate::entity::{ticket_co_departments as co, ticket_events, tickets};
-use crate::org::like_pattern;
 use crate::{Store, StoreError, to_ms};
 
 /// The WHERE of a ticket list: the caller's scope and the filter (not the cursor).
 pub(super) fn filter_condition(
+    backend: sea_orm::DbBackend,
     scope: &Scope,
     filter: &TicketFilter,
     now: DateTime<Utc>,
@@ -44,12 +44,7 @@ pub(super) fn filter_condition(
         cond = cond.add(C::PendingExtension.is_not_null());
     }
     if let Some(q) = &filter.q {
-        let p = like_pattern(q.as_str());
-        cond = cond.add(
-            Condition::any()
-                .add(C::Title.like(LikeExpr::new(p.clone()).escape('\\')))
-                .add(C::Description.like(LikeExpr::new(p).escape('\\'))),
-        );
+        cond = cond.add(super::search::condition(backend, q.as_str()));
     }
     cond
 }
@@ -100,7 +95,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         use sea_orm::PaginatorTrait;
         Ok(tickets::Entity::find()
-            .filter(filter_condition(scope, filter, now))
+            .filter(filter_condition(self.backend(), scope, filter, now))
             .count(&self.read)
             .await?)
     }
@@ -114,7 +109,7 @@ impl Store {
     ) -> Result<Page, StoreError> {
         use tickets::Column as C;
         let limit = filter.limit.clamp(1, 100);
-        let cond = filter_condition(scope, filter, now);
+        let cond = filter_condition(self.backend(), scope, filter, now);
         let rows = match filter.sort {
             Sort::CreatedAt => {
                 let mut c = cond;

@@ -7,6 +7,7 @@
 //! - `digest`: what the leaders' digest and the deadline sweeper read;
 //! - `baseline`: the digest's quiet tickets, counted in SQL;
 //! - `files`: attachments (photos and PDFs);
+//! - `search`: the bigram index a search reads first;
 //! - `mapping`: rows to domain values and back.
 
 mod baseline;
@@ -17,6 +18,7 @@ mod files;
 mod lists;
 pub(crate) mod mapping;
 mod related;
+pub(crate) mod search;
 mod transition;
 
 use base64::Engine;

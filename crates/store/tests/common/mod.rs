@@ -4,11 +4,15 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
-use gridline_domain::{Cluster, CreditCode, Role, TaskForceId, UserId};
+use chrono::{DateTime, Utc};
+use gridline_domain::{
+    Category, Cluster, CreditCode, EnterpriseId, GridId, Priority, Role, Status, TaskForceId,
+    Ticket, TicketId, UserId,
+};
+use gridline_store::entity::tickets;
 use gridline_store::org::{NewEnterprise, NewGrid, NewUser};
 use gridline_store::{Store, StoreOptions};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, Set};
 
 pub struct Db {
     pub store: Store,
@@ -141,5 +145,100 @@ pub async fn zone(s: &Store, now: chrono::DateTime<Utc>) -> Zone {
         liaison: ids[2],
         grid,
         enterprise,
+    }
+}
+
+/// A ticket just filed (nothing else set), to be changed and written with [`ticket_row`].
+pub fn ticket(
+    id: i64,
+    grid: GridId,
+    enterprise: EnterpriseId,
+    filed_by: UserId,
+    created: DateTime<Utc>,
+) -> Ticket {
+    Ticket {
+        id: TicketId(id),
+        number: format!("P-{id:06}"),
+        status: Status::Submitted,
+        enterprise_id: enterprise,
+        grid_id: grid,
+        category: Category::Land,
+        priority: Priority::Normal,
+        title: format!("工单{id}"),
+        description: String::new(),
+        filed_by,
+        accountable_leader_id: None,
+        department_id: None,
+        responsible_person_id: None,
+        tracker_id: None,
+        task_force_id: None,
+        co_handlers: vec![],
+        queued_at: None,
+        dispatch_due_at: None,
+        response_due_at: None,
+        resolution_due_at: None,
+        dispatched_at: None,
+        accepted_at: None,
+        resolved_at: None,
+        closed_at: None,
+        reopen_count: 0,
+        return_count: 0,
+        satisfaction: None,
+        last_return: None,
+        pending_extension: None,
+        pending_pause: None,
+        pause: None,
+        forced_department: None,
+        closure: None,
+        duplicate_of: None,
+        version: 1,
+        created_at: created,
+        updated_at: created,
+    }
+}
+
+/// The row of `t`, written around the store (the tests choose every column).
+pub fn ticket_row(t: &Ticket) -> tickets::ActiveModel {
+    let ms = |d: Option<DateTime<Utc>>| d.map(|d| d.timestamp_millis());
+    tickets::ActiveModel {
+        id: Set(t.id.0),
+        number: Set(t.number.clone()),
+        status: Set(t.status.as_str().to_owned()),
+        enterprise_id: Set(t.enterprise_id.0),
+        grid_id: Set(t.grid_id.0),
+        category: Set(t.category.as_str().to_owned()),
+        priority: Set(t.priority.as_str().to_owned()),
+        title: Set(t.title.clone()),
+        description: Set(t.description.clone()),
+        filed_by: Set(t.filed_by.0),
+        accountable_leader_id: Set(t.accountable_leader_id.map(|u| u.0)),
+        department_id: Set(t.department_id.map(|d| d.0)),
+        responsible_person_id: Set(t.responsible_person_id.map(|u| u.0)),
+        tracker_id: Set(None),
+        task_force_id: Set(None),
+        queued_at: Set(ms(t.queued_at)),
+        dispatch_due_at: Set(ms(t.dispatch_due_at)),
+        response_due_at: Set(ms(t.response_due_at)),
+        resolution_due_at: Set(ms(t.resolution_due_at)),
+        next_due_at: Set(ms(t.next_due_at())),
+        dispatched_at: Set(ms(t.dispatched_at)),
+        accepted_at: Set(ms(t.accepted_at)),
+        resolved_at: Set(ms(t.resolved_at)),
+        closed_at: Set(ms(t.closed_at)),
+        reopen_count: Set(0),
+        return_count: Set(0),
+        satisfaction: Set(t.satisfaction.map(|s| s.as_str().to_owned())),
+        last_return: Set(None),
+        pending_extension: Set(None),
+        pending_pause: Set(None),
+        pause: Set(t.pause.as_ref().map(|p| serde_json::to_string(p).unwrap())),
+        forced_department_id: Set(None),
+        closure: Set(t.closure.map(|c| c.as_str().to_owned())),
+        duplicate_of: Set(None),
+        version: Set(1),
+        created_at: Set(t.created_at.timestamp_millis()),
+        updated_at: Set(t.updated_at.timestamp_millis()),
+        idempotency_key: Set(None),
+        idempotency_hash: Set(None),
     }
 }

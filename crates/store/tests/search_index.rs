@@ -1,0 +1,142 @@
+//! The search index returns exactly what substring matching returns: random titles,
+//! descriptions and enterprise names from a small alphabet (Chinese, ASCII of both cases,
+//! LIKE's own wildcards and a space), indexed the way an upgrade indexes old tickets, then
+//! searched for random terms and for pieces of the texts, on each engine. The expected
+//! answer is the substring test as each engine's LIKE makes it (SQLite folds ASCII case,
+//! PostgreSQL does not).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use chrono::{DateTime, Utc};
+use gridline_domain::text::SearchText;
+use gridline_domain::{Cluster, CreditCode, EnterpriseId, Scope, TicketId};
+use gridline_store::org::NewEnterprise;
+use gridline_store::tickets::TicketFilter;
+use proptest::prelude::*;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database};
+
+mod common;
+use common::{open, ticket, ticket_row, zone};
+
+const ALPHABET: &[char] = &['土', '地', '平', '整', 'a', 'A', 'b', '%', '_', ' '];
+
+fn text(max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(ALPHABET), 0..max)
+        .prop_map(|v| v.into_iter().collect())
+}
+
+fn contains(pg: bool, hay: &str, needle: &str) -> bool {
+    if pg {
+        hay.contains(needle)
+    } else {
+        hay.to_ascii_lowercase()
+            .contains(&needle.to_ascii_lowercase())
+    }
+}
+
+fn run(pg: bool) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(open(pg));
+    let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-03-02T08:00:00+08:00")
+        .unwrap()
+        .to_utc();
+    let z = rt.block_on(zone(&db.store, now));
+    let raw = rt.block_on(Database::connect(db.url.as_str())).unwrap();
+    // The enterprises get new names in each case; their ids stay.
+    let mut enterprises = vec![(z.enterprise, "企业".to_owned())];
+    for i in 2..4 {
+        let code = CreditCode::complete(&format!("91441600MA4UH000{i}")).unwrap();
+        let e = rt
+            .block_on(db.store.create_enterprise(
+                NewEnterprise {
+                    name: format!("企业{i}"),
+                    credit_code: code,
+                    cluster: Cluster::Other,
+                    grid_id: z.grid,
+                    above_size: false,
+                },
+                now,
+            ))
+            .unwrap();
+        enterprises.push((EnterpriseId(e.id), e.name));
+    }
+    let config = ProptestConfig {
+        cases: 40,
+        ..ProptestConfig::default()
+    };
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    let docs = prop::collection::vec((text(8), text(14), 0usize..3), 0..30);
+    let names = prop::collection::vec(text(6), 3);
+    let terms = prop::collection::vec(text(5), 1..8);
+    proptest!(config, |(docs in docs, names in names, terms in terms, picks in prop::collection::vec((0usize..30, 0usize..14, 1usize..5), 4))| {
+        rt.block_on(async {
+            raw.execute_unprepared("DELETE FROM ticket_search").await.unwrap();
+            raw.execute_unprepared("DELETE FROM tickets").await.unwrap();
+            for ((id, _), name) in enterprises.iter().zip(&names) {
+                raw.execute_unprepared(&format!(
+                    "UPDATE enterprises SET name = '{}' WHERE id = {}",
+                    name.replace('\'', "''"),
+                    id.0
+                ))
+                .await
+                .unwrap();
+            }
+            let mut all = vec![];
+            for (i, (title, description, e)) in docs.iter().enumerate() {
+                let mut t = ticket(i as i64 + 1, z.grid, enterprises[*e].0, z.liaison, now);
+                t.title = title.clone();
+                t.description = description.clone();
+                ticket_row(&t).insert(&raw).await.unwrap();
+                all.push((t, names[*e].clone()));
+            }
+            // Indexed the way an upgrade indexes the tickets filed before the index.
+            db.store.reset_search_backlog().await.unwrap();
+            db.store.index_search_backlog().await.unwrap();
+            // Random terms, and pieces of the texts (which do match).
+            let mut qs = terms.clone();
+            for (doc, from, len) in &picks {
+                if let Some((t, _)) = all.get(*doc) {
+                    let chars: Vec<char> = t.description.chars().collect();
+                    qs.push(chars.iter().skip(*from).take(*len).collect());
+                }
+            }
+            for q in qs {
+                let Some(q) = SearchText::parse(&q).unwrap() else { continue };
+                let mut expected: Vec<TicketId> = all
+                    .iter()
+                    .filter(|(t, name)| {
+                        [t.title.as_str(), t.description.as_str(), t.number.as_str(), name.as_str()]
+                            .iter()
+                            .any(|f| contains(pg, f, q.as_str()))
+                    })
+                    .map(|(t, _)| t.id)
+                    .collect();
+                expected.sort_unstable();
+                let filter = TicketFilter {
+                    q: Some(q.clone()),
+                    limit: 100,
+                    ..TicketFilter::default()
+                };
+                let page = db.store.list_tickets(&Scope::All, &filter, now).await.unwrap();
+                let mut got: Vec<TicketId> = page.items.iter().map(|t| t.id).collect();
+                got.sort_unstable();
+                assert_eq!(got, expected, "q = {:?}", q.as_str());
+                let n = db.store.count_tickets(&Scope::All, &filter, now).await.unwrap();
+                assert_eq!(n as usize, expected.len(), "count, q = {:?}", q.as_str());
+                seen.fetch_add(expected.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+    });
+    assert!(seen.into_inner() > 0, "no search found anything");
+    rt.block_on(db.close());
+}
+
+#[test]
+fn search_index_equals_substring_matching_sqlite() {
+    run(false);
+}
+
+#[test]
+fn search_index_equals_substring_matching_postgres() {
+    run(true);
+}
