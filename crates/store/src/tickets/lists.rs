@@ -16,8 +16,19 @@ pub(super) fn filter_condition(
     filter: &TicketFilter,
     now: DateTime<Utc>,
 ) -> Condition {
+    Condition::all()
+        .add(scope_condition(scope))
+        .add(unscoped_condition(backend, filter, now))
+}
+
+/// The filter's part of a list's WHERE (no scope, no cursor).
+fn unscoped_condition(
+    backend: sea_orm::DbBackend,
+    filter: &TicketFilter,
+    now: DateTime<Utc>,
+) -> Condition {
     use tickets::Column as C;
-    let mut cond = Condition::all().add(scope_condition(scope));
+    let mut cond = Condition::all();
     if let Some(s) = filter.status {
         cond = cond.add(C::Status.eq(s.as_str()));
     }
@@ -49,21 +60,24 @@ pub(super) fn filter_condition(
     cond
 }
 
+/// The tickets department `d` co-handles, as a subquery.
+fn co_subquery(d: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(co::Column::TicketId)
+        .from(co::Entity)
+        .and_where(co::Column::DepartmentId.eq(d))
+        .to_owned()
+}
+
 pub(super) fn scope_condition(scope: &Scope) -> Condition {
     use tickets::Column as C;
     let ids = |v: &[GridId]| v.iter().map(|g| g.0).collect::<Vec<_>>();
     match scope {
         Scope::All => Condition::all(),
         Scope::Grids(grids) => Condition::all().add(C::GridId.is_in(ids(grids))),
-        Scope::Department(d) => Condition::any().add(C::DepartmentId.eq(d.0)).add(
-            C::Id.in_subquery(
-                Query::select()
-                    .column(co::Column::TicketId)
-                    .from(co::Entity)
-                    .and_where(co::Column::DepartmentId.eq(d.0))
-                    .to_owned(),
-            ),
-        ),
+        Scope::Department(d) => Condition::any()
+            .add(C::DepartmentId.eq(d.0))
+            .add(C::Id.in_subquery(co_subquery(d.0))),
         Scope::TaskForce(tf) => Condition::all().add(C::TaskForceId.eq(tf.0)),
         Scope::Tracker(u) => Condition::all().add(C::TrackerId.eq(u.0)),
         Scope::Leader { grids, user } => Condition::any()
@@ -101,16 +115,68 @@ impl Store {
     }
 
     /// One page of the tickets in `scope` that match `filter`, with keyset pagination.
+    /// A department's tickets are its own or co-handled: the two are read apart, each in
+    /// its own index order, and merged (one query with the OR read and sorted every ticket
+    /// of the department: an officer's inbox at a million tickets).
     pub async fn list_tickets(
         &self,
         scope: &Scope,
         filter: &TicketFilter,
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
-        use tickets::Column as C;
         let limit = filter.limit.clamp(1, 100);
-        let cond = filter_condition(self.backend(), scope, filter, now);
-        let rows = match filter.sort {
+        let rest = unscoped_condition(self.backend(), filter, now);
+        let rows = if let Scope::Department(d) = scope {
+            use tickets::Column as C;
+            let own = Condition::all()
+                .add(C::DepartmentId.eq(d.0))
+                .add(rest.clone());
+            let co_handled = Condition::all()
+                .add(C::Id.in_subquery(co_subquery(d.0)))
+                .add(rest);
+            let mut rows = self.list_rows(own, filter, limit).await?;
+            rows.extend(self.list_rows(co_handled, filter, limit).await?);
+            match filter.sort {
+                Sort::CreatedAt => rows.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id))),
+                Sort::Deadline => {
+                    rows.sort_by_key(|r| (r.next_due_at.is_none(), r.next_due_at, r.id))
+                }
+            }
+            // A ticket in both comes twice, side by side (same key).
+            rows.dedup_by_key(|r| r.id);
+            rows.truncate(limit as usize + 1);
+            rows
+        } else {
+            let cond = Condition::all().add(scope_condition(scope)).add(rest);
+            self.list_rows(cond, filter, limit).await?
+        };
+        let has_more = rows.len() as u64 > limit;
+        let mut items = self.hydrate(rows).await?;
+        items.truncate(limit as usize);
+        let next = if has_more {
+            items.last().map(|t| Cursor {
+                sort: filter.sort,
+                key: match filter.sort {
+                    Sort::CreatedAt => Some(to_ms(t.created_at)),
+                    Sort::Deadline => t.next_due_at().map(to_ms),
+                },
+                id: t.id.0,
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    /// Up to `limit + 1` rows matching `cond` after the filter's cursor, in its order.
+    async fn list_rows(
+        &self,
+        cond: Condition,
+        filter: &TicketFilter,
+        limit: u64,
+    ) -> Result<Vec<tickets::Model>, StoreError> {
+        use tickets::Column as C;
+        Ok(match filter.sort {
             Sort::CreatedAt => {
                 let mut c = cond;
                 if let Some(cur) = filter.after {
@@ -170,22 +236,6 @@ impl Store {
                 }
                 rows
             }
-        };
-        let has_more = rows.len() as u64 > limit;
-        let mut items = self.hydrate(rows).await?;
-        items.truncate(limit as usize);
-        let next = if has_more {
-            items.last().map(|t| Cursor {
-                sort: filter.sort,
-                key: match filter.sort {
-                    Sort::CreatedAt => Some(to_ms(t.created_at)),
-                    Sort::Deadline => t.next_due_at().map(to_ms),
-                },
-                id: t.id.0,
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        })
     }
 }
