@@ -21,6 +21,8 @@ pub mod visits;
 
 use std::time::Duration;
 
+use chrono::Datelike as _;
+
 use gridline_migrations::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -95,6 +97,11 @@ impl Store {
             txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 .await?;
             Migrator::up(&txn, None).await?;
+            // This year's and next year's ticket numbers come from sequences.
+            let year = chrono::Utc::now()
+                .with_timezone(&gridline_domain::calendar::ZONE)
+                .year();
+            tickets::numbers::ensure_sequences(&txn, &[year, year + 1]).await?;
             txn.commit().await?;
         } else {
             Migrator::up(&self.write, None).await?;

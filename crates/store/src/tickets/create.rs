@@ -6,39 +6,16 @@ use gridline_domain::calendar::ZONE;
 use gridline_domain::ticket::NewTicket;
 use gridline_domain::{Event, GridId, Status, Ticket, UserId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    NotSet, QueryFilter, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, Set,
+    TransactionTrait,
 };
 
 use super::events::write_events;
 use super::mapping::{hex_sha256, to_ticket};
+use super::numbers::next_number;
 use super::{Created, Idempotency};
 use crate::entity::{attachments, tickets};
 use crate::{Store, StoreError, to_ms};
-
-/// The next ticket number of a year: `GL-2026-000123`.
-pub(super) async fn next_number(
-    txn: &DatabaseTransaction,
-    year: i32,
-) -> Result<String, StoreError> {
-    let backend = txn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO ticket_counters (year, last) VALUES ($1, 1) \
-             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
-        }
-        _ => {
-            "INSERT INTO ticket_counters (year, last) VALUES (?, 1) \
-             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
-        }
-    };
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [year.into()]))
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("ticket counter returned nothing".into()))?;
-    let n: i64 = row.try_get("", "last")?;
-    Ok(format!("GL-{year}-{n:06}"))
-}
 
 impl Store {
     /// Files a ticket with its attachments (and its link to a key project, when named), in

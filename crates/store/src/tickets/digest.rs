@@ -50,7 +50,7 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<(Vec<Ticket>, Baseline), StoreError> {
-        let range = Range::new(start, end);
+        let range = Range::new(self.backend(), start, end);
         let baseline = self.digest_baseline(scope, range).await?;
         use tickets::Column as C;
         let open = super::open_statuses();

@@ -15,10 +15,11 @@ pub(super) fn filter_condition(
     scope: &Scope,
     filter: &TicketFilter,
     now: DateTime<Utc>,
+    words: Option<&[String]>,
 ) -> Condition {
     Condition::all()
         .add(scope_condition(scope))
-        .add(unscoped_condition(backend, filter, now))
+        .add(unscoped_condition(backend, filter, now, words))
 }
 
 /// The filter's part of a list's WHERE (no scope, no cursor).
@@ -26,6 +27,7 @@ fn unscoped_condition(
     backend: sea_orm::DbBackend,
     filter: &TicketFilter,
     now: DateTime<Utc>,
+    words: Option<&[String]>,
 ) -> Condition {
     use tickets::Column as C;
     let mut cond = Condition::all();
@@ -55,7 +57,7 @@ fn unscoped_condition(
         cond = cond.add(C::PendingExtension.is_not_null());
     }
     if let Some(q) = &filter.q {
-        cond = cond.add(super::search::condition(backend, q.as_str()));
+        cond = cond.add(super::search::condition(backend, q.as_str(), words));
     }
     cond
 }
@@ -109,7 +111,13 @@ impl Store {
     ) -> Result<u64, StoreError> {
         use sea_orm::PaginatorTrait;
         Ok(tickets::Entity::find()
-            .filter(filter_condition(self.backend(), scope, filter, now))
+            .filter(filter_condition(
+                self.backend(),
+                scope,
+                filter,
+                now,
+                self.search_words(filter).await?.as_deref(),
+            ))
             .count(&self.read)
             .await?)
     }
@@ -125,17 +133,29 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
         let limit = filter.limit.clamp(1, 100);
-        let rest = unscoped_condition(self.backend(), filter, now);
+        let words = self.search_words(filter).await?;
+        let rest = unscoped_condition(self.backend(), filter, now, words.as_deref());
         let rows = if let Scope::Department(d) = scope {
             use tickets::Column as C;
             let own = Condition::all()
                 .add(C::DepartmentId.eq(d.0))
                 .add(rest.clone());
-            let co_handled = Condition::all()
-                .add(C::Id.in_subquery(co_subquery(d.0)))
-                .add(rest);
             let mut rows = self.list_rows(own, filter, limit).await?;
-            rows.extend(self.list_rows(co_handled, filter, limit).await?);
+            // The co-handled ones by their ids (the department's co-handling rows, an index
+            // read), so the planner cannot walk the whole deadline index probing for them.
+            let ids: Vec<i64> = co::Entity::find()
+                .select_only()
+                .column(co::Column::TicketId)
+                .filter(co::Column::DepartmentId.eq(d.0))
+                .into_tuple()
+                .all(&self.read)
+                .await?;
+            for chunk in ids.chunks(10_000) {
+                let co_handled = Condition::all()
+                    .add(C::Id.is_in(chunk.iter().copied()))
+                    .add(rest.clone());
+                rows.extend(self.list_rows(co_handled, filter, limit).await?);
+            }
             match filter.sort {
                 Sort::CreatedAt => rows.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id))),
                 Sort::Deadline => {

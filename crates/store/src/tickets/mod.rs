@@ -7,6 +7,7 @@
 //! - `digest`: what the leaders' digest and the deadline sweeper read;
 //! - `baseline`: the digest's quiet tickets, counted in SQL;
 //! - `files`: attachments (photos and PDFs);
+//! - `numbers`: ticket numbers, a counter row (SQLite) or a sequence (PostgreSQL) per year;
 //! - `search`: the bigram index a search reads first;
 //! - `mapping`: rows to domain values and back.
 
@@ -17,6 +18,7 @@ mod events;
 mod files;
 mod lists;
 pub(crate) mod mapping;
+pub(crate) mod numbers;
 mod related;
 pub(crate) mod search;
 mod transition;
