@@ -15,11 +15,11 @@ pub(super) fn filter_condition(
     scope: &Scope,
     filter: &TicketFilter,
     now: DateTime<Utc>,
-    words: Option<&[String]>,
+    search: Option<&super::search::SearchPlan>,
 ) -> Condition {
     Condition::all()
         .add(scope_condition(scope))
-        .add(unscoped_condition(backend, filter, now, words))
+        .add(unscoped_condition(backend, filter, now, search))
 }
 
 /// The filter's part of a list's WHERE (no scope, no cursor).
@@ -27,7 +27,7 @@ fn unscoped_condition(
     backend: sea_orm::DbBackend,
     filter: &TicketFilter,
     now: DateTime<Utc>,
-    words: Option<&[String]>,
+    search: Option<&super::search::SearchPlan>,
 ) -> Condition {
     use tickets::Column as C;
     let mut cond = Condition::all();
@@ -56,8 +56,8 @@ fn unscoped_condition(
     if filter.pending_extension {
         cond = cond.add(C::PendingExtension.is_not_null());
     }
-    if let Some(q) = &filter.q {
-        cond = cond.add(super::search::condition(backend, q.as_str(), words));
+    if let (Some(q), Some(plan)) = (&filter.q, search) {
+        cond = cond.add(super::search::condition(q.as_str(), plan, backend));
     }
     cond
 }
@@ -116,7 +116,7 @@ impl Store {
                 scope,
                 filter,
                 now,
-                self.search_words(filter).await?.as_deref(),
+                self.search_plan(filter).await?.as_ref(),
             ))
             .count(&self.read)
             .await?)
@@ -133,8 +133,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
         let limit = filter.limit.clamp(1, 100);
-        let words = self.search_words(filter).await?;
-        let rest = unscoped_condition(self.backend(), filter, now, words.as_deref());
+        let search = self.search_plan(filter).await?;
+        let rest = unscoped_condition(self.backend(), filter, now, search.as_ref());
         let rows = if let Scope::Department(d) = scope {
             use tickets::Column as C;
             let own = Condition::all()

@@ -59,32 +59,59 @@ async fn index_many(db: &impl ConnectionTrait, rows: &[(i64, String)]) -> Result
 /// cost more than the walk.
 const RARE: u64 = 2_000;
 
+/// How a search runs, decided by two bounded reads before the list's query (see
+/// [`Store::search_plan`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SearchPlan {
+    /// The index words, when the index should lead (a rare term).
+    words: Option<Vec<String>>,
+    /// The enterprises whose name holds the term: none, these, or too many to list.
+    named: Named,
+}
+
+#[derive(Debug, Clone, Default)]
+enum Named {
+    #[default]
+    Nobody,
+    These(Vec<i64>),
+    Many,
+}
+
+/// How many matching enterprises are listed by id (more: matched in the query).
+const NAMED_IDS: u64 = 500;
+
 /// What a search for `q` matches: the title, description or number holds it, or the
-/// enterprise's name does. With `words` (a rare term, see [`Store::search_words`]) the
-/// index names the candidates first, so no row is read that cannot match; the substring
-/// test then decides either way, so the answer is exactly substring matching.
-pub(super) fn condition(backend: DbBackend, q: &str, words: Option<&[String]>) -> Condition {
+/// enterprise's name does. With index words (a rare term) the index names the candidates
+/// first, so no row is read that cannot match; the substring test then decides either way,
+/// so the answer is exactly substring matching. The enterprises are resolved beforehand:
+/// an OR with a subquery would keep either engine from leading with the index.
+pub(super) fn condition(q: &str, plan: &SearchPlan, backend: DbBackend) -> Condition {
     use tickets::Column as C;
     let p = like_pattern(q);
     let like = || LikeExpr::new(p.clone()).escape('\\');
-    let text = Condition::any()
+    let mut text = Condition::any()
         .add(C::Title.like(like()))
         .add(C::Description.like(like()))
         .add(C::Number.like(like()));
-    let named = C::EnterpriseId.in_subquery(
-        Query::select()
-            .column(enterprises::Column::Id)
-            .from(enterprises::Entity)
-            .and_where(enterprises::Column::Name.like(like()))
-            .to_owned(),
-    );
-    let Some(words) = words else {
-        return Condition::any().add(text).add(named);
-    };
-    let candidates = format!("tickets.id IN ({})", candidates(backend, words));
-    Condition::any()
-        .add(Condition::all().add(Expr::cust(candidates)).add(text))
-        .add(named)
+    if let Some(words) = &plan.words {
+        let candidates = format!("tickets.id IN ({})", candidates(backend, words));
+        text = Condition::all().add(Expr::cust(candidates)).add(text);
+    }
+    match &plan.named {
+        Named::Nobody => text,
+        Named::These(ids) => Condition::any()
+            .add(text)
+            .add(C::EnterpriseId.is_in(ids.iter().copied())),
+        Named::Many => Condition::any().add(text).add(
+            C::EnterpriseId.in_subquery(
+                Query::select()
+                    .column(enterprises::Column::Id)
+                    .from(enterprises::Entity)
+                    .and_where(enterprises::Column::Name.like(like()))
+                    .to_owned(),
+            ),
+        ),
+    }
 }
 
 /// The index's candidates for `words`, as SQL (the words are ASCII letters only:
@@ -103,30 +130,52 @@ fn candidates(backend: DbBackend, words: &[String]) -> String {
 }
 
 impl Store {
-    /// The index words of the filter's search when the index should lead: a term of two
-    /// characters or more that at most [`RARE`] tickets hold every bigram of (one bounded
-    /// index read tells). `None`: no search, or a term the list's own order finds faster.
-    pub(super) async fn search_words(
+    /// How the filter's search runs: the index leads for a term of two characters or more
+    /// that at most [`RARE`] tickets hold every bigram of (one bounded index read tells),
+    /// and the enterprises whose name holds it are looked up first (one bounded read).
+    pub(super) async fn search_plan(
         &self,
         filter: &super::TicketFilter,
-    ) -> Result<Option<Vec<String>>, StoreError> {
-        let Some(words) = filter.q.as_ref().and_then(|q| search::query(q.as_str())) else {
+    ) -> Result<Option<SearchPlan>, StoreError> {
+        let Some(q) = &filter.q else {
             return Ok(None);
         };
         let backend = self.backend();
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM ({} LIMIT {}) AS c",
-            candidates(backend, &words),
-            RARE + 1
-        );
-        let n: i64 = self
-            .read
-            .query_one_raw(Statement::from_string(backend, sql))
-            .await?
-            .map(|r| r.try_get("", "n"))
-            .transpose()?
-            .unwrap_or(0);
-        Ok((u64::try_from(n).unwrap_or(0) <= RARE).then_some(words))
+        let mut plan = SearchPlan::default();
+        if let Some(words) = search::query(q.as_str()) {
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM ({} LIMIT {}) AS c",
+                candidates(backend, &words),
+                RARE + 1
+            );
+            let n: i64 = self
+                .read
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await?
+                .map(|r| r.try_get("", "n"))
+                .transpose()?
+                .unwrap_or(0);
+            if u64::try_from(n).unwrap_or(0) <= RARE {
+                plan.words = Some(words);
+            }
+        }
+        let named: Vec<i64> = enterprises::Entity::find()
+            .select_only()
+            .column(enterprises::Column::Id)
+            .filter(
+                enterprises::Column::Name
+                    .like(LikeExpr::new(like_pattern(q.as_str())).escape('\\')),
+            )
+            .limit(NAMED_IDS + 1)
+            .into_tuple()
+            .all(&self.read)
+            .await?;
+        plan.named = match named.len() as u64 {
+            0 => Named::Nobody,
+            n if n <= NAMED_IDS => Named::These(named),
+            _ => Named::Many,
+        };
+        Ok(Some(plan))
     }
 
     /// Indexes the tickets filed before the search index existed, a batch per transaction,
