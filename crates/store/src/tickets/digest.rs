@@ -83,7 +83,7 @@ impl Store {
         for r in co::Entity::find()
             .filter(co::Column::ReplyDueAt.gte(to_ms(start)))
             .filter(co::Column::ReplyDueAt.lt(to_ms(end)))
-            .filter(co::Column::TicketId.in_subquery(in_scope(scope)))
+            .filter(in_scope(co::Column::TicketId, scope))
             .all(&self.read)
             .await?
         {
@@ -120,7 +120,7 @@ impl Store {
                 "close_out_of_scope",
                 "follow_up",
             ]))
-            .filter(E::TicketId.in_subquery(in_scope(scope)))
+            .filter(in_scope(E::TicketId, scope))
             .order_by_asc(E::Id)
             .stream(&self.read)
             .await?
@@ -131,11 +131,19 @@ impl Store {
     }
 }
 
-/// The ids of the tickets in `scope`, as a subquery.
-fn in_scope(scope: &Scope) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(tickets::Column::Id)
-        .from(tickets::Entity)
-        .cond_where(scope_condition(scope))
-        .to_owned()
+/// `column` names a ticket of `scope`: a subquery, or nothing for the whole zone (a
+/// subquery of every ticket id would be built and probed for each row).
+fn in_scope(column: impl ColumnTrait, scope: &Scope) -> Condition {
+    if matches!(scope, Scope::All) {
+        return Condition::all();
+    }
+    Condition::all().add(
+        column.in_subquery(
+            Query::select()
+                .column(tickets::Column::Id)
+                .from(tickets::Entity)
+                .cond_where(scope_condition(scope))
+                .to_owned(),
+        ),
+    )
 }
