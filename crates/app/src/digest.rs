@@ -15,15 +15,38 @@ use crate::state::AppState;
 
 type Key = (String, Period);
 
+/// A live count's validity: the newest event id, and the minute it was counted in.
+type CountVersion = (i64, i64);
+
 /// Computed period numbers, each with the newest event id it saw, and the lock of each
 /// scope and period being computed (in `AppState`).
 #[derive(Default)]
 pub struct DigestCache {
     stats: Mutex<HashMap<Key, (i64, Arc<DigestStats>)>>,
     turns: Mutex<HashMap<Key, Weak<tokio::sync::Mutex<()>>>>,
+    /// The dashboard's live counts (open, overdue now), each with the newest event id
+    /// and the minute it was counted in.
+    counts: Mutex<HashMap<String, (CountVersion, u64)>>,
 }
 
 impl DigestCache {
+    /// A live count, while no event was written since and the minute has not turned (a
+    /// deadline passing turns a ticket overdue without an event).
+    pub(crate) fn count(&self, key: &str, version: CountVersion) -> Option<u64> {
+        let counts = self.counts.lock().ok()?;
+        let (v, n) = counts.get(key)?;
+        (*v == version).then_some(*n)
+    }
+
+    pub(crate) fn keep_count(&self, key: String, version: CountVersion, n: u64) {
+        if let Ok(mut counts) = self.counts.lock() {
+            if counts.len() >= 1024 {
+                counts.clear();
+            }
+            counts.insert(key, (version, n));
+        }
+    }
+
     fn hit(&self, key: &Key, version: i64) -> Option<Arc<DigestStats>> {
         let cache = self.stats.lock().ok()?;
         let (v, stats) = cache.get(key)?;
