@@ -27,10 +27,11 @@ impl MigrationTrait for Migration {
             .await?;
         } else {
             // Contentless (only the index is kept) and without positions: a search needs
-            // only which tickets hold every bigram.
+            // only which tickets hold every bigram. Tickets are never deleted, so rows need
+            // no deleting either (`contentless_delete` halves the speed of every write).
             db.execute_unprepared(
                 "CREATE VIRTUAL TABLE ticket_search USING fts5(terms, content='', \
-                 contentless_delete=1, detail=none, tokenize='unicode61')",
+                 detail=none, tokenize='unicode61')",
             )
             .await?;
         }

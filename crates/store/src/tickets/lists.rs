@@ -11,7 +11,6 @@ use crate::{Store, StoreError, to_ms};
 
 /// The WHERE of a ticket list: the caller's scope and the filter (not the cursor).
 pub(super) fn filter_condition(
-    backend: sea_orm::DbBackend,
     scope: &Scope,
     filter: &TicketFilter,
     now: DateTime<Utc>,
@@ -19,12 +18,11 @@ pub(super) fn filter_condition(
 ) -> Condition {
     Condition::all()
         .add(scope_condition(scope))
-        .add(unscoped_condition(backend, filter, now, search))
+        .add(unscoped_condition(filter, now, search))
 }
 
 /// The filter's part of a list's WHERE (no scope, no cursor).
 fn unscoped_condition(
-    backend: sea_orm::DbBackend,
     filter: &TicketFilter,
     now: DateTime<Utc>,
     search: Option<&super::search::SearchPlan>,
@@ -57,7 +55,7 @@ fn unscoped_condition(
         cond = cond.add(C::PendingExtension.is_not_null());
     }
     if let (Some(q), Some(plan)) = (&filter.q, search) {
-        cond = cond.add(super::search::condition(q.as_str(), plan, backend));
+        cond = cond.add(super::search::condition(q.as_str(), plan));
     }
     cond
 }
@@ -112,7 +110,6 @@ impl Store {
         use sea_orm::PaginatorTrait;
         Ok(tickets::Entity::find()
             .filter(filter_condition(
-                self.backend(),
                 scope,
                 filter,
                 now,
@@ -134,7 +131,7 @@ impl Store {
     ) -> Result<Page, StoreError> {
         let limit = filter.limit.clamp(1, 100);
         let search = self.search_plan(filter).await?;
-        let rest = unscoped_condition(self.backend(), filter, now, search.as_ref());
+        let rest = unscoped_condition(filter, now, search.as_ref());
         let rows = if let Scope::Department(d) = scope {
             use tickets::Column as C;
             let own = Condition::all()
