@@ -146,11 +146,12 @@ impl Store {
             if backend == DbBackend::Postgres {
                 plan.words = Some(words);
             } else {
-                // The newest candidates, at most one over the bound (FTS5 reads its lists
-                // newest first and stops).
+                // At most one over the bound, in the index's own order: FTS5 streams its
+                // lists forward and stops (asked newest first, it loaded a common term's
+                // whole list to reverse it).
                 let sql = format!(
                     "SELECT rowid AS id FROM ticket_search WHERE ticket_search MATCH '{}' \
-                     ORDER BY rowid DESC LIMIT {}",
+                     LIMIT {}",
                     words.join(" "),
                     RARE + 1
                 );
