@@ -340,12 +340,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.settings.server.addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let background = if config.settings.worker.in_process {
-        notifier(&config, state.clone())?.spawn(stopped)
+    let mut background = if config.settings.worker.in_process {
+        notifier(&config, state.clone())?.spawn(stopped.clone())
     } else {
         vec![]
     };
-    tracing::info!(%addr, env = %config.env, ready_in_ms = started.elapsed().as_millis(), in_process_worker = !background.is_empty(), "serving");
+    background.push(search_indexer(store.clone(), stopped));
+    tracing::info!(%addr, env = %config.env, ready_in_ms = started.elapsed().as_millis(), in_process_worker = config.settings.worker.in_process, "serving");
     // Tests and scripts read this line to find the port.
     println!("gridline listening on http://{addr}");
     std::io::stdout().flush()?;
@@ -363,6 +364,28 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Indexes newly filed tickets for search every second (on SQLite the filing leaves it
+/// here; on PostgreSQL there is nothing left and each round is one read).
+fn search_indexer(
+    store: gridline_store::Store,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = store.index_search_backlog().await {
+                tracing::warn!(error = %e, "search indexer: database error; retrying");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+    })
 }
 
 async fn shutdown_signal() {

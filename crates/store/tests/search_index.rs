@@ -95,10 +95,18 @@ fn run(pg: bool) {
                 t.description = description.clone();
                 ticket_row(&t).insert(&raw).await.unwrap();
                 all.push((t, names[*e].clone()));
+                // The first half indexed the way an upgrade indexes older tickets.
+                if i + 1 == docs.len() / 2 {
+                    db.store.reset_search_backlog().await.unwrap();
+                    db.store.index_search_backlog().await.unwrap();
+                }
             }
-            // Indexed the way an upgrade indexes the tickets filed before the index.
-            db.store.reset_search_backlog().await.unwrap();
-            db.store.index_search_backlog().await.unwrap();
+            // On PostgreSQL a filing indexes itself: the rest is indexed too. On SQLite the
+            // indexer has not come round to it yet, and a search must find it all the same.
+            if pg || docs.len() < 2 {
+                db.store.reset_search_backlog().await.unwrap();
+                db.store.index_search_backlog().await.unwrap();
+            }
             // Random terms, and pieces of the texts (which do match).
             let mut qs = terms.clone();
             for (doc, from, len) in &picks {
