@@ -74,9 +74,9 @@ const RARE: u64 = 2_000;
 /// How a search runs, decided before the list's query (see [`Store::search_plan`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SearchPlan {
-    /// SQLite, a rare term: the only indexed tickets that can match (the index's answer),
-    /// and the newest indexed id (every ticket after it is not indexed yet, and is tested).
-    ids: Option<(Vec<i64>, i64)>,
+    /// SQLite, a rare term: the only tickets that can match (the index's answer, and the
+    /// tickets filed since the indexer last came round, which it has not read yet).
+    ids: Option<Vec<i64>>,
     /// PostgreSQL: the index words, tested per ticket or first as the planner finds
     /// cheaper (its statistics know a common bigram from a rare one).
     words: Option<Vec<String>>,
@@ -108,13 +108,9 @@ pub(super) fn condition(q: &str, plan: &SearchPlan) -> Condition {
         .add(C::Title.like(like()))
         .add(C::Description.like(like()))
         .add(C::Number.like(like()));
-    if let Some((ids, indexed_through)) = &plan.ids {
+    if let Some(ids) = &plan.ids {
         text = Condition::all()
-            .add(
-                Condition::any()
-                    .add(C::Id.is_in(ids.iter().copied()))
-                    .add(C::Id.gt(*indexed_through)),
-            )
+            .add(C::Id.is_in(ids.iter().copied()))
             .add(text);
     } else if let Some(words) = &plan.words {
         // The words are ASCII letters only (`domain::search`): safe to inline.
@@ -180,17 +176,21 @@ impl Store {
                     .map(|r| r.try_get("", "id"))
                     .collect::<Result<_, _>>()?;
                 if ids.len() as u64 <= RARE {
-                    let indexed_through: i64 = self
-                        .read
-                        .query_one_raw(Statement::from_string(
-                            backend,
-                            "SELECT indexed_through FROM ticket_search_backlog WHERE id = 1",
+                    // With the tickets not indexed yet (an OR with their id range instead
+                    // led SQLite to walk the whole list testing each row).
+                    let tail: Vec<i64> = tickets::Entity::find()
+                        .select_only()
+                        .column(tickets::Column::Id)
+                        .filter(Expr::cust(
+                            "id > (SELECT indexed_through FROM ticket_search_backlog WHERE id = 1)",
                         ))
-                        .await?
-                        .map(|r| r.try_get("", "indexed_through"))
-                        .transpose()?
-                        .unwrap_or(0);
-                    plan.ids = Some((ids, indexed_through));
+                        .limit(RARE + 1)
+                        .into_tuple()
+                        .all(&self.read)
+                        .await?;
+                    if ((ids.len() + tail.len()) as u64) <= RARE {
+                        plan.ids = Some(ids.into_iter().chain(tail).collect());
+                    }
                 }
             }
         }
