@@ -4,24 +4,24 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use gridline_domain::{DepartmentId, Scope, Status, TicketId};
 use gridline_store::entity::ticket_co_departments as co;
 use gridline_store::tickets::{Sort, TicketFilter};
 use proptest::prelude::*;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 mod common;
-use common::{open, ticket, ticket_row, zone};
+use common::{Setup, setup, ticket, ticket_row};
 
 fn run(pg: bool) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = rt.block_on(open(pg));
-    let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-03-02T08:00:00+08:00")
-        .unwrap()
-        .to_utc();
-    let z = rt.block_on(zone(&db.store, now));
-    let raw = rt.block_on(Database::connect(db.url.as_str())).unwrap();
+    let Setup {
+        rt,
+        db,
+        now,
+        z,
+        raw,
+    } = setup(pg);
     let mut depts = vec![];
     for i in 0..2 {
         let d = rt

@@ -7,16 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use chrono::{DateTime, Utc};
 use gridline_domain::text::SearchText;
 use gridline_domain::{Cluster, CreditCode, EnterpriseId, Scope, TicketId};
 use gridline_store::org::NewEnterprise;
 use gridline_store::tickets::TicketFilter;
 use proptest::prelude::*;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database};
+use sea_orm::{ActiveModelTrait, ConnectionTrait};
 
 mod common;
-use common::{open, ticket, ticket_row, zone};
+use common::{Setup, setup, ticket, ticket_row};
 
 const ALPHABET: &[char] = &['土', '地', '平', '整', 'a', 'A', 'b', '%', '_', ' '];
 
@@ -35,13 +34,13 @@ fn contains(pg: bool, hay: &str, needle: &str) -> bool {
 }
 
 fn run(pg: bool) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = rt.block_on(open(pg));
-    let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-03-02T08:00:00+08:00")
-        .unwrap()
-        .to_utc();
-    let z = rt.block_on(zone(&db.store, now));
-    let raw = rt.block_on(Database::connect(db.url.as_str())).unwrap();
+    let Setup {
+        rt,
+        db,
+        now,
+        z,
+        raw,
+    } = setup(pg);
     // The enterprises get new names in each case; their ids stay.
     let mut enterprises = vec![(z.enterprise, "企业".to_owned())];
     for i in 2..4 {

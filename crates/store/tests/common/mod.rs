@@ -242,3 +242,31 @@ pub fn ticket_row(t: &Ticket) -> tickets::ActiveModel {
         idempotency_hash: Set(None),
     }
 }
+
+/// What a property test runs on: its own runtime (proptest's cases are synchronous), a
+/// fresh database with a zone, a raw connection to write rows around the store, and a
+/// fixed time.
+pub struct Setup {
+    pub rt: tokio::runtime::Runtime,
+    pub db: Db,
+    pub now: DateTime<Utc>,
+    pub z: Zone,
+    pub raw: sea_orm::DatabaseConnection,
+}
+
+pub fn setup(pg: bool) -> Setup {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(open(pg));
+    let now = DateTime::parse_from_rfc3339("2026-03-02T08:00:00+08:00")
+        .unwrap()
+        .to_utc();
+    let z = rt.block_on(zone(&db.store, now));
+    let raw = rt.block_on(Database::connect(db.url.as_str())).unwrap();
+    Setup {
+        rt,
+        db,
+        now,
+        z,
+        raw,
+    }
+}
