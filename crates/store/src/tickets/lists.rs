@@ -1,11 +1,11 @@
 //! Scoped, filtered, keyset-paginated lists and counts.
 
 use chrono::{DateTime, Utc};
-use gridline_domain::{GridId, Scope};
+use gridline_domain::{GridId, Scope, Ticket};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{Cursor, Page, Sort, TicketFilter};
+use super::{Cursor, Page, Sort, TicketFilter, folded};
 use crate::entity::{ticket_co_departments as co, ticket_events, tickets};
 use crate::{Store, StoreError, to_ms};
 
@@ -156,7 +156,7 @@ impl Store {
             match filter.sort {
                 Sort::CreatedAt => rows.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id))),
                 Sort::Deadline => {
-                    rows.sort_by_key(|r| (r.next_due_at.is_none(), r.next_due_at, r.id))
+                    rows.sort_by_key(|r| (r.next_due_at().is_none(), r.next_due_at(), r.id))
                 }
             }
             // A ticket in both comes twice, side by side (same key).
@@ -168,7 +168,7 @@ impl Store {
             self.list_rows(cond, filter, limit).await?
         };
         let has_more = rows.len() as u64 > limit;
-        let mut items = self.hydrate(rows).await?;
+        let mut items = rows;
         items.truncate(limit as usize);
         let next = if has_more {
             items.last().map(|t| Cursor {
@@ -191,7 +191,7 @@ impl Store {
         cond: Condition,
         filter: &TicketFilter,
         limit: u64,
-    ) -> Result<Vec<tickets::Model>, StoreError> {
+    ) -> Result<Vec<Ticket>, StoreError> {
         use tickets::Column as C;
         Ok(match filter.sort {
             Sort::CreatedAt => {
@@ -206,13 +206,12 @@ impl Store {
                         ),
                     );
                 }
-                tickets::Entity::find()
+                let select = tickets::Entity::find()
                     .filter(c)
                     .order_by_desc(C::CreatedAt)
                     .order_by_desc(C::Id)
-                    .limit(limit + 1)
-                    .all(&self.read)
-                    .await?
+                    .limit(limit + 1);
+                folded::read(&self.read, select).await?
             }
             Sort::Deadline => {
                 let mut rows = Vec::new();
@@ -229,13 +228,12 @@ impl Store {
                                 .add(Condition::all().add(C::NextDueAt.eq(k)).add(C::Id.gt(id))),
                         );
                     }
-                    rows = tickets::Entity::find()
+                    let select = tickets::Entity::find()
                         .filter(c)
                         .order_by_asc(C::NextDueAt)
                         .order_by_asc(C::Id)
-                        .limit(limit + 1)
-                        .all(&self.read)
-                        .await?;
+                        .limit(limit + 1);
+                    rows = folded::read(&self.read, select).await?;
                 }
                 // Part two, once part one runs out: tickets without a deadline, by id.
                 if (rows.len() as u64) <= limit && !filter.overdue {
@@ -243,12 +241,11 @@ impl Store {
                     if let Some(Cursor { key: None, id, .. }) = filter.after {
                         c = c.add(C::Id.gt(id));
                     }
-                    let more = tickets::Entity::find()
+                    let select = tickets::Entity::find()
                         .filter(c)
                         .order_by_asc(C::Id)
-                        .limit(limit + 1 - rows.len() as u64)
-                        .all(&self.read)
-                        .await?;
+                        .limit(limit + 1 - rows.len() as u64);
+                    let more = folded::read(&self.read, select).await?;
                     rows.extend(more);
                 }
                 rows

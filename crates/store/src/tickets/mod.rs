@@ -16,6 +16,7 @@ pub(crate) mod create;
 mod digest;
 mod events;
 mod files;
+mod folded;
 mod lists;
 pub(crate) mod mapping;
 pub(crate) mod numbers;

@@ -57,11 +57,10 @@ impl Store {
 
     /// One ticket, whoever asks (the caller checks visibility with the rules).
     pub async fn ticket(&self, id: TicketId) -> Result<Ticket, StoreError> {
-        let row = tickets::Entity::find_by_id(id.0)
-            .one(&self.read)
+        super::folded::read(&self.read, tickets::Entity::find_by_id(id.0))
             .await?
-            .ok_or(StoreError::NotFound("ticket"))?;
-        Ok(self.hydrate(vec![row]).await?.remove(0))
+            .pop()
+            .ok_or(StoreError::NotFound("ticket"))
     }
 
     /// Runs a command in one transaction: reads the ticket, asks `decide` (the rules) for the

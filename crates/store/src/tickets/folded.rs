@@ -1,0 +1,97 @@
+//! A ticket read in one query: its co-handling rows come folded into one text column by a
+//! correlated subquery (the same SQL on both engines), instead of a second query for them.
+//! A read of one ticket was two round trips to the database's thread; at tens of thousands
+//! of reads a second the hand-offs, not the queries, were what cost.
+
+use gridline_domain::ticket::CoHandler;
+use gridline_domain::{DepartmentId, Ticket, UserId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ConnectionTrait, FromQueryResult, QuerySelect, QueryTrait, Select};
+
+use super::mapping::{corrupt, to_ticket};
+use crate::entity::tickets;
+use crate::{StoreError, from_ms};
+
+/// The column's name in the result.
+const COLUMN: &str = "co_folded";
+
+/// Each co-handler as `department,asked,due,replied,by` (milliseconds; empty for none),
+/// joined by `;`, in the order of the rows' read (asked, then department).
+const FOLD: &str = "(SELECT string_agg(\
+     CAST(c.department_id AS TEXT) || ',' || \
+     COALESCE(CAST(c.asked_at AS TEXT), '') || ',' || \
+     COALESCE(CAST(c.reply_due_at AS TEXT), '') || ',' || \
+     COALESCE(CAST(c.replied_at AS TEXT), '') || ',' || \
+     COALESCE(CAST(c.replied_by AS TEXT), ''), \
+     ';' ORDER BY c.asked_at, c.department_id) \
+     FROM ticket_co_departments c WHERE c.ticket_id = tickets.id)";
+
+/// Reads the tickets `select` finds, each with its co-handlers, in one query.
+pub(super) async fn read(
+    db: &impl ConnectionTrait,
+    select: Select<tickets::Entity>,
+) -> Result<Vec<Ticket>, StoreError> {
+    let stmt = select
+        .expr_as(Expr::cust(FOLD), COLUMN)
+        .build(db.get_database_backend());
+    db.query_all_raw(stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            let row = tickets::Model::from_query_result(r, "")?;
+            let folded: Option<String> = r.try_get("", COLUMN)?;
+            to_ticket(row, unfold(folded.as_deref().unwrap_or(""))?)
+        })
+        .collect()
+}
+
+/// The co-handlers out of the folded column.
+fn unfold(s: &str) -> Result<Vec<CoHandler>, StoreError> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(';')
+        .map(|one| {
+            let f: Vec<&str> = one.split(',').collect();
+            let [dept, asked, due, replied, by] = f[..] else {
+                return Err(corrupt("co-handler", one));
+            };
+            let num = |v: &str| -> Result<Option<i64>, StoreError> {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                v.parse().map(Some).map_err(|_| corrupt("co-handler", one))
+            };
+            let time = |v: &str| num(v)?.map(from_ms).transpose();
+            Ok(CoHandler {
+                department_id: DepartmentId(num(dept)?.ok_or_else(|| corrupt("co-handler", one))?),
+                asked_at: time(asked)?,
+                reply_due_at: time(due)?,
+                replied_at: time(replied)?,
+                replied_by: num(by)?.map(UserId),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfolds_what_the_query_folds() {
+        assert!(unfold("").unwrap().is_empty());
+        let two = unfold("3,1000,,2000,7;5,,,,").unwrap();
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[0].department_id, DepartmentId(3));
+        assert_eq!(two[0].asked_at, Some(from_ms(1000).unwrap()));
+        assert_eq!(two[0].reply_due_at, None);
+        assert_eq!(two[0].replied_at, Some(from_ms(2000).unwrap()));
+        assert_eq!(two[0].replied_by, Some(UserId(7)));
+        assert_eq!(two[1].department_id, DepartmentId(5));
+        assert_eq!(two[1].asked_at, None);
+        assert!(unfold("3,1000").is_err());
+        assert!(unfold(",,,,").is_err());
+        assert!(unfold("x,,,,").is_err());
+    }
+}
