@@ -41,19 +41,119 @@ const WORDS: &[&str] = &[
 ];
 const NOUNS: &[&str] = &["问题", "需求", "困难", "协调", "申请", "咨询"];
 
-fn esc(s: &str) -> String {
-    s.replace('\'', "''")
+/// One column's value, written as an SQL literal (INSERT) or in `COPY`'s text format.
+#[derive(Clone)]
+enum V {
+    Null,
+    I(i64),
+    T(String),
+    B(bool),
 }
 
+fn t(s: impl Into<String>) -> V {
+    V::T(s.into())
+}
+
+fn opt(b: bool, v: i64) -> V {
+    if b { V::I(v) } else { V::Null }
+}
+
+impl V {
+    fn sql(&self, out: &mut String) {
+        match self {
+            V::Null => out.push_str("NULL"),
+            V::I(n) => {
+                let _ = write!(out, "{n}");
+            }
+            V::T(s) => {
+                out.push('\'');
+                out.push_str(&s.replace('\'', "''"));
+                out.push('\'');
+            }
+            V::B(b) => out.push_str(if *b { "true" } else { "false" }),
+        }
+    }
+
+    fn copy(&self, out: &mut String) {
+        match self {
+            V::Null => out.push_str("\\N"),
+            V::I(n) => {
+                let _ = write!(out, "{n}");
+            }
+            V::T(s) => {
+                for c in s.chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '\t' => out.push_str("\\t"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            V::B(b) => out.push(if *b { 't' } else { 'f' }),
+        }
+    }
+}
+
+/// Inserts rows with multi-row INSERTs (in the caller's transaction).
 async fn insert_rows(
     db: &impl ConnectionTrait,
-    table_cols: &str,
-    rows: &[String],
+    table: &str,
+    cols: &str,
+    rows: &[Vec<V>],
 ) -> anyhow::Result<()> {
     for chunk in rows.chunks(500) {
-        let sql = format!("INSERT INTO {table_cols} VALUES {}", chunk.join(","));
+        let mut sql = format!("INSERT INTO {table} ({cols}) VALUES ");
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ",(" });
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    sql.push(',');
+                }
+                v.sql(&mut sql);
+            }
+            sql.push(')');
+        }
         db.execute_unprepared(&sql).await.context("bulk insert")?;
     }
+    Ok(())
+}
+
+/// Loads a batch of rows: `COPY` on PostgreSQL (a tenth of the time of multi-row INSERTs),
+/// multi-row INSERTs in one transaction on SQLite.
+async fn load(
+    db: &DatabaseConnection,
+    table: &str,
+    cols: &str,
+    rows: &[Vec<V>],
+) -> anyhow::Result<()> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        let txn = db.begin().await?;
+        insert_rows(&txn, table, cols, rows).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    use sea_orm::sqlx::postgres::PgPoolCopyExt as _;
+    let mut copy = db
+        .get_postgres_connection_pool()
+        .copy_in_raw(&format!("COPY {table} ({cols}) FROM STDIN"))
+        .await
+        .context("copy")?;
+    for chunk in rows.chunks(5_000) {
+        let mut data = String::new();
+        for row in chunk {
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    data.push('\t');
+                }
+                v.copy(&mut data);
+            }
+            data.push('\n');
+        }
+        copy.send(data.as_bytes()).await.context("copy")?;
+    }
+    copy.finish().await.context("copy")?;
     Ok(())
 }
 
@@ -92,70 +192,159 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
     let mut rng = Rng::new(0x6772_6964);
     let txn = db.begin().await?;
     // Departments 1..=100, task forces 1..=30 (one per grid), users, grids 1..=30.
-    let depts: Vec<String> = (1..=100)
-        .map(|d| format!("({d}, '部门{d}', 'dept{d}@bench.example', {ms})"))
+    let depts: Vec<Vec<V>> = (1..=100)
+        .map(|d| {
+            vec![
+                V::I(d),
+                t(format!("部门{d}")),
+                t(format!("dept{d}@bench.example")),
+                V::I(ms),
+            ]
+        })
         .collect();
-    insert_rows(&txn, "departments (id, name, email, created_at)", &depts).await?;
-    let tfs: Vec<String> = (1..=30)
-        .map(|t| format!("({t}, '专班{t}', '', {ms})"))
+    insert_rows(&txn, "departments", "id, name, email, created_at", &depts).await?;
+    let tfs: Vec<Vec<V>> = (1..=30)
+        .map(|f| vec![V::I(f), t(format!("专班{f}")), t(""), V::I(ms)])
         .collect();
     insert_rows(
         &txn,
-        "task_forces (id, name, description, created_at)",
+        "task_forces",
+        "id, name, description, created_at",
         &tfs,
     )
     .await?;
     // Users: 1 admin, 30 leaders (31..60; 31 is the top leader), 30 heads (61..90),
     // 30 liaisons (91..120), 100 officers (121..220), 10 trackers (221..230).
-    let mut users = vec![format!(
-        "(1, 'admin', '管理员', '{password_hash}', 'admin', NULL, NULL, NULL, NULL, false, true, {ms})"
+    #[allow(clippy::too_many_arguments)]
+    let user = |id: i64,
+                name: String,
+                display: String,
+                role: &str,
+                email: Option<String>,
+                dept: Option<i64>,
+                grid: Option<i64>,
+                top: bool| {
+        vec![
+            V::I(id),
+            t(name),
+            t(display),
+            t(password_hash),
+            t(role),
+            email.map_or(V::Null, V::T),
+            dept.map_or(V::Null, V::I),
+            grid.map_or(V::Null, V::I),
+            V::Null,
+            V::B(top),
+            V::B(true),
+            V::I(ms),
+        ]
+    };
+    let mut users = vec![user(
+        1,
+        "admin".into(),
+        "管理员".into(),
+        "admin",
+        None,
+        None,
+        None,
+        false,
     )];
     for i in 0..30 {
-        let top = if i == 0 { "true" } else { "false" };
-        users.push(format!("({}, 'leader{i}', '领导{i}', '{password_hash}', 'leader', 'leader{i}@bench.example', NULL, NULL, NULL, {top}, true, {ms})", 31 + i));
-        users.push(format!("({}, 'head{i}', '网格长{i}', '{password_hash}', 'dispatcher', NULL, NULL, {}, NULL, false, true, {ms})", 61 + i, i + 1));
-        users.push(format!("({}, 'liaison{i}', '联络员{i}', '{password_hash}', 'liaison', NULL, NULL, {}, NULL, false, true, {ms})", 91 + i, i + 1));
+        users.push(user(
+            31 + i,
+            format!("leader{i}"),
+            format!("领导{i}"),
+            "leader",
+            Some(format!("leader{i}@bench.example")),
+            None,
+            None,
+            i == 0,
+        ));
+        users.push(user(
+            61 + i,
+            format!("head{i}"),
+            format!("网格长{i}"),
+            "dispatcher",
+            None,
+            None,
+            Some(i + 1),
+            false,
+        ));
+        users.push(user(
+            91 + i,
+            format!("liaison{i}"),
+            format!("联络员{i}"),
+            "liaison",
+            None,
+            None,
+            Some(i + 1),
+            false,
+        ));
     }
     for d in 0..100 {
-        users.push(format!("({}, 'officer{d}', '经办人{d}', '{password_hash}', 'department_officer', NULL, {}, NULL, NULL, false, true, {ms})", 121 + d, d + 1));
+        users.push(user(
+            121 + d,
+            format!("officer{d}"),
+            format!("经办人{d}"),
+            "department_officer",
+            None,
+            Some(d + 1),
+            None,
+            false,
+        ));
     }
-    for t in 0..10 {
-        users.push(format!("({}, 'tracker{t}', '跟踪专员{t}', '{password_hash}', 'tracker', NULL, NULL, NULL, NULL, false, true, {ms})", 221 + t));
+    for k in 0..10 {
+        users.push(user(
+            221 + k,
+            format!("tracker{k}"),
+            format!("跟踪专员{k}"),
+            "tracker",
+            None,
+            None,
+            None,
+            false,
+        ));
     }
-    insert_rows(&txn, "users (id, username, display_name, password_hash, role, email, department_id, grid_id, task_force_id, top_leader, active, created_at)", &users).await?;
-    let grids: Vec<String> = (0..30)
+    insert_rows(&txn, "users", "id, username, display_name, password_hash, role, email, department_id, grid_id, task_force_id, top_leader, active, created_at", &users).await?;
+    let grids: Vec<Vec<V>> = (0..30)
         .map(|i| {
-            format!(
-                "({}, '网格{i}', {}, {}, {}, {}, '服务队{i}', {ms})",
-                i + 1,
-                31 + i,
-                61 + i,
-                i + 1,
-                91 + i
-            )
+            vec![
+                V::I(i + 1),
+                t(format!("网格{i}")),
+                V::I(31 + i),
+                V::I(61 + i),
+                V::I(i + 1),
+                V::I(91 + i),
+                t(format!("服务队{i}")),
+                V::I(ms),
+            ]
         })
         .collect();
     insert_rows(
         &txn,
-        "grids (id, name, linked_leader_id, head_id, task_force_id, liaison_id, team, created_at)",
+        "grids",
+        "id, name, linked_leader_id, head_id, task_force_id, liaison_id, team, created_at",
         &grids,
     )
     .await?;
     let mut ents = Vec::new();
-    for e in 0..5000 {
+    for e in 0..5000_i64 {
         let code = CreditCode::complete(&format!("91441600MA5B{e:05}"))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ents.push(format!(
-            "({}, '企业{e}有限公司', '{}', 'other', {}, {}, {ms})",
-            e + 1,
-            code.as_str(),
-            e % 30 + 1,
-            e % 3 == 0
-        ));
+        ents.push(vec![
+            V::I(e + 1),
+            t(format!("企业{e}有限公司")),
+            t(code.as_str()),
+            t("other"),
+            V::I(e % 30 + 1),
+            V::B(e % 3 == 0),
+            V::I(ms),
+        ]);
     }
     insert_rows(
         &txn,
-        "enterprises (id, name, credit_code, cluster, grid_id, above_size, created_at)",
+        "enterprises",
+        "id, name, credit_code, cluster, grid_id, above_size, created_at",
         &ents,
     )
     .await?;
@@ -186,7 +375,6 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
     let batch = 20_000;
     let mut id: i64 = 0;
     while id < n {
-        let txn = db.begin().await?;
         let mut tickets = Vec::with_capacity(batch);
         let mut events = Vec::with_capacity(batch * 4);
         let mut outbox = Vec::with_capacity(batch * 2);
@@ -224,7 +412,6 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
                 "accepted" | "escalated" => Some(resolution_due),
                 _ => None,
             };
-            let opt = |b: bool, v: i64| if b { v.to_string() } else { "NULL".into() };
             let updated = if resolved {
                 r_at
             } else if accepted {
@@ -262,16 +449,36 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
                           at: i64,
                           actor: i64,
                           notify: bool,
-                          events: &mut Vec<String>,
-                          outbox: &mut Vec<String>| {
+                          events: &mut Vec<Vec<V>>,
+                          outbox: &mut Vec<Vec<V>>| {
                 event_id += 1;
-                events.push(format!(
-                    "({event_id}, {id}, {actor}, '{action}', '{from}', '{to}', '{}', {at})",
-                    payload(action)
-                ));
+                events.push(vec![
+                    V::I(event_id),
+                    V::I(id),
+                    V::I(actor),
+                    t(action),
+                    t(from),
+                    t(to),
+                    t(payload(action)),
+                    V::I(at),
+                ]);
                 if notify {
                     outbox_id += 1;
-                    outbox.push(format!("({outbox_id}, {id}, {event_id}, NULL, '{action}', '{{}}', 'sent', 1, {at}, NULL, NULL, {at}, {at})"));
+                    outbox.push(vec![
+                        V::I(outbox_id),
+                        V::I(id),
+                        V::I(event_id),
+                        V::Null,
+                        t(action),
+                        t("{}"),
+                        t("sent"),
+                        V::I(1),
+                        V::I(at),
+                        V::Null,
+                        V::Null,
+                        V::I(at),
+                        V::I(at),
+                    ]);
                 }
             };
             let liaison = 90 + grid;
@@ -363,49 +570,66 @@ pub async fn seed(db: &DatabaseConnection, n: i64, password_hash: &str) -> anyho
             }
             let year = chrono::DateTime::from_timestamp_millis(created)
                 .map_or(2026, |t| chrono::Datelike::year(&t));
-            let mut row = String::new();
-            let _ = write!(
-                row,
-                "({id}, 'GL-{year}-B{id:07}', '{status}', {ent}, {grid}, '{}', 'normal', '{}', '{}', {liaison}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, 0, {}, NULL, NULL, {version}, {created}, {updated}, NULL, NULL)",
-                [
-                    "land",
-                    "utilities",
-                    "permits",
-                    "hiring",
-                    "finance",
-                    "policy",
-                    "other"
-                ][rng.below(7) as usize],
-                esc(&title),
-                esc(&description),
+            // The category first, then the tracker: the generator's order of draws.
+            let category = [
+                "land",
+                "utilities",
+                "permits",
+                "hiring",
+                "finance",
+                "policy",
+                "other",
+            ][rng.below(7) as usize];
+            let tracker = 221 + rng.below(10) as i64;
+            let row = vec![
+                V::I(id),
+                t(format!("GL-{year}-B{id:07}")),
+                t(status),
+                V::I(ent),
+                V::I(grid),
+                t(category),
+                t("normal"),
+                t(title),
+                t(description),
+                V::I(liaison),
                 opt(dispatched, 32 + grid - 1),
                 opt(dispatched, dept),
                 opt(dispatched, officer),
-                opt(dispatched, 221 + rng.below(10) as i64),
-                if status == "escalated" {
-                    "1".to_string()
-                } else {
-                    "NULL".into()
-                },
+                opt(dispatched, tracker),
+                opt(status == "escalated", 1),
                 opt(dispatched, response_due),
                 opt(accepted, resolution_due),
-                next_due.map_or("NULL".into(), |v| v.to_string()),
+                next_due.map_or(V::Null, V::I),
                 opt(dispatched, d_at),
                 opt(accepted, a_at),
                 opt(resolved, r_at),
                 opt(status == "closed", r_at + day_ms),
+                V::I(0),
+                V::I(0),
                 if status == "closed" {
-                    "'satisfied'"
+                    t("satisfied")
                 } else {
-                    "NULL"
+                    V::Null
                 },
-            );
+                V::Null,
+                V::Null,
+                V::I(version),
+                V::I(created),
+                V::I(updated),
+                V::Null,
+                V::Null,
+            ];
             tickets.push(row);
         }
-        insert_rows(&txn, "tickets (id, number, status, enterprise_id, grid_id, category, priority, title, description, filed_by, accountable_leader_id, department_id, responsible_person_id, tracker_id, task_force_id, response_due_at, resolution_due_at, next_due_at, dispatched_at, accepted_at, resolved_at, closed_at, reopen_count, return_count, satisfaction, last_return, pending_extension, version, created_at, updated_at, idempotency_key, idempotency_hash)", &tickets).await?;
-        insert_rows(&txn, "ticket_events (id, ticket_id, actor_id, action, from_status, to_status, payload, created_at)", &events).await?;
-        insert_rows(&txn, "outbox (id, ticket_id, event_id, dedupe_key, kind, payload, state, attempts, next_attempt_at, last_error, locked_until, created_at, sent_at)", &outbox).await?;
-        txn.commit().await?;
+        load(db, "tickets", "id, number, status, enterprise_id, grid_id, category, priority, title, description, filed_by, accountable_leader_id, department_id, responsible_person_id, tracker_id, task_force_id, response_due_at, resolution_due_at, next_due_at, dispatched_at, accepted_at, resolved_at, closed_at, reopen_count, return_count, satisfaction, last_return, pending_extension, version, created_at, updated_at, idempotency_key, idempotency_hash", &tickets).await?;
+        load(
+            db,
+            "ticket_events",
+            "id, ticket_id, actor_id, action, from_status, to_status, payload, created_at",
+            &events,
+        )
+        .await?;
+        load(db, "outbox", "id, ticket_id, event_id, dedupe_key, kind, payload, state, attempts, next_attempt_at, last_error, locked_until, created_at, sent_at", &outbox).await?;
     }
     for (_, definition) in &indexes {
         db.execute_unprepared(definition).await?;
