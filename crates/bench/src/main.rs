@@ -66,6 +66,8 @@ struct SizeResult {
     search_index_seconds: f64,
     startup_ms: f64,
     idle_rss_mb: f64,
+    /// The private part of it (the rest is the binary's code, shared and reclaimable).
+    idle_rss_anon_mb: f64,
     peak_rss_mb: f64,
     cases: Vec<CaseResult>,
     digest_ms: f64,
@@ -220,6 +222,7 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
     let liaison = login(&client, &base, "liaison0").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle_rss_mb = rss_mb(pid, "VmRSS:");
+    let idle_rss_anon_mb = rss_mb(pid, "RssAnon:");
 
     let mut cases = Vec::new();
     let tickets = seeded.tickets.max(1) as u64;
@@ -373,6 +376,7 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
         search_index_seconds,
         startup_ms,
         idle_rss_mb,
+        idle_rss_anon_mb,
         peak_rss_mb,
         cases,
         digest_ms: times[1],

@@ -15,17 +15,18 @@ pub(crate) fn print_table(engine: &str, results: &[SizeResult]) {
         }
     }
     println!(
-        "\n| tickets | seed s | search index s | start-up ms | idle RSS MB | peak RSS MB | weekly digest (zone) ms | first dashboard ms (peak RSS MB) | import 10 000 register rows ms |"
+        "\n| tickets | seed s | search index s | start-up ms | idle RSS MB (private) | peak RSS MB | weekly digest (zone) ms | first dashboard ms (peak RSS MB) | import 10 000 register rows ms |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
         println!(
-            "| {} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} ({:.0}) | {:.0} |",
+            "| {} | {:.1} | {:.1} | {:.0} | {:.1} ({:.1}) | {:.1} | {:.0} | {:.0} ({:.0}) | {:.0} |",
             r.tickets,
             r.seed_seconds,
             r.search_index_seconds,
             r.startup_ms,
             r.idle_rss_mb,
+            r.idle_rss_anon_mb,
             r.peak_rss_mb,
             r.digest_ms,
             r.first_dashboard_ms,
