@@ -76,21 +76,22 @@ pub async fn show(
             .ok_or_else(PageError::bad_request)?,
         None => offered[0],
     };
-    let stats = period_stats(&state, &scope, period).await?;
     let count = |f: TicketFilter| {
         let (state, scope) = (&state, &scope);
         async move { tickets::count_in(state, scope, &f).await }
     };
-    let open_now = count(TicketFilter {
-        open_only: true,
-        ..TicketFilter::default()
-    })
-    .await?;
-    let overdue_now = count(TicketFilter {
-        overdue: true,
-        ..TicketFilter::default()
-    })
-    .await?;
+    // The period's numbers and the live counts at once (on separate connections).
+    let (stats, open_now, overdue_now) = futures::try_join!(
+        period_stats(&state, &scope, period),
+        count(TicketFilter {
+            open_only: true,
+            ..TicketFilter::default()
+        }),
+        count(TicketFilter {
+            overdue: true,
+            ..TicketFilter::default()
+        })
+    )?;
     // The first 20 of a list, nearest deadline first.
     let first = |f: TicketFilter| {
         let (state, scope) = (&state, &scope);
