@@ -1,7 +1,6 @@
 //! What the leaders' digest and the deadline sweeper read.
 
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt as _;
 use gridline_domain::digest::Baseline;
 use gridline_domain::ticket::CoHandler;
 use gridline_domain::{Scope, Ticket};
@@ -73,7 +72,7 @@ impl Store {
         // The digest reads dates, states and the three-ones: leave out the descriptions,
         // the JSON columns and the co-handling departments, which it never looks at and
         // which are most of the bytes (and, for co-handling, a second query per chunk).
-        let mut rows = tickets::Entity::find()
+        let select = tickets::Entity::find()
             .select_only()
             .columns(
                 <C as sea_orm::Iterable>::iter()
@@ -89,11 +88,7 @@ impl Store {
                     .add(C::Status.is_in(open))
                     .add(C::UpdatedAt.gte(to_ms(start))),
             )
-            .filter(Expr::cust(format!("NOT {}", range.quiet())))
-            .order_by_asc(C::Id)
-            .into_model::<tickets::Model>()
-            .stream(&self.read)
-            .await?;
+            .filter(Expr::cust(format!("NOT {}", range.quiet())));
         // The co-handling opinions due in the period (one query, a few rows).
         let mut due: std::collections::HashMap<i64, Vec<CoHandler>> = Default::default();
         for r in co::Entity::find()
@@ -105,13 +100,13 @@ impl Store {
         {
             due.entry(r.ticket_id).or_default().push(to_co_handler(&r)?);
         }
-        // Row by row: a zone's worth of raw rows and tickets never sit in memory together.
-        let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await? {
+        // A chunk at a time: a zone's worth of raw rows and tickets never sit in memory
+        // together.
+        super::packed::read(&self.read, select, |row| {
             let co = due.remove(&row.id).unwrap_or_default();
-            out.push(to_ticket(row, co)?);
-        }
-        Ok(out)
+            to_ticket(row, co)
+        })
+        .await
     }
 
     /// The events of `scope`'s tickets in `[start, end)` that a digest counts.
@@ -123,10 +118,10 @@ impl Store {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         use ticket_events::Column as E;
         // What the digest reads of an event: its ticket, action, payload and time.
-        ticket_events::Entity::find()
+        let select = ticket_events::Entity::find()
             .select_only()
             .columns([E::Id, E::TicketId, E::Action, E::Payload, E::CreatedAt])
-            .column_as(Expr::cust("0"), "actor_id")
+            .column_as(Expr::cust("CAST(0 AS BIGINT)"), "actor_id")
             .column_as(Expr::cust("''"), "from_status")
             .column_as(Expr::cust("''"), "to_status")
             .filter(E::CreatedAt.gte(to_ms(start)))
@@ -142,15 +137,8 @@ impl Store {
                 "close_out_of_scope",
                 "follow_up",
             ]))
-            .filter(in_scope(E::TicketId, scope))
-            .order_by_asc(E::Id)
-            .into_model::<ticket_events::Model>()
-            .stream(&self.read)
-            .await?
-            .map_err(StoreError::from)
-            .and_then(|m| std::future::ready(stored_event(m)))
-            .try_collect()
-            .await
+            .filter(in_scope(E::TicketId, scope));
+        super::packed::read(&self.read, select, stored_event).await
     }
 }
 

@@ -20,6 +20,7 @@ mod folded;
 mod lists;
 pub(crate) mod mapping;
 pub(crate) mod numbers;
+mod packed;
 mod related;
 pub(crate) mod search;
 mod transition;
