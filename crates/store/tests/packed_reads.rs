@@ -27,9 +27,18 @@ fn run(pg: bool) {
         let mut expected = vec![];
         let mut rows = vec![];
         for i in 1..=N {
-            let mut t = ticket(i, z.grid, z.enterprise, z.liaison, now + Duration::seconds(i));
+            let mut t = ticket(
+                i,
+                z.grid,
+                z.enterprise,
+                z.liaison,
+                now + Duration::seconds(i),
+            );
             // Quotes, a backslash, a newline, a tab and CJK: what JSON has to escape.
-            t.title = format!("工单{i} \"引号\" \\ 'x'\n\t{}", "长".repeat((i % 7) as usize));
+            t.title = format!(
+                "工单{i} \"引号\" \\ 'x'\n\t{}",
+                "长".repeat((i % 7) as usize)
+            );
             if i % 3 == 0 {
                 t.status = Status::Closed;
                 t.closed_at = Some(t.created_at + Duration::hours(i % 50));

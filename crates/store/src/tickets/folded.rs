@@ -6,7 +6,10 @@
 use gridline_domain::ticket::CoHandler;
 use gridline_domain::{DepartmentId, Ticket, UserId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ConnectionTrait, FromQueryResult, QuerySelect, QueryTrait, Select};
+use sea_orm::{
+    ConnectionTrait, DbBackend, FromQueryResult, Iterable, QuerySelect, QueryTrait, Select,
+    Statement,
+};
 
 use super::mapping::{corrupt, to_ticket};
 use crate::entity::tickets;
@@ -26,14 +29,45 @@ const FOLD: &str = "(SELECT string_agg(\
      ';' ORDER BY c.asked_at, c.department_id) \
      FROM ticket_co_departments c WHERE c.ticket_id = tickets.id)";
 
-/// Reads the tickets `select` finds, each with its co-handlers, in one query.
+/// Reads the tickets `select` finds, each with its co-handlers, in one query. `order` is
+/// the select's own order, as SQL over its columns (`created_at DESC, id DESC`).
+///
+/// On SQLite the rows come packed into one JSON value built inside SQLite (see
+/// `packed.rs`): a list page of a hundred tickets is one hand-over from the connection's
+/// thread instead of a hundred, and one allocation instead of four thousand.
 pub(super) async fn read(
     db: &impl ConnectionTrait,
     select: Select<tickets::Entity>,
+    order: &str,
 ) -> Result<Vec<Ticket>, StoreError> {
-    let stmt = select
-        .expr_as(Expr::cust(FOLD), COLUMN)
-        .build(db.get_database_backend());
+    let backend = db.get_database_backend();
+    let stmt = select.expr_as(Expr::cust(FOLD), COLUMN).build(backend);
+    if backend == DbBackend::Sqlite {
+        let fields: Vec<String> = tickets::Column::iter()
+            .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(&c)))
+            .collect();
+        let sql = format!(
+            "SELECT json_group_array(json_array(json_array({}), {COLUMN}) ORDER BY {order}) \
+             AS packed FROM ({})",
+            fields.join(", "),
+            stmt.sql
+        );
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                stmt.values.map(|v| v.0).unwrap_or_default(),
+            ))
+            .await?;
+        let packed: Option<String> = row.map(|r| r.try_get("", "packed")).transpose()?;
+        let rows: Vec<(tickets::Model, Option<String>)> =
+            serde_json::from_str(packed.as_deref().unwrap_or("[]"))
+                .map_err(|e| StoreError::Corrupt(format!("packed tickets: {e}")))?;
+        return rows
+            .into_iter()
+            .map(|(row, folded)| to_ticket(row, unfold(folded.as_deref().unwrap_or(""))?))
+            .collect();
+    }
     db.query_all_raw(stmt)
         .await?
         .iter()

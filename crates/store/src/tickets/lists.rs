@@ -211,7 +211,7 @@ impl Store {
                     .order_by_desc(C::CreatedAt)
                     .order_by_desc(C::Id)
                     .limit(limit + 1);
-                folded::read(&self.read, select).await?
+                folded::read(&self.read, select, "created_at DESC, id DESC").await?
             }
             Sort::Deadline => {
                 let mut rows = Vec::new();
@@ -233,7 +233,7 @@ impl Store {
                         .order_by_asc(C::NextDueAt)
                         .order_by_asc(C::Id)
                         .limit(limit + 1);
-                    rows = folded::read(&self.read, select).await?;
+                    rows = folded::read(&self.read, select, "next_due_at, id").await?;
                 }
                 // Part two, once part one runs out: tickets without a deadline, by id.
                 if (rows.len() as u64) <= limit && !filter.overdue {
@@ -245,7 +245,7 @@ impl Store {
                         .filter(c)
                         .order_by_asc(C::Id)
                         .limit(limit + 1 - rows.len() as u64);
-                    let more = folded::read(&self.read, select).await?;
+                    let more = folded::read(&self.read, select, "id").await?;
                     rows.extend(more);
                 }
                 rows
