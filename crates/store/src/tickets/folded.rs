@@ -30,7 +30,9 @@ const FOLD: &str = "(SELECT string_agg(\
      FROM ticket_co_departments c WHERE c.ticket_id = tickets.id)";
 
 /// Reads the tickets `select` finds, each with its co-handlers, in one query. `order` is
-/// the select's own order, as SQL over its columns (`created_at DESC, id DESC`).
+/// the select's own order, as SQL over its columns (`created_at DESC, id DESC`); empty for
+/// a select of one row, which is read as it is (packing one row cost a get by id a sixth
+/// of its throughput).
 ///
 /// On SQLite the rows come packed into one JSON value built inside SQLite (see
 /// `packed.rs`): a list page of a hundred tickets is one hand-over from the connection's
@@ -42,7 +44,7 @@ pub(super) async fn read(
 ) -> Result<Vec<Ticket>, StoreError> {
     let backend = db.get_database_backend();
     let stmt = select.expr_as(Expr::cust(FOLD), COLUMN).build(backend);
-    if backend == DbBackend::Sqlite {
+    if backend == DbBackend::Sqlite && !order.is_empty() {
         let fields: Vec<String> = tickets::Column::iter()
             .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(&c)))
             .collect();
