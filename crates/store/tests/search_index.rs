@@ -154,3 +154,79 @@ fn search_index_equals_substring_matching_sqlite() {
 fn search_index_equals_substring_matching_postgres() {
     run(true);
 }
+
+/// A term more than 2 000 tickets hold is not read from the index but tested per ticket as
+/// the list is walked: the page and the count must still be substring matching's.
+fn common(pg: bool) {
+    use gridline_store::entity::tickets;
+    use sea_orm::EntityTrait;
+    let Setup {
+        rt,
+        db,
+        now,
+        z,
+        raw,
+    } = setup(pg);
+    rt.block_on(async {
+        let mut rows = vec![];
+        let mut holding = vec![];
+        for i in 1..=2_600_i64 {
+            let mut t = ticket(
+                i,
+                z.grid,
+                z.enterprise,
+                z.liaison,
+                now + chrono::Duration::seconds(i),
+            );
+            // Most hold 土地; every fifth holds 平整 instead.
+            t.title = if i % 5 == 0 {
+                format!("平整{i}")
+            } else {
+                format!("土地{i}")
+            };
+            if t.title.contains("土地") {
+                holding.push(t.id);
+            }
+            rows.push(ticket_row(&t));
+        }
+        for chunk in rows.chunks(400) {
+            tickets::Entity::insert_many(chunk.to_vec())
+                .exec(&raw)
+                .await
+                .unwrap();
+        }
+        db.store.reset_search_backlog().await.unwrap();
+        db.store.index_search_backlog().await.unwrap();
+        let filter = TicketFilter {
+            q: SearchText::parse("土地").unwrap(),
+            limit: 25,
+            ..TicketFilter::default()
+        };
+        let page = db
+            .store
+            .list_tickets(&Scope::All, &filter, now)
+            .await
+            .unwrap();
+        // Newest first: the 25 highest ids of those holding the term.
+        let want: Vec<TicketId> = holding.iter().rev().take(25).copied().collect();
+        let got: Vec<TicketId> = page.items.iter().map(|t| t.id).collect();
+        assert_eq!(got, want);
+        let n = db
+            .store
+            .count_tickets(&Scope::All, &filter, now)
+            .await
+            .unwrap();
+        assert_eq!(n as usize, holding.len());
+    });
+    rt.block_on(db.close());
+}
+
+#[test]
+fn a_common_term_is_searched_by_walking_the_list_sqlite() {
+    common(false);
+}
+
+#[test]
+fn a_common_term_is_searched_by_walking_the_list_postgres() {
+    common(true);
+}
