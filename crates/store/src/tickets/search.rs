@@ -160,7 +160,7 @@ impl Store {
                 // PostgreSQL: the bigrams are probed per ticket, and its planner chooses
                 // between walking the list and reading the index first. Counting the
                 // index's answer first (as on SQLite) cost a common term a whole GIN
-                // bitmap, 2 420 → 504/s at 100k (see README, "Performance").
+                // bitmap: 1 342 → 504/s at 100k (see README, "Performance").
                 plan.words = Some(words);
                 return Ok(Some(self.name_lookup(q, plan).await?));
             }
