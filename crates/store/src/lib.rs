@@ -42,6 +42,10 @@ const MIGRATION_LOCK: i64 = 0x6772_6964_6c69_6e65;
 pub struct Store {
     read: DatabaseConnection,
     write: DatabaseConnection,
+    /// PostgreSQL's row estimates for search terms, kept a minute (they move only when
+    /// statistics are gathered): planning one per search cost a common term a third of its
+    /// throughput at a million tickets.
+    estimates: tickets::search::Estimates,
 }
 
 /// How to reach the database.
@@ -79,12 +83,17 @@ impl Store {
             };
             let write = Database::connect(sqlite(base(1))).await?;
             let read = Database::connect(sqlite(base(opts.max_connections.max(1)))).await?;
-            Ok(Store { read, write })
+            Ok(Store {
+                read,
+                write,
+                estimates: Default::default(),
+            })
         } else {
             let pool = Database::connect(base(opts.max_connections.max(2))).await?;
             Ok(Store {
                 read: pool.clone(),
                 write: pool,
+                estimates: Default::default(),
             })
         }
     }

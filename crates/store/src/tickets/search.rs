@@ -92,6 +92,31 @@ enum Named {
     Many,
 }
 
+/// PostgreSQL's row estimates by query, each kept [`ESTIMATE_TTL`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Estimates(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, f64)>>>,
+);
+
+const ESTIMATE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Estimates {
+    fn get(&self, sql: &str) -> Option<f64> {
+        let map = self.0.lock().ok()?;
+        let (at, rows) = map.get(sql)?;
+        (at.elapsed() < ESTIMATE_TTL).then_some(*rows)
+    }
+
+    fn keep(&self, sql: &str, rows: f64) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= 1024 {
+                map.clear();
+            }
+            map.insert(sql.to_owned(), (std::time::Instant::now(), rows));
+        }
+    }
+}
+
 /// How many matching enterprises are listed by id (more: matched in the query).
 const NAMED_IDS: u64 = 500;
 
@@ -162,7 +187,8 @@ impl Store {
                 // ticket as the list is walked. Left to itself, the planner walked the whole
                 // list for a term no ticket holds (p99 120 ms at 10k and 1M); counting the
                 // index's answer for every term (as on SQLite) cost a common term a whole
-                // GIN bitmap (1 342 → 504/s at 100k). The estimate costs a plan, no rows.
+                // GIN bitmap (1 342 → 504/s at 100k). The estimate costs a plan, no rows, and
+                // is kept a minute per term.
                 let tsquery = format!("to_tsquery('simple', '{}')", words.join(" & "));
                 let estimate = self
                     .estimated_rows(&format!(
@@ -245,6 +271,9 @@ impl Store {
 
     /// PostgreSQL's estimate of the rows `sql` returns (`EXPLAIN`: planned, not run).
     async fn estimated_rows(&self, sql: &str) -> Result<f64, StoreError> {
+        if let Some(rows) = self.estimates.get(sql) {
+            return Ok(rows);
+        }
         let plan: Option<serde_json::Value> = self
             .read
             .query_one_raw(Statement::from_string(
@@ -254,10 +283,12 @@ impl Store {
             .await?
             .map(|r| r.try_get("", "QUERY PLAN"))
             .transpose()?;
-        Ok(plan
+        let rows = plan
             .as_ref()
             .and_then(|p| p.get(0)?.get("Plan")?.get("Plan Rows")?.as_f64())
-            .unwrap_or(f64::MAX))
+            .unwrap_or(f64::MAX);
+        self.estimates.keep(sql, rows);
+        Ok(rows)
     }
 
     /// The enterprises whose name holds the term (one bounded read).
