@@ -7,8 +7,7 @@
 //! - no transparent huge pages (the `no_thp` feature, so it holds from the first allocation,
 //!   which happens before `main`): the first arena was committed at once in 2 MiB pages,
 //!   each kept whole while any byte of it was in use;
-//! - arenas committed on demand, and purged memory decommitted (`MADV_DONTNEED`) rather
-//!   than reset, which leaves it counted in the RSS until the kernel needs it;
+//! - arenas committed on demand ([`configure`]);
 //! - argon2's 19 MiB buffer given back right after each password hash ([`release`]):
 //!   mimalloc purges freed memory later, but only when the thread that freed it allocates
 //!   again, and a login's blocking thread then sits idle.
@@ -20,24 +19,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// `mi_option_arena_eager_commit` in mimalloc 3's `mi_option_e` (`include/mimalloc.h`).
 const ARENA_EAGER_COMMIT: mi_option_t = 4;
-/// `mi_option_purge_decommits`.
-const PURGE_DECOMMITS: mi_option_t = 5;
-/// `mi_option_allow_thp`.
-const ALLOW_THP: mi_option_t = 43;
 
-/// Sets the allocator's options. Call it first thing in `main`, before other threads start.
+/// Sets the allocator's options: arenas committed on demand (the default commits them
+/// whole on systems that overcommit). Purged memory is decommitted by default, and huge
+/// pages are off from the build (`no_thp`). Call it first thing in `main`, before other
+/// threads start.
 pub fn configure() {
-    for (option, value) in [
-        (ARENA_EAGER_COMMIT, 0),
-        (PURGE_DECOMMITS, 1),
-        (ALLOW_THP, 0),
-    ] {
-        // SAFETY: `mi_option_set` takes any option of the enum and any value; it only stores
-        // the value, which the allocator reads when it next reserves or purges memory.
-        #[allow(unsafe_code)]
-        unsafe {
-            mi_option_set(option, value);
-        }
+    // SAFETY: `mi_option_set` takes any option of the enum and any value; it only stores
+    // the value, which the allocator reads when it next reserves memory.
+    #[allow(unsafe_code)]
+    unsafe {
+        mi_option_set(ARENA_EAGER_COMMIT, 0);
     }
 }
 

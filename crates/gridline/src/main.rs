@@ -349,8 +349,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     } else {
         vec![]
     };
-    background.push(search_indexer(store.clone(), stopped.clone()));
-    background.push(memory_returner(stopped));
+    background.push(search_indexer(store.clone(), stopped));
     tracing::info!(%addr, env = %config.env, ready_in_ms = started.elapsed().as_millis(), in_process_worker = config.settings.worker.in_process, "serving");
     // Tests and scripts read this line to find the port.
     println!("gridline listening on http://{addr}");
@@ -389,24 +388,6 @@ fn search_indexer(
             if *stop.borrow() {
                 break;
             }
-        }
-    })
-}
-
-/// Gives freed memory back to the system every second: the allocator would purge it only
-/// when the thread that freed it allocates again, so a server gone quiet kept what its last
-/// burst freed (crates/alloc). Each round costs microseconds.
-fn memory_returner(mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
-                break;
-            }
-            gridline_alloc::release();
         }
     })
 }

@@ -6,11 +6,11 @@
 
 use chrono::Duration;
 use gridline_domain::{Satisfaction, Scope, Status};
-use gridline_store::entity::{ticket_events, tickets};
-use sea_orm::{EntityTrait, Set};
+use gridline_store::entity::ticket_events;
+use sea_orm::Set;
 
 mod common;
-use common::{Setup, setup, ticket, ticket_row};
+use common::{Setup, insert_all, setup, ticket, ticket_row};
 
 /// More than two chunks (2 048 rows each), not a multiple of one.
 const N: i64 = 4_500;
@@ -47,12 +47,7 @@ fn run(pg: bool) {
             rows.push(ticket_row(&t));
             expected.push(t);
         }
-        for chunk in rows.chunks(400) {
-            tickets::Entity::insert_many(chunk.to_vec())
-                .exec(&raw)
-                .await
-                .unwrap();
-        }
+        insert_all(&raw, &rows).await;
         let mut events = vec![];
         for i in 1..=N {
             events.push(ticket_events::ActiveModel {
@@ -68,12 +63,7 @@ fn run(pg: bool) {
                 created_at: Set((now + Duration::seconds(i)).timestamp_millis()),
             });
         }
-        for chunk in events.chunks(400) {
-            ticket_events::Entity::insert_many(chunk.to_vec())
-                .exec(&raw)
-                .await
-                .unwrap();
-        }
+        insert_all(&raw, &events).await;
 
         let (start, end) = (now - Duration::days(1), now + Duration::days(10));
         let (loaded, baseline) = db

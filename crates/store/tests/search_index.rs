@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use sea_orm::{ActiveModelTrait, ConnectionTrait};
 
 mod common;
-use common::{Setup, setup, ticket, ticket_row};
+use common::{Setup, insert_all, setup, ticket, ticket_row};
 
 const ALPHABET: &[char] = &['土', '地', '平', '整', 'a', 'A', 'b', '%', '_', ' '];
 
@@ -158,8 +158,6 @@ fn search_index_equals_substring_matching_postgres() {
 /// A term more than 2 000 tickets hold is not read from the index but tested per ticket as
 /// the list is walked: the page and the count must still be substring matching's.
 fn common(pg: bool) {
-    use gridline_store::entity::tickets;
-    use sea_orm::EntityTrait;
     let Setup {
         rt,
         db,
@@ -189,12 +187,7 @@ fn common(pg: bool) {
             }
             rows.push(ticket_row(&t));
         }
-        for chunk in rows.chunks(400) {
-            tickets::Entity::insert_many(chunk.to_vec())
-                .exec(&raw)
-                .await
-                .unwrap();
-        }
+        insert_all(&raw, &rows).await;
         db.store.reset_search_backlog().await.unwrap();
         db.store.index_search_backlog().await.unwrap();
         let filter = TicketFilter {

@@ -255,7 +255,6 @@ impl AuthKeys {
     }
 }
 
-/// Who is calling: authenticated (by a Bearer token or a page session) and still active.
 /// What runs after each password hash, on the thread that hashed (set once by the binary).
 static AFTER_HASHING: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 
@@ -271,6 +270,7 @@ fn hashing_done() {
     }
 }
 
+/// Who is calling: authenticated (by a Bearer token or a page session) and still active.
 /// Every use case takes one.
 #[derive(Debug, Clone)]
 pub struct Caller {

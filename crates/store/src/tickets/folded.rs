@@ -7,8 +7,7 @@ use gridline_domain::ticket::CoHandler;
 use gridline_domain::{DepartmentId, Ticket, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ConnectionTrait, DbBackend, FromQueryResult, Iterable, QuerySelect, QueryTrait, Select,
-    Statement,
+    ConnectionTrait, DbBackend, FromQueryResult, QuerySelect, QueryTrait, Select, Statement,
 };
 
 use super::mapping::{corrupt, to_ticket};
@@ -30,9 +29,7 @@ const FOLD: &str = "(SELECT string_agg(\
      FROM ticket_co_departments c WHERE c.ticket_id = tickets.id)";
 
 /// Reads the tickets `select` finds, each with its co-handlers, in one query. `order` is
-/// the select's own order, as SQL over its columns (`created_at DESC, id DESC`); empty for
-/// a select of one row, which is read as it is (packing one row cost a get by id a sixth
-/// of its throughput).
+/// the select's own order, as SQL over its columns (`created_at DESC, id DESC`).
 ///
 /// On SQLite the rows come packed into one JSON value built inside SQLite (see
 /// `packed.rs`): a list page of a hundred tickets is one hand-over from the connection's
@@ -43,33 +40,40 @@ pub(super) async fn read(
     order: &str,
 ) -> Result<Vec<Ticket>, StoreError> {
     let backend = db.get_database_backend();
-    let stmt = select.expr_as(Expr::cust(FOLD), COLUMN).build(backend);
-    if backend == DbBackend::Sqlite && !order.is_empty() {
-        let fields: Vec<String> = tickets::Column::iter()
-            .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(&c)))
-            .collect();
-        let sql = format!(
-            "SELECT json_group_array(json_array(json_array({}), {COLUMN}) ORDER BY {order}) \
-             AS packed FROM ({})",
-            fields.join(", "),
-            stmt.sql
-        );
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                stmt.values.map(|v| v.0).unwrap_or_default(),
-            ))
-            .await?;
-        let packed: Option<String> = row.map(|r| r.try_get("", "packed")).transpose()?;
-        let rows: Vec<(tickets::Model, Option<String>)> =
-            serde_json::from_str(packed.as_deref().unwrap_or("[]"))
-                .map_err(|e| StoreError::Corrupt(format!("packed tickets: {e}")))?;
-        return rows
-            .into_iter()
-            .map(|(row, folded)| to_ticket(row, unfold(folded.as_deref().unwrap_or(""))?))
-            .collect();
+    if backend != DbBackend::Sqlite {
+        return one_by_one(db, select).await;
     }
+    let stmt = select.expr_as(Expr::cust(FOLD), COLUMN).build(backend);
+    let sql = format!(
+        "SELECT json_group_array(json_array({}, {COLUMN}) ORDER BY {order}) AS packed FROM ({})",
+        super::packed::row_array::<tickets::Entity>(),
+        stmt.sql
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            stmt.values.map(|v| v.0).unwrap_or_default(),
+        ))
+        .await?;
+    let packed: Option<String> = row.map(|r| r.try_get("", "packed")).transpose()?;
+    let rows: Vec<(tickets::Model, Option<String>)> =
+        serde_json::from_str(packed.as_deref().unwrap_or("[]"))
+            .map_err(|e| StoreError::Corrupt(format!("packed tickets: {e}")))?;
+    rows.into_iter()
+        .map(|(row, folded)| to_ticket(row, unfold(folded.as_deref().unwrap_or(""))?))
+        .collect()
+}
+
+/// The same, row by row as the driver hands them over: PostgreSQL, and a select of one
+/// ticket on SQLite (packing one row cost a get by id a sixth of its throughput).
+pub(super) async fn one_by_one(
+    db: &impl ConnectionTrait,
+    select: Select<tickets::Entity>,
+) -> Result<Vec<Ticket>, StoreError> {
+    let stmt = select
+        .expr_as(Expr::cust(FOLD), COLUMN)
+        .build(db.get_database_backend());
     db.query_all_raw(stmt)
         .await?
         .iter()

@@ -132,7 +132,7 @@ impl Store {
         let limit = filter.limit.clamp(1, 100);
         let search = self.search_plan(filter).await?;
         let rest = unscoped_condition(filter, now, search.as_ref());
-        let rows = if let Scope::Department(d) = scope {
+        let mut items = if let Scope::Department(d) = scope {
             use tickets::Column as C;
             let own = Condition::all()
                 .add(C::DepartmentId.eq(d.0))
@@ -167,8 +167,7 @@ impl Store {
             let cond = Condition::all().add(scope_condition(scope)).add(rest);
             self.list_rows(cond, filter, limit).await?
         };
-        let has_more = rows.len() as u64 > limit;
-        let mut items = rows;
+        let has_more = items.len() as u64 > limit;
         items.truncate(limit as usize);
         let next = if has_more {
             items.last().map(|t| Cursor {

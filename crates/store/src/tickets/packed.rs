@@ -54,16 +54,11 @@ where
         return Ok(out);
     }
     let stmt = select.build(backend);
-    // Each row as an array of its columns in the model's field order, which serde reads
-    // as the struct.
-    let fields: Vec<String> = E::Column::iter()
-        .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(&c)))
-        .collect();
     let sql = format!(
-        "SELECT json_group_array(json_array({}) ORDER BY id) AS chunk FROM \
+        "SELECT json_group_array({} ORDER BY id) AS chunk FROM \
          (SELECT *, (row_number() OVER (ORDER BY id) - 1) / {CHUNK} AS part FROM ({})) \
          GROUP BY part ORDER BY part",
-        fields.join(", "),
+        row_array::<E>(),
         stmt.sql
     );
     let mut chunks = Chunk::find_by_statement(Statement::from_sql_and_values(
@@ -82,4 +77,13 @@ where
         }
     }
     Ok(out)
+}
+
+/// A row as SQLite's JSON array of the entity's columns in the model's field order, which
+/// serde reads as the struct.
+pub(super) fn row_array<E: EntityTrait>() -> String {
+    let fields: Vec<String> = E::Column::iter()
+        .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(&c)))
+        .collect();
+    format!("json_array({})", fields.join(", "))
 }

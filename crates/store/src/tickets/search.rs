@@ -168,9 +168,9 @@ impl Store {
     /// index: on SQLite, whose planner has no statistics, the index's answer is counted
     /// first and leads when at most [`RARE`] tickets hold every bigram (bounded reads); on
     /// PostgreSQL its statistics' estimate decides whether the index's answer is read
-    /// first, and otherwise the planner chooses. The enterprises whose name holds the term are looked up
-    /// first (one bounded read): an OR with a subquery would keep either engine from
-    /// leading with the index.
+    /// first, and otherwise the planner chooses. The enterprises whose name holds the term
+    /// are looked up first (one bounded read): an OR with a subquery would keep either
+    /// engine from leading with the index.
     pub(super) async fn search_plan(
         &self,
         filter: &super::TicketFilter,
@@ -196,26 +196,20 @@ impl Store {
                     ))
                     .await?;
                 if estimate <= RARE as f64 {
-                    let ids: Vec<i64> = self
-                        .read
-                        .query_all_raw(Statement::from_string(
-                            backend,
-                            format!(
-                                "SELECT ticket_id AS id FROM ticket_search \
-                                 WHERE terms @@ {tsquery} LIMIT {}",
-                                RARE + 1
-                            ),
+                    let ids = self
+                        .ids(format!(
+                            "SELECT ticket_id AS id FROM ticket_search \
+                             WHERE terms @@ {tsquery} LIMIT {}",
+                            RARE + 1
                         ))
-                        .await?
-                        .iter()
-                        .map(|r| r.try_get("", "id"))
-                        .collect::<Result<_, _>>()?;
+                        .await?;
                     if ids.len() as u64 <= RARE {
                         plan.ids = Some(ids);
-                        return Ok(Some(self.name_lookup(q, plan).await?));
                     }
                 }
-                plan.words = Some(words);
+                if plan.ids.is_none() {
+                    plan.words = Some(words);
+                }
                 return Ok(Some(self.name_lookup(q, plan).await?));
             }
             // SQLite: first how many tickets hold every bigram, counted inside SQLite up to
@@ -254,19 +248,23 @@ impl Store {
                     .into_tuple()
                     .all(&self.read)
                     .await?;
-                let ids: Vec<i64> = self
-                    .read
-                    .query_all_raw(Statement::from_string(backend, matching))
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get("", "id"))
-                    .collect::<Result<_, _>>()?;
+                let ids = self.ids(matching).await?;
                 if ((ids.len() + tail.len()) as u64) <= RARE {
                     plan.ids = Some(ids.into_iter().chain(tail).collect());
                 }
             }
         }
         Ok(Some(self.name_lookup(q, plan).await?))
+    }
+
+    /// The `id` column of `sql`'s rows.
+    async fn ids(&self, sql: String) -> Result<Vec<i64>, StoreError> {
+        self.read
+            .query_all_raw(Statement::from_string(self.backend(), sql))
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get("", "id")?))
+            .collect()
     }
 
     /// PostgreSQL's estimate of the rows `sql` returns (`EXPLAIN`: planned, not run).

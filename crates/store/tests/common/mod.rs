@@ -270,3 +270,17 @@ pub fn setup(pg: bool) -> Setup {
         raw,
     }
 }
+
+/// Writes many rows around the store, a few hundred per statement.
+pub async fn insert_all<A>(raw: &sea_orm::DatabaseConnection, rows: &[A])
+where
+    A: sea_orm::ActiveModelTrait + Clone + Send,
+{
+    use sea_orm::EntityTrait;
+    for chunk in rows.chunks(400) {
+        A::Entity::insert_many(chunk.to_vec())
+            .exec(raw)
+            .await
+            .unwrap();
+    }
+}
