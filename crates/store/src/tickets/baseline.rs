@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use gridline_domain::digest::{Baseline, HeldFact, OVERDUE_ROWS, OverdueFact};
 use gridline_domain::{DepartmentId, Scope, TicketId, UserId};
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryResult};
 
 use super::lists::scope_condition;
 use crate::entity::tickets;
@@ -18,10 +18,10 @@ use crate::{Store, StoreError, from_ms, to_ms};
 pub(super) struct Range {
     start: i64,
     end: i64,
-    /// `+` on SQLite: a unary plus keeps its planner (no statistics) off the status and
-    /// date indexes, which it would walk for half the table, one row fetch each (five
-    /// times slower than reading the table through); nothing on PostgreSQL.
-    plain: &'static str,
+    /// `+` on SQLite: a unary plus keeps its planner (no statistics) off a date index,
+    /// which it would walk for most of the table, one row fetch each (five times slower
+    /// than reading the table through); nothing on PostgreSQL.
+    pub(super) plain: &'static str,
 }
 
 impl Range {
@@ -50,6 +50,9 @@ impl Range {
             .collect::<Vec<_>>()
             .join(",");
         let outside = |c: &str| format!("({c} IS NULL OR {c} < {s} OR {c} >= {e})");
+        // `{p}status IN (..)`, `closure IS NULL` and `pause IS NULL` as written here are
+        // the terms of SQLite's covering index `idx_tickets_quiet` (migration
+        // m20261205_000001): it walks a partial index only for a query that states them.
         format!(
             "({p}status IN ({open}) AND updated_at < {s} AND {p}created_at < {s} \
              AND closure IS NULL AND pause IS NULL AND {} AND {} AND {} AND {} \
@@ -116,37 +119,11 @@ impl Store {
         range: Range,
     ) -> Result<Baseline, StoreError> {
         let db = &self.read;
-        let quiet = || -> SelectStatement {
-            Query::select()
-                .from(tickets::Entity)
-                .cond_where(scope_condition(scope))
-                .and_where(Expr::cust(range.quiet()))
-                .to_owned()
-        };
-        let sum = |cond: String| Expr::cust(format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"));
         let mut b = Baseline::default();
-        // One pass over the quiet tickets, by responsible department and person: the
-        // totals, the overdue by department, and what each person holds.
-        let p = range.plain;
-        let grouped = quiet()
-            .expr_as(Expr::cust(format!("{p}department_id")), Alias::new("dept"))
-            .expr_as(
-                Expr::cust(format!("{p}responsible_person_id")),
-                Alias::new("person"),
-            )
-            .expr_as(Expr::cust("MIN(id)"), Alias::new("first_id"))
-            .expr_as(sum(range.open_at_end()), Alias::new("open_n"))
-            .expr_as(sum(range.dispatch_overdue()), Alias::new("dispatch_n"))
-            .expr_as(sum(range.overdue()), Alias::new("overdue_n"))
-            .add_group_by([
-                Expr::cust(format!("{p}department_id")),
-                Expr::cust(format!("{p}responsible_person_id")),
-            ])
-            .to_owned();
         let mut overdue: std::collections::BTreeMap<Option<i64>, u32> = Default::default();
         // One line per person: the department of their lowest-numbered ticket.
         let mut people: std::collections::BTreeMap<i64, HeldFact> = Default::default();
-        for row in db.query_all(&grouped).await? {
+        for row in db.query_all(&grouped(scope, range)).await? {
             let dept = row.try_get::<Option<i64>>("", "dept")?;
             let open = count(&row, "open_n")?;
             b.open_at_end += open;
@@ -177,40 +154,104 @@ impl Store {
             .collect();
         b.held = people.into_values().collect();
         if b.overdue_total() > 0 {
-            use tickets::Column as C;
-            let rows = quiet()
-                .columns([
-                    C::Id,
-                    C::Number,
-                    C::Title,
-                    C::AccountableLeaderId,
-                    C::DepartmentId,
-                    C::ResponsiblePersonId,
-                ])
-                .expr_as(Expr::cust(range.due()), Alias::new("due"))
-                .and_where(Expr::cust(range.overdue()))
-                .order_by_expr(Expr::cust(range.due()), sea_orm::Order::Asc)
-                .order_by(C::Id, sea_orm::Order::Asc)
-                .limit(OVERDUE_ROWS as u64)
-                .to_owned();
-            for row in db.query_all(&rows).await? {
-                b.overdue_rows.push(OverdueFact {
-                    ticket_id: TicketId(row.try_get("", "id")?),
-                    number: row.try_get("", "number")?,
-                    title: row.try_get("", "title")?,
-                    accountable_leader_id: row
-                        .try_get::<Option<i64>>("", "accountable_leader_id")?
-                        .map(UserId),
-                    department_id: row
-                        .try_get::<Option<i64>>("", "department_id")?
-                        .map(DepartmentId),
-                    responsible_person_id: row
-                        .try_get::<Option<i64>>("", "responsible_person_id")?
-                        .map(UserId),
-                    due_at: from_ms(int(&row, "due")?)?,
-                });
-            }
+            b.overdue_rows = self.most_overdue(scope, range).await?;
         }
         Ok(b)
     }
+
+    /// The [`OVERDUE_ROWS`] most overdue of the `quiet` tickets, by deadline then id. The
+    /// ids and deadlines come from the covering index first; only those rows are read.
+    async fn most_overdue(
+        &self,
+        scope: &Scope,
+        range: Range,
+    ) -> Result<Vec<OverdueFact>, StoreError> {
+        use tickets::Column as C;
+        let db = &self.read;
+        let mut due: Vec<(i64, i64)> = Vec::new();
+        for row in db.query_all(&overdue_ids(scope, range)).await? {
+            due.push((row.try_get("", "id")?, int(&row, "due")?));
+        }
+        let rows = Query::select()
+            .columns([
+                C::Id,
+                C::Number,
+                C::Title,
+                C::AccountableLeaderId,
+                C::DepartmentId,
+                C::ResponsiblePersonId,
+            ])
+            .from(tickets::Entity)
+            .and_where(C::Id.is_in(due.iter().map(|(id, _)| *id)))
+            .to_owned();
+        let mut by_id: std::collections::HashMap<i64, QueryResult> = Default::default();
+        for row in db.query_all(&rows).await? {
+            by_id.insert(row.try_get("", "id")?, row);
+        }
+        let mut out = Vec::with_capacity(due.len());
+        for (id, at) in due {
+            // Gone between the two reads (a ticket is never deleted): nothing to list.
+            let Some(row) = by_id.get(&id) else { continue };
+            out.push(OverdueFact {
+                ticket_id: TicketId(id),
+                number: row.try_get("", "number")?,
+                title: row.try_get("", "title")?,
+                accountable_leader_id: row
+                    .try_get::<Option<i64>>("", "accountable_leader_id")?
+                    .map(UserId),
+                department_id: row
+                    .try_get::<Option<i64>>("", "department_id")?
+                    .map(DepartmentId),
+                responsible_person_id: row
+                    .try_get::<Option<i64>>("", "responsible_person_id")?
+                    .map(UserId),
+                due_at: from_ms(at)?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The quiet tickets of `scope`.
+fn quiet(scope: &Scope, range: Range) -> SelectStatement {
+    Query::select()
+        .from(tickets::Entity)
+        .cond_where(scope_condition(scope))
+        .and_where(Expr::cust(range.quiet()))
+        .to_owned()
+}
+
+/// One pass over the quiet tickets, by responsible department and person: the totals, the
+/// overdue by department, and what each person holds. It walks `idx_tickets_quiet`, which
+/// is in group order and holds every column read here, so SQLite neither sorts nor reads
+/// the table.
+pub(super) fn grouped(scope: &Scope, range: Range) -> SelectStatement {
+    use tickets::Column as C;
+    let sum = |cond: String| Expr::cust(format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"));
+    quiet(scope, range)
+        .expr_as(Expr::col(C::DepartmentId), Alias::new("dept"))
+        .expr_as(Expr::col(C::ResponsiblePersonId), Alias::new("person"))
+        .expr_as(Expr::cust("MIN(id)"), Alias::new("first_id"))
+        .expr_as(sum(range.open_at_end()), Alias::new("open_n"))
+        .expr_as(sum(range.dispatch_overdue()), Alias::new("dispatch_n"))
+        .expr_as(sum(range.overdue()), Alias::new("overdue_n"))
+        .add_group_by([
+            Expr::col(C::DepartmentId),
+            Expr::col(C::ResponsiblePersonId),
+        ])
+        .to_owned()
+}
+
+/// The ids and running deadlines of the [`OVERDUE_ROWS`] most overdue quiet tickets, from
+/// the covering index alone.
+pub(super) fn overdue_ids(scope: &Scope, range: Range) -> SelectStatement {
+    use tickets::Column as C;
+    quiet(scope, range)
+        .column(C::Id)
+        .expr_as(Expr::cust(range.due()), Alias::new("due"))
+        .and_where(Expr::cust(range.overdue()))
+        .order_by_expr(Expr::cust(range.due()), sea_orm::Order::Asc)
+        .order_by(C::Id, sea_orm::Order::Asc)
+        .limit(OVERDUE_ROWS as u64)
+        .to_owned()
 }

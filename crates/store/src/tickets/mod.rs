@@ -21,6 +21,8 @@ mod lists;
 pub(crate) mod mapping;
 pub(crate) mod numbers;
 mod packed;
+#[cfg(test)]
+mod plans;
 mod related;
 pub(crate) mod search;
 mod transition;
