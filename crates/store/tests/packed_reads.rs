@@ -12,7 +12,7 @@ use sea_orm::Set;
 mod common;
 use common::{Setup, insert_all, setup, ticket, ticket_row};
 
-/// More than two chunks (2 048 rows each), not a multiple of one.
+/// More than two chunks (of 2 048 consecutive ids each), not a multiple of one.
 const N: i64 = 4_500;
 
 fn run(pg: bool) {

@@ -17,8 +17,9 @@ use serde::de::DeserializeOwned;
 
 use crate::StoreError;
 
-/// Rows per chunk.
-const CHUNK: u32 = 2_048;
+/// A chunk holds the rows of 2^`SHIFT` consecutive ids (2 048): at most that many, and as
+/// many as match among them.
+const SHIFT: u32 = 11;
 
 /// One result row: a chunk of rows.
 #[derive(FromQueryResult)]
@@ -54,10 +55,12 @@ where
         return Ok(out);
     }
     let stmt = select.build(backend);
+    // Chunked by id range rather than by row number: a window over the rows made SQLite
+    // write them all to a scratch table first (at 1M tickets, a month's digest read took
+    // a quarter longer that way, and its events half as long again).
     let sql = format!(
-        "SELECT json_group_array({} ORDER BY id) AS chunk FROM \
-         (SELECT *, (row_number() OVER (ORDER BY id) - 1) / {CHUNK} AS part FROM ({})) \
-         GROUP BY part ORDER BY part",
+        "SELECT json_group_array({} ORDER BY id) AS chunk FROM ({}) \
+         GROUP BY id >> {SHIFT} ORDER BY id >> {SHIFT}",
         row_array::<E>(),
         stmt.sql
     );
