@@ -7,12 +7,11 @@
 //! - no transparent huge pages (the `no_thp` feature, so it holds from the first allocation,
 //!   which happens before `main`): the first arena was committed at once in 2 MiB pages,
 //!   each kept whole while any byte of it was in use;
-//! - arenas committed on demand, and freed memory purged at once ([`configure`]);
-//! - argon2's 19 MiB buffer given back right after each password hash ([`release`]):
-//!   mimalloc purges freed memory later, but only when the thread that freed it allocates
-//!   again, and a login's blocking thread then sits idle.
+//! - arenas committed on demand, and freed memory purged at once ([`configure`]): mimalloc
+//!   would purge it a second later, but only when the thread that freed it allocates again,
+//!   and a login's blocking thread, which freed argon2's 19 MiB, then sits idle.
 
-use libmimalloc_sys::{mi_collect, mi_option_set, mi_option_t};
+use libmimalloc_sys::{mi_option_set, mi_option_t};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -40,17 +39,6 @@ pub fn configure() {
     }
 }
 
-/// Gives the memory this thread freed back to the system now (after a large, short-lived
-/// buffer such as argon2's).
-pub fn release() {
-    // SAFETY: `mi_collect` has no preconditions; with `force` it frees this thread's empty
-    // pages and purges the arenas' freed memory at once.
-    #[allow(unsafe_code)]
-    unsafe {
-        mi_collect(true);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,7 +56,8 @@ mod tests {
     #[test]
     fn a_freed_hashing_buffer_goes_back_to_the_system() {
         configure();
-        // As argon2 does: a large buffer, every page written, then freed.
+        // As argon2 does: a large buffer, every page written, then freed on a thread that
+        // then idles.
         let mut buffer = vec![0u8; 24 << 20];
         for i in (0..buffer.len()).step_by(4096) {
             buffer[i] = 1;
@@ -76,7 +65,6 @@ mod tests {
         let held = rss_anon_kib();
         std::hint::black_box(&buffer);
         drop(buffer);
-        release();
         let after = rss_anon_kib();
         assert!(
             held >= after + (20 << 10),

@@ -139,7 +139,6 @@ fn init_tracing(format: config::LogFormat) {
 fn main() -> anyhow::Result<()> {
     // The allocator's settings first, before the runtime's threads (see crates/alloc).
     gridline_alloc::configure();
-    gridline_app::auth::after_hashing(gridline_alloc::release);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

@@ -124,13 +124,10 @@ impl AuthKeys {
     /// Hashes a password to a PHC string (argon2id, random salt). CPU-heavy: call it off the
     /// async threads.
     pub fn hash_password(&self, password: &str) -> Result<String, String> {
-        let hashed = self
-            .argon2()?
+        self.argon2()?
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| e.to_string());
-        hashing_done();
-        hashed
+            .map_err(|e| e.to_string())
     }
 
     /// Checks a password against a stored hash (or against a dummy when there is none).
@@ -142,7 +139,6 @@ impl AuthKeys {
         let ok = Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok();
-        hashing_done();
         ok && hash.is_some()
     }
 
@@ -252,21 +248,6 @@ impl AuthKeys {
             return Err(AppError::unauthorized("invalid_token"));
         }
         Ok(claims)
-    }
-}
-
-/// What runs after each password hash, on the thread that hashed (set once by the binary).
-static AFTER_HASHING: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
-
-/// Sets what runs after each password hash: the binary gives argon2's freed 19 MiB back to
-/// the system there, which its allocator would otherwise keep while the thread idles.
-pub fn after_hashing(f: fn()) {
-    let _ = AFTER_HASHING.set(f);
-}
-
-fn hashing_done() {
-    if let Some(f) = AFTER_HASHING.get() {
-        f();
     }
 }
 

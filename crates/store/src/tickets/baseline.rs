@@ -18,10 +18,10 @@ use crate::{Store, StoreError, from_ms, to_ms};
 pub(super) struct Range {
     start: i64,
     end: i64,
-    /// `+` on SQLite: a unary plus keeps its planner (no statistics) off a date index,
-    /// which it would walk for most of the table, one row fetch each (five times slower
-    /// than reading the table through); nothing on PostgreSQL.
-    pub(super) plain: &'static str,
+    /// `+` on SQLite: a unary plus keeps its planner off the status index and off a date
+    /// index, which it would walk for most of the table, one row fetch each (five times
+    /// slower than reading the table through); nothing on PostgreSQL.
+    plain: &'static str,
 }
 
 impl Range {
@@ -63,6 +63,13 @@ impl Range {
             outside("resolved_at"),
             outside("closed_at"),
         )
+    }
+
+    /// Filed before the end: nearly every ticket, so not by the filing-date index (which a
+    /// planner with statistics chose for it: at 1M tickets, 4 s against 0.8 s for reading
+    /// the table through).
+    pub(super) fn filed_before_end(self) -> String {
+        format!("{}created_at < {}", self.plain, self.end)
     }
 
     /// Open at the end (a quiet ticket was filed before it).
@@ -159,7 +166,7 @@ impl Store {
         Ok(b)
     }
 
-    /// The [`OVERDUE_ROWS`] most overdue of the `quiet` tickets, by deadline then id. The
+    /// The [`OVERDUE_ROWS`] most overdue of the quiet tickets, by deadline then id. The
     /// ids and deadlines come from the covering index first; only those rows are read.
     async fn most_overdue(
         &self,

@@ -67,7 +67,7 @@ impl Store {
         end: DateTime<Utc>,
         range: Range,
     ) -> Result<Vec<Ticket>, StoreError> {
-        let select = active(scope, start, end, range);
+        let select = active(scope, start, range);
         // The co-handling opinions due in the period (one query, a few rows).
         let mut due: std::collections::HashMap<i64, Vec<CoHandler>> = Default::default();
         for r in co::Entity::find()
@@ -125,7 +125,6 @@ impl Store {
 pub(super) fn active(
     scope: &Scope,
     start: DateTime<Utc>,
-    end: DateTime<Utc>,
     range: Range,
 ) -> sea_orm::Select<tickets::Entity> {
     use tickets::Column as C;
@@ -143,14 +142,7 @@ pub(super) fn active(
         .column_as(Expr::cust("NULL"), "last_return")
         .column_as(Expr::cust("NULL"), "pending_extension")
         .filter(scope_condition(scope))
-        // Not by the date index: the period's end is after most tickets' filing, and
-        // walking that index for them fetches the table one row at a time (at 1M
-        // tickets, 4 s against 0.8 s for reading it through).
-        .filter(Expr::cust(format!(
-            "{}created_at < {}",
-            range.plain,
-            to_ms(end)
-        )))
+        .filter(Expr::cust(range.filed_before_end()))
         .filter(
             Condition::any()
                 .add(C::Status.is_in(open))
