@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod bulletins;
 pub mod chat;
+mod direct;
 pub mod entity;
 mod error;
 pub mod login;
@@ -46,6 +47,9 @@ pub struct Store {
     /// statistics are gathered): planning one per search cost a common term a third of its
     /// throughput at a million tickets.
     estimates: tickets::search::Estimates,
+    /// On a SQLite file, connections of our own for the short reads a request waits for,
+    /// run on the calling thread instead of handed to sqlx's connection threads.
+    direct: Option<std::sync::Arc<direct::Readers>>,
 }
 
 /// How to reach the database.
@@ -87,6 +91,7 @@ impl Store {
                 read,
                 write,
                 estimates: Default::default(),
+                direct: direct::Readers::for_url(&opts.url).map(std::sync::Arc::new),
             })
         } else {
             let pool = Database::connect(base(opts.max_connections.max(2))).await?;
@@ -94,6 +99,7 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 estimates: Default::default(),
+                direct: None,
             })
         }
     }

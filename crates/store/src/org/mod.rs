@@ -430,9 +430,23 @@ impl Store {
         let sql = "SELECT (SELECT MAX(id) FROM departments) AS d, (SELECT MAX(id) FROM task_forces) AS t, \
                    (SELECT MAX(id) FROM users) AS u, (SELECT MAX(id) FROM grids) AS g, \
                    (SELECT MAX(id) FROM audit_log) AS a";
+        let stmt = Statement::from_string(backend, sql);
+        type Row = (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        if let Some(rows) = self.direct_sql_as::<Row>(&stmt) {
+            let (d, t, u, g, a) = rows?
+                .pop()
+                .ok_or_else(|| StoreError::Corrupt("org version returned nothing".into()))?;
+            return Ok(OrgVersion([d, t, u, g, a].map(|v| v.unwrap_or(0))));
+        }
         let row = self
             .read
-            .query_one_raw(Statement::from_string(backend, sql))
+            .query_one_raw(stmt)
             .await?
             .ok_or_else(|| StoreError::Corrupt("org version returned nothing".into()))?;
         let mut v = [0i64; 5];

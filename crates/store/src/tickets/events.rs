@@ -43,14 +43,14 @@ pub(super) async fn write_events(
 impl Store {
     /// A ticket's history, oldest first.
     pub async fn events(&self, id: TicketId) -> Result<Vec<StoredEvent>, StoreError> {
-        ticket_events::Entity::find()
+        let select = ticket_events::Entity::find()
             .filter(ticket_events::Column::TicketId.eq(id.0))
-            .order_by_asc(ticket_events::Column::Id)
-            .all(&self.read)
-            .await?
-            .into_iter()
-            .map(stored_event)
-            .collect()
+            .order_by_asc(ticket_events::Column::Id);
+        let rows = match self.direct_as(&select) {
+            Some(rows) => rows?,
+            None => select.all(&self.read).await?,
+        };
+        rows.into_iter().map(stored_event).collect()
     }
 
     /// Outbox rows of a ticket (tests and admins look at them).

@@ -14,7 +14,7 @@ impl Store {
     /// A ticket's attachments, oldest first, without their bytes.
     pub async fn attachments(&self, id: TicketId) -> Result<Vec<AttachmentMeta>, StoreError> {
         use attachments::Column as A;
-        let rows: Vec<MetaRow> = attachments::Entity::find()
+        let select = attachments::Entity::find()
             .select_only()
             .columns([
                 A::Id,
@@ -26,10 +26,11 @@ impl Store {
                 A::CreatedAt,
             ])
             .filter(A::TicketId.eq(id.0))
-            .order_by_asc(A::Id)
-            .into_tuple()
-            .all(&self.read)
-            .await?;
+            .order_by_asc(A::Id);
+        let rows: Vec<MetaRow> = match self.direct_as(&select) {
+            Some(rows) => rows?,
+            None => select.into_tuple().all(&self.read).await?,
+        };
         rows.into_iter()
             .map(
                 |(id, ticket_id, filename, content_type, size, event_id, at)| {

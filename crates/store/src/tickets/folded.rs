@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::mapping::{corrupt, to_ticket};
 use crate::entity::tickets;
-use crate::{StoreError, from_ms};
+use crate::{Store, StoreError, direct, from_ms};
 
 /// The column's name in the result.
 const COLUMN: &str = "co_folded";
@@ -34,14 +34,17 @@ const FOLD: &str = "(SELECT string_agg(\
 /// On SQLite the rows come packed into one JSON value built inside SQLite (see
 /// `packed.rs`): a list page of a hundred tickets is one hand-over from the connection's
 /// thread instead of a hundred, and one allocation instead of four thousand.
+///
+/// With direct readers (see `direct.rs`) that one value is read on the calling thread.
 pub(super) async fn read(
-    db: &impl ConnectionTrait,
+    store: &Store,
     select: Select<tickets::Entity>,
     order: &str,
 ) -> Result<Vec<Ticket>, StoreError> {
+    let db = &store.read;
     let backend = db.get_database_backend();
     if backend != DbBackend::Sqlite {
-        return one_by_one(db, select).await;
+        return one_by_one(store, select).await;
     }
     let stmt = select.expr_as(Expr::cust(FOLD), COLUMN).build(backend);
     let sql = format!(
@@ -49,14 +52,19 @@ pub(super) async fn read(
         super::packed::row_array::<tickets::Entity>(),
         stmt.sql
     );
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            stmt.values.map(|v| v.0).unwrap_or_default(),
-        ))
-        .await?;
-    let packed: Option<String> = row.map(|r| r.try_get("", "packed")).transpose()?;
+    let stmt =
+        Statement::from_sql_and_values(backend, sql, stmt.values.map(|v| v.0).unwrap_or_default());
+    let direct = store
+        .direct
+        .as_ref()
+        .and_then(|d| d.rows(&stmt, |r| r.get::<_, Option<String>>(0).map_err(direct::db)));
+    let packed: Option<String> = match direct {
+        Some(rows) => rows?.pop().flatten(),
+        None => match db.query_one_raw(stmt).await? {
+            Some(r) => r.try_get("", "packed")?,
+            None => None,
+        },
+    };
     let rows: Vec<(tickets::Model, Option<String>)> =
         serde_json::from_str(packed.as_deref().unwrap_or("[]"))
             .map_err(|e| StoreError::Corrupt(format!("packed tickets: {e}")))?;
@@ -65,15 +73,24 @@ pub(super) async fn read(
         .collect()
 }
 
-/// The same, row by row as the driver hands them over: PostgreSQL, and a select of one
-/// ticket on SQLite (packing one row cost a get by id a sixth of its throughput).
+/// The same, row by row: PostgreSQL, and a select of one ticket on SQLite (packing one row
+/// cost a get by id a sixth of its throughput), there on the calling thread when the store
+/// has direct readers.
 pub(super) async fn one_by_one(
-    db: &impl ConnectionTrait,
+    store: &Store,
     select: Select<tickets::Entity>,
 ) -> Result<Vec<Ticket>, StoreError> {
+    let db = &store.read;
     let stmt = select
         .expr_as(Expr::cust(FOLD), COLUMN)
         .build(db.get_database_backend());
+    if let Some(rows) = store
+        .direct
+        .as_ref()
+        .and_then(|d| d.rows(&stmt, direct_row))
+    {
+        return rows;
+    }
     db.query_all_raw(stmt)
         .await?
         .iter()
@@ -83,6 +100,23 @@ pub(super) async fn one_by_one(
             to_ticket(row, unfold(folded.as_deref().unwrap_or(""))?)
         })
         .collect()
+}
+
+/// A row of the select on the direct path: the entity's columns in the model's field order
+/// (read by serde as the struct, as the packed reads are), then the folded co-handlers.
+fn direct_row(r: &rusqlite::Row<'_>) -> Result<Ticket, StoreError> {
+    let n = r.as_ref().column_count();
+    let mut cols = Vec::with_capacity(n);
+    for i in 0..n {
+        cols.push(direct::json(r.get_ref(i).map_err(direct::db)?)?);
+    }
+    let folded = match cols.pop() {
+        Some(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    };
+    let row: tickets::Model = serde_json::from_value(serde_json::Value::Array(cols))
+        .map_err(|e| StoreError::Corrupt(format!("a ticket row: {e}")))?;
+    to_ticket(row, unfold(&folded)?)
 }
 
 /// The co-handlers out of the folded column.

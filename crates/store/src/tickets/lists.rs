@@ -91,12 +91,13 @@ impl Store {
     /// The id of the newest event: it changes with every command, so it tells whether
     /// anything about any ticket changed since it was last read (one index lookup).
     pub async fn last_event_id(&self) -> Result<i64, StoreError> {
-        let max: Option<Option<i64>> = ticket_events::Entity::find()
+        let select = ticket_events::Entity::find()
             .select_only()
-            .column_as(ticket_events::Column::Id.max(), "max_id")
-            .into_tuple()
-            .one(&self.read)
-            .await?;
+            .column_as(ticket_events::Column::Id.max(), "max_id");
+        let max: Option<Option<i64>> = match self.direct_as(&select) {
+            Some(rows) => rows?.pop().map(|(m,)| m),
+            None => select.into_tuple().one(&self.read).await?,
+        };
         Ok(max.flatten().unwrap_or(0))
     }
 
@@ -108,15 +109,20 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         use sea_orm::PaginatorTrait;
-        Ok(tickets::Entity::find()
-            .filter(filter_condition(
-                scope,
-                filter,
-                now,
-                self.search_plan(filter).await?.as_ref(),
-            ))
-            .count(&self.read)
-            .await?)
+        let select = tickets::Entity::find().filter(filter_condition(
+            scope,
+            filter,
+            now,
+            self.search_plan(filter).await?.as_ref(),
+        ));
+        let counted = select
+            .clone()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "n");
+        if let Some(rows) = self.direct_as::<(i64,)>(&counted) {
+            return Ok(rows?.pop().map_or(0, |(n,)| n.max(0) as u64));
+        }
+        Ok(select.count(&self.read).await?)
     }
 
     /// One page of the tickets in `scope` that match `filter`, with keyset pagination.
@@ -140,13 +146,14 @@ impl Store {
             let mut rows = self.list_rows(own, filter, limit).await?;
             // The co-handled ones by their ids (the department's co-handling rows, an index
             // read), so the planner cannot walk the whole deadline index probing for them.
-            let ids: Vec<i64> = co::Entity::find()
+            let select = co::Entity::find()
                 .select_only()
                 .column(co::Column::TicketId)
-                .filter(co::Column::DepartmentId.eq(d.0))
-                .into_tuple()
-                .all(&self.read)
-                .await?;
+                .filter(co::Column::DepartmentId.eq(d.0));
+            let ids: Vec<i64> = match self.direct_as(&select) {
+                Some(rows) => rows?.into_iter().map(|(id,)| id).collect(),
+                None => select.into_tuple().all(&self.read).await?,
+            };
             for chunk in ids.chunks(10_000) {
                 let co_handled = Condition::all()
                     .add(C::Id.is_in(chunk.iter().copied()))
@@ -210,7 +217,7 @@ impl Store {
                     .order_by_desc(C::CreatedAt)
                     .order_by_desc(C::Id)
                     .limit(limit + 1);
-                folded::read(&self.read, select, "created_at DESC, id DESC").await?
+                folded::read(self, select, "created_at DESC, id DESC").await?
             }
             Sort::Deadline => {
                 let mut rows = Vec::new();
@@ -232,7 +239,7 @@ impl Store {
                         .order_by_asc(C::NextDueAt)
                         .order_by_asc(C::Id)
                         .limit(limit + 1);
-                    rows = folded::read(&self.read, select, "next_due_at, id").await?;
+                    rows = folded::read(self, select, "next_due_at, id").await?;
                 }
                 // Part two, once part one runs out: tickets without a deadline, by id.
                 if (rows.len() as u64) <= limit && !filter.overdue {
@@ -244,7 +251,7 @@ impl Store {
                         .filter(c)
                         .order_by_asc(C::Id)
                         .limit(limit + 1 - rows.len() as u64);
-                    let more = folded::read(&self.read, select, "id").await?;
+                    let more = folded::read(self, select, "id").await?;
                     rows.extend(more);
                 }
                 rows

@@ -46,12 +46,14 @@ impl Store {
         scope: &Scope,
         original: TicketId,
     ) -> Result<Vec<Ticket>, StoreError> {
-        let rows = tickets::Entity::find()
+        let select = tickets::Entity::find()
             .filter(scope_condition(scope))
             .filter(tickets::Column::DuplicateOf.eq(original.0))
-            .order_by_asc(tickets::Column::Id)
-            .all(&self.read)
-            .await?;
+            .order_by_asc(tickets::Column::Id);
+        let rows = match self.direct_as(&select) {
+            Some(rows) => rows?,
+            None => select.all(&self.read).await?,
+        };
         rows.into_iter().map(|r| to_ticket(r, vec![])).collect()
     }
 }
