@@ -257,6 +257,18 @@ mod tests {
         assert!(bind(&too_big).is_none(), "never wrapped into a negative");
     }
 
+    #[test]
+    fn flags_read_as_sqlite_stores_them() {
+        #[derive(serde::Deserialize)]
+        struct Row(#[serde(deserialize_with = "crate::entity::flag")] bool, i64);
+        let read = |v| serde_json::from_value::<Row>(serde_json::json!([v, 0])).map(|r| r.0);
+        assert!(read(serde_json::json!(1)).expect("1"));
+        assert!(!read(serde_json::json!(0)).expect("0"));
+        assert!(read(serde_json::json!(true)).expect("true"));
+        assert!(read(serde_json::json!(2)).is_err());
+        assert!(read(serde_json::json!("1")).is_err());
+    }
+
     /// With sqlx's read pool closed, a request's reads still answer: they are served by the
     /// direct readers, and see a write committed a moment before through the writer.
     #[tokio::test]

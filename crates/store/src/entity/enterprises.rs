@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "enterprises")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -11,9 +11,11 @@ pub struct Model {
     pub credit_code: String,
     pub cluster: String,
     pub grid_id: i64,
+    #[serde(deserialize_with = "super::flag")]
     pub above_size: bool,
     pub created_at: i64,
     pub version: i64,
+    #[serde(deserialize_with = "super::flag")]
     pub active: bool,
     pub address: Option<String>,
     pub contact_person: Option<String>,

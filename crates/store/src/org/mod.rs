@@ -382,10 +382,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        Ok(enterprises::Entity::find()
-            .filter(enterprises::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.read)
-            .await?)
+        let select =
+            enterprises::Entity::find().filter(enterprises::Column::Id.is_in(ids.iter().copied()));
+        if let Some(rows) = self.direct_as(&select) {
+            return rows;
+        }
+        Ok(select.all(&self.read).await?)
     }
 
     /// One enterprise.
@@ -393,10 +395,12 @@ impl Store {
         &self,
         id: gridline_domain::EnterpriseId,
     ) -> Result<enterprises::Model, StoreError> {
-        enterprises::Entity::find_by_id(id.0)
-            .one(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound("enterprise"))
+        let select = enterprises::Entity::find_by_id(id.0);
+        let found = match self.direct_as(&select) {
+            Some(rows) => rows?.pop(),
+            None => select.one(&self.read).await?,
+        };
+        found.ok_or(StoreError::NotFound("enterprise"))
     }
 }
 
