@@ -260,8 +260,11 @@ mod tests {
     #[test]
     fn flags_read_as_sqlite_stores_them() {
         #[derive(serde::Deserialize)]
-        struct Row(#[serde(deserialize_with = "crate::entity::flag")] bool, i64);
-        let read = |v| serde_json::from_value::<Row>(serde_json::json!([v, 0])).map(|r| r.0);
+        struct Row {
+            #[serde(deserialize_with = "crate::entity::flag")]
+            on: bool,
+        }
+        let read = |v| serde_json::from_value::<Row>(serde_json::json!({ "on": v })).map(|r| r.on);
         assert!(read(serde_json::json!(1)).expect("1"));
         assert!(!read(serde_json::json!(0)).expect("0"));
         assert!(read(serde_json::json!(true)).expect("true"));
