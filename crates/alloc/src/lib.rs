@@ -53,6 +53,14 @@ mod tests {
             .unwrap_or(0)
     }
 
+    /// The private resident memory (KiB) with `value` held, and right after it is dropped.
+    fn resident_around_drop<T>(value: T) -> (u64, u64) {
+        let held = rss_anon_kib();
+        std::hint::black_box(&value);
+        drop(value);
+        (held, rss_anon_kib())
+    }
+
     #[test]
     fn a_freed_hashing_buffer_goes_back_to_the_system() {
         configure();
@@ -62,10 +70,7 @@ mod tests {
         for i in (0..buffer.len()).step_by(4096) {
             buffer[i] = 1;
         }
-        let held = rss_anon_kib();
-        std::hint::black_box(&buffer);
-        drop(buffer);
-        let after = rss_anon_kib();
+        let (held, after) = resident_around_drop(buffer);
         assert!(
             held >= after + (20 << 10),
             "24 MiB freed, resident {held} KiB before and {after} KiB after"
@@ -77,10 +82,7 @@ mod tests {
         configure();
         // As a digest's rows: many small blocks, then all freed, and the thread idles.
         let blocks: Vec<Box<[u8; 256]>> = (0..100_000).map(|i| Box::new([i as u8; 256])).collect();
-        let held = rss_anon_kib();
-        std::hint::black_box(&blocks);
-        drop(blocks);
-        let after = rss_anon_kib();
+        let (held, after) = resident_around_drop(blocks);
         assert!(
             held >= after + (15 << 10),
             "25 MiB freed, resident {held} KiB before and {after} KiB after"

@@ -21,7 +21,10 @@ use std::time::Duration;
 use rusqlite::types::{Value as Param, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
-use sea_orm::{DbBackend, DbErr, QueryTrait, Statement, Value};
+use sea_orm::{
+    DbBackend, DbErr, EntityTrait, QueryTrait, Select, Statement, TryGetableMany, Value,
+};
+use serde::de::DeserializeOwned;
 
 use crate::StoreError;
 
@@ -154,7 +157,7 @@ fn bind(stmt: &Statement) -> Option<Vec<Param>> {
 
 /// A column as JSON, the shape the packed reads give serde (SQLite's own JSON functions
 /// write integers as integers, reals as reals, text as strings).
-pub(crate) fn json(v: ValueRef<'_>) -> Result<serde_json::Value, StoreError> {
+fn json(v: ValueRef<'_>) -> Result<serde_json::Value, StoreError> {
     use serde_json::Value as J;
     Ok(match v {
         ValueRef::Null => J::Null,
@@ -170,7 +173,7 @@ pub(crate) fn json(v: ValueRef<'_>) -> Result<serde_json::Value, StoreError> {
 }
 
 /// A database error from the direct path.
-pub(crate) fn db(e: rusqlite::Error) -> StoreError {
+fn db(e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             unavailable(e)
@@ -183,12 +186,50 @@ fn unavailable(e: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(DbErr::Custom(format!("sqlite (direct read): {e}")))
 }
 
+/// A row's columns as JSON, in the select's order.
+pub(crate) fn columns(r: &rusqlite::Row<'_>) -> Result<Vec<serde_json::Value>, StoreError> {
+    let n = r.as_ref().column_count();
+    let mut cols = Vec::with_capacity(n);
+    for i in 0..n {
+        cols.push(json(r.get_ref(i).map_err(db)?)?);
+    }
+    Ok(cols)
+}
+
 impl crate::Store {
-    /// Runs `stmt` on the direct readers, each row read by serde from a JSON array of its
-    /// columns (a tuple, or a model whose fields are the select's columns in order). `None`
-    /// when the store has no direct readers or the statement binds what they do not carry:
-    /// the caller then reads through sea-orm.
-    pub(crate) fn direct_as<T: serde::de::DeserializeOwned>(
+    /// The rows `select` finds: on the direct readers when the store has them, else through
+    /// sea-orm. The model's fields must read from the columns in order (serde).
+    pub(crate) async fn read_models<E>(
+        &self,
+        select: Select<E>,
+    ) -> Result<Vec<E::Model>, StoreError>
+    where
+        E: EntityTrait,
+        E::Model: DeserializeOwned,
+    {
+        match self.direct_as(&select) {
+            Some(rows) => rows,
+            None => Ok(select.all(&self.read).await?),
+        }
+    }
+
+    /// The same for a select of some columns, read as a tuple (of one, for one column:
+    /// serde reads a row as an array).
+    pub(crate) async fn read_tuples<E, T>(&self, select: Select<E>) -> Result<Vec<T>, StoreError>
+    where
+        E: EntityTrait,
+        T: DeserializeOwned + TryGetableMany,
+    {
+        match self.direct_as(&select) {
+            Some(rows) => rows,
+            None => Ok(select.into_tuple().all(&self.read).await?),
+        }
+    }
+
+    /// Runs `query` on the direct readers, each row read by serde from a JSON array of its
+    /// columns. `None` when the store has no direct readers or the statement binds what they
+    /// do not carry: the caller then reads through sea-orm.
+    fn direct_as<T: DeserializeOwned>(
         &self,
         query: &impl QueryTrait,
     ) -> Option<Result<Vec<T>, StoreError>> {
@@ -197,17 +238,12 @@ impl crate::Store {
     }
 
     /// The same for a statement written as SQL.
-    pub(crate) fn direct_sql_as<T: serde::de::DeserializeOwned>(
+    pub(crate) fn direct_sql_as<T: DeserializeOwned>(
         &self,
         stmt: &Statement,
     ) -> Option<Result<Vec<T>, StoreError>> {
         self.direct.as_ref()?.rows(stmt, |r| {
-            let n = r.as_ref().column_count();
-            let mut cols = Vec::with_capacity(n);
-            for i in 0..n {
-                cols.push(json(r.get_ref(i).map_err(db)?)?);
-            }
-            serde_json::from_value(serde_json::Value::Array(cols))
+            serde_json::from_value(serde_json::Value::Array(columns(r)?))
                 .map_err(|e| StoreError::Corrupt(format!("a row read directly: {e}")))
         })
     }

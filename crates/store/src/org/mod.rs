@@ -384,10 +384,7 @@ impl Store {
         }
         let select =
             enterprises::Entity::find().filter(enterprises::Column::Id.is_in(ids.iter().copied()));
-        if let Some(rows) = self.direct_as(&select) {
-            return rows;
-        }
-        Ok(select.all(&self.read).await?)
+        self.read_models(select).await
     }
 
     /// One enterprise.
@@ -396,11 +393,10 @@ impl Store {
         id: gridline_domain::EnterpriseId,
     ) -> Result<enterprises::Model, StoreError> {
         let select = enterprises::Entity::find_by_id(id.0);
-        let found = match self.direct_as(&select) {
-            Some(rows) => rows?.pop(),
-            None => select.one(&self.read).await?,
-        };
-        found.ok_or(StoreError::NotFound("enterprise"))
+        self.read_models(select)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("enterprise"))
     }
 }
 

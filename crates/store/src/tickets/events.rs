@@ -46,10 +46,7 @@ impl Store {
         let select = ticket_events::Entity::find()
             .filter(ticket_events::Column::TicketId.eq(id.0))
             .order_by_asc(ticket_events::Column::Id);
-        let rows = match self.direct_as(&select) {
-            Some(rows) => rows?,
-            None => select.all(&self.read).await?,
-        };
+        let rows = self.read_models(select).await?;
         rows.into_iter().map(stored_event).collect()
     }
 

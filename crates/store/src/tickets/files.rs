@@ -27,10 +27,7 @@ impl Store {
             ])
             .filter(A::TicketId.eq(id.0))
             .order_by_asc(A::Id);
-        let rows: Vec<MetaRow> = match self.direct_as(&select) {
-            Some(rows) => rows?,
-            None => select.into_tuple().all(&self.read).await?,
-        };
+        let rows: Vec<MetaRow> = self.read_tuples(select).await?;
         rows.into_iter()
             .map(
                 |(id, ticket_id, filename, content_type, size, event_id, at)| {

@@ -54,12 +54,8 @@ pub(super) async fn read(
     );
     let stmt =
         Statement::from_sql_and_values(backend, sql, stmt.values.map(|v| v.0).unwrap_or_default());
-    let direct = store
-        .direct
-        .as_ref()
-        .and_then(|d| d.rows(&stmt, |r| r.get::<_, Option<String>>(0).map_err(direct::db)));
-    let packed: Option<String> = match direct {
-        Some(rows) => rows?.pop().flatten(),
+    let packed: Option<String> = match store.direct_sql_as::<(Option<String>,)>(&stmt) {
+        Some(rows) => rows?.pop().and_then(|(p,)| p),
         None => match db.query_one_raw(stmt).await? {
             Some(r) => r.try_get("", "packed")?,
             None => None,
@@ -105,11 +101,7 @@ pub(super) async fn one_by_one(
 /// A row of the select on the direct path: the entity's columns in the model's field order
 /// (read by serde as the struct, as the packed reads are), then the folded co-handlers.
 fn direct_row(r: &rusqlite::Row<'_>) -> Result<Ticket, StoreError> {
-    let n = r.as_ref().column_count();
-    let mut cols = Vec::with_capacity(n);
-    for i in 0..n {
-        cols.push(direct::json(r.get_ref(i).map_err(direct::db)?)?);
-    }
+    let mut cols = direct::columns(r)?;
     let folded = match cols.pop() {
         Some(serde_json::Value::String(s)) => s,
         _ => String::new(),

@@ -94,11 +94,8 @@ impl Store {
         let select = ticket_events::Entity::find()
             .select_only()
             .column_as(ticket_events::Column::Id.max(), "max_id");
-        let max: Option<Option<i64>> = match self.direct_as(&select) {
-            Some(rows) => rows?.pop().map(|(m,)| m),
-            None => select.into_tuple().one(&self.read).await?,
-        };
-        Ok(max.flatten().unwrap_or(0))
+        let max: Vec<(Option<i64>,)> = self.read_tuples(select).await?;
+        Ok(max.first().and_then(|m| m.0).unwrap_or(0))
     }
 
     /// How many tickets a list would hold (all pages).
@@ -145,10 +142,12 @@ impl Store {
                 .select_only()
                 .column(co::Column::TicketId)
                 .filter(co::Column::DepartmentId.eq(d.0));
-            let ids: Vec<i64> = match self.direct_as(&select) {
-                Some(rows) => rows?.into_iter().map(|(id,)| id).collect(),
-                None => select.into_tuple().all(&self.read).await?,
-            };
+            let ids: Vec<i64> = self
+                .read_tuples(select)
+                .await?
+                .into_iter()
+                .map(|(id,): (i64,)| id)
+                .collect();
             for chunk in ids.chunks(10_000) {
                 let co_handled = Condition::all()
                     .add(C::Id.is_in(chunk.iter().copied()))

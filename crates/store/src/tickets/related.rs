@@ -50,10 +50,7 @@ impl Store {
             .filter(scope_condition(scope))
             .filter(tickets::Column::DuplicateOf.eq(original.0))
             .order_by_asc(tickets::Column::Id);
-        let rows = match self.direct_as(&select) {
-            Some(rows) => rows?,
-            None => select.all(&self.read).await?,
-        };
+        let rows = self.read_models(select).await?;
         rows.into_iter().map(|r| to_ticket(r, vec![])).collect()
     }
 }
