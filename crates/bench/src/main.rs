@@ -278,11 +278,19 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
         // server adds, whatever the machine.
         ("healthz", Box::new(|_| "/healthz".into())),
     ];
-    for (name, path) in reads {
-        let (b, tok) = (base.clone(), leader.clone());
+    let officer = login(&client, &base, "officer0").await?;
+    let reads = reads
+        .into_iter()
+        .map(|(name, path)| (name, leader.clone(), path));
+    // The read the inbox page wraps: an officer's department, own and co-handled, nearest
+    // deadline first, 100 rows (the page also leaves out the closed ones).
+    let inbox_read: PathFor = Box::new(|_| "/api/v1/tickets?sort=deadline&limit=100".into());
+    let reads = reads.chain([("list: officer, deadline, 100", officer.clone(), inbox_read)]);
+    for (name, token, path) in reads {
+        let b = base.clone();
         let path = Arc::new(path);
         let make: MakeRequest =
-            Arc::new(move |cl, seq| cl.get(format!("{b}{}", path(seq))).bearer_auth(&tok));
+            Arc::new(move |cl, seq| cl.get(format!("{b}{}", path(seq))).bearer_auth(&token));
         cases.push(drive(name, 32, secs, make).await);
     }
     // A leader's first dashboard of the month: the period's numbers computed over the table.
@@ -304,7 +312,6 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
         "  first dashboard in {first_dashboard_ms:.0} ms, peak RSS {first_dashboard_rss_mb:.0} MB"
     );
     // The pages, as a browser asks for them (session cookie; the CSRF id is any value).
-    let officer = login(&client, &base, "officer0").await?;
     let pages: Vec<(&str, String, usize, PathFor)> = vec![
         (
             "page: ticket",
