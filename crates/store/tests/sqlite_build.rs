@@ -3,6 +3,8 @@
 //! statement was planned again whenever a bound value changed, once `ANALYZE` had run; with
 //! memory statistics every allocation of every connection took one process-wide mutex.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
 use rusqlite::{Connection, StatementStatus};
 
 fn compile_options(c: &Connection) -> Vec<String> {
