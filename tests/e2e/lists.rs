@@ -114,14 +114,19 @@ async fn filters_and_pages(engine: Engine) {
         7,
         "no repeats"
     );
-    let mut last_due: Option<String> = None;
+    let mut last_due: Option<chrono::DateTime<chrono::FixedOffset>> = None;
     let mut seen_none = false;
     for id in &by_deadline {
         let t = app.ticket(top, *id).await;
+        // As instants: the text of a whole second ("…30Z") sorts after its fractions'.
+        let at = |k: &str| {
+            t[k].as_str()
+                .map(|s| chrono::DateTime::parse_from_rfc3339(s).expect("a time"))
+        };
         let due = match t["status"].as_str().unwrap() {
-            "submitted" => t["dispatch_due_at"].as_str().map(str::to_owned),
-            "dispatched" => t["response_due_at"].as_str().map(str::to_owned),
-            "accepted" | "escalated" => t["resolution_due_at"].as_str().map(str::to_owned),
+            "submitted" => at("dispatch_due_at"),
+            "dispatched" => at("response_due_at"),
+            "accepted" | "escalated" => at("resolution_due_at"),
             _ => None,
         };
         match due {
