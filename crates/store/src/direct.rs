@@ -81,6 +81,12 @@ impl Readers {
             while let Some(row) = rows.next().map_err(db)? {
                 out.push(f(row)?);
             }
+            drop(rows);
+            #[cfg(test)]
+            tests::REPLANNED.fetch_add(
+                prepared.reset_status(rusqlite::StatementStatus::RePrepare),
+                std::sync::atomic::Ordering::Relaxed,
+            );
             Ok(out)
         }))
     }
@@ -252,9 +258,13 @@ impl crate::Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tickets::TicketFilter;
+    use crate::tickets::{Sort, TicketFilter};
     use crate::{Store, StoreOptions};
-    use gridline_domain::{Scope, TicketId};
+    use gridline_domain::{DepartmentId, Scope, Status, TicketId};
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    /// How many times a direct read's statement was planned again (SQLite's own count).
+    pub(super) static REPLANNED: AtomicI32 = AtomicI32::new(0);
 
     #[test]
     fn only_a_file_gets_direct_readers() {
@@ -357,6 +367,49 @@ mod tests {
                 .is_empty()
         );
 
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// A list page's statement is kept prepared and planned once, whatever its filter's
+    /// values: a bound `LIMIT` made SQLite plan it again on every read.
+    #[tokio::test]
+    async fn a_list_page_is_planned_once() {
+        let path =
+            std::env::temp_dir().join(format!("gridline-replan-{}.db", uuid::Uuid::new_v4()));
+        let store = Store::connect(&StoreOptions {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(1),
+        })
+        .await
+        .expect("connect");
+        store.migrate().await.expect("migrate");
+        let now = chrono::Utc::now();
+        let before = REPLANNED.load(Ordering::Relaxed);
+        for (i, sort) in [Sort::CreatedAt, Sort::Deadline]
+            .into_iter()
+            .cycle()
+            .take(20)
+            .enumerate()
+        {
+            let filter = TicketFilter {
+                status: Some(Status::Accepted),
+                department_id: Some(DepartmentId(i as i64 + 1)),
+                sort,
+                limit: 25,
+                ..Default::default()
+            };
+            let page = store.list_tickets(&Scope::All, &filter, now).await;
+            assert!(page.expect("list").items.is_empty());
+        }
+        assert_eq!(
+            REPLANNED.load(Ordering::Relaxed) - before,
+            0,
+            "planned again"
+        );
         store.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

@@ -209,9 +209,8 @@ impl Store {
                 let select = tickets::Entity::find()
                     .filter(c)
                     .order_by_desc(C::CreatedAt)
-                    .order_by_desc(C::Id)
-                    .limit(limit + 1);
-                folded::read(self, select, "created_at DESC, id DESC").await?
+                    .order_by_desc(C::Id);
+                folded::read(self, select, "created_at DESC, id DESC", limit + 1).await?
             }
             Sort::Deadline => {
                 let mut rows = Vec::new();
@@ -231,9 +230,8 @@ impl Store {
                     let select = tickets::Entity::find()
                         .filter(c)
                         .order_by_asc(C::NextDueAt)
-                        .order_by_asc(C::Id)
-                        .limit(limit + 1);
-                    rows = folded::read(self, select, "next_due_at, id").await?;
+                        .order_by_asc(C::Id);
+                    rows = folded::read(self, select, "next_due_at, id", limit + 1).await?;
                 }
                 // Part two, once part one runs out: tickets without a deadline, by id.
                 if (rows.len() as u64) <= limit && !filter.overdue {
@@ -241,11 +239,11 @@ impl Store {
                     if let Some(Cursor { key: None, id, .. }) = filter.after {
                         c = c.add(C::Id.gt(id));
                     }
-                    let select = tickets::Entity::find()
-                        .filter(c)
-                        .order_by_asc(C::Id)
-                        .limit(limit + 1 - rows.len() as u64);
-                    let more = folded::read(self, select, "id").await?;
+                    let select = tickets::Entity::find().filter(c).order_by_asc(C::Id);
+                    // The whole page size, cut here: one statement text for every fill
+                    // (the limit is part of the SQL, see `folded::read`).
+                    let mut more = folded::read(self, select, "id", limit + 1).await?;
+                    more.truncate(limit as usize + 1 - rows.len());
                     rows.extend(more);
                 }
                 rows

@@ -57,7 +57,7 @@ impl Store {
 
     /// One ticket, whoever asks (the caller checks visibility with the rules).
     pub async fn ticket(&self, id: TicketId) -> Result<Ticket, StoreError> {
-        super::folded::one_by_one(self, tickets::Entity::find_by_id(id.0))
+        super::folded::by_id(self, id.0)
             .await?
             .pop()
             .ok_or(StoreError::NotFound("ticket"))
