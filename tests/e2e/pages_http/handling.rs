@@ -232,4 +232,44 @@ async fn the_co_handling_forms(engine: Engine) {
     );
 }
 
-both_engines!(the_closure_forms, the_evidence_form, the_co_handling_forms);
+/// The dispatch form offers every leader, department and officer to choose from: the
+/// page builds those lists only when a form the viewer may use shows them.
+async fn the_dispatch_form_offers_its_choices(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let w = World::build(&app).await;
+    let id = w.file(&app, "厂房用地指标不足").await;
+    let (head, _) = sign_in(&app, "head.a").await;
+    let (_, html) = get(&head, &app, &format!("/tickets/{id}")).await;
+    let form = html
+        .split("data-action=\"dispatch\"")
+        .nth(1)
+        .and_then(|s| s.split("</form>").next())
+        .expect("a dispatch form");
+    for select in [
+        "accountable_leader_id",
+        "department_id",
+        "responsible_person_id",
+        "co_department_ids",
+    ] {
+        let options = form
+            .split(&format!("name=\"{select}\""))
+            .nth(1)
+            .and_then(|s| s.split("</select>").next())
+            .expect(select);
+        assert!(
+            options.matches("<option value=\"").count() >= 2,
+            "{select}: {options}"
+        );
+    }
+    // A viewer with no such form gets none of them.
+    let (liaison, _) = sign_in(&app, "liaison.a").await;
+    let (_, html) = get(&liaison, &app, &format!("/tickets/{id}")).await;
+    assert!(!html.contains("name=\"accountable_leader_id\""));
+}
+
+both_engines!(
+    the_closure_forms,
+    the_evidence_form,
+    the_co_handling_forms,
+    the_dispatch_form_offers_its_choices
+);
