@@ -318,12 +318,10 @@ mod tests {
         assert!(read(serde_json::json!("1")).is_err());
     }
 
-    /// With sqlx's read pool closed, a request's reads still answer: they are served by the
-    /// direct readers, and see a write committed a moment before through the writer.
-    #[tokio::test]
-    async fn a_requests_reads_do_not_go_through_sqlx() {
+    /// A migrated store on a SQLite file of its own (direct readers need a file).
+    async fn file_store(name: &str) -> (Store, std::path::PathBuf) {
         let path =
-            std::env::temp_dir().join(format!("gridline-direct-{}.db", uuid::Uuid::new_v4()));
+            std::env::temp_dir().join(format!("gridline-{name}-{}.db", uuid::Uuid::new_v4()));
         let store = Store::connect(&StoreOptions {
             url: format!("sqlite://{}?mode=rwc", path.display()),
             max_connections: 2,
@@ -332,6 +330,21 @@ mod tests {
         .await
         .expect("connect");
         store.migrate().await.expect("migrate");
+        (store, path)
+    }
+
+    async fn remove(store: Store, path: &std::path::Path) {
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// With sqlx's read pool closed, a request's reads still answer: they are served by the
+    /// direct readers, and see a write committed a moment before through the writer.
+    #[tokio::test]
+    async fn a_requests_reads_do_not_go_through_sqlx() {
+        let (store, path) = file_store("direct").await;
         store
             .read
             .clone()
@@ -367,26 +380,14 @@ mod tests {
                 .is_empty()
         );
 
-        store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove(store, &path).await;
     }
 
     /// A list page's statement is kept prepared and planned once, whatever its filter's
     /// values: a bound `LIMIT` made SQLite plan it again on every read.
     #[tokio::test]
     async fn a_list_page_is_planned_once() {
-        let path =
-            std::env::temp_dir().join(format!("gridline-replan-{}.db", uuid::Uuid::new_v4()));
-        let store = Store::connect(&StoreOptions {
-            url: format!("sqlite://{}?mode=rwc", path.display()),
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(1),
-        })
-        .await
-        .expect("connect");
-        store.migrate().await.expect("migrate");
+        let (store, path) = file_store("replan").await;
         let now = chrono::Utc::now();
         let before = REPLANNED.load(Ordering::Relaxed);
         for (i, sort) in [Sort::CreatedAt, Sort::Deadline]
@@ -410,9 +411,6 @@ mod tests {
             0,
             "planned again"
         );
-        store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove(store, &path).await;
     }
 }
