@@ -132,6 +132,11 @@ pub async fn render(
             .set(f64::from(idle));
         metrics::gauge!("db_pool_max_connections", "pool" => pool).set(f64::from(max));
     }
+    // Group commit: batches of concurrent filings written in one transaction, and the
+    // filings they held (a filing written alone counts in neither).
+    let (batches, batched) = state.store.filing_batches();
+    metrics::counter!("filing_batches_total").absolute(batches);
+    metrics::counter!("filings_batched_total").absolute(batched);
     handle.run_upkeep();
     (
         [(

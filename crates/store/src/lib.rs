@@ -1,7 +1,9 @@
 //! Gridline's storage on SQLite or PostgreSQL.
 //!
 //! Every command is one transaction that writes the ticket row, its events and their outbox
-//! rows, or nothing. On SQLite, writes go through a single connection (SQLite has one writer
+//! rows, or nothing. Filings that arrive together share one (group commit,
+//! `tickets::filing`); a batch that fails is rolled back and each filing in it written
+//! alone, so each is still all or nothing. On SQLite, writes go through a single connection (SQLite has one writer
 //! anyway; this avoids `SQLITE_BUSY` under load) while reads use a pool; on PostgreSQL both
 //! are the same pool and concurrent commands are ordered by the version check.
 
@@ -50,6 +52,8 @@ pub struct Store {
     /// On a SQLite file, connections of our own for the short reads a request waits for,
     /// run on the calling thread instead of handed to sqlx's connection threads.
     direct: Option<std::sync::Arc<direct::Readers>>,
+    /// Filings waiting for the next batch (group commit).
+    filings: std::sync::Arc<tickets::filing::Filings>,
 }
 
 /// How to reach the database.
@@ -92,6 +96,7 @@ impl Store {
                 write,
                 estimates: Default::default(),
                 direct: direct::Readers::for_url(&opts.url).map(std::sync::Arc::new),
+                filings: Default::default(),
             })
         } else {
             let pool = Database::connect(base(opts.max_connections.max(2))).await?;
@@ -100,6 +105,7 @@ impl Store {
                 write: pool,
                 estimates: Default::default(),
                 direct: None,
+                filings: Default::default(),
             })
         }
     }

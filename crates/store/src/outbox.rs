@@ -45,6 +45,17 @@ pub(crate) async fn enqueue_event(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     use sea_orm::ActiveModelTrait as _;
+    event_row(ticket, event_id, action, at).insert(txn).await?;
+    Ok(())
+}
+
+/// The outbox row of a ticket event that notifies (one filing's, or a batch's rows).
+pub(crate) fn event_row(
+    ticket: TicketId,
+    event_id: i64,
+    action: &str,
+    at: DateTime<Utc>,
+) -> outbox::ActiveModel {
     outbox::ActiveModel {
         id: NotSet,
         ticket_id: Set(Some(ticket.0)),
@@ -65,9 +76,6 @@ pub(crate) async fn enqueue_event(
         created_at: Set(to_ms(at)),
         sent_at: Set(None),
     }
-    .insert(txn)
-    .await?;
-    Ok(())
 }
 
 /// Writes a row unless one with its dedupe key exists, on `db` (a transaction or the pool).

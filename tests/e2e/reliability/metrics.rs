@@ -64,6 +64,9 @@ async fn metrics_for_the_operator(engine: Engine) {
         "{text}"
     );
     assert!(text.contains("db_pool_max_connections{"), "{text}");
+    // Group commit: one filing alone is in no batch.
+    assert!(text.contains("filing_batches_total 0"), "{text}");
+    assert!(text.contains("filings_batched_total 0"), "{text}");
     // Routes are templates: no ticket id, no user.
     assert!(!text.contains(&format!("/api/v1/tickets/{id}\"")), "{text}");
     assert!(!text.contains("liaison"), "{text}");

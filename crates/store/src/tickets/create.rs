@@ -34,9 +34,14 @@ impl Store {
         {
             return Ok(Created::Replayed(existing));
         }
-        let result = self
-            .insert_ticket(&new, grid, &filed, idempotency.as_ref(), files, project)
-            .await;
+        let actor = filed.actor;
+        let result = if files.is_empty() && project.is_none() {
+            self.file_in_batch(new, grid, filed, idempotency.clone())
+                .await
+        } else {
+            self.insert_ticket(&new, grid, &filed, idempotency.as_ref(), files, project)
+                .await
+        };
         match (result, &idempotency) {
             // Another request with the same key won the race: answer with its ticket.
             (
@@ -46,7 +51,7 @@ impl Store {
                 }),
                 Some(idem),
             ) => self
-                .find_idempotent(filed.actor, idem)
+                .find_idempotent(actor, idem)
                 .await?
                 .map(Created::Replayed)
                 .ok_or(StoreError::NotFound("ticket")),
@@ -77,7 +82,7 @@ impl Store {
         Ok(Some(self.hydrate(vec![row]).await?.remove(0)))
     }
 
-    async fn insert_ticket(
+    pub(super) async fn insert_ticket(
         &self,
         new: &NewTicket,
         grid: GridId,
@@ -106,9 +111,45 @@ pub(crate) async fn insert_ticket_in(
     idem: Option<&Idempotency>,
     files: &[NewAttachment],
 ) -> Result<Ticket, StoreError> {
+    let number = next_number(txn, filed.at.with_timezone(&ZONE).year()).await?;
+    let row = new_row(new, grid, filed, idem, number).insert(txn).await?;
+    let ticket = to_ticket(row, vec![])?;
+    super::search::index_in(
+        txn,
+        ticket.id.0,
+        &[&ticket.title, &ticket.description, &ticket.number],
+    )
+    .await?;
+    write_events(txn, ticket.id, std::slice::from_ref(filed)).await?;
+    for f in files {
+        attachments::ActiveModel {
+            id: NotSet,
+            ticket_id: Set(ticket.id.0),
+            filename: Set(f.filename.clone()),
+            content_type: Set(f.kind.mime().to_owned()),
+            size: Set(i64::try_from(f.data.len()).unwrap_or(i64::MAX)),
+            sha256: Set(hex_sha256(&f.data)),
+            data: Set(f.data.clone()),
+            uploaded_by: Set(filed.actor.0),
+            event_id: Set(None),
+            created_at: Set(to_ms(filed.at)),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(ticket)
+}
+
+/// The row of a filed ticket, numbered.
+pub(super) fn new_row(
+    new: &NewTicket,
+    grid: GridId,
+    filed: &Event,
+    idem: Option<&Idempotency>,
+    number: String,
+) -> tickets::ActiveModel {
     let now = filed.at;
-    let number = next_number(txn, now.with_timezone(&ZONE).year()).await?;
-    let row = tickets::ActiveModel {
+    tickets::ActiveModel {
         id: NotSet,
         number: Set(number),
         status: Set(Status::Submitted.as_str().to_owned()),
@@ -149,31 +190,4 @@ pub(crate) async fn insert_ticket_in(
         idempotency_key: Set(idem.map(|i| i.key.clone())),
         idempotency_hash: Set(idem.map(|i| i.request_hash.clone())),
     }
-    .insert(txn)
-    .await?;
-    let ticket = to_ticket(row, vec![])?;
-    super::search::index_in(
-        txn,
-        ticket.id.0,
-        &[&ticket.title, &ticket.description, &ticket.number],
-    )
-    .await?;
-    write_events(txn, ticket.id, std::slice::from_ref(filed)).await?;
-    for f in files {
-        attachments::ActiveModel {
-            id: NotSet,
-            ticket_id: Set(ticket.id.0),
-            filename: Set(f.filename.clone()),
-            content_type: Set(f.kind.mime().to_owned()),
-            size: Set(i64::try_from(f.data.len()).unwrap_or(i64::MAX)),
-            sha256: Set(hex_sha256(&f.data)),
-            data: Set(f.data.clone()),
-            uploaded_by: Set(filed.actor.0),
-            event_id: Set(None),
-            created_at: Set(to_ms(now)),
-        }
-        .insert(txn)
-        .await?;
-    }
-    Ok(ticket)
 }

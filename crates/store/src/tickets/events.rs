@@ -20,24 +20,58 @@ pub(super) async fn write_events(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let row = ticket_events::ActiveModel {
-            id: NotSet,
-            ticket_id: Set(ticket.0),
-            actor_id: Set(e.actor.0),
-            action: Set(e.kind.action().as_str().to_owned()),
-            from_status: Set(e.from.as_str().to_owned()),
-            to_status: Set(e.to.as_str().to_owned()),
-            payload: Set(e.kind.payload().to_string()),
-            created_at: Set(to_ms(e.at)),
-        }
-        .insert(txn)
-        .await?;
+        let row = event_row(ticket, e).insert(txn).await?;
         if e.kind.notifies() {
             enqueue_event(txn, ticket, row.id, &row.action, e.at).await?;
         }
         out.push(stored_event(row)?);
     }
     Ok(out)
+}
+
+/// Writes one event for each of several tickets (a batch of filings), and the outbox rows
+/// of those that notify: two statements whatever the number.
+pub(super) async fn write_firsts(
+    txn: &DatabaseTransaction,
+    firsts: &[(TicketId, &Event)],
+) -> Result<(), StoreError> {
+    if firsts.is_empty() {
+        return Ok(());
+    }
+    let rows = ticket_events::Entity::insert_many(firsts.iter().map(|(t, e)| event_row(*t, e)))
+        .exec_with_returning(txn)
+        .await?;
+    // Matched by ticket (one event each), not by the order RETURNING gives them in.
+    let notices: Vec<outbox::ActiveModel> = firsts
+        .iter()
+        .filter(|(_, e)| e.kind.notifies())
+        .map(|(t, e)| {
+            let row = rows
+                .iter()
+                .find(|r| r.ticket_id == t.0)
+                .ok_or_else(|| StoreError::Corrupt(format!("no event written for {}", t.0)))?;
+            Ok(crate::outbox::event_row(*t, row.id, &row.action, e.at))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    if !notices.is_empty() {
+        outbox::Entity::insert_many(notices)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn event_row(ticket: TicketId, e: &Event) -> ticket_events::ActiveModel {
+    ticket_events::ActiveModel {
+        id: NotSet,
+        ticket_id: Set(ticket.0),
+        actor_id: Set(e.actor.0),
+        action: Set(e.kind.action().as_str().to_owned()),
+        from_status: Set(e.from.as_str().to_owned()),
+        to_status: Set(e.to.as_str().to_owned()),
+        payload: Set(e.kind.payload().to_string()),
+        created_at: Set(to_ms(e.at)),
+    }
 }
 
 impl Store {

@@ -1,6 +1,7 @@
 //! Tickets: the idempotent create, commands as one transaction each, lists and history.
 //!
 //! - `create`: filing, with its attachments and the idempotency guard;
+//! - `filing`: group commit, concurrent filings written in one transaction;
 //! - `transition`: one command, one transaction (ticket row, events, outbox rows);
 //! - `events`: the history;
 //! - `lists`: scoped, filtered, keyset-paginated lists and counts;
@@ -16,6 +17,7 @@ pub(crate) mod create;
 mod digest;
 mod events;
 mod files;
+pub(crate) mod filing;
 mod folded;
 mod lists;
 pub(crate) mod mapping;

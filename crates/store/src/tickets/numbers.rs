@@ -19,40 +19,72 @@ pub(super) async fn next_number(
     txn: &DatabaseTransaction,
     year: i32,
 ) -> Result<String, StoreError> {
-    let backend = txn.get_database_backend();
-    let from_sequence = if backend == DbBackend::Postgres {
-        // NULL (not an error, which would end the transaction) when the year has no
-        // sequence yet: then the counter row numbers it.
-        let sql = format!("SELECT nextval(to_regclass('{}')) AS n", sequence(year));
-        txn.query_one_raw(Statement::from_string(backend, sql))
-            .await?
-            .map(|r| r.try_get::<Option<i64>>("", "n"))
-            .transpose()?
-            .flatten()
-    } else {
-        None
-    };
-    let n = match from_sequence {
-        Some(n) => n,
-        None => counter(txn, year).await?,
-    };
-    Ok(format!("GL-{year}-{n:06}"))
+    let mut one = next_numbers(txn, year, 1).await?;
+    one.pop()
+        .ok_or_else(|| StoreError::Corrupt("no ticket number taken".into()))
 }
 
-async fn counter(txn: &DatabaseTransaction, year: i32) -> Result<i64, StoreError> {
+/// The next `n` ticket numbers of a year, in increasing order (a batch of filings takes
+/// them in one statement).
+pub(super) async fn next_numbers(
+    txn: &DatabaseTransaction,
+    year: i32,
+    n: usize,
+) -> Result<Vec<String>, StoreError> {
+    let count = i64::try_from(n).map_err(|_| StoreError::Corrupt("batch too large".into()))?;
+    if count == 0 {
+        return Ok(vec![]);
+    }
+    let backend = txn.get_database_backend();
+    let mut from_sequence: Vec<i64> = vec![];
+    if backend == DbBackend::Postgres {
+        // NULL (not an error, which would end the transaction) when the year has no
+        // sequence yet: then the counter row numbers them.
+        let sql = format!(
+            "SELECT nextval(to_regclass('{}')) AS n FROM generate_series(1, $1)",
+            sequence(year)
+        );
+        for row in txn
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, [count.into()]))
+            .await?
+        {
+            match row.try_get::<Option<i64>>("", "n")? {
+                Some(v) => from_sequence.push(v),
+                None => break,
+            }
+        }
+    }
+    let mut taken = if from_sequence.len() == n {
+        from_sequence
+    } else {
+        let last = counter(txn, year, count).await?;
+        (last - count + 1..=last).collect()
+    };
+    taken.sort_unstable();
+    Ok(taken
+        .into_iter()
+        .map(|v| format!("GL-{year}-{v:06}"))
+        .collect())
+}
+
+async fn counter(txn: &DatabaseTransaction, year: i32, n: i64) -> Result<i64, StoreError> {
     let backend = txn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => {
-            "INSERT INTO ticket_counters (year, last) VALUES ($1, 1) \
-             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
+            "INSERT INTO ticket_counters (year, last) VALUES ($1, $2) \
+             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + $2 RETURNING last"
         }
         _ => {
-            "INSERT INTO ticket_counters (year, last) VALUES (?, 1) \
-             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"
+            "INSERT INTO ticket_counters (year, last) VALUES (?1, ?2) \
+             ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + ?2 RETURNING last"
         }
     };
     let row = txn
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [year.into()]))
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [year.into(), n.into()],
+        ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("ticket counter returned nothing".into()))?;
     Ok(row.try_get("", "last")?)

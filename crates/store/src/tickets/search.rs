@@ -36,6 +36,27 @@ pub(crate) async fn index_in(
     index_many(db, &[(id, search::document(fields))]).await
 }
 
+/// Indexes several new tickets in one statement (a batch of filings), as `index_in` does
+/// one.
+pub(crate) async fn index_tickets_in(
+    db: &impl ConnectionTrait,
+    tickets: &[gridline_domain::Ticket],
+) -> Result<(), StoreError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let rows: Vec<(i64, String)> = tickets
+        .iter()
+        .map(|t| {
+            (
+                t.id.0,
+                search::document(&[&t.title, &t.description, &t.number]),
+            )
+        })
+        .collect();
+    index_many(db, &rows).await
+}
+
 /// Writes several index rows in one statement.
 async fn index_many(db: &impl ConnectionTrait, rows: &[(i64, String)]) -> Result<(), StoreError> {
     if rows.is_empty() {
