@@ -377,7 +377,7 @@ fn search_indexer(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = store.index_search_backlog().await {
+            if let Err(e) = store.index_new_tickets().await {
                 tracing::warn!(error = %e, "search indexer: database error; retrying");
             }
             tokio::select! {

@@ -205,3 +205,34 @@ async fn a_failing_filing_leaves_its_batch_to_the_others_sqlite() {
 async fn a_failing_filing_leaves_its_batch_to_the_others_postgres() {
     one_fails(true).await;
 }
+
+/// SQLite: the server's indexing round, which runs after filings, indexes them with the
+/// writer's page cache widened for FTS5's merges, and gives that cache back afterwards.
+#[tokio::test]
+async fn the_indexing_round_gives_its_cache_back_sqlite() {
+    let db = open(false).await;
+    let s = &db.store;
+    let z = zone(s, Utc::now()).await;
+    let actor = s.actor(z.liaison).await.unwrap().unwrap().1;
+    let before = s.writer_cache_size().await.unwrap();
+    let tasks: Vec<_> = (0..3)
+        .map(|i| spawn_filing(s, &actor, z.grid, z.enterprise, format!("索引{i}"), None))
+        .collect();
+    for t in tasks {
+        new_one(t.await.unwrap().unwrap());
+    }
+    assert_eq!(s.index_new_tickets().await.unwrap(), 3);
+    assert_eq!(s.writer_cache_size().await.unwrap(), before);
+    assert_eq!(s.index_new_tickets().await.unwrap(), 0, "nothing left");
+    let filter = TicketFilter {
+        q: gridline_domain::text::SearchText::parse("索引").unwrap(),
+        limit: 25,
+        ..Default::default()
+    };
+    let page = s
+        .list_tickets(&Scope::All, &filter, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 3);
+    db.close().await;
+}

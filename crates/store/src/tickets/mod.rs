@@ -10,6 +10,7 @@
 //! - `files`: attachments (photos and PDFs);
 //! - `numbers`: ticket numbers, a counter row (SQLite) or a sequence (PostgreSQL) per year;
 //! - `search`: the bigram index a search reads first;
+//! - `indexer`: writing that index on SQLite, and its catch-up on both engines;
 //! - `mapping`: rows to domain values and back.
 
 mod baseline;
@@ -19,6 +20,7 @@ mod events;
 mod files;
 pub(crate) mod filing;
 mod folded;
+mod indexer;
 mod lists;
 pub(crate) mod mapping;
 pub(crate) mod numbers;

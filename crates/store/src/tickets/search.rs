@@ -4,19 +4,13 @@
 use gridline_domain::search;
 use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
 };
 
 use crate::entity::{enterprises, tickets};
 use crate::org::like_pattern;
 use crate::{Store, StoreError};
-
-/// How many tickets one indexing transaction takes.
-const BATCH: u64 = 2_000;
-
-/// A catch-up of at least this many tickets ends by merging the index into one segment.
-const OPTIMIZE_AFTER: u64 = 10_000;
 
 /// Writes the index row of one ticket inside the transaction that files it, on
 /// PostgreSQL (a GIN insert is cheap). On SQLite the filing leaves it to
@@ -58,7 +52,10 @@ pub(crate) async fn index_tickets_in(
 }
 
 /// Writes several index rows in one statement.
-async fn index_many(db: &impl ConnectionTrait, rows: &[(i64, String)]) -> Result<(), StoreError> {
+pub(super) async fn index_many(
+    db: &impl ConnectionTrait,
+    rows: &[(i64, String)],
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -333,101 +330,5 @@ impl Store {
             _ => Named::Many,
         };
         Ok(plan)
-    }
-
-    /// Indexes the tickets filed before the search index existed, a batch per transaction,
-    /// resuming where the last run stopped. Returns how many it indexed.
-    pub async fn index_search_backlog(&self) -> Result<u64, StoreError> {
-        use tickets::Column as C;
-        let backend = self.backend();
-        let mut done = 0;
-        loop {
-            let txn = self.write.begin().await?;
-            // Take the row's write lock first: two processes starting at once index each
-            // batch once (the second waits, then sees the first's progress).
-            txn.execute_raw(Statement::from_string(
-                backend,
-                "UPDATE ticket_search_backlog SET indexed_through = indexed_through WHERE id = 1",
-            ))
-            .await?;
-            // On SQLite every ticket is indexed here, after its filing (see `index_in`): the
-            // target is the newest ticket. On PostgreSQL filings index themselves, and only
-            // those before the migration are left.
-            let sql = if backend == DbBackend::Sqlite {
-                "SELECT indexed_through, (SELECT COALESCE(MAX(id), 0) FROM tickets) AS target \
-                 FROM ticket_search_backlog WHERE id = 1"
-            } else {
-                "SELECT indexed_through, target FROM ticket_search_backlog WHERE id = 1"
-            };
-            let Some(state) = txn
-                .query_one_raw(Statement::from_string(backend, sql))
-                .await?
-            else {
-                return Ok(done);
-            };
-            let (from, target): (i64, i64) = (
-                state.try_get("", "indexed_through")?,
-                state.try_get("", "target")?,
-            );
-            if from >= target {
-                drop(txn);
-                if done >= OPTIMIZE_AFTER && backend == DbBackend::Sqlite {
-                    // A catch-up's batches leave many mid-sized segments that later batches
-                    // would merge into: merged into one now, once.
-                    self.write
-                        .execute_unprepared(
-                            "INSERT INTO ticket_search (ticket_search) VALUES ('optimize')",
-                        )
-                        .await?;
-                }
-                return Ok(done);
-            }
-            let rows: Vec<(i64, String, String, String)> = tickets::Entity::find()
-                .select_only()
-                .columns([C::Id, C::Title, C::Description, C::Number])
-                .filter(C::Id.gt(from))
-                .filter(C::Id.lte(target))
-                .order_by_asc(C::Id)
-                .limit(BATCH)
-                .into_tuple()
-                .all(&txn)
-                .await?;
-            let through = rows.last().map_or(target, |r| r.0);
-            let docs: Vec<(i64, String)> = rows
-                .iter()
-                .map(|(id, title, description, number)| {
-                    (*id, search::document(&[title, description, number]))
-                })
-                .collect();
-            index_many(&txn, &docs).await?;
-            txn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                match backend {
-                    DbBackend::Postgres => {
-                        "UPDATE ticket_search_backlog SET indexed_through = $1 WHERE id = 1"
-                    }
-                    _ => "UPDATE ticket_search_backlog SET indexed_through = ? WHERE id = 1",
-                },
-                [through.into()],
-            ))
-            .await?;
-            txn.commit().await?;
-            done += rows.len() as u64;
-        }
-    }
-
-    /// Marks every ticket so far as not yet indexed, for rows written around the filing
-    /// path that have no index row (the benchmark's bulk seeding);
-    /// [`Self::index_search_backlog`] then indexes them.
-    pub async fn reset_search_backlog(&self) -> Result<(), StoreError> {
-        let backend = self.backend();
-        self.write
-            .execute_raw(Statement::from_string(
-                backend,
-                "UPDATE ticket_search_backlog SET indexed_through = 0, \
-                 target = (SELECT COALESCE(MAX(id), 0) FROM tickets) WHERE id = 1",
-            ))
-            .await?;
-        Ok(())
     }
 }
