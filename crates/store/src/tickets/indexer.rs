@@ -83,13 +83,12 @@ impl Store {
         Ok(now)
     }
 
-    /// SQLite: the writer's cache back to `size`, and the pages it held freed.
+    /// SQLite: the writer's cache back to `size`. SQLite frees the pages beyond it at once,
+    /// keeping the most recently used (the filings' pages stay warm: `PRAGMA shrink_memory`,
+    /// which frees them all, made every filing after a round read its pages again).
     async fn restore_writer_cache(&self, size: i64) -> Result<(), StoreError> {
         self.write
             .execute_unprepared(&format!("PRAGMA cache_size = {size}"))
-            .await?;
-        self.write
-            .execute_unprepared("PRAGMA shrink_memory")
             .await?;
         Ok(())
     }
