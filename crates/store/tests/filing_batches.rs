@@ -236,3 +236,49 @@ async fn the_indexing_round_gives_its_cache_back_sqlite() {
     assert_eq!(page.items.len(), 3);
     db.close().await;
 }
+
+/// A store outlives the runtime whose filing started its batch task, and that task never
+/// ran: the next filing, on another runtime, is written (it used to wait for ever for a
+/// task that was gone).
+#[test]
+fn filings_go_on_after_the_batch_tasks_runtime_is_gone_sqlite() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let first = runtime();
+    let (db, z, actor) = first.block_on(async {
+        let db = open(false).await;
+        let z = zone(&db.store, Utc::now()).await;
+        let actor = db.store.actor(z.liaison).await.unwrap().unwrap().1;
+        (db, z, actor)
+    });
+    let s = db.store.clone();
+    let filing = |title: &str| {
+        let filed = file(&actor, z.grid, Utc::now()).unwrap();
+        s.create_ticket(
+            new_ticket(z.enterprise, title),
+            z.grid,
+            filed,
+            None,
+            &[],
+            None,
+        )
+    };
+    // Polled once and dropped: queued, its batch task spawned and never run (the runtime
+    // goes before it gets the chance).
+    first.block_on(async {
+        let mut abandoned = std::pin::pin!(filing("放弃"));
+        assert!(futures::poll!(abandoned.as_mut()).is_pending());
+    });
+    drop(first);
+    let second = runtime();
+    let written = second.block_on(async {
+        tokio::time::timeout(std::time::Duration::from_secs(10), filing("继续")).await
+    });
+    let t = new_one(written.expect("the filing did not hang").unwrap());
+    assert_eq!(t.title, "继续");
+    second.block_on(db.close());
+}

@@ -71,15 +71,21 @@ impl Filings {
 }
 
 /// Clears `running` if the batch task ends without emptying the queue (its runtime shut
-/// down, or it panicked): the filings still waiting are answered with an error by dropping
-/// them, and the next filing starts a task again.
-struct Stopped(Arc<Filings>);
+/// down, before or after the task first ran, or it panicked): the filings still waiting
+/// are answered with an error by dropping them, and the next filing starts a task again.
+/// Made before the task is spawned, so a task dropped unpolled drops it too.
+struct Stopped {
+    filings: Arc<Filings>,
+    armed: bool,
+}
 
 impl Drop for Stopped {
     fn drop(&mut self) {
-        let mut q = self.0.queue();
-        q.running = false;
-        q.waiting.clear();
+        if self.armed {
+            let mut q = self.filings.queue();
+            q.running = false;
+            q.waiting.clear();
+        }
     }
 }
 
@@ -105,8 +111,11 @@ impl Store {
             !std::mem::replace(&mut q.running, true)
         };
         if start {
-            let store = self.clone();
-            tokio::spawn(async move { store.write_batches().await });
+            let stopped = Stopped {
+                filings: Arc::clone(&self.filings),
+                armed: true,
+            };
+            tokio::spawn(self.clone().write_batches(stopped));
         }
         answer.await.map_err(|_| {
             StoreError::Db(sea_orm::DbErr::Custom(
@@ -116,8 +125,7 @@ impl Store {
     }
 
     /// Batches filings in the order they came in, until none waits.
-    async fn write_batches(self) {
-        let stopped = Stopped(Arc::clone(&self.filings));
+    async fn write_batches(self, mut stopped: Stopped) {
         loop {
             let batch: Vec<Job> = {
                 let mut q = self.filings.queue();
@@ -130,7 +138,7 @@ impl Store {
             };
             self.write_batch(batch).await;
         }
-        std::mem::forget(stopped);
+        stopped.armed = false;
     }
 
     async fn write_batch(&self, batch: Vec<Job>) {
