@@ -3,9 +3,10 @@
 //! Every command is one transaction that writes the ticket row, its events and their outbox
 //! rows, or nothing. Filings that arrive together share one (group commit,
 //! `tickets::filing`); a batch that fails is rolled back and each filing in it written
-//! alone, so each is still all or nothing. On SQLite, writes go through a single connection (SQLite has one writer
-//! anyway; this avoids `SQLITE_BUSY` under load) while reads use a pool; on PostgreSQL both
-//! are the same pool and concurrent commands are ordered by the version check.
+//! alone, so each is still all or nothing. On SQLite, writes go through a single
+//! connection (SQLite has one writer anyway; this avoids `SQLITE_BUSY` under load) while
+//! reads use a pool; on PostgreSQL both are the same pool and concurrent commands are
+//! ordered by the version check.
 
 pub mod audit;
 pub mod bulletins;

@@ -46,6 +46,16 @@ fn spawn_filing(
     })
 }
 
+/// The kinds of a ticket's outbox rows, in order.
+async fn notices(s: &Store, id: gridline_domain::TicketId) -> Vec<String> {
+    s.outbox_for(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.kind)
+        .collect()
+}
+
 fn new_one(c: Created) -> gridline_domain::Ticket {
     match c {
         Created::New(t) => t,
@@ -65,13 +75,7 @@ async fn batched(pg: bool) {
             .unwrap()
             .unwrap(),
     );
-    let alone_outbox: Vec<String> = s
-        .outbox_for(alone.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|o| o.kind)
-        .collect();
+    let alone_outbox = notices(s, alone.id).await;
     let alone_events = s.events(alone.id).await.unwrap();
     assert_eq!(alone_events.len(), 1);
     let (batches_before, _) = s.filing_batches();
@@ -111,14 +115,12 @@ async fn batched(pg: bool) {
             t.number
         );
         assert_eq!(e.at, t.created_at);
-        let outbox: Vec<String> = s
-            .outbox_for(t.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|o| o.kind)
-            .collect();
-        assert_eq!(outbox, alone_outbox, "{}: the same notices", t.number);
+        assert_eq!(
+            notices(s, t.id).await,
+            alone_outbox,
+            "{}: the same notices",
+            t.number
+        );
     }
     db.close().await;
 }

@@ -114,12 +114,7 @@ pub(crate) async fn insert_ticket_in(
     let number = next_number(txn, filed.at.with_timezone(&ZONE).year()).await?;
     let row = new_row(new, grid, filed, idem, number).insert(txn).await?;
     let ticket = to_ticket(row, vec![])?;
-    super::search::index_in(
-        txn,
-        ticket.id.0,
-        &[&ticket.title, &ticket.description, &ticket.number],
-    )
-    .await?;
+    super::search::index_in(txn, std::slice::from_ref(&ticket)).await?;
     write_events(txn, ticket.id, std::slice::from_ref(filed)).await?;
     for f in files {
         attachments::ActiveModel {

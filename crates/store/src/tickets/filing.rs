@@ -36,10 +36,10 @@ const MOST: usize = 64;
 
 /// One filing waiting for its batch.
 pub(crate) struct Job {
-    pub(crate) new: NewTicket,
-    pub(crate) grid: GridId,
-    pub(crate) filed: Event,
-    pub(crate) idem: Option<Idempotency>,
+    new: NewTicket,
+    grid: GridId,
+    filed: Event,
+    idem: Option<Idempotency>,
     reply: oneshot::Sender<Result<Ticket, StoreError>>,
 }
 
@@ -202,7 +202,7 @@ impl Store {
                 to_ticket(row, vec![])
             })
             .collect::<Result<Vec<Ticket>, StoreError>>()?;
-        super::search::index_tickets_in(&txn, &tickets).await?;
+        super::search::index_in(&txn, &tickets).await?;
         let firsts: Vec<_> = tickets
             .iter()
             .zip(batch)

@@ -69,15 +69,7 @@ impl Store {
     /// SQLite: the writer's cache size now, after raising it to [`MERGE_CACHE_KIB`] (the
     /// writer is a pool of one connection: the transaction's).
     async fn widen_writer_cache(txn: &sea_orm::DatabaseTransaction) -> Result<i64, StoreError> {
-        let now: i64 = txn
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "PRAGMA cache_size",
-            ))
-            .await?
-            .map(|r| r.try_get_by_index(0))
-            .transpose()?
-            .unwrap_or(-2000);
+        let now = cache_size(txn).await?;
         txn.execute_unprepared(&format!("PRAGMA cache_size = -{MERGE_CACHE_KIB}"))
             .await?;
         Ok(now)
@@ -95,13 +87,7 @@ impl Store {
 
     /// The writer's page cache size (tests: an indexing round gives its cache back).
     pub async fn writer_cache_size(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .write
-            .query_one_raw(Statement::from_string(self.backend(), "PRAGMA cache_size"))
-            .await?
-            .map(|r| r.try_get_by_index(0))
-            .transpose()?
-            .unwrap_or_default())
+        cache_size(&self.write).await
     }
 
     /// One batch in one transaction: how many it indexed, or `None` when none was left. On
@@ -190,4 +176,18 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// A SQLite connection's page cache size (`PRAGMA cache_size`: pages, or KiB when
+/// negative); SQLite's default when it says nothing.
+async fn cache_size(db: &impl ConnectionTrait) -> Result<i64, StoreError> {
+    Ok(db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA cache_size",
+        ))
+        .await?
+        .map(|r| r.try_get_by_index(0))
+        .transpose()?
+        .unwrap_or(-2000))
 }

@@ -12,27 +12,14 @@ use crate::entity::{enterprises, tickets};
 use crate::org::like_pattern;
 use crate::{Store, StoreError};
 
-/// Writes the index row of one ticket inside the transaction that files it, on
-/// PostgreSQL (a GIN insert is cheap). On SQLite the filing leaves it to
-/// [`Store::index_search_backlog`], which the server runs every second: FTS5 merges its
+/// Writes the index rows of new tickets inside the transaction that files them (one, or
+/// a batch), on PostgreSQL (a GIN insert is cheap). On SQLite the filing leaves it to
+/// [`Store::index_new_tickets`], which the server runs every second: FTS5 merges its
 /// segments as they accumulate, and a filing that had to merge stalled for a quarter of a
 /// second every fifteen filings at a million tickets (55 filings a second instead of
 /// 1 100). A search reads the tickets not yet indexed by scanning them (see
 /// [`Store::search_plan`]), so results never wait for the index.
 pub(crate) async fn index_in(
-    db: &impl ConnectionTrait,
-    id: i64,
-    fields: &[&str],
-) -> Result<(), StoreError> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    index_many(db, &[(id, search::document(fields))]).await
-}
-
-/// Indexes several new tickets in one statement (a batch of filings), as `index_in` does
-/// one.
-pub(crate) async fn index_tickets_in(
     db: &impl ConnectionTrait,
     tickets: &[gridline_domain::Ticket],
 ) -> Result<(), StoreError> {
