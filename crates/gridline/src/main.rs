@@ -370,15 +370,22 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 }
 
 /// Indexes newly filed tickets for search every second (on SQLite the filing leaves it
-/// here; on PostgreSQL there is nothing left and each round is one read).
+/// here; on PostgreSQL there is nothing left and each round is one read). After a round
+/// that indexed, the page cache SQLite widened for it and freed after is given back to
+/// the system: glibc's malloc, which SQLite uses, would keep it.
 fn search_indexer(
     store: gridline_store::Store,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = store.index_new_tickets().await {
-                tracing::warn!(error = %e, "search indexer: database error; retrying");
+            match store.index_new_tickets().await {
+                Ok(0) => {}
+                Ok(_) => {
+                    let _ =
+                        tokio::task::spawn_blocking(gridline_alloc::release_freed_c_memory).await;
+                }
+                Err(e) => tracing::warn!(error = %e, "search indexer: database error; retrying"),
             }
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}

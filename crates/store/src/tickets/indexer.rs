@@ -77,7 +77,9 @@ impl Store {
 
     /// SQLite: the writer's cache back to `size`. SQLite frees the pages beyond it at once,
     /// keeping the most recently used (the filings' pages stay warm: `PRAGMA shrink_memory`,
-    /// which frees them all, made every filing after a round read its pages again).
+    /// which frees them all, made every filing after a round read its pages again). It frees
+    /// them to glibc's malloc, which keeps them; the server gives them back to the system
+    /// after the round (`gridline_alloc::release_freed_c_memory`).
     async fn restore_writer_cache(&self, size: i64) -> Result<(), StoreError> {
         self.write
             .execute_unprepared(&format!("PRAGMA cache_size = {size}"))
