@@ -7,9 +7,11 @@
 //! - no transparent huge pages (the `no_thp` feature, so it holds from the first allocation,
 //!   which happens before `main`): the first arena was committed at once in 2 MiB pages,
 //!   each kept whole while any byte of it was in use;
-//! - arenas committed on demand, and freed memory purged at once ([`configure`]): mimalloc
-//!   would purge it a second later, but only when the thread that freed it allocates again,
-//!   and a login's blocking thread, which freed argon2's 19 MiB, then sits idle;
+//! - arenas committed on demand, and freed memory purged 10 ms after it is freed
+//!   ([`configure`]), with a purge of what has waited that long run every second by the
+//!   server ([`purge_freed`]): mimalloc purges only when some thread next allocates, and a
+//!   login's blocking thread, which freed argon2's 19 MiB, then sits idle, as may the
+//!   whole server;
 //! - what C code frees given back ([`release_freed_c_memory`]): SQLite allocates through
 //!   glibc's malloc, which keeps freed memory in its per-thread heaps whenever a block still
 //!   in use lies above it.
@@ -23,23 +25,59 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const ARENA_EAGER_COMMIT: mi_option_t = 4;
 /// `mi_option_purge_delay`, in milliseconds (mimalloc 3's default: 1 000).
 const PURGE_DELAY: mi_option_t = 15;
+/// Freed memory is purged this long after it was freed (milliseconds).
+const PURGE_AFTER_MS: i64 = 10;
 
 /// Sets the allocator's options: arenas committed on demand (the default commits them
-/// whole on systems that overcommit), and freed memory purged at once rather than a second
-/// later (a purge waits for the freeing thread's next allocation, so a delayed one often
-/// never comes: a leader's first dashboard at 1M tickets peaked at 287 MB with the delay
-/// and 229 MB without, and the idle server's private memory fell from 18 to 14 MB, with
-/// no throughput lost that the bench could see). Purged memory is decommitted by default,
-/// and huge pages are off from the build (`no_thp`). Call it first thing in `main`,
-/// before other threads start.
+/// whole on systems that overcommit), and freed memory purged 10 ms after it was freed
+/// rather than a second (mimalloc's default) or at once.
+///
+/// At once (the third pass of issue 15) kept a leader's first dashboard at 1M tickets at
+/// 229 MB rather than 287 MB with the default second, but every request then faulted its
+/// buffers' pages back in and the purges' TLB shootdowns hit every core: 10 ms served the
+/// officer's 100-row list 50-70% faster, the ticket page 35% and the list and inbox pages
+/// 30% (`bench/results/2026-12-07-issue15-purge-ab.txt`). A request's buffers are reused
+/// within that time; what a finished computation or an idle thread leaves is purged by the
+/// next [`purge_freed`]. `MIMALLOC_PURGE_DELAY` in the environment overrides the delay.
+/// Purged memory is decommitted by default, and huge pages are off from the build
+/// (`no_thp`). Call it first thing in `main`, before other threads start.
 pub fn configure() {
     // SAFETY: `mi_option_set` takes any option of the enum and any value; it only stores
     // the value, which the allocator reads when it next reserves memory.
     #[allow(unsafe_code)]
     unsafe {
         mi_option_set(ARENA_EAGER_COMMIT, 0);
-        mi_option_set(PURGE_DELAY, 0);
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            mi_option_set(PURGE_DELAY, PURGE_AFTER_MS as _);
+        }
     }
+}
+
+/// Purges the memory freed at least the purge delay ago, whichever thread freed it
+/// (`mi_collect`, not forced: it also collects the calling thread's own free lists). The
+/// allocator would only do it when some thread next allocates, so a server that goes
+/// quiet would keep what its last requests freed (a login's 19 MiB of argon2 among it).
+/// The binary calls it every second ([`purge_every_second`]).
+pub fn purge_freed() {
+    // SAFETY: `mi_collect` may be called from any thread at any time.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_collect(false);
+    }
+}
+
+/// Starts a thread that runs [`purge_freed`] every second for the life of the process.
+pub fn purge_every_second() {
+    let started = std::thread::Builder::new()
+        .name("purge-freed".into())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                purge_freed();
+            }
+        });
+    // Without the thread the process works as before and keeps more memory.
+    drop(started);
 }
 
 /// Gives back to the system the memory C code has freed but glibc's malloc still holds
@@ -72,12 +110,30 @@ mod tests {
             .unwrap_or(0)
     }
 
-    /// The private resident memory (KiB) with `value` held, and right after it is dropped.
-    fn resident_around_drop<T>(value: T) -> (u64, u64) {
-        let held = rss_anon_kib();
-        std::hint::black_box(&value);
-        drop(value);
-        (held, rss_anon_kib())
+    /// The private resident memory (KiB) with `make`'s value held on a thread of its own,
+    /// and after that thread dropped it and sat idle while the purge delay passed and
+    /// [`purge_freed`] ran on this thread, as the server's does.
+    #[allow(clippy::expect_used, reason = "tests fail loudly")]
+    fn resident_around_drop<T>(make: impl FnOnce() -> T + Send + 'static) -> (u64, u64) {
+        use std::sync::mpsc::channel;
+        let (held_tx, held_rx) = channel();
+        let (end_tx, end_rx) = channel::<()>();
+        let idle = std::thread::spawn(move || {
+            let value = make();
+            std::hint::black_box(&value);
+            let held = rss_anon_kib();
+            drop(value);
+            held_tx.send(held).expect("the test waits");
+            // Idle, as a login's blocking thread after the hash, until the test is done.
+            let _ = end_rx.recv();
+        });
+        let held = held_rx.recv().expect("the value was made");
+        std::thread::sleep(std::time::Duration::from_millis(4 * PURGE_AFTER_MS as u64));
+        purge_freed();
+        let after = rss_anon_kib();
+        drop(end_tx);
+        idle.join().expect("the idle thread");
+        (held, after)
     }
 
     #[test]
@@ -85,11 +141,13 @@ mod tests {
         configure();
         // As argon2 does: a large buffer, every page written, then freed on a thread that
         // then idles.
-        let mut buffer = vec![0u8; 24 << 20];
-        for i in (0..buffer.len()).step_by(4096) {
-            buffer[i] = 1;
-        }
-        let (held, after) = resident_around_drop(buffer);
+        let (held, after) = resident_around_drop(|| {
+            let mut buffer = vec![0u8; 24 << 20];
+            for i in (0..buffer.len()).step_by(4096) {
+                buffer[i] = 1;
+            }
+            buffer
+        });
         assert!(
             held >= after + (20 << 10),
             "24 MiB freed, resident {held} KiB before and {after} KiB after"
@@ -134,11 +192,14 @@ mod tests {
     }
 
     #[test]
-    fn freed_small_blocks_leave_at_once() {
+    fn freed_small_blocks_leave_after_the_delay() {
         configure();
         // As a digest's rows: many small blocks, then all freed, and the thread idles.
-        let blocks: Vec<Box<[u8; 256]>> = (0..100_000).map(|i| Box::new([i as u8; 256])).collect();
-        let (held, after) = resident_around_drop(blocks);
+        let (held, after) = resident_around_drop(|| {
+            (0..100_000)
+                .map(|i| Box::new([i as u8; 256]))
+                .collect::<Vec<_>>()
+        });
         assert!(
             held >= after + (15 << 10),
             "25 MiB freed, resident {held} KiB before and {after} KiB after"

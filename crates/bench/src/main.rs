@@ -220,7 +220,9 @@ async fn run_size(args: &Args, engine: &str, n: i64, secs: u64) -> anyhow::Resul
     let client = reqwest::Client::new();
     let leader = login(&client, &base, "leader0").await?;
     let liaison = login(&client, &base, "liaison0").await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Idle: two seconds without a request (the allocator gives back what the logins'
+    // hashing freed within a second; see crates/alloc).
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss_mb = rss_mb(pid, "VmRSS:");
     let idle_rss_anon_mb = rss_mb(pid, "RssAnon:");
 

@@ -139,6 +139,7 @@ fn init_tracing(format: config::LogFormat) {
 fn main() -> anyhow::Result<()> {
     // The allocator's settings first, before the runtime's threads (see crates/alloc).
     gridline_alloc::configure();
+    gridline_alloc::purge_every_second();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
