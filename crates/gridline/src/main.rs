@@ -319,6 +319,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     metrics::install(&config.settings.metrics.token)?;
     let store = open_store(&config).await?;
     store.migrate().await.context("applying migrations")?;
+    // The migration's catch-up of the search index, if it had one, widened SQLite's cache.
+    release_sqlite_memory().await;
     let state = app_state(&config, store.clone())?;
     let this_year = state.now().with_timezone(&ZONE).year();
     if !state.calendar.covers(this_year) {
@@ -370,10 +372,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Gives back the page cache SQLite widened to index and freed after: glibc's malloc,
+/// which SQLite uses, would keep it (see `gridline_alloc::release_freed_c_memory`).
+async fn release_sqlite_memory() {
+    let _ = tokio::task::spawn_blocking(gridline_alloc::release_freed_c_memory).await;
+}
+
 /// Indexes newly filed tickets for search every second (on SQLite the filing leaves it
-/// here; on PostgreSQL there is nothing left and each round is one read). After a round
-/// that indexed, the page cache SQLite widened for it and freed after is given back to
-/// the system: glibc's malloc, which SQLite uses, would keep it.
+/// here; on PostgreSQL there is nothing left and each round is one read), then gives back
+/// what a round that indexed freed.
 fn search_indexer(
     store: gridline_store::Store,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -382,10 +389,7 @@ fn search_indexer(
         loop {
             match store.index_new_tickets().await {
                 Ok(0) => {}
-                Ok(_) => {
-                    let _ =
-                        tokio::task::spawn_blocking(gridline_alloc::release_freed_c_memory).await;
-                }
+                Ok(_) => release_sqlite_memory().await,
                 Err(e) => tracing::warn!(error = %e, "search indexer: database error; retrying"),
             }
             tokio::select! {
