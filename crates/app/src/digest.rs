@@ -118,36 +118,8 @@ pub async fn stats_for(
     // The tickets and the events at once, on separate connections.
     let ((tickets, baseline), events) = futures::try_join!(
         store.digest_tickets(scope, start, end),
-        store.digest_events(scope, start, end)
+        store.digest_events(scope, start, end, event_fact)
     )?;
-    let events: Vec<EventFact> = events
-        .into_iter()
-        .map(|e| {
-            // The event as the rules wrote it: a stored payload that does not parse is a
-            // corrupt row, not a fact to leave out of the numbers.
-            let kind = EventKind::from_parts(&e.action, &e.payload).ok_or_else(|| {
-                StoreError::Corrupt(format!("event {} of ticket {}", e.action, e.ticket_id))
-            })?;
-            Ok(EventFact {
-                ticket_id: e.ticket_id,
-                action: kind.action(),
-                at: e.at,
-                satisfaction: match &kind {
-                    EventKind::Reported { satisfaction, .. }
-                    | EventKind::FollowedUp { satisfaction, .. } => Some(*satisfaction),
-                    _ => None,
-                },
-                department_id: match &kind {
-                    EventKind::Returned { previous, .. } => Some(previous.department_id),
-                    _ => None,
-                },
-                paused_secs: match &kind {
-                    EventKind::Resumed { paused_secs, .. } => Some(*paused_secs),
-                    _ => None,
-                },
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
     let mut stats = compute_with(period, &tickets, &baseline, &events, calendar);
     // Hotspots need the enterprises' industry clusters: one read of those that filed.
     let (start, end) = period.range();
@@ -167,6 +139,32 @@ pub async fn stats_for(
     stats.hotspots =
         gridline_domain::digest::hotspots(period, &tickets, &|e| clusters.get(&e.0).copied());
     Ok(stats)
+}
+
+/// What the digest reads of an event, as the rules wrote it. A stored payload that does not
+/// parse is a corrupt row, not a fact to leave out of the numbers.
+fn event_fact(e: gridline_store::tickets::StoredEvent) -> Result<EventFact, StoreError> {
+    let kind = EventKind::from_parts(&e.action, &e.payload).ok_or_else(|| {
+        StoreError::Corrupt(format!("event {} of ticket {}", e.action, e.ticket_id))
+    })?;
+    Ok(EventFact {
+        ticket_id: e.ticket_id,
+        action: kind.action(),
+        at: e.at,
+        satisfaction: match &kind {
+            EventKind::Reported { satisfaction, .. }
+            | EventKind::FollowedUp { satisfaction, .. } => Some(*satisfaction),
+            _ => None,
+        },
+        department_id: match &kind {
+            EventKind::Returned { previous, .. } => Some(previous.department_id),
+            _ => None,
+        },
+        paused_secs: match &kind {
+            EventKind::Resumed { paused_secs, .. } => Some(*paused_secs),
+            _ => None,
+        },
+    })
 }
 
 /// One scope's per-person workload (个人工作量) for a period.

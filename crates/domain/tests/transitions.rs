@@ -113,11 +113,13 @@ fn ticket(status: Status) -> Ticket {
         pending_extension: None,
         pending_pause: None,
         // A paused ticket was paused while with the task force, with a day's time left.
-        pause: (status == Status::Paused).then(|| ticket::Pause {
-            from: Status::Escalated,
-            paused_at: t0,
-            resume_on: t0.date_naive(),
-            remaining_secs: 9 * 3600,
+        pause: (status == Status::Paused).then(|| {
+            Box::new(ticket::Pause {
+                from: Status::Escalated,
+                paused_at: t0,
+                resume_on: t0.date_naive(),
+                remaining_secs: 9 * 3600,
+            })
         }),
         forced_department: None,
         closure: None,
@@ -341,10 +343,10 @@ fn every_state_action_and_role() {
             for role in Role::ALL {
                 let mut t = ticket(status);
                 if action == ActionKind::DecideExtension {
-                    t.pending_extension = Some(pending_extension());
+                    t.pending_extension = Some(Box::new(pending_extension()));
                 }
                 if action == ActionKind::DecidePause {
-                    t.pending_pause = Some(pending_pause());
+                    t.pending_pause = Some(Box::new(pending_pause()));
                 }
                 let ctx = Context {
                     now: now(),
@@ -645,7 +647,7 @@ fn available_actions_agree_with_execute() {
         for pending in [false, true] {
             let mut t = ticket(status);
             if pending {
-                t.pending_extension = Some(pending_extension());
+                t.pending_extension = Some(Box::new(pending_extension()));
             }
             let ctx = Context {
                 now: now(),

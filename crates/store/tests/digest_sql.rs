@@ -164,12 +164,12 @@ fn build(id: i64, s: &Spec, org: &Org, start: DateTime<Utc>) -> (Ticket, Vec<Eve
     if s.stage == 5 {
         let at = step(2);
         t.status = Status::Paused;
-        t.pause = Some(Pause {
+        t.pause = Some(Box::new(Pause {
             from: Status::Accepted,
             paused_at: at,
             resume_on: at.date_naive() + Duration::days(5),
             remaining_secs: 3600,
-        });
+        }));
     }
     if (3..=4).contains(&s.stage) {
         let at = step(2);

@@ -103,7 +103,7 @@ fn run(pg: bool) {
 
         let got = db
             .store
-            .digest_events(&Scope::All, start, end)
+            .digest_events(&Scope::All, start, end, Ok)
             .await
             .unwrap();
         assert_eq!(got.len() as i64, N);

@@ -183,7 +183,7 @@ async fn commands_write_all_or_nothing(pg: bool) {
     let all = gridline_domain::Scope::All;
     let day = chrono::Duration::days(1);
     let (loaded, _) = s.digest_tickets(&all, now - day, due + day).await.unwrap();
-    assert_eq!(loaded[0].co_handlers, read.co_handlers);
+    assert_eq!(loaded.iter().next().unwrap().co_handlers, read.co_handlers);
     let (loaded, _) = s
         .digest_tickets(&all, due + day, due + day * 2)
         .await

@@ -177,8 +177,8 @@ impl TicketDto {
             reopen_count: t.reopen_count,
             return_count: t.return_count,
             satisfaction: t.satisfaction.map(|s| s.as_str().to_owned()),
-            last_return: t.last_return.as_ref().map(Into::into),
-            pending_extension: t.pending_extension.as_ref().map(Into::into),
+            last_return: t.last_return.as_deref().map(Into::into),
+            pending_extension: t.pending_extension.as_deref().map(Into::into),
             pending_pause: t.pending_pause.as_ref().map(|p| PendingPauseDto {
                 code: p.code.as_str().to_owned(),
                 text: p.text.clone(),

@@ -44,13 +44,13 @@ pub struct Hotspots {
 
 /// The hotspots of the tickets filed in `period`. Duplicates and invalid requests are the
 /// same problem again or no problem: they are not counted.
-pub fn hotspots(
+pub fn hotspots<'a>(
     period: Period,
-    tickets: &[Ticket],
+    tickets: impl IntoIterator<Item = &'a Ticket>,
     cluster_of: &dyn Fn(EnterpriseId) -> Option<Cluster>,
 ) -> Hotspots {
     let (start, end) = period.range();
-    let filed = tickets.iter().filter(|t| {
+    let filed = tickets.into_iter().filter(|t| {
         t.created_at >= start
             && t.created_at < end
             && !matches!(t.closure, Some(Closure::Duplicate | Closure::Invalid))

@@ -47,9 +47,9 @@ fn blank(person_id: UserId, department_id: Option<DepartmentId>) -> PersonLine {
 /// and the quiet ones in `held`), most held first. A line names the department of the
 /// person's lowest-numbered ticket. A ticket counts for the person responsible for it now (a
 /// handover moves its history too); tickets that ended without the loop count for nobody.
-pub(super) fn lines(
+pub(super) fn lines<'a>(
     range: (DateTime<Utc>, DateTime<Utc>),
-    tickets: &[Ticket],
+    tickets: impl IntoIterator<Item = &'a Ticket>,
     held: &[HeldFact],
     events: &[&EventFact],
     calendar: &WorkCalendar,
@@ -65,7 +65,7 @@ pub(super) fn lines(
         })
         .collect();
     let mut owner: BTreeMap<TicketId, UserId> = BTreeMap::new();
-    for t in tickets.iter().filter(|t| t.counts_for_departments()) {
+    for t in tickets.into_iter().filter(|t| t.counts_for_departments()) {
         let Some(p) = t.responsible_person_id else {
             continue;
         };

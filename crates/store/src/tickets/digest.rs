@@ -11,6 +11,7 @@ use super::StoredEvent;
 use super::baseline::Range;
 use super::lists::scope_condition;
 use super::mapping::{stored_event, to_co_handler, to_ticket};
+use super::packed::Runs;
 use crate::entity::{ticket_co_departments as co, ticket_events, tickets};
 use crate::{Store, StoreError, to_ms};
 
@@ -48,7 +49,7 @@ impl Store {
         scope: &Scope,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<(Vec<Ticket>, Baseline), StoreError> {
+    ) -> Result<(Runs<Ticket>, Baseline), StoreError> {
         let range = Range::new(self.backend(), start, end);
         // The quiet tickets' counts and the others' rows at once, on two connections (each
         // is a pass over the open tickets; on SQLite each connection has its own thread).
@@ -66,7 +67,7 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         range: Range,
-    ) -> Result<Vec<Ticket>, StoreError> {
+    ) -> Result<Runs<Ticket>, StoreError> {
         let select = active(scope, start, range);
         // The co-handling opinions due in the period (one query, a few rows).
         let mut due: std::collections::HashMap<i64, Vec<CoHandler>> = Default::default();
@@ -81,20 +82,24 @@ impl Store {
         }
         // A chunk at a time: a zone's worth of raw rows and tickets never sit in memory
         // together.
-        super::packed::read(&self.read, select, |row| {
+        super::packed::read_runs(&self.read, select, |row| {
             let co = due.remove(&row.id).unwrap_or_default();
             to_ticket(row, co)
         })
         .await
     }
 
-    /// The events of `scope`'s tickets in `[start, end)` that a digest counts.
-    pub async fn digest_events(
+    /// The events of `scope`'s tickets in `[start, end)` that a digest counts, each passed
+    /// through `map` as it is read: a month's events at a million tickets are about 100 000,
+    /// and held as `StoredEvent`s (each payload a parsed JSON map) they were tens of
+    /// megabytes where the digest keeps a few bytes of each.
+    pub async fn digest_events<T>(
         &self,
         scope: &Scope,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
+        mut map: impl FnMut(StoredEvent) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
         use ticket_events::Column as E;
         // What the digest reads of an event: its ticket, action, payload and time.
         let select = ticket_events::Entity::find()
@@ -117,7 +122,7 @@ impl Store {
                 "follow_up",
             ]))
             .filter(in_scope(E::TicketId, scope));
-        super::packed::read(&self.read, select, stored_event).await
+        super::packed::read(&self.read, select, |row| map(stored_event(row)?)).await
     }
 }
 

@@ -60,11 +60,11 @@ pub(super) fn to_ticket(
     m: tickets::Model,
     co_handlers: Vec<CoHandler>,
 ) -> Result<Ticket, StoreError> {
-    let last_return: Option<ReturnReason> = parse_json(&m.last_return, "last_return")?;
-    let pending_extension: Option<PendingExtension> =
+    let last_return: Option<Box<ReturnReason>> = parse_json(&m.last_return, "last_return")?;
+    let pending_extension: Option<Box<PendingExtension>> =
         parse_json(&m.pending_extension, "pending_extension")?;
-    let pending_pause: Option<PendingPause> = parse_json(&m.pending_pause, "pending_pause")?;
-    let pause: Option<Pause> = parse_json(&m.pause, "pause")?;
+    let pending_pause: Option<Box<PendingPause>> = parse_json(&m.pending_pause, "pending_pause")?;
+    let pause: Option<Box<Pause>> = parse_json(&m.pause, "pause")?;
     Ok(Ticket {
         id: TicketId(m.id),
         status: Status::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,

@@ -25,6 +25,7 @@ mod lists;
 pub(crate) mod mapping;
 pub(crate) mod numbers;
 mod packed;
+pub use packed::Runs;
 #[cfg(test)]
 mod plans;
 mod related;
