@@ -134,6 +134,16 @@ pub fn t(lang: Lang, key: &str) -> String {
     map.get(key).cloned().unwrap_or_else(|| key.to_owned())
 }
 
+/// Every key of `lang` with its text.
+pub fn entries(lang: Lang) -> impl Iterator<Item = (&'static str, &'static str)> {
+    let c = catalogs();
+    let map = match lang {
+        Lang::Zh => &c.zh,
+        Lang::En => &c.en,
+    };
+    map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
 /// Whether `key` exists in `lang`.
 pub fn has(lang: Lang, key: &str) -> bool {
     let c = catalogs();

@@ -2,6 +2,7 @@
 //! and the pages' one error policy: a [`PageError`] becomes an HTML page in the viewer's
 //! language with the right status; nothing internal is shown.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::extract::Request;
@@ -71,6 +72,27 @@ fn lang_of_state(state: &State) -> Lang {
         .unwrap_or_default()
 }
 
+/// `t` for the templates: the catalog's texts as template values, made once, so a lookup
+/// hands out a shared string instead of copying it (a list page looks up about seven texts
+/// a row).
+fn text_value(lang: Lang, key: &str) -> Value {
+    static VALUES: OnceLock<[HashMap<&'static str, Value>; 2]> = OnceLock::new();
+    let [zh, en] = VALUES.get_or_init(|| {
+        let of = |lang| {
+            crate::i18n::entries(lang)
+                .map(|(k, v)| (k, Value::from(v)))
+                .collect()
+        };
+        [of(Lang::Zh), of(Lang::En)]
+    });
+    let map = match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    };
+    // A missing key shows as itself, as `i18n::t` does.
+    map.get(key).cloned().unwrap_or_else(|| Value::from(key))
+}
+
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
@@ -88,7 +110,8 @@ fn build_env() -> Result<Environment<'static>, minijinja::Error> {
             env.add_template(name, source)?;
         }
         env.add_function("t", |state: &State, key: Option<&str>| {
-            key.map(|k| t(lang_of_state(state), k)).unwrap_or_default()
+            key.map(|k| text_value(lang_of_state(state), k))
+                .unwrap_or_else(|| Value::from(""))
         });
         env.add_filter("pick", |state: &State, msg: &str| {
             pick(lang_of_state(state), msg)
@@ -228,22 +251,24 @@ impl Ctx {
     }
 }
 
-/// Renders a template with the context and the page's own data (a JSON object).
-pub fn page(template: &str, ctx: &Ctx, data: serde_json::Value) -> Response {
+/// Renders a template with the context and the page's own data (a map: a
+/// `minijinja::context!` or a JSON object).
+pub fn page(template: &str, ctx: &Ctx, data: impl Serialize) -> Response {
     match render(template, ctx, data) {
         Ok(html) => Html(html).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-fn render(template: &str, ctx: &Ctx, data: serde_json::Value) -> Result<String, PageError> {
-    let mut merged = serde_json::to_value(ctx).map_err(|e| PageError::internal(&e))?;
-    if let (Some(m), serde_json::Value::Object(d)) = (merged.as_object_mut(), data) {
-        m.extend(d);
-    }
+/// `data` is converted once, straight into the template engine's values (a page's rows
+/// used to go through `serde_json` first and be converted twice), and looked up before
+/// `ctx`, lazily (a name in both is `data`'s).
+fn render(template: &str, ctx: &Ctx, data: impl Serialize) -> Result<String, PageError> {
+    let merged =
+        minijinja::value::merge_maps([Value::from_serialize(&data), Value::from_serialize(ctx)]);
     env()
         .get_template(template)
-        .and_then(|tpl| tpl.render(Value::from_serialize(&merged)))
+        .and_then(|tpl| tpl.render(merged))
         .map_err(|e| PageError::internal(&format!("{e:#}")))
 }
 

@@ -16,7 +16,18 @@ use crate::render::PageError;
 
 /// A local date and time, `2026-11-26 14:05`.
 pub fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&ZONE).format("%Y-%m-%d %H:%M").to_string()
+    use chrono::{Datelike as _, Timelike as _};
+    // Written out rather than through `format`, which parses its pattern on every call (a
+    // list page formats two times a row).
+    let l = t.with_timezone(&ZONE).naive_local();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        l.year(),
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute()
+    )
 }
 
 /// The CSS name of a light.
@@ -83,6 +94,7 @@ fn row(
     now: DateTime<Utc>,
 ) -> Row {
     let due = t.next_due_at();
+    let days_left = due.map(|d| state.calendar.working_days_between(now, d));
     let waiting_after_return = t.status == gridline_domain::Status::Submitted;
     Row {
         id: t.id.0,
@@ -97,10 +109,8 @@ fn row(
         department: dir.department(t.department_id.map(|d| d.0)),
         person: dir.user(t.responsible_person_id.map(|u| u.0)),
         due: due.map(local),
-        days_left: due.map(|d| state.calendar.working_days_between(now, d)),
-        overdue_days: due
-            .map(|d| -state.calendar.working_days_between(now, d))
-            .filter(|d| *d > 0),
+        days_left,
+        overdue_days: days_left.map(|d| -d).filter(|d| *d > 0),
         light: light(t, now, &state.notice).map(light_name),
         return_code: t
             .last_return

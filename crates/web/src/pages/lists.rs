@@ -240,20 +240,20 @@ async fn list(state: AppState, v: Viewer, q: ListQuery, kind: Kind) -> Result<Re
     Ok(page(
         "list.html",
         &ctx,
-        serde_json::json!({
-            "title": kind.title(),
-            "action": kind.path(),
-            "sections": sections,
-            "q": q,
-            "statuses": Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-            "categories": Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-            "grids": dir.grids_in(&scope),
-            "departments": if matches!(scope, Scope::All | Scope::Leader { .. }) && !matches!(kind, Kind::Queue) { dir.departments.clone() } else { vec![] },
-            "show_overdue": !matches!(kind, Kind::Queue),
-            "show_status": matches!(kind, Kind::All),
-            "next": next.map(|c| format!("{}?{base}{sep}cursor={}", kind.path(), c.encode())),
-            "xlsx": format!("{}?{base}{sep}format=xlsx", kind.path()),
-        }),
+        minijinja::context! {
+            title => kind.title(),
+            action => kind.path(),
+            sections => sections,
+            q => q,
+            statuses => Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            categories => Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            grids => dir.grids_in(&scope),
+            departments => if matches!(scope, Scope::All | Scope::Leader { .. }) && !matches!(kind, Kind::Queue) { dir.departments.clone() } else { vec![] },
+            show_overdue => !matches!(kind, Kind::Queue),
+            show_status => matches!(kind, Kind::All),
+            next => next.map(|c| format!("{}?{base}{sep}cursor={}", kind.path(), c.encode())),
+            xlsx => format!("{}?{base}{sep}format=xlsx", kind.path()),
+        },
     ))
 }
 
