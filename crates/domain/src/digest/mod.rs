@@ -193,18 +193,19 @@ pub fn compute(
 
 /// [`compute`] over `tickets` and the quiet tickets counted in `baseline` (none of which is
 /// in `tickets`): the same numbers as [`compute`] over all of them. `tickets` is anything
-/// that walks them in id order, as often as asked: a slice, or the runs the store reads a
-/// month's in (so that 90 000 of them never need one buffer grown to hold them all).
-pub fn compute_with<'a>(
+/// that walks them in id order, as often as asked, and `events` anything that walks them
+/// once: a slice, or the runs the store reads a month's in (so that 90 000 tickets and
+/// 100 000 events never need a buffer grown to hold them all).
+pub fn compute_with<'a, 'e>(
     period: Period,
     tickets: impl IntoIterator<Item = &'a Ticket> + Clone,
     baseline: &Baseline,
-    events: &[EventFact],
+    events: impl IntoIterator<Item = &'e EventFact>,
     calendar: &WorkCalendar,
 ) -> DigestStats {
     let range = period.range();
     let (_, end) = range;
-    let in_period: Vec<&EventFact> = events.iter().filter(|e| within(e.at, range)).collect();
+    let in_period: Vec<&EventFact> = events.into_iter().filter(|e| within(e.at, range)).collect();
     let count = |a: ActionKind| in_period.iter().filter(|e| e.action == a).count() as u32;
     let sat = |s: Satisfaction| {
         in_period

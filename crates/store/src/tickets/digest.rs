@@ -82,7 +82,7 @@ impl Store {
         }
         // A chunk at a time: a zone's worth of raw rows and tickets never sit in memory
         // together.
-        super::packed::read_runs(&self.read, select, |row| {
+        super::packed::read(&self.read, select, |row| {
             let co = due.remove(&row.id).unwrap_or_default();
             to_ticket(row, co)
         })
@@ -99,7 +99,7 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         mut map: impl FnMut(StoredEvent) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
+    ) -> Result<Runs<T>, StoreError> {
         use ticket_events::Column as E;
         // What the digest reads of an event: its ticket, action, payload and time.
         let select = ticket_events::Entity::find()

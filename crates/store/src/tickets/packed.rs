@@ -28,26 +28,10 @@ struct Chunk {
 }
 
 /// The rows of `select` in id order, each as `E::Model` passed through `map`, a chunk at a
-/// time (the raw rows of a chunk never sit in memory beside all the mapped ones). `select`
-/// names every column of the entity (by its own name; constants may stand in for some) and
-/// carries no order.
+/// time (the raw rows of a chunk never sit in memory beside all the mapped ones), held in
+/// [`Runs`]. `select` names every column of the entity (by its own name; constants may
+/// stand in for some) and carries no order.
 pub(super) async fn read<E, T>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    map: impl FnMut(E::Model) -> Result<T, StoreError>,
-) -> Result<Vec<T>, StoreError>
-where
-    E: EntityTrait,
-    E::Model: DeserializeOwned + FromQueryResult + Send + Sync,
-{
-    let mut out = Vec::new();
-    read_into(db, select, map, |row| out.push(row)).await?;
-    Ok(out)
-}
-
-/// [`read`] into [`Runs`]: for many rows, which a vector would hold twice over while it
-/// grows.
-pub(super) async fn read_runs<E, T>(
     db: &DatabaseConnection,
     select: Select<E>,
     map: impl FnMut(E::Model) -> Result<T, StoreError>,
