@@ -34,28 +34,14 @@ struct Chunk {
 pub(super) async fn read<E, T>(
     db: &DatabaseConnection,
     select: Select<E>,
-    map: impl FnMut(E::Model) -> Result<T, StoreError>,
+    mut map: impl FnMut(E::Model) -> Result<T, StoreError>,
 ) -> Result<Runs<T>, StoreError>
 where
     E: EntityTrait,
     E::Model: DeserializeOwned + FromQueryResult + Send + Sync,
 {
-    let mut out = Runs::default();
-    read_into(db, select, map, |row| out.push(row)).await?;
-    Ok(out)
-}
-
-async fn read_into<E, T>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    mut map: impl FnMut(E::Model) -> Result<T, StoreError>,
-    mut push: impl FnMut(T),
-) -> Result<(), StoreError>
-where
-    E: EntityTrait,
-    E::Model: DeserializeOwned + FromQueryResult + Send + Sync,
-{
     use futures::TryStreamExt as _;
+    let mut out = Runs::default();
     let backend = db.get_database_backend();
     if backend != DbBackend::Sqlite {
         let mut rows = select
@@ -64,9 +50,9 @@ where
             .stream(db)
             .await?;
         while let Some(row) = rows.try_next().await? {
-            push(map(row)?);
+            out.push(map(row)?);
         }
-        return Ok(());
+        return Ok(out);
     }
     let stmt = select.build(backend);
     // Chunked by id range rather than by row number: a window over the rows made SQLite
@@ -89,10 +75,10 @@ where
         let models: Vec<E::Model> = serde_json::from_str(&chunk)
             .map_err(|e| StoreError::Corrupt(format!("a packed chunk of rows: {e}")))?;
         for m in models {
-            push(map(m)?);
+            out.push(map(m)?);
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Many rows in order, held in runs of [`RUN`] rather than one vector. A vector grown by
