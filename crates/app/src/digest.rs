@@ -147,24 +147,7 @@ fn event_fact(e: gridline_store::tickets::StoredEvent) -> Result<EventFact, Stor
     let kind = EventKind::from_parts(&e.action, &e.payload).ok_or_else(|| {
         StoreError::Corrupt(format!("event {} of ticket {}", e.action, e.ticket_id))
     })?;
-    Ok(EventFact {
-        ticket_id: e.ticket_id,
-        action: kind.action(),
-        at: e.at,
-        satisfaction: match &kind {
-            EventKind::Reported { satisfaction, .. }
-            | EventKind::FollowedUp { satisfaction, .. } => Some(*satisfaction),
-            _ => None,
-        },
-        department_id: match &kind {
-            EventKind::Returned { previous, .. } => Some(previous.department_id),
-            _ => None,
-        },
-        paused_secs: match &kind {
-            EventKind::Resumed { paused_secs, .. } => Some(*paused_secs),
-            _ => None,
-        },
-    })
+    Ok(EventFact::of(e.ticket_id, e.at, &kind))
 }
 
 /// One scope's per-person workload (个人工作量) for a period.

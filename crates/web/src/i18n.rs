@@ -134,14 +134,26 @@ pub fn t(lang: Lang, key: &str) -> String {
     map.get(key).cloned().unwrap_or_else(|| key.to_owned())
 }
 
-/// Every key of `lang` with its text.
-pub fn entries(lang: Lang) -> impl Iterator<Item = (&'static str, &'static str)> {
-    let c = catalogs();
+/// [`t`] as a template value: each text made a value once, so a lookup hands out a shared
+/// string instead of copying it (a list page looks up about seven texts a row).
+pub fn text_value(lang: Lang, key: &str) -> minijinja::Value {
+    static VALUES: OnceLock<[HashMap<&'static str, minijinja::Value>; 2]> = OnceLock::new();
+    let [zh, en] = VALUES.get_or_init(|| {
+        let c = catalogs();
+        let of = |m: &'static Catalog| {
+            m.iter()
+                .map(|(k, v)| (k.as_str(), minijinja::Value::from(v.as_str())))
+                .collect()
+        };
+        [of(&c.zh), of(&c.en)]
+    });
     let map = match lang {
-        Lang::Zh => &c.zh,
-        Lang::En => &c.en,
+        Lang::Zh => zh,
+        Lang::En => en,
     };
-    map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    map.get(key)
+        .cloned()
+        .unwrap_or_else(|| minijinja::Value::from(key))
 }
 
 /// Whether `key` exists in `lang`.

@@ -2,7 +2,6 @@
 //! and the pages' one error policy: a [`PageError`] becomes an HTML page in the viewer's
 //! language with the right status; nothing internal is shown.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::extract::Request;
@@ -72,27 +71,6 @@ fn lang_of_state(state: &State) -> Lang {
         .unwrap_or_default()
 }
 
-/// `t` for the templates: the catalog's texts as template values, made once, so a lookup
-/// hands out a shared string instead of copying it (a list page looks up about seven texts
-/// a row).
-fn text_value(lang: Lang, key: &str) -> Value {
-    static VALUES: OnceLock<[HashMap<&'static str, Value>; 2]> = OnceLock::new();
-    let [zh, en] = VALUES.get_or_init(|| {
-        let of = |lang| {
-            crate::i18n::entries(lang)
-                .map(|(k, v)| (k, Value::from(v)))
-                .collect()
-        };
-        [of(Lang::Zh), of(Lang::En)]
-    });
-    let map = match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    };
-    // A missing key shows as itself, as `i18n::t` does.
-    map.get(key).cloned().unwrap_or_else(|| Value::from(key))
-}
-
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
@@ -110,7 +88,7 @@ fn build_env() -> Result<Environment<'static>, minijinja::Error> {
             env.add_template(name, source)?;
         }
         env.add_function("t", |state: &State, key: Option<&str>| {
-            key.map(|k| text_value(lang_of_state(state), k))
+            key.map(|k| crate::i18n::text_value(lang_of_state(state), k))
                 .unwrap_or_else(|| Value::from(""))
         });
         env.add_filter("pick", |state: &State, msg: &str| {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{WorkCalendar, local_instant};
 use crate::ids::{DepartmentId, TicketId, UserId};
 use crate::kinds::{ActionKind, Closure, Satisfaction};
-use crate::ticket::Ticket;
+use crate::ticket::{EventKind, Ticket};
 
 mod baseline;
 mod hotspots;
@@ -32,6 +32,30 @@ pub struct EventFact {
     pub department_id: Option<DepartmentId>,
     /// For `resume`: the working time the ticket spent paused.
     pub paused_secs: Option<i64>,
+}
+
+impl EventFact {
+    /// What the digest reads of an event of `ticket_id` at `at`.
+    pub fn of(ticket_id: TicketId, at: DateTime<Utc>, kind: &EventKind) -> Self {
+        EventFact {
+            ticket_id,
+            action: kind.action(),
+            at,
+            satisfaction: match kind {
+                EventKind::Reported { satisfaction, .. }
+                | EventKind::FollowedUp { satisfaction, .. } => Some(*satisfaction),
+                _ => None,
+            },
+            department_id: match kind {
+                EventKind::Returned { previous, .. } => Some(previous.department_id),
+                _ => None,
+            },
+            paused_secs: match kind {
+                EventKind::Resumed { paused_secs, .. } => Some(*paused_secs),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// One department's line in the ranking.

@@ -89,17 +89,13 @@ where
 #[derive(Debug)]
 pub struct Runs<T> {
     runs: Vec<Vec<T>>,
-    len: usize,
 }
 
 const RUN: usize = 1 << SHIFT;
 
 impl<T> Default for Runs<T> {
     fn default() -> Self {
-        Self {
-            runs: Vec::new(),
-            len: 0,
-        }
+        Self { runs: Vec::new() }
     }
 }
 
@@ -113,7 +109,6 @@ impl<T> Runs<T> {
                 self.runs.push(run);
             }
         }
-        self.len += 1;
     }
 
     /// The rows in order.
@@ -121,12 +116,15 @@ impl<T> Runs<T> {
         self.runs.iter().flatten()
     }
 
+    /// Every run but the last is full.
     pub fn len(&self) -> usize {
-        self.len
+        self.runs
+            .last()
+            .map_or(0, |last| (self.runs.len() - 1) * RUN + last.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.runs.is_empty()
     }
 }
 
