@@ -103,6 +103,21 @@ async fn enterprise_names_are_looked_up_through_their_bigrams() {
             .join("\n")
         }
     };
+    // Names go straight into the index: none wait in a pending list every lookup reads.
+    db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        .await
+        .unwrap();
+    let pending: i64 = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pending_tuples FROM pgstatginindex('idx_enterprises_name_bigrams')",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(pending, 0);
     for term in ["土地", "钨矿开采", "企业12345"] {
         let p = plan(term).await;
         assert!(p.contains("idx_enterprises_name_bigrams"), "{term}: {p}");
