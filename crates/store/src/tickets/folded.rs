@@ -9,8 +9,7 @@ use gridline_domain::ticket::CoHandler;
 use gridline_domain::{DepartmentId, Ticket, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QuerySelect, QueryTrait, Select,
-    Statement,
+    ConnectionTrait, DbBackend, EntityTrait, QuerySelect, QueryTrait, Select, Statement,
 };
 
 use super::mapping::{corrupt, to_ticket};
@@ -118,7 +117,7 @@ async fn statement_rows(store: &Store, stmt: Statement) -> Result<Vec<Ticket>, S
         .await?
         .iter()
         .map(|r| {
-            let row = tickets::Model::from_query_result(r, "")?;
+            let row = <tickets::Model as super::pg_rows::FromRow>::from_row(r)?;
             let folded: Option<String> = r.try_get("", COLUMN)?;
             to_ticket(row, unfold(folded.as_deref().unwrap_or(""))?)
         })

@@ -25,6 +25,7 @@ mod lists;
 pub(crate) mod mapping;
 pub(crate) mod numbers;
 mod packed;
+mod pg_rows;
 pub use packed::Runs;
 #[cfg(test)]
 mod plans;

@@ -38,19 +38,17 @@ pub(super) async fn read<E, T>(
 ) -> Result<Runs<T>, StoreError>
 where
     E: EntityTrait,
-    E::Model: DeserializeOwned + FromQueryResult + Send + Sync,
+    E::Model: DeserializeOwned + super::pg_rows::FromRow + Send + Sync,
 {
     use futures::TryStreamExt as _;
     let mut out = Runs::default();
     let backend = db.get_database_backend();
     if backend != DbBackend::Sqlite {
-        let mut rows = select
-            .order_by_asc(Expr::col("id"))
-            .into_model::<E::Model>()
-            .stream(db)
-            .await?;
+        use sea_orm::StreamTrait as _;
+        let stmt = select.order_by_asc(Expr::col("id")).build(backend);
+        let mut rows = db.stream_raw(stmt).await?;
         while let Some(row) = rows.try_next().await? {
-            out.push(map(row)?);
+            out.push(map(<E::Model as super::pg_rows::FromRow>::from_row(&row)?)?);
         }
         return Ok(out);
     }
