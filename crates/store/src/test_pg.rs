@@ -23,8 +23,8 @@ pub async fn create() -> (String, String) {
     (format!("{root}/{name}"), name)
 }
 
-/// Drops what [`create`] made.
-pub async fn drop(name: &str) {
+/// Drops the database [`create`] made.
+pub async fn remove(name: &str) {
     let admin = Database::connect(admin_url()).await.unwrap();
     admin
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -56,7 +56,7 @@ async fn the_store_asks_postgresql_for_no_parallel_workers() {
     assert_eq!(setting(url.clone()).await, "0");
     let own = format!("{url}?options=-c%20max_parallel_workers_per_gather%3D1");
     assert_eq!(setting(own).await, "1");
-    drop(&name).await;
+    remove(&name).await;
 }
 
 /// A search's enterprise names are found through the names' bigram index, not by reading
@@ -133,5 +133,5 @@ async fn enterprise_names_are_looked_up_through_their_bigrams() {
     assert_eq!(named.len(), 1);
     db.close().await.unwrap();
     store.close().await;
-    drop(&name).await;
+    remove(&name).await;
 }

@@ -146,6 +146,6 @@ mod tests {
         }
         db.close().await.unwrap();
         store.close().await;
-        test_pg::drop(&name).await;
+        test_pg::remove(&name).await;
     }
 }
