@@ -32,6 +32,37 @@ pub async fn remove(name: &str) {
         .unwrap();
 }
 
+/// A fresh database the store has migrated, and a raw connection to it for writing around
+/// the store.
+pub struct Migrated {
+    pub db: sea_orm::DatabaseConnection,
+    name: String,
+}
+
+/// Creates and migrates a database (see [`Migrated`]).
+pub async fn migrated() -> Migrated {
+    let (url, name) = create().await;
+    let store = crate::Store::connect(&crate::StoreOptions {
+        url: url.clone(),
+        max_connections: 2,
+        acquire_timeout: std::time::Duration::from_secs(5),
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    store.close().await;
+    let db = Database::connect(&url).await.unwrap();
+    Migrated { db, name }
+}
+
+impl Migrated {
+    /// Closes the connection and drops the database.
+    pub async fn close(self) {
+        self.db.close().await.unwrap();
+        remove(&self.name).await;
+    }
+}
+
 /// The store's connection options reach the server: no parallel workers unless the URL
 /// asks for them.
 #[tokio::test]
@@ -64,16 +95,8 @@ async fn the_store_asks_postgresql_for_no_parallel_workers() {
 #[tokio::test]
 async fn enterprise_names_are_looked_up_through_their_bigrams() {
     use sea_orm::{DbBackend, QueryTrait, Statement};
-    let (url, name) = create().await;
-    let store = crate::Store::connect(&crate::StoreOptions {
-        url: url.clone(),
-        max_connections: 2,
-        acquire_timeout: std::time::Duration::from_secs(5),
-    })
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    let db = Database::connect(&url).await.unwrap();
+    let m = migrated().await;
+    let db = &m.db;
     // 15 000 names as the bench has them, around the store (the grid they name is not
     // there: this session skips foreign keys).
     // One string, so one connection of the pool runs all three.
@@ -89,7 +112,6 @@ async fn enterprise_names_are_looked_up_through_their_bigrams() {
     let plan = |term: &str| {
         let stmt = super::tickets::search::name_select(DbBackend::Postgres, term)
             .build(DbBackend::Postgres);
-        let db = &db;
         async move {
             db.query_all_raw(Statement {
                 sql: format!("EXPLAIN {}", stmt.sql),
@@ -127,11 +149,9 @@ async fn enterprise_names_are_looked_up_through_their_bigrams() {
     // And the lookup answers as LIKE does.
     let named: Vec<i64> = super::tickets::search::name_select(DbBackend::Postgres, "业1234有")
         .into_tuple()
-        .all(&db)
+        .all(db)
         .await
         .unwrap();
     assert_eq!(named.len(), 1);
-    db.close().await.unwrap();
-    store.close().await;
-    remove(&name).await;
+    m.close().await;
 }

@@ -9,54 +9,18 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{WorkCalendar, local_instant};
 use crate::ids::{DepartmentId, TicketId, UserId};
 use crate::kinds::{ActionKind, Closure, Satisfaction};
-use crate::ticket::{EventKind, Ticket};
+use crate::ticket::Ticket;
 
 mod baseline;
+mod events;
 mod hotspots;
 mod people;
 pub use baseline::{Baseline, HeldFact, OVERDUE_ROWS, OverdueFact};
+pub use events::EventFact;
 mod period;
 pub use hotspots::{HOTSPOT_ROWS, HotspotCell, Hotspots, RepeatEnterprise, hotspots};
 pub use people::PersonLine;
 pub use period::{PERIOD_YEARS_BACK, Period, due_periods};
-
-/// An event the digest counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventFact {
-    pub ticket_id: TicketId,
-    pub action: ActionKind,
-    pub at: DateTime<Utc>,
-    /// For `report`: the satisfaction recorded.
-    pub satisfaction: Option<Satisfaction>,
-    /// For `return`: the department that returned it (the ticket no longer names it).
-    pub department_id: Option<DepartmentId>,
-    /// For `resume`: the working time the ticket spent paused.
-    pub paused_secs: Option<i64>,
-}
-
-impl EventFact {
-    /// What the digest reads of an event of `ticket_id` at `at`.
-    pub fn of(ticket_id: TicketId, at: DateTime<Utc>, kind: &EventKind) -> Self {
-        EventFact {
-            ticket_id,
-            action: kind.action(),
-            at,
-            satisfaction: match kind {
-                EventKind::Reported { satisfaction, .. }
-                | EventKind::FollowedUp { satisfaction, .. } => Some(*satisfaction),
-                _ => None,
-            },
-            department_id: match kind {
-                EventKind::Returned { previous, .. } => Some(previous.department_id),
-                _ => None,
-            },
-            paused_secs: match kind {
-                EventKind::Resumed { paused_secs, .. } => Some(*paused_secs),
-                _ => None,
-            },
-        }
-    }
-}
 
 /// One department's line in the ranking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -81,7 +81,7 @@ fn ticket(r: &PgRow) -> Result<tickets::Model, sea_orm::sqlx::Error> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-    use sea_orm::{ConnectionTrait, Database, DbBackend, EntityTrait, QueryTrait, Statement};
+    use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Statement};
 
     use super::*;
     use crate::test_pg;
@@ -90,16 +90,8 @@ mod tests {
     /// NULL, one with none, and the digest's select with constants in place of columns.
     #[tokio::test]
     async fn a_ticket_row_reads_as_sea_orm_reads_it() {
-        let (url, name) = test_pg::create().await;
-        let store = crate::Store::connect(&crate::StoreOptions {
-            url: url.clone(),
-            max_connections: 2,
-            acquire_timeout: std::time::Duration::from_secs(5),
-        })
-        .await
-        .unwrap();
-        store.migrate().await.unwrap();
-        let db = Database::connect(&url).await.unwrap();
+        let m = test_pg::migrated().await;
+        let db = &m.db;
         // One string, so one connection runs it all (the rows' parents are not there: this
         // session skips foreign keys).
         db.execute_unprepared(
@@ -144,8 +136,6 @@ mod tests {
                 assert_eq!(ours, tickets::Model::from_query_result(r, "").unwrap());
             }
         }
-        db.close().await.unwrap();
-        store.close().await;
-        test_pg::remove(&name).await;
+        m.close().await;
     }
 }
