@@ -328,3 +328,69 @@ fn digest_in_sql_equals_the_rules_sqlite() {
 fn digest_in_sql_equals_the_rules_postgres() {
     run(true);
 }
+
+/// More quiet overdue tickets than a digest lists, many sharing a deadline: the database
+/// names the same [`OVERDUE_ROWS`] as the rules (deadline, then id), and counts them all.
+fn more_overdue_than_listed(pg: bool) {
+    use gridline_domain::digest::OVERDUE_ROWS;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = open(pg).await;
+        let org = org(&db).await;
+        let raw = Database::connect(db.url.as_str()).await.unwrap();
+        let period = Period::Week {
+            year: 2026,
+            week: 11,
+        };
+        let (start, end) = period.range();
+        let day = 24 * 60;
+        let n = OVERDUE_ROWS + 37;
+        let mut all = vec![];
+        for i in 0..n {
+            let spec = Spec {
+                created: -20 * day,
+                stage: 2,
+                gaps: [60, 60, 0, 0],
+                // Seven deadlines, all before the period: ties broken by id.
+                dues: [60, 60, (i % 7) as i64 * 60],
+                returned: false,
+                closure: None,
+                department: Some((i % 3) as u8),
+                person: Some((i % 2) as u8),
+                leader: true,
+                co: None,
+                touched: 0,
+                satisfaction: 0,
+                reopened: false,
+            };
+            let (t, _) = build(i as i64 + 1, &spec, &org, start);
+            ticket_row(&t).insert(&raw).await.unwrap();
+            all.push(t);
+        }
+        let (loaded, baseline) = db
+            .store
+            .digest_tickets(&Scope::All, start, end)
+            .await
+            .unwrap();
+        assert!(loaded.is_empty(), "every ticket is quiet");
+        assert_eq!(baseline.overdue_total() as usize, n);
+        assert_eq!(baseline.overdue_rows.len(), OVERDUE_ROWS);
+        let cal = calendar();
+        assert_eq!(
+            compute_with(period, &loaded, &baseline, &[], &cal),
+            compute(period, &all, &[], &cal)
+        );
+        raw.close().await.unwrap();
+        db.close().await;
+    });
+}
+
+#[test]
+fn the_most_overdue_are_cut_where_the_rules_cut_them_sqlite() {
+    more_overdue_than_listed(false);
+}
+
+#[test]
+fn the_most_overdue_are_cut_where_the_rules_cut_them_postgres() {
+    more_overdue_than_listed(true);
+}

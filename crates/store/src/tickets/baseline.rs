@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use gridline_domain::digest::{Baseline, HeldFact, OVERDUE_ROWS, OverdueFact};
 use gridline_domain::{DepartmentId, Scope, TicketId, UserId};
-use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::sea_query::{Alias, Expr, PostgresQueryBuilder, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use super::lists::scope_condition;
 use crate::entity::tickets;
@@ -130,7 +130,22 @@ impl Store {
         let mut overdue: std::collections::BTreeMap<Option<i64>, u32> = Default::default();
         // One line per person: the department of their lowest-numbered ticket.
         let mut people: std::collections::BTreeMap<i64, HeldFact> = Default::default();
-        for row in db.query_all(&grouped(scope, range)).await? {
+        // On PostgreSQL the most overdue come in the same pass (see `grouped_with_overdue`).
+        let (groups, most_due) = if db.get_database_backend() == DbBackend::Postgres {
+            let mut groups = Vec::new();
+            let mut due = Vec::new();
+            for row in db.query_all_raw(grouped_with_overdue(scope, range)).await? {
+                if row.try_get::<bool>("", "grouped")? {
+                    groups.push(row);
+                } else {
+                    due.push((int(&row, "first_id")?, int(&row, "due")?));
+                }
+            }
+            (groups, Some(due))
+        } else {
+            (db.query_all(&grouped(scope, range)).await?, None)
+        };
+        for row in groups {
             let dept = row.try_get::<Option<i64>>("", "dept")?;
             let open = count(&row, "open_n")?;
             b.open_at_end += open;
@@ -161,24 +176,27 @@ impl Store {
             .collect();
         b.held = people.into_values().collect();
         if b.overdue_total() > 0 {
-            b.overdue_rows = self.most_overdue(scope, range).await?;
+            let due = match most_due {
+                Some(due) => due,
+                None => {
+                    let mut due = Vec::new();
+                    for row in db.query_all(&overdue_ids(scope, range)).await? {
+                        due.push((row.try_get("", "id")?, int(&row, "due")?));
+                    }
+                    due
+                }
+            };
+            b.overdue_rows = self.most_overdue(due).await?;
         }
         Ok(b)
     }
 
-    /// The [`OVERDUE_ROWS`] most overdue of the quiet tickets, by deadline then id. The
-    /// ids and deadlines come from the covering index first; only those rows are read.
-    async fn most_overdue(
-        &self,
-        scope: &Scope,
-        range: Range,
-    ) -> Result<Vec<OverdueFact>, StoreError> {
+    /// The [`OVERDUE_ROWS`] most overdue of the quiet tickets, by deadline then id, from
+    /// their ids and deadlines in that order (read from the covering index on SQLite, in
+    /// the grouped pass on PostgreSQL): only those rows are read.
+    async fn most_overdue(&self, due: Vec<(i64, i64)>) -> Result<Vec<OverdueFact>, StoreError> {
         use tickets::Column as C;
         let db = &self.read;
-        let mut due: Vec<(i64, i64)> = Vec::new();
-        for row in db.query_all(&overdue_ids(scope, range)).await? {
-            due.push((row.try_get("", "id")?, int(&row, "due")?));
-        }
         let rows = Query::select()
             .columns([
                 C::Id,
@@ -247,6 +265,41 @@ pub(super) fn grouped(scope: &Scope, range: Range) -> SelectStatement {
             Expr::col(C::ResponsiblePersonId),
         ])
         .to_owned()
+}
+
+/// On PostgreSQL, the grouped pass and the [`OVERDUE_ROWS`] most overdue in one pass over
+/// the quiet tickets (it has no covering index for them: each was a pass over the table,
+/// one after the other; at a million tickets 0.36–0.45 s and 0.30–0.35 s, and 0.53–0.60 s
+/// together). The group rows carry `grouped` true and [`grouped`]'s columns; the overdue
+/// rows `grouped` false, the ticket's id in `first_id` and its deadline in `due`, in
+/// [`overdue_ids`]'s order.
+pub(super) fn grouped_with_overdue(scope: &Scope, range: Range) -> Statement {
+    use tickets::Column as C;
+    let flag = |cond: String| Expr::cust(format!("CASE WHEN {cond} THEN 1 ELSE 0 END"));
+    let (inner, values) = quiet(scope, range)
+        .expr_as(Expr::col(C::DepartmentId), Alias::new("dept"))
+        .expr_as(Expr::col(C::ResponsiblePersonId), Alias::new("person"))
+        .column(C::Id)
+        .expr_as(flag(range.open_at_end()), Alias::new("o"))
+        .expr_as(flag(range.dispatch_overdue()), Alias::new("x"))
+        .expr_as(
+            Expr::cust(format!(
+                "CASE WHEN {} THEN {} END",
+                range.overdue(),
+                range.due()
+            )),
+            Alias::new("late"),
+        )
+        .build(PostgresQueryBuilder);
+    let sql = format!(
+        "WITH q AS MATERIALIZED ({inner}) \
+         SELECT TRUE AS grouped, dept, person, MIN(id) AS first_id, SUM(o) AS open_n, \
+         SUM(x) AS dispatch_n, COUNT(late) AS overdue_n, NULL::bigint AS due \
+         FROM q GROUP BY dept, person \
+         UNION ALL (SELECT FALSE, NULL, NULL, id, NULL, NULL, NULL, late FROM q \
+         WHERE late IS NOT NULL ORDER BY late, id LIMIT {OVERDUE_ROWS})"
+    );
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// The ids and running deadlines of the [`OVERDUE_ROWS`] most overdue quiet tickets, from
