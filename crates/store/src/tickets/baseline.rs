@@ -178,17 +178,25 @@ impl Store {
         if b.overdue_total() > 0 {
             let due = match most_due {
                 Some(due) => due,
-                None => {
-                    let mut due = Vec::new();
-                    for row in db.query_all(&overdue_ids(scope, range)).await? {
-                        due.push((row.try_get("", "id")?, int(&row, "due")?));
-                    }
-                    due
-                }
+                None => self.overdue_due(scope, range).await?,
             };
             b.overdue_rows = self.most_overdue(due).await?;
         }
         Ok(b)
+    }
+
+    /// The ids and deadlines of the [`OVERDUE_ROWS`] most overdue quiet tickets, in order,
+    /// from SQLite's covering index ([`overdue_ids`]).
+    async fn overdue_due(
+        &self,
+        scope: &Scope,
+        range: Range,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut due = Vec::new();
+        for row in self.read.query_all(&overdue_ids(scope, range)).await? {
+            due.push((row.try_get("", "id")?, int(&row, "due")?));
+        }
+        Ok(due)
     }
 
     /// The [`OVERDUE_ROWS`] most overdue of the quiet tickets, by deadline then id, from
@@ -270,10 +278,11 @@ pub(super) fn grouped(scope: &Scope, range: Range) -> SelectStatement {
 /// On PostgreSQL, the grouped pass and the [`OVERDUE_ROWS`] most overdue in one pass over
 /// the quiet tickets (it has no covering index for them: each was a pass over the table,
 /// one after the other; at a million tickets 0.36–0.45 s and 0.30–0.35 s, and 0.53–0.60 s
-/// together). The group rows carry `grouped` true and [`grouped`]'s columns; the overdue
+/// together). The group rows carry `grouped` true and [`grouped`]'s columns (`overdue_n`
+/// counts the deadlines of the overdue: an overdue ticket always has one); the overdue
 /// rows `grouped` false, the ticket's id in `first_id` and its deadline in `due`, in
 /// [`overdue_ids`]'s order.
-pub(super) fn grouped_with_overdue(scope: &Scope, range: Range) -> Statement {
+fn grouped_with_overdue(scope: &Scope, range: Range) -> Statement {
     use tickets::Column as C;
     let flag = |cond: String| Expr::cust(format!("CASE WHEN {cond} THEN 1 ELSE 0 END"));
     let (inner, values) = quiet(scope, range)
