@@ -243,4 +243,6 @@ fn postgres_options(mut o: ConnectOptions, url: &str) -> ConnectOptions {
 }
 
 #[cfg(test)]
+mod test_db;
+#[cfg(test)]
 pub(crate) mod test_pg;

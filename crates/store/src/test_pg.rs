@@ -1,35 +1,15 @@
-//! In-crate tests on PostgreSQL: a database of their own on the server `GRIDLINE_TEST_PG`
-//! names (as the integration tests use), dropped at the end.
+//! In-crate tests on PostgreSQL: a database of their own (see `test_db.rs`), dropped at the
+//! end.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use sea_orm::{ConnectionTrait, Database};
 
-/// The server's administrative URL.
-pub fn admin_url() -> String {
-    std::env::var("GRIDLINE_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
+use crate::test_db::remove;
 
 /// A fresh, empty database: its URL and name.
-pub async fn create() -> (String, String) {
-    let name = format!("gridline_unit_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(admin_url()).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let root = admin_url().rsplit_once('/').unwrap().0.to_owned();
-    (format!("{root}/{name}"), name)
-}
-
-/// Drops the database [`create`] made.
-pub async fn remove(name: &str) {
-    let admin = Database::connect(admin_url()).await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+async fn create() -> (String, String) {
+    crate::test_db::create("gridline_unit").await
 }
 
 /// A fresh database the store has migrated, and a raw connection to it for writing around

@@ -12,7 +12,7 @@ use gridline_domain::{
 use gridline_store::entity::tickets;
 use gridline_store::org::{NewEnterprise, NewGrid, NewUser};
 use gridline_store::{Store, StoreOptions};
-use sea_orm::{ConnectionTrait, Database, Set};
+use sea_orm::{Database, Set};
 
 pub struct Db {
     pub store: Store,
@@ -21,24 +21,15 @@ pub struct Db {
     _dir: Option<std::path::PathBuf>,
 }
 
-pub fn admin_url() -> String {
-    std::env::var("GRIDLINE_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
+#[path = "../../src/test_db.rs"]
+mod test_db;
 
 pub async fn open(pg: bool) -> Db {
-    let tag = uuid::Uuid::new_v4().simple().to_string();
     let (url, cleanup, dir) = if pg {
-        let name = format!("gridline_store_{tag}");
-        let admin = Database::connect(admin_url()).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        let base = admin_url();
-        let root = base.rsplit_once('/').unwrap().0.to_owned();
-        (format!("{root}/{name}"), Some(name), None)
+        let (url, name) = test_db::create("gridline_store").await;
+        (url, Some(name), None)
     } else {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
         let dir = std::env::temp_dir().join(format!("gridline-store-{tag}"));
         std::fs::create_dir_all(&dir).unwrap();
         (
@@ -67,11 +58,7 @@ impl Db {
     pub async fn close(self) {
         self.store.close().await;
         if let Some(name) = self.cleanup {
-            let admin = Database::connect(admin_url()).await.unwrap();
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .unwrap();
+            test_db::remove(&name).await;
         }
         if let Some(dir) = self._dir {
             let _ = std::fs::remove_dir_all(dir);
