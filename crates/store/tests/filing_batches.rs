@@ -122,7 +122,41 @@ async fn batched(pg: bool) {
             t.number
         );
     }
+    if pg {
+        // Each batched ticket's search terms were written with it, as the one alone's were
+        // (on SQLite the indexing round writes them later, for all alike).
+        let raw = sea_orm::Database::connect(&db.url).await.unwrap();
+        for t in got.iter().map(|(_, t)| t).chain([&alone]) {
+            assert_eq!(
+                indexed_as_written(&raw, t).await,
+                Some(true),
+                "{}: its index row",
+                t.number
+            );
+        }
+        raw.close().await.unwrap();
+    }
     db.close().await;
+}
+
+/// Whether a ticket's index row (PostgreSQL) holds the terms of its title, description and
+/// number; `None` when it has no row.
+async fn indexed_as_written(
+    raw: &sea_orm::DatabaseConnection,
+    t: &gridline_domain::Ticket,
+) -> Option<bool> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let doc = gridline_domain::search::document(&[&t.title, &t.description, &t.number]);
+    let row = raw
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT terms = to_tsvector('simple', $1) AS same FROM ticket_search \
+             WHERE ticket_id = $2",
+            [doc.into(), t.id.0.into()],
+        ))
+        .await
+        .unwrap();
+    row.map(|r| r.try_get::<bool>("", "same").unwrap())
 }
 
 #[tokio::test]

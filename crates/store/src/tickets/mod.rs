@@ -19,6 +19,7 @@ mod digest;
 mod events;
 mod files;
 pub(crate) mod filing;
+mod filing_pg;
 mod folded;
 mod indexer;
 mod lists;
