@@ -61,7 +61,7 @@ pub(super) async fn write_firsts(
     Ok(())
 }
 
-pub(super) fn event_row(ticket: TicketId, e: &Event) -> ticket_events::ActiveModel {
+fn event_row(ticket: TicketId, e: &Event) -> ticket_events::ActiveModel {
     ticket_events::ActiveModel {
         id: NotSet,
         ticket_id: Set(ticket.0),

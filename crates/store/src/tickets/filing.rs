@@ -11,7 +11,6 @@
 //! back and each of its filings is written again alone, in its own transaction, so each
 //! gets exactly the answer it would have had without the others. Filings with attachments
 //! or a key project are written alone from the start (their extra rows are rare and large).
-//! On PostgreSQL the batch's rows go in one statement instead (`filing_pg.rs`).
 //!
 //! The batch runs on a task of its own, not on a request's: a client that hangs up does
 //! not cancel the filings of the others waiting with it.
@@ -37,10 +36,10 @@ const MOST: usize = 64;
 
 /// One filing waiting for its batch.
 pub(crate) struct Job {
-    pub(super) new: NewTicket,
-    pub(super) grid: GridId,
-    pub(super) filed: Event,
-    pub(super) idem: Option<Idempotency>,
+    new: NewTicket,
+    grid: GridId,
+    filed: Event,
+    idem: Option<Idempotency>,
     reply: oneshot::Sender<Result<Ticket, StoreError>>,
 }
 
@@ -168,12 +167,8 @@ impl Store {
         }
     }
 
-    /// Writes a batch in one transaction (on PostgreSQL in one statement, `filing_pg.rs`);
-    /// the tickets in the batch's order.
+    /// Writes a batch in one transaction; the tickets in the batch's order.
     async fn insert_batch(&self, batch: &[Job]) -> Result<Vec<Ticket>, StoreError> {
-        if let Some(tickets) = self.insert_batch_at_once(batch).await? {
-            return Ok(tickets);
-        }
         let txn = self.write.begin().await?;
         // Numbers in the order the filings came, per year (a batch may straddle New Year).
         let mut years: BTreeMap<i32, Vec<usize>> = BTreeMap::new();

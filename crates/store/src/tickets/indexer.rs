@@ -1,12 +1,13 @@
 //! The search index's writer on SQLite, and its catch-up on both engines: the tickets not
 //! yet indexed, a batch per transaction, resuming where the last run stopped.
 
+use gridline_domain::search;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Statement, TransactionTrait,
 };
 
-use super::search::{document, index_many};
+use super::search::index_many;
 use crate::entity::tickets;
 use crate::{Store, StoreError};
 
@@ -143,7 +144,9 @@ impl Store {
         let through = rows.last().map_or(target, |r| r.0);
         let docs: Vec<(i64, String)> = rows
             .iter()
-            .map(|(id, title, description, number)| (*id, document(title, description, number)))
+            .map(|(id, title, description, number)| {
+                (*id, search::document(&[title, description, number]))
+            })
             .collect();
         index_many(&txn, &docs).await?;
         txn.execute_raw(Statement::from_sql_and_values(

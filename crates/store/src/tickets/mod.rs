@@ -19,7 +19,6 @@ mod digest;
 mod events;
 mod files;
 pub(crate) mod filing;
-mod filing_pg;
 mod folded;
 mod indexer;
 mod lists;

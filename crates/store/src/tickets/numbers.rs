@@ -35,50 +35,36 @@ pub(super) async fn next_numbers(
     if count == 0 {
         return Ok(vec![]);
     }
-    let mut taken = match from_sequence(txn, year, count).await? {
-        Some(taken) => taken,
-        None => {
-            let last = counter(txn, year, count).await?;
-            (last - count + 1..=last).collect()
+    let backend = txn.get_database_backend();
+    let mut from_sequence: Vec<i64> = vec![];
+    if backend == DbBackend::Postgres {
+        // NULL (not an error, which would end the transaction) when the year has no
+        // sequence yet: then the counter row numbers them.
+        let sql = format!(
+            "SELECT nextval(to_regclass('{}')) AS n FROM generate_series(1, $1)",
+            sequence(year)
+        );
+        for row in txn
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, [count.into()]))
+            .await?
+        {
+            match row.try_get::<Option<i64>>("", "n")? {
+                Some(v) => from_sequence.push(v),
+                None => break,
+            }
         }
+    }
+    let mut taken = if from_sequence.len() == n {
+        from_sequence
+    } else {
+        let last = counter(txn, year, count).await?;
+        (last - count + 1..=last).collect()
     };
     taken.sort_unstable();
-    Ok(taken.into_iter().map(|v| format_number(year, v)).collect())
-}
-
-/// A year's ticket number as people read it.
-pub(super) fn format_number(year: i32, v: i64) -> String {
-    format!("GL-{year}-{v:06}")
-}
-
-/// On PostgreSQL, the next `count` values of the year's sequence; `None` on SQLite, and
-/// when the year has no sequence yet (the counter row numbers them then). A sequence needs
-/// no transaction: its values are taken at once, and never given back.
-pub(super) async fn from_sequence(
-    db: &impl ConnectionTrait,
-    year: i32,
-    count: i64,
-) -> Result<Option<Vec<i64>>, StoreError> {
-    let backend = db.get_database_backend();
-    if backend != DbBackend::Postgres {
-        return Ok(None);
-    }
-    // NULL (not an error, which would end the transaction) when the year has no sequence.
-    let sql = format!(
-        "SELECT nextval(to_regclass('{}')) AS n FROM generate_series(1, $1)",
-        sequence(year)
-    );
-    let mut taken = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-    for row in db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, [count.into()]))
-        .await?
-    {
-        match row.try_get::<Option<i64>>("", "n")? {
-            Some(v) => taken.push(v),
-            None => return Ok(None),
-        }
-    }
-    Ok((taken.len() as i64 == count).then_some(taken))
+    Ok(taken
+        .into_iter()
+        .map(|v| format!("GL-{year}-{v:06}"))
+        .collect())
 }
 
 async fn counter(txn: &DatabaseTransaction, year: i32, n: i64) -> Result<i64, StoreError> {

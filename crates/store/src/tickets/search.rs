@@ -28,14 +28,14 @@ pub(crate) async fn index_in(
     }
     let rows: Vec<(i64, String)> = tickets
         .iter()
-        .map(|t| (t.id.0, document(&t.title, &t.description, &t.number)))
+        .map(|t| {
+            (
+                t.id.0,
+                search::document(&[&t.title, &t.description, &t.number]),
+            )
+        })
         .collect();
     index_many(db, &rows).await
-}
-
-/// What a ticket's index row is made of.
-pub(super) fn document(title: &str, description: &str, number: &str) -> String {
-    search::document(&[title, description, number])
 }
 
 /// Writes several index rows in one statement.
