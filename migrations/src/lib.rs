@@ -28,6 +28,7 @@ mod m20261203_000003_chat_webhooks;
 mod m20261204_000001_ticket_search;
 mod m20261205_000001_quiet_index;
 mod m20261207_000001_postgres_search_upkeep;
+mod m20261207_000002_partial_owner_indexes;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_ticket_search::Migration),
             Box::new(m20261205_000001_quiet_index::Migration),
             Box::new(m20261207_000001_postgres_search_upkeep::Migration),
+            Box::new(m20261207_000002_partial_owner_indexes::Migration),
         ]
     }
 }

@@ -152,3 +152,87 @@ async fn the_touched_tickets_are_not_read_by_the_filing_date_index() {
         remove(&path);
     }
 }
+
+/// The lists and lookups led by a column a new ticket leaves NULL (one department, leader,
+/// tracker, task force or original), with the index each must use: those indexes hold
+/// only the tickets that have one (`WHERE … IS NOT NULL`), which a planner uses only when
+/// it can tell the query implies it.
+fn owner_lookups() -> Vec<(sea_orm::sea_query::SelectStatement, &'static str)> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
+
+    use crate::entity::tickets::{Column as C, Entity};
+    let by = |c: C, order: C| {
+        Entity::find()
+            .filter(c.eq(7))
+            .order_by_desc(order)
+            .into_query()
+    };
+    vec![
+        (
+            Entity::find()
+                .filter(C::DepartmentId.eq(7))
+                .filter(C::NextDueAt.is_not_null())
+                .order_by_asc(C::NextDueAt)
+                .order_by_asc(C::Id)
+                .into_query(),
+            "idx_tickets_dept_next_due",
+        ),
+        (
+            Entity::find()
+                .filter(C::DepartmentId.eq(7))
+                .filter(C::Status.eq("accepted"))
+                .order_by_desc(C::CreatedAt)
+                .order_by_desc(C::Id)
+                .into_query(),
+            "idx_tickets_dept_status_created",
+        ),
+        (
+            by(C::AccountableLeaderId, C::CreatedAt),
+            "idx_tickets_leader",
+        ),
+        (by(C::TrackerId, C::CreatedAt), "idx_tickets_tracker"),
+        (by(C::TaskForceId, C::CreatedAt), "idx_tickets_task_force"),
+        (by(C::DuplicateOf, C::Id), "idx_tickets_duplicate_of"),
+    ]
+}
+
+#[tokio::test]
+async fn lookups_by_owner_use_their_partial_indexes_sqlite() {
+    for stats in [false, true] {
+        let (store, path) = store(stats).await;
+        for (select, index) in owner_lookups() {
+            let p = plan(&store, &select).await;
+            assert!(p.contains(index), "stats {stats}, {index}: {p}");
+        }
+        remove(&path);
+    }
+}
+
+#[tokio::test]
+async fn lookups_by_owner_use_their_partial_indexes_postgres() {
+    use sea_orm::TransactionTrait;
+    let m = crate::test_pg::migrated().await;
+    for (select, index) in owner_lookups() {
+        // An empty table is read whole unless that is ruled out: then the index is used,
+        // if the query implies its predicate, or the plan falls back to the table.
+        let txn = m.db.begin().await.unwrap();
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+            .await
+            .unwrap();
+        let sql = StatementBuilder::build(&select, &DbBackend::Postgres).to_string();
+        let p = txn
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("EXPLAIN {sql}"),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        txn.rollback().await.unwrap();
+        assert!(p.contains(index), "{index}: {p}");
+    }
+    m.close().await;
+}
