@@ -12,10 +12,16 @@
 //! In WAL mode each statement reads the last committed state, as sqlx's readers do; writes
 //! still go through the store's one writer. PostgreSQL and an in-memory SQLite database have
 //! no direct readers.
+//!
+//! A request that makes several reads (the ticket page: the ticket, its history, its files,
+//! its enterprise, the tickets marked its duplicates) may make them in one read transaction
+//! ([`Store::snapshot`](crate::Store::snapshot)): one connection, one snapshot of the file,
+//! and SQLite's file locks taken and released once instead of once per read.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::str::FromStr as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::types::{Value as Param, ValueRef};
@@ -91,23 +97,78 @@ impl Readers {
         }))
     }
 
-    /// Takes an idle connection (or opens one), runs `f`, and puts it back. A connection
-    /// that failed is not kept.
+    /// Runs `f` on the connection of the snapshot this task is in (see [`Readers::snapshot`]),
+    /// or else takes an idle connection (or opens one), runs `f`, and puts it back. A
+    /// connection that failed is not kept.
     fn with<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let taken = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        let conn = match taken {
-            Some(c) => c,
-            None => self.open()?,
-        };
+        let pinned = PINNED
+            .try_with(|p| (p.readers == self.id()).then(|| p.conn.clone()))
+            .ok()
+            .flatten();
+        if let Some(pinned) = pinned
+            && let Ok(conn) = pinned.lock()
+            && let Some(conn) = conn.as_ref()
+        {
+            return f(conn);
+        }
+        let conn = self.take()?;
         let out = f(&conn);
-        if out.is_ok()
-            && let Ok(mut idle) = self.idle.lock()
+        if out.is_ok() {
+            self.put_back(conn);
+        }
+        out
+    }
+
+    fn take(&self) -> Result<Connection, StoreError> {
+        match self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            Some(c) => Ok(c),
+            None => self.open(),
+        }
+    }
+
+    fn put_back(&self, conn: Connection) {
+        if let Ok(mut idle) = self.idle.lock()
             && idle.len() < KEEP
         {
             idle.push(conn);
+        }
+    }
+
+    /// What tells these readers apart from another store's in the same process.
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// Runs `reads` with every direct read this task makes on these readers in one read
+    /// transaction. Nested, it joins the snapshot already open. Should the transaction not
+    /// begin, the reads run as they would without it.
+    pub(crate) async fn snapshot<F: Future>(&self, reads: F) -> F::Output {
+        if PINNED.try_with(|p| p.readers == self.id()).unwrap_or(false) {
+            return reads.await;
+        }
+        let Ok(conn) = self.take() else {
+            return reads.await;
+        };
+        // Deferred: the snapshot is the state at the first read.
+        if conn.execute_batch("BEGIN").is_err() {
+            return reads.await;
+        }
+        let conn = Arc::new(Mutex::new(Some(conn)));
+        let pinned = Pinned {
+            readers: self.id(),
+            conn: conn.clone(),
+        };
+        let out = PINNED.scope(pinned, reads).await;
+        // A read-only transaction: ending it releases the locks. A connection whose
+        // transaction does not end is not kept.
+        let conn = conn.lock().ok().and_then(|mut c| c.take());
+        if let Some(conn) = conn
+            && conn.execute_batch("COMMIT").is_ok()
+        {
+            self.put_back(conn);
         }
         out
     }
@@ -125,6 +186,16 @@ impl Readers {
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
         Ok(conn)
     }
+}
+
+/// The connection of the snapshot a task is in, and whose readers it belongs to.
+struct Pinned {
+    readers: usize,
+    conn: Arc<Mutex<Option<Connection>>>,
+}
+
+tokio::task_local! {
+    static PINNED: Pinned;
 }
 
 /// The statement's values as SQLite's, as sqlx would bind them; `None` for a kind the store's
@@ -203,6 +274,17 @@ pub(crate) fn columns(r: &rusqlite::Row<'_>) -> Result<Vec<serde_json::Value>, S
 }
 
 impl crate::Store {
+    /// Runs `reads` in one snapshot of the database where that is cheaper than reading
+    /// apart: on SQLite's direct readers, one read transaction (one set of file locks, and
+    /// every read sees the same committed state). On PostgreSQL the reads run as they are,
+    /// each on a pooled connection (a transaction there would cost round trips).
+    pub async fn snapshot<F: Future>(&self, reads: F) -> F::Output {
+        match &self.direct {
+            Some(readers) => readers.snapshot(reads).await,
+            None => reads.await,
+        }
+    }
+
     /// The rows `select` finds: on the direct readers when the store has them, else through
     /// sea-orm. The model's fields must read from the columns in order (serde).
     pub(crate) async fn read_models<E>(
