@@ -82,6 +82,7 @@ impl TryFrom<users::Model> for Person {
 
 /// Names of the organisation, loaded once per page (a zone has hundreds of these, not
 /// millions).
+#[derive(Debug)]
 pub struct Directory {
     pub departments: Vec<(i64, String)>,
     pub task_forces: Vec<(i64, String)>,

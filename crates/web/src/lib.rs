@@ -8,6 +8,7 @@
 //! Sessions are the API's JWTs in an HttpOnly, SameSite=Lax cookie; every form carries a
 //! CSRF token bound to a per-browser random id (see [`session`]).
 
+mod choices;
 pub mod i18n;
 mod pages;
 pub mod render;

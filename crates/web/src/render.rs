@@ -94,6 +94,7 @@ fn build_env() -> Result<Environment<'static>, minijinja::Error> {
         env.add_filter("pick", |state: &State, msg: &str| {
             pick(lang_of_state(state), msg)
         });
+        env.add_filter("chosen", crate::choices::chosen);
         env.add_filter("pct", |v: Option<f64>| {
             v.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
         });

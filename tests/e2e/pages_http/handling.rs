@@ -265,6 +265,81 @@ async fn the_dispatch_form_offers_its_choices(engine: Engine) {
     let (liaison, _) = sign_in(&app, "liaison.a").await;
     let (_, html) = get(&liaison, &app, &format!("/tickets/{id}")).await;
     assert!(!html.contains("name=\"accountable_leader_id\""));
+
+    // Refused (a stale version), the form comes back with what was chosen still chosen,
+    // and only that.
+    let chosen = [
+        ("accountable_leader_id", w.id("leader_b")),
+        ("department_id", w.id("d2")),
+        ("responsible_person_id", w.id("officer_d2")),
+    ];
+    let mut form: Vec<(&str, String)> = vec![
+        (
+            "_csrf",
+            input_value(&html_of(&head, &app, id).await, "_csrf"),
+        ),
+        ("expected_version", "0".into()),
+    ];
+    form.extend(chosen.iter().map(|(k, v)| (*k, v.to_string())));
+    let r = head
+        .post(app.url(&format!("/tickets/{id}/actions/dispatch")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    for (select, value) in chosen {
+        let options = select_of(&html, "dispatch", select);
+        assert_eq!(
+            options.matches(" selected").count(),
+            1,
+            "{select}: {options}"
+        );
+        let tag = options
+            .split(&format!("<option value=\"{value}\""))
+            .nth(1)
+            .and_then(|s| s.split('>').next())
+            .unwrap_or_else(|| panic!("{select}: no option {value}: {options}"));
+        assert!(tag.ends_with(" selected"), "{select}: {options}");
+    }
+
+    // Dispatched to d1, its reassignment offers d1's officers and no other department's.
+    w.step(&app, "head_a", id, "dispatch", w.dispatch_body())
+        .await;
+    let (top, _) = sign_in(&app, "top").await;
+    let (_, html) = get(&top, &app, &format!("/tickets/{id}")).await;
+    let people = select_of(&html, "reassign", "responsible_person_id");
+    assert!(
+        people.contains(&format!("<option value=\"{}\">", w.id("officer_d1"))),
+        "{people}"
+    );
+    for other in ["officer_d2", "officer_d3"] {
+        assert!(
+            !people.contains(&format!("value=\"{}\"", w.id(other))),
+            "{people}"
+        );
+    }
+    let trackers = select_of(&html, "reassign", "tracker_id");
+    assert_eq!(
+        trackers.matches("<option value=\"").count(),
+        3,
+        "none and two trackers"
+    );
+}
+
+/// The options of `select` in the form of `action` on a ticket page.
+fn select_of<'a>(html: &'a str, action: &str, select: &str) -> &'a str {
+    html.split(&format!("data-action=\"{action}\""))
+        .nth(1)
+        .and_then(|s| s.split("</form>").next())
+        .and_then(|f| f.split(&format!("name=\"{select}\"")).nth(1))
+        .and_then(|s| s.split("</select>").next())
+        .unwrap_or_else(|| panic!("no {select} in the {action} form"))
+}
+
+async fn html_of(c: &reqwest::Client, app: &TestApp, id: i64) -> String {
+    get(c, app, &format!("/tickets/{id}")).await.1
 }
 
 both_engines!(

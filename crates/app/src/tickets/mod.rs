@@ -7,6 +7,7 @@ mod file;
 mod list;
 mod read;
 mod related;
+mod view;
 
 pub use act::{ActionFields, act, unknown_action};
 pub use download::{Download, download, download_file};
@@ -18,3 +19,4 @@ pub use list::{
 };
 pub use read::{visible_attachment, visible_ticket};
 pub use related::{Similar, SimilarQuery, duplicates, similar, similar_to};
+pub use view::{Original, TicketView, view};

@@ -7,14 +7,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use gridline_app::AppState;
 use gridline_app::ErrorKind;
-use gridline_app::tickets::{
-    self as app_tickets, ActionFields, download, visible_attachment, visible_ticket,
-};
+use gridline_app::tickets::{self as app_tickets, ActionFields, download, visible_attachment};
 use gridline_domain::attachment::FileKind;
-use gridline_domain::ticket::{ReturnCode, available_actions};
-use gridline_domain::{ActionKind, EventKind, Role, Satisfaction, Status, Ticket};
+use gridline_domain::ticket::ReturnCode;
+use gridline_domain::{ActionKind, EventKind, Satisfaction, Status};
 use serde::{Deserialize, Serialize};
 
+use crate::choices::Choices;
 use crate::i18n::{Lang, app_error_text, t as tr};
 use crate::pages::{PageForm, opt};
 use crate::render::{PageError, page, status_of};
@@ -112,17 +111,28 @@ pub struct Failed {
     input: BTreeMap<String, String>,
 }
 
-async fn render(
+fn render(
     state: &AppState,
     v: &Viewer,
-    t: &Ticket,
+    view: app_tickets::TicketView,
     done: Option<&str>,
     failed: Option<Failed>,
 ) -> Result<Response, PageError> {
-    let dir = Directory::load(state).await?;
+    let app_tickets::TicketView {
+        ticket,
+        actions,
+        history: events,
+        files,
+        enterprise,
+        duplicates,
+        similar,
+        original,
+        directory: dir,
+    } = view;
+    let t = &ticket;
+    // The action forms' choices, written once per directory (see `choices`).
+    let choices = Choices::of_directory(&dir);
     let lang = v.lang;
-    let events = app_tickets::history(state, t).await?;
-    let files = app_tickets::files_of(state, t).await?;
     let file_json = |a: &gridline_app::tickets::AttachmentMeta| {
         serde_json::json!({
             "id": a.id,
@@ -166,59 +176,20 @@ async fn render(
         .filter(|a| a.event_id.is_none())
         .map(file_json)
         .collect();
-    let enterprise = gridline_app::org::enterprise(state, t.enterprise_id).await?;
-    let actions: Vec<&str> = available_actions(t, &v.auth.actor)
-        .into_iter()
-        .map(ActionKind::as_str)
-        .collect();
+    let actions: Vec<&str> = actions.into_iter().map(ActionKind::as_str).collect();
     // Duplicates point here; a dispatcher deciding on one sees what it may duplicate.
-    let duplicates: Vec<serde_json::Value> = app_tickets::duplicates(state, &v.auth, t)
-        .await?
+    let duplicates: Vec<serde_json::Value> = duplicates
         .iter()
         .map(|d| serde_json::json!({"id": d.id.0, "number": d.number, "title": d.title}))
         .collect();
-    let possible: Vec<serde_json::Value> = if actions.contains(&"mark_duplicate") {
-        app_tickets::similar_to(state, &v.auth, t)
-            .await?
-            .iter()
-            .map(crate::pages::file::similar_json)
-            .collect()
-    } else {
-        vec![]
-    };
-    let original = match t.duplicate_of {
-        Some(o) => Some(
-            app_tickets::visible_ticket(state, &v.auth, o.0)
-                .await
-                .map_or_else(
-                    |_| serde_json::json!({"id": null, "number": format!("#{}", o.0)}),
-                    |o| serde_json::json!({"id": o.id.0, "number": o.number}),
-                ),
-        ),
-        None => None,
-    };
-    // The choices of the action forms (every leader, officer, tracker, department, task
-    // force), built only when a form the viewer may use shows them: most viewers have no
-    // such form, and building and converting them was a tenth of the page's time.
-    let shown_by = |forms: &[&str]| actions.iter().any(|a| forms.contains(a));
-    let by_role = |role: &str, forms: &[&str]| -> Vec<serde_json::Value> {
-        if !shown_by(forms) {
-            return vec![];
-        }
-        dir.users
-            .iter()
-            .filter(|u| u.active && u.role == role)
-            .map(|u| serde_json::json!({"id": u.id, "name": u.display_name, "department_id": u.department_id}))
-            .collect()
-    };
-    const DISPATCH: [&str; 2] = ["dispatch", "force_dispatch"];
-    const PEOPLE: [&str; 3] = ["dispatch", "force_dispatch", "reassign"];
-    const DEPARTMENTS: [&str; 4] = [
-        "dispatch",
-        "force_dispatch",
-        "escalate",
-        "add_co_departments",
-    ];
+    let possible: Vec<serde_json::Value> = similar
+        .iter()
+        .map(crate::pages::file::similar_json)
+        .collect();
+    let original = original.map(|o| match o.number {
+        Some(number) => serde_json::json!({"id": o.id.0, "number": number}),
+        None => serde_json::json!({"id": null, "number": format!("#{}", o.id.0)}),
+    });
     let ctx = v.ctx("/tickets");
     Ok(page(
         "ticket.html",
@@ -272,11 +243,14 @@ async fn render(
             actions => actions,
             done => done,
             failed => failed,
-            leaders => by_role(Role::Leader.as_str(), &DISPATCH),
-            officers => by_role(Role::DepartmentOfficer.as_str(), &PEOPLE),
-            trackers => by_role(Role::Tracker.as_str(), &PEOPLE),
-            departments => if shown_by(&DEPARTMENTS) { &dir.departments[..] } else { &[] },
-            task_forces => if shown_by(&["escalate"]) { &dir.task_forces[..] } else { &[] },
+            choices => minijinja::context! {
+                leaders => choices.leaders.clone(),
+                officers => choices.officers.clone(),
+                trackers => choices.trackers.clone(),
+                departments => choices.departments.clone(),
+                task_forces => choices.task_forces.clone(),
+            },
+            officers_here => choices.officers_of(t.department_id.map(|d| d.0)),
             return_codes => ReturnCode::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             satisfactions => Satisfaction::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             follow_up_methods => gridline_domain::ticket::FollowUpMethod::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
@@ -294,9 +268,9 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
-    let t = visible_ticket(&state, &v.auth, id).await?;
+    let view = app_tickets::view(&state, &v.auth, id).await?;
     let done = opt(&q.done).filter(|d| ActionKind::parse(d).is_some());
-    render(&state, &v, &t, done, None).await
+    render(&state, &v, view, done, None)
 }
 
 /// An action form as posted: the CSRF token, where to go afterwards (the dashboard's buttons
@@ -357,14 +331,14 @@ pub async fn act(
         // Invalid values and stale versions: the page again, with the message by the form
         // and what was typed kept.
         Err(e) if matches!(e.kind(), ErrorKind::Conflict | ErrorKind::Invalid) => {
-            let t = visible_ticket(&state, &v.auth, id).await?;
+            let view = app_tickets::view(&state, &v.auth, id).await?;
             let failed = Failed {
                 action: action.as_str().to_owned(),
                 field: e.field_name().unwrap_or_default().to_owned(),
                 message: app_error_text(v.lang, &e),
                 input: post.input,
             };
-            let mut res = render(&state, &v, &t, None, Some(failed)).await?;
+            let mut res = render(&state, &v, view, None, Some(failed))?;
             *res.status_mut() = status_of(&e);
             Ok(res)
         }
