@@ -14,6 +14,7 @@ pub mod chat;
 mod direct;
 pub mod entity;
 mod error;
+mod kept;
 pub mod login;
 pub mod org;
 pub mod outbox;

@@ -392,8 +392,14 @@ impl Store {
         &self,
         id: gridline_domain::EnterpriseId,
     ) -> Result<enterprises::Model, StoreError> {
-        let select = enterprises::Entity::find_by_id(id.0);
-        self.read_models(select)
+        static SQL: crate::kept::Kept = crate::kept::Kept::new();
+        let backend = self.read.get_database_backend();
+        let stmt = SQL.statement(
+            backend,
+            || enterprises::Entity::find_by_id(0),
+            [id.0.into()],
+        );
+        self.read_kept::<enterprises::Model>(stmt)
             .await?
             .pop()
             .ok_or(StoreError::NotFound("enterprise"))

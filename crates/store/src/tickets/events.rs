@@ -9,6 +9,7 @@ use sea_orm::{
 use super::StoredEvent;
 use super::mapping::stored_event;
 use crate::entity::{outbox, ticket_events};
+use crate::kept::Kept;
 use crate::outbox::enqueue_event;
 use crate::{Store, StoreError, to_ms};
 
@@ -74,13 +75,20 @@ fn event_row(ticket: TicketId, e: &Event) -> ticket_events::ActiveModel {
     }
 }
 
+/// A ticket's history, oldest first, as a select.
+pub(crate) fn events_select(id: TicketId) -> sea_orm::Select<ticket_events::Entity> {
+    ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketId.eq(id.0))
+        .order_by_asc(ticket_events::Column::Id)
+}
+
 impl Store {
     /// A ticket's history, oldest first.
     pub async fn events(&self, id: TicketId) -> Result<Vec<StoredEvent>, StoreError> {
-        let select = ticket_events::Entity::find()
-            .filter(ticket_events::Column::TicketId.eq(id.0))
-            .order_by_asc(ticket_events::Column::Id);
-        let rows = self.read_models(select).await?;
+        static SQL: Kept = Kept::new();
+        let backend = self.read.get_database_backend();
+        let stmt = SQL.statement(backend, || events_select(TicketId(0)), [id.0.into()]);
+        let rows: Vec<ticket_events::Model> = self.read_kept(stmt).await?;
         rows.into_iter().map(stored_event).collect()
     }
 

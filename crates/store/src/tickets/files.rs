@@ -5,29 +5,37 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::AttachmentMeta;
 use crate::entity::attachments;
+use crate::kept::Kept;
 use crate::{Store, StoreError, from_ms};
 
 /// id, ticket, name, type, size, event, created (the columns a listing reads).
 type MetaRow = (i64, i64, String, String, i64, Option<i64>, i64);
 
+/// A ticket's attachments, oldest first, without their bytes, as a select.
+pub(crate) fn attachments_select(id: TicketId) -> sea_orm::Select<attachments::Entity> {
+    use attachments::Column as A;
+    attachments::Entity::find()
+        .select_only()
+        .columns([
+            A::Id,
+            A::TicketId,
+            A::Filename,
+            A::ContentType,
+            A::Size,
+            A::EventId,
+            A::CreatedAt,
+        ])
+        .filter(A::TicketId.eq(id.0))
+        .order_by_asc(A::Id)
+}
+
 impl Store {
     /// A ticket's attachments, oldest first, without their bytes.
     pub async fn attachments(&self, id: TicketId) -> Result<Vec<AttachmentMeta>, StoreError> {
-        use attachments::Column as A;
-        let select = attachments::Entity::find()
-            .select_only()
-            .columns([
-                A::Id,
-                A::TicketId,
-                A::Filename,
-                A::ContentType,
-                A::Size,
-                A::EventId,
-                A::CreatedAt,
-            ])
-            .filter(A::TicketId.eq(id.0))
-            .order_by_asc(A::Id);
-        let rows: Vec<MetaRow> = self.read_tuples(select).await?;
+        static SQL: Kept = Kept::new();
+        let backend = self.read.get_database_backend();
+        let stmt = SQL.statement(backend, || attachments_select(TicketId(0)), [id.0.into()]);
+        let rows: Vec<MetaRow> = self.read_kept_tuples(stmt).await?;
         rows.into_iter()
             .map(
                 |(id, ticket_id, filename, content_type, size, event_id, at)| {

@@ -3,8 +3,6 @@
 //! A read of one ticket was two round trips to the database's thread; at tens of thousands
 //! of reads a second the hand-offs, not the queries, were what cost.
 
-use std::sync::OnceLock;
-
 use gridline_domain::ticket::CoHandler;
 use gridline_domain::{DepartmentId, Ticket, UserId};
 use sea_orm::sea_query::Expr;
@@ -14,6 +12,7 @@ use sea_orm::{
 
 use super::mapping::{corrupt, to_ticket};
 use crate::entity::tickets;
+use crate::kept::Kept;
 use crate::{Store, StoreError, direct, from_ms};
 
 /// The column's name in the result.
@@ -91,15 +90,12 @@ pub(super) async fn by_id(store: &Store, id: i64) -> Result<Vec<Ticket>, StoreEr
 }
 
 fn by_id_statement(backend: DbBackend, id: i64) -> Statement {
-    static SQL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
-    let slot = &SQL[usize::from(backend == DbBackend::Postgres)];
-    let sql = slot.get_or_init(|| {
-        tickets::Entity::find_by_id(0)
-            .expr_as(Expr::cust(FOLD), COLUMN)
-            .build(backend)
-            .sql
-    });
-    Statement::from_sql_and_values(backend, sql.as_str(), [id.into()])
+    static SQL: Kept = Kept::new();
+    SQL.statement(
+        backend,
+        || tickets::Entity::find_by_id(0).expr_as(Expr::cust(FOLD), COLUMN),
+        [id.into()],
+    )
 }
 
 /// The rows of a select of tickets with their folded co-handlers, row by row: on the

@@ -17,7 +17,11 @@ mod baseline;
 pub(crate) mod create;
 mod digest;
 mod events;
+#[cfg(test)]
+pub(crate) use events::events_select;
 mod files;
+#[cfg(test)]
+pub(crate) use files::attachments_select;
 pub(crate) mod filing;
 mod folded;
 mod indexer;
