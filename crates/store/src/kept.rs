@@ -6,7 +6,10 @@
 
 use std::sync::OnceLock;
 
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryTrait, Statement, TryGetableMany};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryResult, QueryTrait, Statement,
+    TryGetableMany,
+};
 use serde::de::DeserializeOwned;
 
 use crate::{Store, StoreError};
@@ -41,14 +44,7 @@ impl Store {
     where
         M: FromQueryResult + DeserializeOwned,
     {
-        if let Some(rows) = self.direct_sql_as(&stmt) {
-            return rows;
-        }
-        let rows = self.read.query_all_raw(stmt).await?;
-        Ok(rows
-            .iter()
-            .map(|r| M::from_query_result(r, ""))
-            .collect::<Result<_, _>>()?)
+        self.kept_rows(stmt, |r| M::from_query_result(r, "")).await
     }
 
     /// The same for a select of some columns, read as a tuple.
@@ -56,14 +52,21 @@ impl Store {
     where
         T: DeserializeOwned + TryGetableMany,
     {
+        self.kept_rows(stmt, QueryResult::try_get_many_by_index::<T>)
+            .await
+    }
+
+    /// Rows read by serde on the direct readers, else through sea-orm and `row`.
+    async fn kept_rows<T: DeserializeOwned>(
+        &self,
+        stmt: Statement,
+        row: impl Fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Vec<T>, StoreError> {
         if let Some(rows) = self.direct_sql_as(&stmt) {
             return rows;
         }
         let rows = self.read.query_all_raw(stmt).await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get_many_by_index::<T>())
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
     }
 }
 

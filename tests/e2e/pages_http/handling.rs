@@ -238,24 +238,15 @@ async fn the_dispatch_form_offers_its_choices(engine: Engine) {
     let app = TestApp::start(engine).await;
     let w = World::build(&app).await;
     let id = w.file(&app, "厂房用地指标不足").await;
-    let (head, _) = sign_in(&app, "head.a").await;
+    let (head, csrf) = sign_in(&app, "head.a").await;
     let (_, html) = get(&head, &app, &format!("/tickets/{id}")).await;
-    let form = html
-        .split("data-action=\"dispatch\"")
-        .nth(1)
-        .and_then(|s| s.split("</form>").next())
-        .expect("a dispatch form");
     for select in [
         "accountable_leader_id",
         "department_id",
         "responsible_person_id",
         "co_department_ids",
     ] {
-        let options = form
-            .split(&format!("name=\"{select}\""))
-            .nth(1)
-            .and_then(|s| s.split("</select>").next())
-            .expect(select);
+        let options = select_of(&html, "dispatch", select);
         assert!(
             options.matches("<option value=\"").count() >= 2,
             "{select}: {options}"
@@ -273,13 +264,7 @@ async fn the_dispatch_form_offers_its_choices(engine: Engine) {
         ("department_id", w.id("d2")),
         ("responsible_person_id", w.id("officer_d2")),
     ];
-    let mut form: Vec<(&str, String)> = vec![
-        (
-            "_csrf",
-            input_value(&html_of(&head, &app, id).await, "_csrf"),
-        ),
-        ("expected_version", "0".into()),
-    ];
+    let mut form: Vec<(&str, String)> = vec![("_csrf", csrf), ("expected_version", "0".into())];
     form.extend(chosen.iter().map(|(k, v)| (*k, v.to_string())));
     let r = head
         .post(app.url(&format!("/tickets/{id}/actions/dispatch")))
@@ -336,10 +321,6 @@ fn select_of<'a>(html: &'a str, action: &str, select: &str) -> &'a str {
         .and_then(|f| f.split(&format!("name=\"{select}\"")).nth(1))
         .and_then(|s| s.split("</select>").next())
         .unwrap_or_else(|| panic!("no {select} in the {action} form"))
-}
-
-async fn html_of(c: &reqwest::Client, app: &TestApp, id: i64) -> String {
-    get(c, app, &format!("/tickets/{id}")).await.1
 }
 
 both_engines!(
