@@ -274,6 +274,16 @@ async fn me_and_openapi(engine: Engine) {
     ] {
         assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
     }
+    // Served as written once at start-up, with its media type.
+    let raw = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.headers()["content-type"], "application/json");
+    let raw: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(raw, doc);
     let docs = app.client.get(app.url("/api/docs")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("openapi"));

@@ -20,7 +20,7 @@ use gridline_app::AppError;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -248,6 +248,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().1
 }
 
+/// The OpenAPI document as it is served, written once. Kept as utoipa's structures for the
+/// life of the process it held about 7 MB, over half of an idle server's heap, for 209 kB of
+/// JSON, and each request cloned it whole before writing it.
+fn openapi_json(doc: &utoipa::openapi::OpenApi) -> axum::body::Bytes {
+    // The document is maps and strings with string keys, which serde_json always writes.
+    serde_json::to_vec(doc)
+        .unwrap_or_default()
+        .into_boxed_slice()
+        .into()
+}
+
 /// Any unknown path under `/api/`: the API's own 404 (the rest of the site is the pages').
 async fn api_not_found() -> ApiError {
     AppError::not_found("route").into()
@@ -268,13 +279,13 @@ pub fn internal_error() -> axum::response::Response {
 /// and its body limit and timeout.
 pub fn router() -> Router<AppState> {
     let (api, doc) = routes();
-    let doc_json = doc.clone();
+    let json = openapi_json(&doc);
     let rest = Router::new()
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {
-                let d = doc_json.clone();
-                async move { axum::Json(d) }
+                let body = json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], body) }
             }),
         )
         .merge(Scalar::with_url("/api/docs", doc))
