@@ -8,10 +8,12 @@
 //!   which happens before `main`): the first arena was committed at once in 2 MiB pages,
 //!   each kept whole while any byte of it was in use;
 //! - arenas committed on demand, and freed memory purged 10 ms after it is freed
-//!   ([`configure`]), with a purge of what has waited that long run every second by the
-//!   server ([`purge_freed`]): mimalloc purges only when some thread next allocates, and a
+//!   ([`configure`]), with a purge of what has been freed run every second by the server
+//!   ([`purge_freed`]): mimalloc purges only when some thread next allocates, and a
 //!   login's blocking thread, which freed argon2's 19 MiB, then sits idle, as may the
-//!   whole server;
+//!   whole server. That purge is forced and its thread set up for mimalloc first: until
+//!   the fourteenth pass of issue 15 it was neither, did nothing, and 10 MB freed at
+//!   start-up stayed resident;
 //! - what C code frees given back ([`release_freed_c_memory`]): SQLite allocates through
 //!   glibc's malloc, which keeps freed memory in its per-thread heaps whenever a block still
 //!   in use lies above it.
@@ -29,8 +31,29 @@ const PURGE_DELAY: mi_option_t = 15;
 const PURGE_AFTER_MS: i64 = 10;
 
 /// Sets the allocator's options: arenas committed on demand (the default commits them
-/// whole on systems that overcommit), and freed memory purged 10 ms after it was freed
-/// rather than a second (mimalloc's default) or at once.
+/// whole on systems that overcommit), and freed memory purged at once until [`serving`]
+/// sets the delay a server runs with. Purged memory is decommitted by default, and huge
+/// pages are off from the build (`no_thp`). Call it first thing in `main`, before other
+/// threads start.
+///
+/// Start-up builds much that it drops (the OpenAPI document's structures, the routes,
+/// templates): with a delay, mimalloc handed those freed pages, still resident, to the
+/// next allocations, each of which then used a little of a page that stayed resident
+/// whole, and a server started 11.7 MB into its arena where it starts 3.9 MB with freed
+/// memory purged at once (fourteenth pass of issue 15).
+pub fn configure() {
+    // SAFETY: `mi_option_set` takes any option of the enum and any value; it only stores
+    // the value, which the allocator reads when it next reserves memory.
+    #[allow(unsafe_code)]
+    unsafe {
+        mi_option_set(ARENA_EAGER_COMMIT, 0);
+    }
+    set_purge_delay(0);
+}
+
+/// Sets the delay a server runs with: freed memory purged 10 ms after it was freed rather
+/// than a second (mimalloc's default) or at once. Call it when start-up is done, before
+/// the first request. `MIMALLOC_PURGE_DELAY` in the environment overrides both delays.
 ///
 /// At once (the third pass of issue 15) kept a leader's first dashboard at 1M tickets at
 /// 229 MB rather than 287 MB with the default second, but every request then faulted its
@@ -38,31 +61,45 @@ const PURGE_AFTER_MS: i64 = 10;
 /// officer's 100-row list 50-70% faster, the ticket page 35% and the list and inbox pages
 /// 30% (`bench/results/2026-12-07-issue15-purge-ab.txt`). A request's buffers are reused
 /// within that time; what a finished computation or an idle thread leaves is purged by the
-/// next [`purge_freed`]. `MIMALLOC_PURGE_DELAY` in the environment overrides the delay.
-/// Purged memory is decommitted by default, and huge pages are off from the build
-/// (`no_thp`). Call it first thing in `main`, before other threads start.
-pub fn configure() {
-    // SAFETY: `mi_option_set` takes any option of the enum and any value; it only stores
-    // the value, which the allocator reads when it next reserves memory.
+/// next [`purge_freed`].
+pub fn serving() {
+    set_purge_delay(PURGE_AFTER_MS);
+}
+
+/// The purge delay in milliseconds, unless `MIMALLOC_PURGE_DELAY` in the environment sets it.
+fn set_purge_delay(ms: i64) {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
+    // SAFETY: as in `configure`. The allocator reads the delay each time it frees or purges
+    // a range, as one aligned word, so setting it while other threads run changes only
+    // when their next ranges are purged.
     #[allow(unsafe_code)]
     unsafe {
-        mi_option_set(ARENA_EAGER_COMMIT, 0);
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            mi_option_set(PURGE_DELAY, PURGE_AFTER_MS as _);
-        }
+        mi_option_set(PURGE_DELAY, ms as _);
     }
 }
 
-/// Purges the memory freed at least the purge delay ago, whichever thread freed it
-/// (`mi_collect`, not forced: it also collects the calling thread's own free lists). The
+/// Purges the memory given back to the allocator's arenas, whichever thread freed it
+/// (`mi_collect`, forced, which also collects the calling thread's own free lists). The
 /// allocator would only do it when some thread next allocates, so a server that goes
 /// quiet would keep what its last requests freed (a login's 19 MiB of argon2 among it).
-/// The binary calls it every second ([`purge_every_second`]).
+/// The binary calls it every second ([`purge_every_second`]). Forced, it also purges what
+/// was freed less than the delay ago: once a second, not on every request, which is what
+/// the delay spares requests.
 pub fn purge_freed() {
-    // SAFETY: `mi_collect` may be called from any thread at any time.
+    // SAFETY: `mi_thread_init` and `mi_collect` may be called from any thread at any time;
+    // the first returns at once on a thread already set up.
     #[allow(unsafe_code)]
     unsafe {
-        libmimalloc_sys::mi_collect(false);
+        // `mi_collect` does nothing on a thread whose heap mimalloc has not set up, and the
+        // server's purge thread never allocates.
+        libmimalloc_sys::mi_thread_init();
+        // Forced: what is due is purged whether or not mimalloc's own clock for delayed
+        // purges says so. Unforced, whether due ranges were purged depended on when the
+        // arena's purge clock had last been set, and in a server 10 MB freed at start-up
+        // stayed resident for good.
+        libmimalloc_sys::mi_collect(true);
     }
 }
 
@@ -112,8 +149,16 @@ mod tests {
     /// The private resident memory (KiB) with `make`'s value held on a thread of its own,
     /// and after that thread dropped it and sat idle while the purge delay passed and
     /// [`purge_freed`] ran on this thread, as the server's does.
-    #[allow(clippy::expect_used, reason = "tests fail loudly")]
     fn resident_around_drop<T>(make: impl FnOnce() -> T + Send + 'static) -> (u64, u64) {
+        resident_around_drop_purged_by(make, purge_freed)
+    }
+
+    /// As [`resident_around_drop`], with `purge` run in place of [`purge_freed`].
+    #[allow(clippy::expect_used, reason = "tests fail loudly")]
+    fn resident_around_drop_purged_by<T>(
+        make: impl FnOnce() -> T + Send + 'static,
+        purge: impl FnOnce(),
+    ) -> (u64, u64) {
         use std::sync::mpsc::channel;
         let (held_tx, held_rx) = channel();
         let (end_tx, end_rx) = channel::<()>();
@@ -128,7 +173,7 @@ mod tests {
         });
         let held = held_rx.recv().expect("the value was made");
         std::thread::sleep(std::time::Duration::from_millis(4 * PURGE_AFTER_MS as u64));
-        purge_freed();
+        purge();
         let after = rss_anon_kib();
         drop(end_tx);
         idle.join().expect("the idle thread");
@@ -138,6 +183,7 @@ mod tests {
     #[test]
     fn a_freed_hashing_buffer_goes_back_to_the_system() {
         configure();
+        serving();
         // As argon2 does: a large buffer, every page written, then freed on a thread that
         // then idles.
         let (held, after) = resident_around_drop(|| {
@@ -190,9 +236,55 @@ mod tests {
         );
     }
 
+    /// The server's purge runs on a thread of its own that never allocates; `mi_collect`
+    /// does nothing on a thread whose heap mimalloc has not set up.
+    #[test]
+    #[allow(clippy::expect_used, reason = "tests fail loudly")]
+    fn a_purge_from_a_thread_that_never_allocated_gives_freed_memory_back() {
+        configure();
+        serving();
+        let (held, after) = resident_around_drop_purged_by(
+            || {
+                (0..100_000)
+                    .map(|i| Box::new([i as u8; 256]))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                std::thread::Builder::new()
+                    .spawn(purge_freed)
+                    .expect("a thread")
+                    .join()
+                    .expect("the purge");
+            },
+        );
+        assert!(
+            held >= after + (15 << 10),
+            "25 MiB freed, resident {held} KiB before and {after} KiB after"
+        );
+    }
+
+    /// Before [`serving`], as during start-up, freed memory leaves with no purge called.
+    #[test]
+    fn what_start_up_frees_leaves_at_once() {
+        configure();
+        let (held, after) = resident_around_drop_purged_by(
+            || {
+                (0..100_000)
+                    .map(|i| Box::new([i as u8; 256]))
+                    .collect::<Vec<_>>()
+            },
+            || {},
+        );
+        assert!(
+            held >= after + (15 << 10),
+            "25 MiB freed, resident {held} KiB before and {after} KiB after"
+        );
+    }
+
     #[test]
     fn freed_small_blocks_leave_after_the_delay() {
         configure();
+        serving();
         // As a digest's rows: many small blocks, then all freed, and the thread idles.
         let (held, after) = resident_around_drop(|| {
             (0..100_000)

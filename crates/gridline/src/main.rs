@@ -263,6 +263,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     if !listen.is_empty() {
         tasks.push(metrics::serve_worker(listen, state, stopped).await?);
     }
+    gridline_alloc::serving();
     tracing::info!("worker running");
     println!("gridline worker running");
     std::io::stdout().flush()?;
@@ -353,12 +354,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     };
     background.push(search_indexer(store.clone(), stopped));
     tracing::info!(%addr, env = %config.env, ready_in_ms = started.elapsed().as_millis(), in_process_worker = config.settings.worker.in_process, "serving");
+    let app = server::router(state);
+    // Start-up's garbage is purged as it is freed; requests run with the purge delayed.
+    gridline_alloc::serving();
     // Tests and scripts read this line to find the port.
     println!("gridline listening on http://{addr}");
     std::io::stdout().flush()?;
     axum::serve(
         listener,
-        server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
