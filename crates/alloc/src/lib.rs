@@ -2,7 +2,8 @@
 //! set up so an idle server holds little memory.
 //!
 //! What matters at idle, each measured (idle RSS after the first logins: 90 MB with
-//! mimalloc's defaults, 40 MB with these, of which 15 MB private; the rest is the binary's
+//! mimalloc's defaults, 40 MB with these until the fourteenth pass of issue 15, of which
+//! 15 MB private, and 26-31 MB since, of which 5-9 MB private; the rest is the binary's
 //! code):
 //! - no transparent huge pages (the `no_thp` feature, so it holds from the first allocation,
 //!   which happens before `main`): the first arena was committed at once in 2 MiB pages,
@@ -153,6 +154,12 @@ mod tests {
         resident_around_drop_purged_by(make, purge_freed)
     }
 
+    /// About 25 MiB in small blocks, as a digest's rows.
+    #[allow(clippy::vec_box, reason = "many separate small blocks, as rows are")]
+    fn small_blocks() -> Vec<Box<[u8; 256]>> {
+        (0..100_000).map(|i| Box::new([i as u8; 256])).collect()
+    }
+
     /// As [`resident_around_drop`], with `purge` run in place of [`purge_freed`].
     #[allow(clippy::expect_used, reason = "tests fail loudly")]
     fn resident_around_drop_purged_by<T>(
@@ -243,20 +250,13 @@ mod tests {
     fn a_purge_from_a_thread_that_never_allocated_gives_freed_memory_back() {
         configure();
         serving();
-        let (held, after) = resident_around_drop_purged_by(
-            || {
-                (0..100_000)
-                    .map(|i| Box::new([i as u8; 256]))
-                    .collect::<Vec<_>>()
-            },
-            || {
-                std::thread::Builder::new()
-                    .spawn(purge_freed)
-                    .expect("a thread")
-                    .join()
-                    .expect("the purge");
-            },
-        );
+        let (held, after) = resident_around_drop_purged_by(small_blocks, || {
+            std::thread::Builder::new()
+                .spawn(purge_freed)
+                .expect("a thread")
+                .join()
+                .expect("the purge");
+        });
         assert!(
             held >= after + (15 << 10),
             "25 MiB freed, resident {held} KiB before and {after} KiB after"
@@ -267,14 +267,7 @@ mod tests {
     #[test]
     fn what_start_up_frees_leaves_at_once() {
         configure();
-        let (held, after) = resident_around_drop_purged_by(
-            || {
-                (0..100_000)
-                    .map(|i| Box::new([i as u8; 256]))
-                    .collect::<Vec<_>>()
-            },
-            || {},
-        );
+        let (held, after) = resident_around_drop_purged_by(small_blocks, || {});
         assert!(
             held >= after + (15 << 10),
             "25 MiB freed, resident {held} KiB before and {after} KiB after"
@@ -286,11 +279,7 @@ mod tests {
         configure();
         serving();
         // As a digest's rows: many small blocks, then all freed, and the thread idles.
-        let (held, after) = resident_around_drop(|| {
-            (0..100_000)
-                .map(|i| Box::new([i as u8; 256]))
-                .collect::<Vec<_>>()
-        });
+        let (held, after) = resident_around_drop(small_blocks);
         assert!(
             held >= after + (15 << 10),
             "25 MiB freed, resident {held} KiB before and {after} KiB after"
