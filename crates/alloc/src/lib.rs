@@ -54,8 +54,9 @@ pub fn configure() {
 }
 
 /// Sets the delay a server runs with: freed memory purged 10 ms after it was freed rather
-/// than a second (mimalloc's default) or at once. Call it when start-up is done, before
-/// the first request. `MIMALLOC_PURGE_DELAY` in the environment overrides both delays.
+/// than a second (mimalloc's default) or at once. A server calls it when start-up is done,
+/// before the first request; a one-shot command, whose idle memory does not matter, at
+/// once. `MIMALLOC_PURGE_DELAY` in the environment overrides both delays.
 ///
 /// At once (the third pass of issue 15) kept a leader's first dashboard at 1M tickets at
 /// 229 MB rather than 287 MB with the default second, but every request then faulted its

@@ -148,6 +148,12 @@ fn main() -> anyhow::Result<()> {
 
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // A long-running process purges start-up's garbage at once and switches to the delay
+    // when it is ready (see crates/alloc); a one-shot command's idle memory does not
+    // matter, so it runs with the delay from the start.
+    if !matches!(cli.command, Command::Serve { .. } | Command::Worker) {
+        gridline_alloc::serving();
+    }
     let config = Config::load(&cli.config_dir, &cli.environment)?;
     init_tracing(config.settings.log.format);
     match cli.command {
