@@ -161,6 +161,14 @@ mod tests {
         (0..100_000).map(|i| Box::new([i as u8; 256])).collect()
     }
 
+    /// Fails unless most of the [`small_blocks`], freed, left the resident set.
+    fn assert_small_blocks_left(held: u64, after: u64) {
+        assert!(
+            held >= after + (15 << 10),
+            "25 MiB freed, resident {held} KiB before and {after} KiB after"
+        );
+    }
+
     /// As [`resident_around_drop`], with `purge` run in place of [`purge_freed`].
     #[allow(clippy::expect_used, reason = "tests fail loudly")]
     fn resident_around_drop_purged_by<T>(
@@ -258,10 +266,7 @@ mod tests {
                 .join()
                 .expect("the purge");
         });
-        assert!(
-            held >= after + (15 << 10),
-            "25 MiB freed, resident {held} KiB before and {after} KiB after"
-        );
+        assert_small_blocks_left(held, after);
     }
 
     /// Before [`serving`], as during start-up, freed memory leaves with no purge called.
@@ -269,10 +274,7 @@ mod tests {
     fn what_start_up_frees_leaves_at_once() {
         configure();
         let (held, after) = resident_around_drop_purged_by(small_blocks, || {});
-        assert!(
-            held >= after + (15 << 10),
-            "25 MiB freed, resident {held} KiB before and {after} KiB after"
-        );
+        assert_small_blocks_left(held, after);
     }
 
     #[test]
@@ -281,9 +283,6 @@ mod tests {
         serving();
         // As a digest's rows: many small blocks, then all freed, and the thread idles.
         let (held, after) = resident_around_drop(small_blocks);
-        assert!(
-            held >= after + (15 << 10),
-            "25 MiB freed, resident {held} KiB before and {after} KiB after"
-        );
+        assert_small_blocks_left(held, after);
     }
 }
